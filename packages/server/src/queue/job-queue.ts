@@ -1,0 +1,308 @@
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import type { Kysely } from 'kysely'
+import type { Store } from '../store/database.js'
+import type { Database, Job, JobState } from '../store/schema.js'
+import { backoffDelay, type BackoffPolicy } from '../core/retry-policy.js'
+import { decideAfterFailure, describeError } from '../core/job-outcome.js'
+
+export interface EnqueueOptions {
+  /** Makes enqueueing idempotent: a second job with the same key is not created. */
+  jobKey?: string
+  /** Earliest time to run (epoch ms); defaults to now. */
+  runAt?: number
+  maxAttempts?: number
+}
+
+export interface EnqueueResult {
+  id: number
+  /** False when a job with the same key already existed. */
+  created: boolean
+}
+
+/** A job held by one claimer; `lease` identifies this claim (a re-claim gets a new one). */
+export interface ClaimedJob extends Job {
+  lease: string
+}
+
+export interface JobQueueOptions {
+  maxAttempts: number
+  backoff: BackoffPolicy
+  clock?: () => number
+  random?: () => number
+}
+
+export type FailOutcome = 'retry' | 'dead' | 'lost'
+
+/**
+ * Durable jobs kept in the bridge's own database, so that a state change and the work that
+ * follows it commit together. Claims take leases: a claimed job is `running` until its
+ * `locked_until`; a runner that dies loses its lease and the job becomes claimable again.
+ */
+export class JobQueue {
+  private readonly events = new EventEmitter()
+  private readonly clock: () => number
+  private readonly random: () => number
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: JobQueueOptions
+  ) {
+    this.clock = options.clock ?? Date.now
+    this.random = options.random ?? Math.random
+    this.events.setMaxListeners(0)
+  }
+
+  /**
+   * Adds a job using `executor`, which may be a transaction: the job then exists only if that
+   * transaction commits. Call `notify()` after committing to wake local runners at once
+   * (they also poll).
+   */
+  async enqueue(
+    executor: Kysely<Database>,
+    task: string,
+    payload: unknown,
+    options: EnqueueOptions = {}
+  ): Promise<EnqueueResult> {
+    const now = this.clock()
+    const inserted = await executor
+      .insertInto('jobs')
+      .values({
+        task,
+        payload: JSON.stringify(payload ?? null),
+        job_key: options.jobKey ?? null,
+        state: 'queued',
+        attempts: 0,
+        max_attempts: options.maxAttempts ?? this.options.maxAttempts,
+        run_at: options.runAt ?? now,
+        created_at: now,
+        updated_at: now
+      })
+      .onConflict((oc) => oc.column('job_key').doNothing())
+      .returning('id')
+      .executeTakeFirst()
+    if (!executor.isTransaction) this.notify()
+    if (inserted) return { id: Number(inserted.id), created: true }
+    const existing = await executor
+      .selectFrom('jobs')
+      .select('id')
+      .where('job_key', '=', options.jobKey ?? '')
+      .executeTakeFirstOrThrow()
+    return { id: Number(existing.id), created: false }
+  }
+
+  /** Wakes runners waiting in this process. */
+  notify(): void {
+    this.events.emit('enqueued')
+  }
+
+  onEnqueued(listener: () => void): () => void {
+    this.events.on('enqueued', listener)
+    return () => this.events.off('enqueued', listener)
+  }
+
+  /**
+   * Claims up to `limit` due jobs for `leaseMs`. On PostgreSQL concurrent claimers skip each
+   * other's rows (FOR UPDATE SKIP LOCKED); on SQLite the single UPDATE … RETURNING runs under
+   * the database's one write lock, so two claimers can never take the same row.
+   */
+  async claim(workerId: string, limit: number, leaseMs: number): Promise<ClaimedJob[]> {
+    if (limit <= 0) return []
+    const now = this.clock()
+    const lease = `${workerId}/${randomUUID()}`
+    const db = this.store.db
+    const rows = await db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'running' as JobState,
+        attempts: eb('attempts', '+', 1),
+        locked_by: lease,
+        locked_until: now + leaseMs,
+        updated_at: now
+      }))
+      .where('id', 'in', (eb) => {
+        let due = eb
+          .selectFrom('jobs')
+          .select('id')
+          .where('state', '=', 'queued')
+          .where('run_at', '<=', now)
+          .orderBy('run_at')
+          .orderBy('id')
+          .limit(limit)
+        if (this.store.dialect === 'postgres') due = due.forUpdate().skipLocked()
+        return due
+      })
+      .returningAll()
+      .execute()
+    return rows
+      .map((row) => ({ ...row, id: Number(row.id), lease }))
+      .sort((a, b) => a.run_at - b.run_at || a.id - b.id)
+  }
+
+  /** Marks a held job done. False when the lease was lost (another claimer may own it now). */
+  async complete(job: ClaimedJob): Promise<boolean> {
+    const now = this.clock()
+    const result = await this.store.db
+      .updateTable('jobs')
+      .set({ state: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: now })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', job.lease)
+      .where('state', '=', 'running')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
+  /** Records a failed attempt: back to the queue after a backoff, or to `dead`. */
+  async fail(job: ClaimedJob, error: unknown): Promise<FailOutcome> {
+    const now = this.clock()
+    const decision = decideAfterFailure(error, job.attempts, job.max_attempts, (attempt) =>
+      backoffDelay(attempt, this.options.backoff, this.random)
+    )
+    const lastError =
+      decision.kind === 'dead'
+        ? `${describeError(error)} (${decision.reason})`
+        : describeError(error)
+    const result = await this.store.db
+      .updateTable('jobs')
+      .set({
+        state: decision.kind === 'dead' ? 'dead' : 'queued',
+        run_at: decision.kind === 'retry' ? now + decision.delayMs : now,
+        locked_by: null,
+        locked_until: null,
+        last_error: lastError,
+        updated_at: now
+      })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', job.lease)
+      .where('state', '=', 'running')
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) !== 1) return 'lost'
+    if (decision.kind === 'retry' && decision.delayMs === 0) this.notify()
+    return decision.kind
+  }
+
+  /** Extends a held lease; false when it was already lost. */
+  async extendLease(job: ClaimedJob, leaseMs: number): Promise<boolean> {
+    const now = this.clock()
+    const result = await this.store.db
+      .updateTable('jobs')
+      .set({ locked_until: now + leaseMs, updated_at: now })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', job.lease)
+      .where('state', '=', 'running')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
+  /**
+   * Gives a held job back without counting the attempt (graceful shutdown): it runs again as
+   * soon as a runner is free.
+   */
+  async release(job: ClaimedJob): Promise<boolean> {
+    const now = this.clock()
+    const result = await this.store.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        state: 'queued' as JobState,
+        attempts: eb('attempts', '-', 1),
+        run_at: now,
+        locked_by: null,
+        locked_until: null,
+        updated_at: now
+      }))
+      .where('id', '=', job.id)
+      .where('locked_by', '=', job.lease)
+      .where('state', '=', 'running')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
+  /**
+   * Returns jobs whose lease ran out (their runner died or hung) to the queue, or to `dead`
+   * when that was their last attempt, so that a job which kills its runner cannot loop forever.
+   */
+  async releaseExpiredLeases(): Promise<{ requeued: number; dead: number }> {
+    const now = this.clock()
+    const db = this.store.db
+    const dead = await db
+      .updateTable('jobs')
+      .set({
+        state: 'dead',
+        locked_by: null,
+        locked_until: null,
+        last_error: 'LEASE_EXPIRED: the runner holding the last attempt stopped responding',
+        updated_at: now
+      })
+      .where('state', '=', 'running')
+      .where('locked_until', '<', now)
+      .whereRef('attempts', '>=', 'max_attempts')
+      .executeTakeFirst()
+    const requeued = await db
+      .updateTable('jobs')
+      .set({ state: 'queued', locked_by: null, locked_until: null, run_at: now, updated_at: now })
+      .where('state', '=', 'running')
+      .where('locked_until', '<', now)
+      .executeTakeFirst()
+    const counts = {
+      requeued: Number(requeued.numUpdatedRows),
+      dead: Number(dead.numUpdatedRows)
+    }
+    if (counts.requeued > 0) this.notify()
+    return counts
+  }
+
+  /** Puts a dead job back in the queue with a fresh set of attempts. */
+  async replay(id: number): Promise<boolean> {
+    const now = this.clock()
+    const result = await this.store.db
+      .updateTable('jobs')
+      .set({ state: 'queued', attempts: 0, run_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'dead')
+      .executeTakeFirst()
+    const replayed = Number(result.numUpdatedRows) === 1
+    if (replayed) this.notify()
+    return replayed
+  }
+
+  /** Deletes finished jobs last touched before `before` (epoch ms). */
+  async purgeDone(before: number): Promise<number> {
+    const result = await this.store.db
+      .deleteFrom('jobs')
+      .where('state', '=', 'done')
+      .where('updated_at', '<', before)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+
+  async get(id: number): Promise<Job | undefined> {
+    const row = await this.store.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row && { ...row, id: Number(row.id) }
+  }
+
+  async list(filter: { state?: JobState; task?: string; limit?: number } = {}): Promise<Job[]> {
+    let query = this.store.db.selectFrom('jobs').selectAll()
+    if (filter.state) query = query.where('state', '=', filter.state)
+    if (filter.task) query = query.where('task', '=', filter.task)
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100)
+      .execute()
+    return rows.map((row) => ({ ...row, id: Number(row.id) }))
+  }
+
+  async counts(): Promise<Record<JobState, number>> {
+    const rows = await this.store.db
+      .selectFrom('jobs')
+      .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute()
+    const counts: Record<JobState, number> = { queued: 0, running: 0, done: 0, dead: 0 }
+    for (const row of rows) counts[row.state] = Number(row.n)
+    return counts
+  }
+}

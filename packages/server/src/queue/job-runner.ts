@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Logger } from 'pino'
+import { PermanentFailure, describeError } from '../core/job-outcome.js'
+import type { ClaimedJob, JobQueue } from './job-queue.js'
+
+export interface JobContext {
+  job: ClaimedJob
+  /** Aborted when the lease is lost or shutdown runs out of patience: stop soon. */
+  signal: AbortSignal
+  logger: Logger
+}
+
+export type TaskHandler = (payload: unknown, context: JobContext) => Promise<void>
+
+export interface JobRunnerOptions {
+  queue: JobQueue
+  handlers: Record<string, TaskHandler>
+  logger: Logger
+  concurrency: number
+  leaseMs: number
+  pollIntervalMs: number
+  /** How long finished jobs are kept before being purged; 0 keeps them. */
+  retentionMs?: number
+  workerId?: string
+}
+
+interface Running {
+  job: ClaimedJob
+  controller: AbortController
+  done: Promise<void>
+}
+
+/**
+ * Claims due jobs and runs their handlers, at most `concurrency` at a time. A running job's
+ * lease is renewed every third of its length; expired leases of dead runners are swept back
+ * to the queue. Several runners, in one process or many, can share one database.
+ */
+export class JobRunner {
+  readonly workerId: string
+  private readonly running = new Map<number, Running>()
+  private stopping = false
+  private started = false
+  private loop: Promise<void> | undefined
+  private wakeUp: (() => void) | undefined
+  private wokenWhileBusy = false
+  private unsubscribe: (() => void) | undefined
+  private lastSweep = 0
+  private lastPurge = 0
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  }
+
+  get activeCount(): number {
+    return this.running.size
+  }
+
+  start(): void {
+    if (this.started) return
+    this.started = true
+    this.unsubscribe = this.options.queue.onEnqueued(() => this.wake())
+    this.loop = this.run()
+  }
+
+  /** Ends the poll wait early (new work may be due). */
+  wake(): void {
+    if (this.wakeUp) this.wakeUp()
+    else this.wokenWhileBusy = true
+  }
+
+  /**
+   * Stops claiming, waits up to `timeoutMs` for running jobs, then aborts the rest and gives
+   * them back to the queue without counting the attempt.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    if (!this.started) return
+    this.stopping = true
+    this.unsubscribe?.()
+    this.wake()
+    await this.loop
+    const pending = [...this.running.values()]
+    if (pending.length > 0) {
+      let timer: NodeJS.Timeout | undefined
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs)
+      })
+      const settled = Promise.all(pending.map((r) => r.done)).then(() => 'done' as const)
+      const outcome = await Promise.race([settled, timedOut])
+      clearTimeout(timer)
+      if (outcome === 'timeout') {
+        for (const entry of this.running.values()) {
+          entry.controller.abort(new Error('shutting down'))
+          const released = await this.options.queue.release(entry.job).catch(() => false)
+          this.options.logger.warn(
+            { jobId: entry.job.id, task: entry.job.task, released },
+            'job returned to the queue at shutdown'
+          )
+        }
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { queue, concurrency, leaseMs, pollIntervalMs, logger } = this.options
+    const sweepEvery = Math.max(100, Math.min(leaseMs / 2, 5_000))
+    while (!this.stopping) {
+      let claimedFull = false
+      try {
+        const now = Date.now()
+        if (now - this.lastSweep >= sweepEvery) {
+          this.lastSweep = now
+          const swept = await queue.releaseExpiredLeases()
+          if (swept.requeued + swept.dead > 0) {
+            logger.warn(swept, 'expired job leases released')
+          }
+          await this.maybePurge(now)
+        }
+        const free = concurrency - this.running.size
+        if (free > 0) {
+          const jobs = await queue.claim(this.workerId, free, leaseMs)
+          for (const job of jobs) this.execute(job)
+          claimedFull = jobs.length === free
+        }
+      } catch (error) {
+        logger.error({ err: error }, 'job runner poll failed')
+      }
+      if (this.stopping) break
+      if (claimedFull && this.running.size < concurrency) continue
+      await this.waitForWork(pollIntervalMs)
+    }
+  }
+
+  private async maybePurge(now: number): Promise<void> {
+    const retentionMs = this.options.retentionMs ?? 0
+    if (retentionMs <= 0 || now - this.lastPurge < 60 * 60 * 1000) return
+    this.lastPurge = now
+    const purged = await this.options.queue.purgeDone(now - retentionMs)
+    if (purged > 0) this.options.logger.info({ purged }, 'finished jobs purged')
+  }
+
+  private waitForWork(ms: number): Promise<void> {
+    if (this.wokenWhileBusy) {
+      this.wokenWhileBusy = false
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined
+        done()
+      }
+    })
+  }
+
+  private execute(job: ClaimedJob): void {
+    const { queue, leaseMs, handlers } = this.options
+    const logger = this.options.logger.child({ jobId: job.id, task: job.task, attempt: job.attempts })
+    const controller = new AbortController()
+    const heartbeat = setInterval(
+      () => {
+        queue
+          .extendLease(job, leaseMs)
+          .then((held) => {
+            if (!held) controller.abort(new Error('lease lost'))
+          })
+          .catch((error: unknown) => logger.warn({ err: error }, 'lease renewal failed'))
+      },
+      Math.max(50, Math.floor(leaseMs / 3))
+    )
+    const done = (async () => {
+      try {
+        const handler = handlers[job.task]
+        if (!handler) {
+          throw new PermanentFailure(`no handler for task "${job.task}"`, { code: 'UNKNOWN_TASK' })
+        }
+        await handler(JSON.parse(job.payload), { job, signal: controller.signal, logger })
+        clearInterval(heartbeat)
+        if (!(await queue.complete(job))) {
+          logger.warn('job finished after its lease was lost; its outcome was not recorded')
+        }
+      } catch (error) {
+        clearInterval(heartbeat)
+        const outcome = await queue.fail(job, error).catch((failError: unknown) => {
+          logger.error({ err: failError }, 'could not record job failure')
+          return 'lost' as const
+        })
+        const log = outcome === 'dead' ? logger.error.bind(logger) : logger.warn.bind(logger)
+        log({ outcome, error: describeError(error) }, 'job attempt failed')
+      } finally {
+        clearInterval(heartbeat)
+        this.running.delete(job.id)
+        this.wake()
+      }
+    })()
+    this.running.set(job.id, { job, controller, done })
+  }
+}

@@ -1,0 +1,14 @@
+import type { Migration } from 'kysely'
+import type { Dialect } from '../database.js'
+import { initialSchema } from './0001-initial.js'
+
+/**
+ * Every migration, keyed by a name that sorts in the order they must run. Migrations are code
+ * (not .sql files) so that the few dialect differences (identity columns) live beside the DDL.
+ * Never edit a migration that has shipped: add a new one.
+ */
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001-initial': initialSchema(dialect)
+  }
+}

@@ -1,0 +1,204 @@
+import type { Kysely } from 'kysely'
+import {
+  canTransition,
+  isRegistrationState,
+  type RegistrationState
+} from '../core/registration-state.js'
+import type { Database, Registration, RegistrationHistoryEntry } from './schema.js'
+import type { SecretBox } from './secret-box.js'
+
+export interface NewRegistrationInput {
+  id: string
+  kind: Registration['kind']
+  opencrvsEventId: string
+  opencrvsActionId?: string | null
+  trackingId?: string | null
+  registrationNumber?: string | null
+  idempotencyKey: string
+  /** OpenCRVS token to keep (sealed) until the registration is confirmed or rejected. */
+  token?: string
+  tokenExpiresAt?: number | null
+  /** Request payload to keep (sealed) until the packet is built. */
+  payload?: unknown
+}
+
+export class RegistrationStateError extends Error {
+  readonly code = 'INVALID_STATE_TRANSITION'
+}
+
+export class RegistrationNotFoundError extends Error {
+  readonly code = 'REGISTRATION_NOT_FOUND'
+}
+
+const sealContext = (column: string, id: string) => `registrations.${column}:${id}`
+
+/** Registrations and their history. Secret columns are sealed with the store's SecretBox. */
+export class RegistrationsRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly box: SecretBox,
+    private readonly clock: () => number = Date.now
+  ) {}
+
+  /**
+   * Inserts a registration in state `received`, or finds the one with the same idempotency
+   * key. Returns `created: false` for a repeat, with the existing row.
+   */
+  async createOrFind(
+    executor: Kysely<Database>,
+    input: NewRegistrationInput
+  ): Promise<{ registration: Registration; created: boolean }> {
+    const now = this.clock()
+    const inserted = await executor
+      .insertInto('registrations')
+      .values({
+        id: input.id,
+        kind: input.kind,
+        opencrvs_event_id: input.opencrvsEventId,
+        opencrvs_action_id: input.opencrvsActionId ?? null,
+        tracking_id: input.trackingId ?? null,
+        registration_number: input.registrationNumber ?? null,
+        state: 'received',
+        attempts: 0,
+        last_error: null,
+        idempotency_key: input.idempotencyKey,
+        token_sealed:
+          input.token === undefined ? null : this.box.seal(input.token, sealContext('token', input.id)),
+        token_expires_at: input.tokenExpiresAt ?? null,
+        payload_sealed:
+          input.payload === undefined
+            ? null
+            : this.box.seal(JSON.stringify(input.payload), sealContext('payload', input.id)),
+        created_at: now,
+        updated_at: now
+      })
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .returningAll()
+      .executeTakeFirst()
+    if (inserted) {
+      await executor
+        .insertInto('registration_history')
+        .values({ registration_id: input.id, from_state: null, to_state: 'received', reason: null, at: now })
+        .execute()
+      return { registration: inserted, created: true }
+    }
+    const existing = await executor
+      .selectFrom('registrations')
+      .selectAll()
+      .where('idempotency_key', '=', input.idempotencyKey)
+      .executeTakeFirstOrThrow()
+    return { registration: existing, created: false }
+  }
+
+  async get(id: string, executor: Kysely<Database> = this.db): Promise<Registration | undefined> {
+    return executor.selectFrom('registrations').selectAll().where('id', '=', id).executeTakeFirst()
+  }
+
+  /**
+   * Moves a registration to `to`, recording the change in its history. Refuses transitions the
+   * state machine does not allow, and (with `from`) changes made concurrently by someone else.
+   */
+  async transition(
+    executor: Kysely<Database>,
+    id: string,
+    to: RegistrationState,
+    options: { from?: RegistrationState; reason?: string; lastError?: string | null } = {}
+  ): Promise<Registration> {
+    const current = await this.get(id, executor)
+    if (!current) throw new RegistrationNotFoundError(`registration ${id} does not exist`)
+    if (!isRegistrationState(current.state)) {
+      throw new RegistrationStateError(`registration ${id} has unknown state ${current.state}`)
+    }
+    if (options.from && current.state !== options.from) {
+      throw new RegistrationStateError(
+        `registration ${id} is ${current.state}, expected ${options.from}`
+      )
+    }
+    if (!canTransition(current.state, to)) {
+      throw new RegistrationStateError(`registration ${id} cannot go from ${current.state} to ${to}`)
+    }
+    const now = this.clock()
+    const updated = await executor
+      .updateTable('registrations')
+      .set({
+        state: to,
+        updated_at: now,
+        ...(options.lastError !== undefined ? { last_error: options.lastError } : {})
+      })
+      .where('id', '=', id)
+      .where('state', '=', current.state)
+      .returningAll()
+      .executeTakeFirst()
+    if (!updated) {
+      throw new RegistrationStateError(`registration ${id} changed state concurrently`)
+    }
+    await executor
+      .insertInto('registration_history')
+      .values({
+        registration_id: id,
+        from_state: current.state,
+        to_state: to,
+        reason: options.reason ?? null,
+        at: now
+      })
+      .execute()
+    return updated
+  }
+
+  async history(id: string): Promise<RegistrationHistoryEntry[]> {
+    const rows = await this.db
+      .selectFrom('registration_history')
+      .selectAll()
+      .where('registration_id', '=', id)
+      .orderBy('id')
+      .execute()
+    return rows.map((row) => ({ ...row, id: Number(row.id) }))
+  }
+
+  async readToken(id: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('registrations')
+      .select('token_sealed')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row?.token_sealed ? this.box.open(row.token_sealed, sealContext('token', id)) : undefined
+  }
+
+  async readPayload<T = unknown>(id: string): Promise<T | undefined> {
+    const row = await this.db
+      .selectFrom('registrations')
+      .select('payload_sealed')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row?.payload_sealed
+      ? (JSON.parse(this.box.open(row.payload_sealed, sealContext('payload', id))) as T)
+      : undefined
+  }
+
+  /** Erases secrets that are no longer needed. */
+  async wipeSecrets(
+    executor: Kysely<Database>,
+    id: string,
+    which: { token?: boolean; payload?: boolean }
+  ): Promise<void> {
+    if (!which.token && !which.payload) return
+    await executor
+      .updateTable('registrations')
+      .set({
+        ...(which.token ? { token_sealed: null } : {}),
+        ...(which.payload ? { payload_sealed: null } : {}),
+        updated_at: this.clock()
+      })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('registrations')
+      .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute()
+    return Object.fromEntries(rows.map((row) => [row.state, Number(row.n)]))
+  }
+}

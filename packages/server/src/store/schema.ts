@@ -1,0 +1,82 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+/**
+ * Table types of the bridge's store. Timestamps are epoch milliseconds in every dialect
+ * (SQLite has no date type; PostgreSQL stores them as BIGINT), so comparisons and
+ * arithmetic look the same on both.
+ */
+export interface RegistrationsTable {
+  /** Our transaction id, also the MOSIP registration id: prefix + 10 random digits. */
+  id: string
+  kind: 'birth' | 'death' | 'update'
+  opencrvs_event_id: string
+  opencrvs_action_id: string | null
+  tracking_id: string | null
+  registration_number: string | null
+  state: string
+  attempts: number
+  last_error: string | null
+  /** Unique: the same record sent twice maps to one row. */
+  idempotency_key: string
+  /** AES-256-GCM sealed OpenCRVS token; wiped once no longer needed. */
+  token_sealed: string | null
+  token_expires_at: number | null
+  /** AES-256-GCM sealed request payload (personal data); wiped once the packet is built. */
+  payload_sealed: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface RegistrationHistoryTable {
+  id: Generated<number>
+  registration_id: string
+  from_state: string | null
+  to_state: string
+  /** Stable reason code, never personal data. */
+  reason: string | null
+  at: number
+}
+
+export interface WebsubInboxTable {
+  /** MOSIP event id: deliveries are at least once, so this key deduplicates them. */
+  event_id: string
+  topic: string
+  state: string
+  /** Sealed raw delivery body; wiped once processed. */
+  body_sealed: string | null
+  received_at: number
+  processed_at: number | null
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'dead'
+
+export interface JobsTable {
+  id: Generated<number>
+  task: string
+  /** JSON text: ids and a version only, never secrets or personal data. */
+  payload: string
+  job_key: string | null
+  state: JobState
+  attempts: number
+  max_attempts: number
+  run_at: number
+  locked_by: string | null
+  locked_until: number | null
+  last_error: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface Database {
+  registrations: RegistrationsTable
+  registration_history: RegistrationHistoryTable
+  websub_inbox: WebsubInboxTable
+  jobs: JobsTable
+}
+
+export type Registration = Selectable<RegistrationsTable>
+export type NewRegistration = Insertable<RegistrationsTable>
+export type RegistrationUpdate = Updateable<RegistrationsTable>
+export type Job = Selectable<JobsTable>
+export type RegistrationHistoryEntry = Selectable<RegistrationHistoryTable>
+export type WebsubInboxEntry = Selectable<WebsubInboxTable>

@@ -1,0 +1,273 @@
+import { describe, it, before, after, beforeEach } from 'node:test'
+import assert from 'node:assert/strict'
+import pino from 'pino'
+import { JobQueue } from '../src/queue/job-queue.js'
+import { JobRunner, type TaskHandler } from '../src/queue/job-runner.js'
+import { PermanentFailure, RetryLater } from '../src/core/job-outcome.js'
+import { DIALECTS, createMigratedStore, dialectSuiteOptions, type MigratedStore } from './helpers/databases.js'
+import { waitFor } from './helpers/wait.js'
+
+const silent = pino({ level: 'silent' })
+
+for (const dialect of DIALECTS) {
+  describe(`job queue on ${dialect}`, await dialectSuiteOptions(dialect), () => {
+    let ctx: MigratedStore
+    let now = 1_000_000
+    const clock = () => now
+    let queue: JobQueue
+
+    before(async () => {
+      ctx = await createMigratedStore(dialect)
+    })
+    after(async () => ctx?.drop())
+    beforeEach(async () => {
+      await ctx.store.db.deleteFrom('jobs').execute()
+      now = 1_000_000
+      queue = new JobQueue(ctx.store, {
+        maxAttempts: 3,
+        backoff: { baseMs: 1000, maxMs: 60_000 },
+        clock,
+        random: () => 1
+      })
+    })
+
+    function runner(handlers: Record<string, TaskHandler>, extra: Partial<ConstructorParameters<typeof JobRunner>[0]> = {}) {
+      const liveQueue = new JobQueue(ctx.store, {
+        maxAttempts: 3,
+        backoff: { baseMs: 5, maxMs: 20 }
+      })
+      return {
+        queue: liveQueue,
+        runner: new JobRunner({
+          queue: liveQueue,
+          handlers,
+          logger: silent,
+          concurrency: 4,
+          leaseMs: 5_000,
+          pollIntervalMs: 20,
+          ...extra
+        })
+      }
+    }
+
+    it('never runs a job enqueued in a transaction that rolled back', async () => {
+      await assert.rejects(
+        ctx.store.db.transaction().execute(async (trx) => {
+          await queue.enqueue(trx, 'send', { n: 1 })
+          throw new Error('caller failed after enqueueing')
+        }),
+        /caller failed/
+      )
+      await ctx.store.db.transaction().execute(async (trx) => {
+        await queue.enqueue(trx, 'send', { n: 2 })
+      })
+      const ran: unknown[] = []
+      const { runner: r } = runner({ send: async (payload) => void ran.push(payload) })
+      r.start()
+      await waitFor('the committed job to run', () => ran.length === 1)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      await r.stop(1000)
+      assert.deepEqual(ran, [{ n: 2 }])
+      assert.equal((await queue.list()).length, 1)
+    })
+
+    it('creates one job for a job key enqueued twice, and runs it once', async () => {
+      const first = await queue.enqueue(ctx.store.db, 'send', { n: 1 }, { jobKey: 'reg-1:submit' })
+      const second = await queue.enqueue(ctx.store.db, 'send', { n: 2 }, { jobKey: 'reg-1:submit' })
+      assert.equal(first.created, true)
+      assert.equal(second.created, false)
+      assert.equal(second.id, first.id)
+      const ran: unknown[] = []
+      const { runner: r } = runner({ send: async (payload) => void ran.push(payload) })
+      r.start()
+      await waitFor('the job to finish', async () => (await queue.get(first.id))?.state === 'done')
+      await r.stop(1000)
+      assert.deepEqual(ran, [{ n: 1 }])
+      const third = await queue.enqueue(ctx.store.db, 'send', { n: 3 }, { jobKey: 'reg-1:submit' })
+      assert.equal(third.created, false, 'a finished job keeps its key until it is purged')
+    })
+
+    it('claims only due jobs, in order, with a lease', async () => {
+      const late = await queue.enqueue(ctx.store.db, 'a', {}, { runAt: now + 10_000 })
+      const first = await queue.enqueue(ctx.store.db, 'a', {})
+      const second = await queue.enqueue(ctx.store.db, 'a', {})
+      const claimed = await queue.claim('w1', 10, 30_000)
+      assert.deepEqual(
+        claimed.map((j) => j.id),
+        [first.id, second.id]
+      )
+      assert.ok(claimed.every((j) => j.state === 'running' && j.attempts === 1))
+      assert.ok(claimed.every((j) => j.locked_until === now + 30_000 && j.lease.startsWith('w1/')))
+      assert.deepEqual(await queue.claim('w2', 10, 30_000), [], 'held jobs are not claimed again')
+      now += 10_000
+      assert.deepEqual(
+        (await queue.claim('w2', 10, 30_000)).map((j) => j.id),
+        [late.id]
+      )
+    })
+
+    it('backs off exponentially, goes dead after the last attempt, and replays', async () => {
+      const { id } = await queue.enqueue(ctx.store.db, 'flaky', {})
+      const delays: number[] = []
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const [job] = await queue.claim('w', 1, 30_000)
+        assert.equal(job?.attempts, attempt)
+        const outcome = await queue.fail(job!, new Error('MOSIP unreachable'))
+        const row = (await queue.get(id))!
+        if (attempt < 3) {
+          assert.equal(outcome, 'retry')
+          assert.equal(row.state, 'queued')
+          delays.push(row.run_at - now)
+          assert.deepEqual(await queue.claim('w', 1, 30_000), [], 'not due before its backoff')
+          now = row.run_at
+        } else {
+          assert.equal(outcome, 'dead')
+          assert.equal(row.state, 'dead')
+          assert.match(row.last_error ?? '', /MOSIP unreachable \(gave up after 3 attempts\)/)
+        }
+      }
+      assert.deepEqual(delays, [1000, 2000], 'delay doubles per attempt (random=1: full delay)')
+      assert.deepEqual(await queue.claim('w', 1, 30_000), [], 'a dead job is never claimed')
+      assert.equal(await queue.replay(id), true)
+      assert.equal(await queue.replay(id), false, 'only dead jobs replay')
+      const [again] = await queue.claim('w', 1, 30_000)
+      assert.equal(again?.id, id)
+      assert.equal(again?.attempts, 1)
+      assert.equal(await queue.complete(again!), true)
+      assert.equal((await queue.get(id))?.state, 'done')
+    })
+
+    it('honours an explicit retry-after and sends permanent failures straight to dead', async () => {
+      const later = await queue.enqueue(ctx.store.db, 'limited', {})
+      const broken = await queue.enqueue(ctx.store.db, 'broken', {})
+      const [a, b] = await queue.claim('w', 2, 30_000)
+      assert.equal(await queue.fail(a!, new RetryLater(42_000, 'HTTP 429')), 'retry')
+      assert.equal((await queue.get(later.id))?.run_at, now + 42_000)
+      assert.equal(await queue.fail(b!, new PermanentFailure('schema rejected')), 'dead')
+      assert.equal((await queue.get(broken.id))?.state, 'dead')
+    })
+
+    it('returns expired leases to the queue, and refuses the old holder', async () => {
+      const { id } = await queue.enqueue(ctx.store.db, 'slow', {})
+      const [held] = await queue.claim('dying', 1, 1_000)
+      now += 1_001
+      assert.deepEqual(await queue.releaseExpiredLeases(), { requeued: 1, dead: 0 })
+      const [taken] = await queue.claim('other', 1, 1_000)
+      assert.equal(taken?.id, id)
+      assert.equal(taken?.attempts, 2)
+      assert.equal(await queue.complete(held!), false, 'the first holder lost its lease')
+      assert.equal(await queue.extendLease(held!, 1_000), false)
+      assert.equal(await queue.complete(taken!), true)
+    })
+
+    it('sends a job whose last attempt lost its lease to dead', async () => {
+      const { id } = await queue.enqueue(ctx.store.db, 'crasher', {}, { maxAttempts: 1 })
+      await queue.claim('dying', 1, 1_000)
+      now += 1_001
+      assert.deepEqual(await queue.releaseExpiredLeases(), { requeued: 0, dead: 1 })
+      assert.match((await queue.get(id))?.last_error ?? '', /LEASE_EXPIRED/)
+    })
+
+    it('runs a failing job through its retries to dead, then again after replay', async () => {
+      let calls = 0
+      let healthy = false
+      const { queue: live, runner: r } = runner({
+        flaky: async () => {
+          calls++
+          if (!healthy) throw new Error('still down')
+        }
+      })
+      const { id } = await live.enqueue(ctx.store.db, 'flaky', {})
+      r.start()
+      await waitFor('the job to die', async () => (await live.get(id))?.state === 'dead')
+      assert.equal(calls, 3)
+      healthy = true
+      await live.replay(id)
+      await waitFor('the replayed job to finish', async () => (await live.get(id))?.state === 'done')
+      await r.stop(1000)
+      assert.equal(calls, 4)
+    })
+
+    it('marks a job for an unknown task dead instead of retrying it', async () => {
+      const { queue: live, runner: r } = runner({})
+      const { id } = await live.enqueue(ctx.store.db, 'nobody-handles-this', {})
+      r.start()
+      await waitFor('the job to die', async () => (await live.get(id))?.state === 'dead')
+      await r.stop(1000)
+      const job = await live.get(id)
+      assert.equal(job?.attempts, 1)
+      assert.match(job?.last_error ?? '', /UNKNOWN_TASK/)
+    })
+
+    it('lets running jobs finish at shutdown', async () => {
+      let finished = 0
+      const { queue: live, runner: r } = runner({
+        work: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 150))
+          finished++
+        }
+      })
+      for (let i = 0; i < 3; i++) await live.enqueue(ctx.store.db, 'work', { i })
+      r.start()
+      await waitFor('jobs to start', () => r.activeCount === 3)
+      await r.stop(5_000)
+      assert.equal(finished, 3)
+      assert.equal((await live.counts()).done, 3)
+    })
+
+    it('returns jobs that outlive the shutdown timeout to the queue, attempt not counted', async () => {
+      let sawAbort = false
+      const { queue: live, runner: r } = runner({
+        hang: (_payload, { signal }) =>
+          new Promise<void>((_resolve, reject) => {
+            signal.addEventListener('abort', () => {
+              sawAbort = true
+              reject(signal.reason as Error)
+            })
+          })
+      })
+      const { id } = await live.enqueue(ctx.store.db, 'hang', {})
+      r.start()
+      await waitFor('the job to start', () => r.activeCount === 1)
+      await r.stop(100)
+      assert.equal(sawAbort, true)
+      const job = await live.get(id)
+      assert.equal(job?.state, 'queued')
+      assert.equal(job?.attempts, 0)
+      assert.equal(job?.locked_by, null)
+    })
+
+    it('keeps renewing the lease of a long job so nobody else takes it', async () => {
+      let runs = 0
+      const { queue: live, runner: r } = runner(
+        {
+          long: async () => {
+            runs++
+            await new Promise((resolve) => setTimeout(resolve, 700))
+          }
+        },
+        { leaseMs: 200 }
+      )
+      const { runner: other } = runner({ long: async () => void runs++ }, { leaseMs: 200 })
+      const { id } = await live.enqueue(ctx.store.db, 'long', {})
+      r.start()
+      await waitFor('the job to start', () => r.activeCount === 1)
+      other.start()
+      await waitFor('the job to finish', async () => (await live.get(id))?.state === 'done')
+      await Promise.all([r.stop(1000), other.stop(1000)])
+      assert.equal(runs, 1)
+    })
+
+    it('counts jobs by state and purges old finished ones', async () => {
+      const { id } = await queue.enqueue(ctx.store.db, 'x', {})
+      await queue.enqueue(ctx.store.db, 'x', {})
+      const [job] = await queue.claim('w', 1, 1000)
+      await queue.complete(job!)
+      assert.deepEqual(await queue.counts(), { queued: 1, running: 0, done: 1, dead: 0 })
+      assert.equal(await queue.purgeDone(now), 0)
+      now += 1
+      assert.equal(await queue.purgeDone(now), 1)
+      assert.equal(await queue.get(id), undefined)
+    })
+  })
+}

@@ -1,0 +1,195 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync, existsSync } from 'node:fs'
+import { sql } from 'kysely'
+import { createStore } from '../src/store/database.js'
+import { migrateToLatest } from '../src/store/migrate.js'
+import { SecretBox } from '../src/store/secret-box.js'
+import { RegistrationsRepository } from '../src/store/registrations.repository.js'
+import { WebsubInboxRepository } from '../src/store/websub-inbox.repository.js'
+import {
+  DIALECTS,
+  TEST_KEY,
+  createMigratedStore,
+  createTestDatabase,
+  dialectSuiteOptions,
+  type MigratedStore
+} from './helpers/databases.js'
+
+const SECRET_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.secret-opencrvs-token-7f3a.signature'
+const PERSONAL_NAME = 'Zanele-Mthembu-Unique-Name'
+
+for (const dialect of DIALECTS) {
+  describe(`store on ${dialect}`, await dialectSuiteOptions(dialect), () => {
+    let ctx: MigratedStore
+    let registrations: RegistrationsRepository
+    let inbox: WebsubInboxRepository
+    const box = new SecretBox(TEST_KEY)
+
+    before(async () => {
+      ctx = await createMigratedStore(dialect)
+      registrations = new RegistrationsRepository(ctx.store.db, box)
+      inbox = new WebsubInboxRepository(ctx.store.db, box)
+    })
+    after(async () => ctx?.drop())
+
+    it('applies migrations once; a second run has nothing to do', async () => {
+      const report = await migrateToLatest(ctx.store)
+      assert.deepEqual(report.applied, [])
+      assert.deepEqual(report.alreadyApplied, ['0001-initial'])
+    })
+
+    it('lets two instances migrate the same empty database at once', async () => {
+      const database = await createTestDatabase(dialect)
+      const stores = [createStore(database.options), createStore(database.options)]
+      try {
+        const reports = await Promise.all(stores.map((s) => migrateToLatest(s)))
+        const applied = reports.flatMap((r) => r.applied)
+        assert.deepEqual(applied, ['0001-initial'], 'exactly one instance applied the migration')
+        const rows = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(
+          stores[0]!.db
+        )
+        assert.equal(Number(rows.rows[0]?.n), 1)
+      } finally {
+        await Promise.all(stores.map((s) => s.close()))
+        await database.drop()
+      }
+    })
+
+    it('creates a registration once per idempotency key, with history', async () => {
+      const input = {
+        id: '100011234567890',
+        kind: 'birth' as const,
+        opencrvsEventId: 'event-1',
+        opencrvsActionId: 'action-1',
+        trackingId: 'TRK1',
+        idempotencyKey: 'event-1/action-1',
+        token: SECRET_TOKEN,
+        payload: { child: { name: PERSONAL_NAME } }
+      }
+      const first = await registrations.createOrFind(ctx.store.db, input)
+      assert.equal(first.created, true)
+      assert.equal(first.registration.state, 'received')
+      const second = await registrations.createOrFind(ctx.store.db, { ...input, id: '100019999999999' })
+      assert.equal(second.created, false)
+      assert.equal(second.registration.id, '100011234567890')
+      assert.equal(await registrations.get('100019999999999'), undefined)
+
+      await registrations.transition(ctx.store.db, input.id, 'submitted', { reason: 'MOSIP_ACCEPTED' })
+      await assert.rejects(
+        registrations.transition(ctx.store.db, input.id, 'confirmed'),
+        /cannot go from submitted to confirmed/
+      )
+      await assert.rejects(
+        registrations.transition(ctx.store.db, input.id, 'failed', { from: 'received' }),
+        /is submitted, expected received/
+      )
+      const history = await registrations.history(input.id)
+      assert.deepEqual(
+        history.map((h) => [h.from_state, h.to_state, h.reason]),
+        [
+          [null, 'received', null],
+          ['received', 'submitted', 'MOSIP_ACCEPTED']
+        ]
+      )
+    })
+
+    it('rolls a registration back with its transaction', async () => {
+      await assert.rejects(
+        ctx.store.db.transaction().execute(async (trx) => {
+          await registrations.createOrFind(trx, {
+            id: '100010000000001',
+            kind: 'death',
+            opencrvsEventId: 'event-rollback',
+            idempotencyKey: 'event-rollback'
+          })
+          throw new Error('abort')
+        })
+      )
+      assert.equal(await registrations.get('100010000000001'), undefined)
+    })
+
+    it('seals secret columns: unreadable in the database, readable through the repository, wiped after', async () => {
+      const id = '100012222222222'
+      await registrations.createOrFind(ctx.store.db, {
+        id,
+        kind: 'birth',
+        opencrvsEventId: 'event-secret',
+        idempotencyKey: 'event-secret',
+        token: SECRET_TOKEN,
+        payload: { informant: { name: PERSONAL_NAME } }
+      })
+      await inbox.record(ctx.store.db, {
+        eventId: 'evt-secret',
+        topic: 'partner/CREDENTIAL_ISSUED',
+        body: JSON.stringify({ credential: PERSONAL_NAME })
+      })
+      const raw = await sql<{ token_sealed: string; payload_sealed: string }>`
+        select token_sealed, payload_sealed from registrations where id = ${id}`.execute(ctx.store.db)
+      const row = raw.rows[0]!
+      for (const value of [row.token_sealed, row.payload_sealed]) {
+        assert.match(value, /^v1\.[0-9a-f]{8}\./)
+        assert.ok(!value.includes('secret-opencrvs-token'))
+        assert.ok(!value.includes(PERSONAL_NAME))
+      }
+      if (ctx.options.kind === 'sqlite') {
+        await sql`pragma wal_checkpoint(TRUNCATE)`.execute(ctx.store.db)
+        const path = ctx.options.sqlitePath
+        for (const file of [path, `${path}-wal`]) {
+          if (!existsSync(file)) continue
+          const bytes = readFileSync(file)
+          assert.equal(bytes.includes('secret-opencrvs-token'), false, `${file} holds the token`)
+          assert.equal(bytes.includes(PERSONAL_NAME), false, `${file} holds personal data`)
+        }
+      }
+      assert.equal(await registrations.readToken(id), SECRET_TOKEN)
+      assert.deepEqual(await registrations.readPayload(id), { informant: { name: PERSONAL_NAME } })
+      assert.equal(JSON.parse((await inbox.readBody('evt-secret'))!).credential, PERSONAL_NAME)
+
+      await registrations.wipeSecrets(ctx.store.db, id, { token: true, payload: true })
+      assert.equal(await registrations.readToken(id), undefined)
+      assert.equal(await registrations.readPayload(id), undefined)
+      const wiped = await registrations.get(id)
+      assert.equal(wiped?.token_sealed, null)
+      assert.equal(wiped?.payload_sealed, null)
+    })
+
+    it('refuses a sealed value copied into another row', async () => {
+      const a = '100013333333333'
+      const b = '100014444444444'
+      for (const id of [a, b]) {
+        await registrations.createOrFind(ctx.store.db, {
+          id,
+          kind: 'birth',
+          opencrvsEventId: `event-${id}`,
+          idempotencyKey: `key-${id}`,
+          token: `token-of-${id}`
+        })
+      }
+      const source = await registrations.get(a)
+      await ctx.store.db
+        .updateTable('registrations')
+        .set({ token_sealed: source!.token_sealed })
+        .where('id', '=', b)
+        .execute()
+      await assert.rejects(registrations.readToken(b), /failed authentication/)
+    })
+
+    it('stores each WebSub delivery once per event id and wipes its body when processed', async () => {
+      const delivery = { eventId: 'evt-1', topic: 'crvs/CREDENTIAL_ISSUED', body: '{"a":1}' }
+      assert.deepEqual(await inbox.record(ctx.store.db, delivery), { created: true })
+      assert.deepEqual(await inbox.record(ctx.store.db, delivery), { created: false })
+      await inbox.markProcessed(ctx.store.db, 'evt-1', 'processed')
+      const row = await inbox.get('evt-1')
+      assert.equal(row?.state, 'processed')
+      assert.equal(row?.body_sealed, null)
+      assert.ok(row?.processed_at)
+    })
+
+    it('returns epoch-millisecond columns as numbers', async () => {
+      const row = await registrations.get('100011234567890')
+      assert.equal(typeof row?.created_at, 'number')
+      assert.ok(Math.abs(row!.created_at - Date.now()) < 60_000)
+    })
+  })
+}
