@@ -9,7 +9,8 @@ module.exports = {
     },
     {
       name: 'contracts-import-nothing-of-ours',
-      comment: 'contracts holds wire schemas only; every package may depend on it, it depends on none',
+      comment:
+        'contracts holds wire schemas only; every package may depend on it, it depends on none',
       severity: 'error',
       from: { path: '^packages/contracts/' },
       to: { path: '^packages/(server|client|simulators|sandbox)/' }
@@ -28,7 +29,8 @@ module.exports = {
     },
     {
       name: 'simulators-import-only-contracts',
-      comment: 'the fakes must check the server independently, so they never reuse its logic or crypto',
+      comment:
+        'the fakes must check the server independently, so they never reuse its logic or crypto',
       severity: 'error',
       from: { path: '^packages/simulators/' },
       to: { path: '^packages/(server|client|sandbox)/' }
@@ -56,13 +58,13 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|node_modules)/' },
+    exclude: { path: '^packages/[^/]+/dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
-      conditionNames: ['import', 'require', 'node', 'default', 'types'],
-      mainFields: ['module', 'main', 'types']
+      conditionNames: ['import', 'require', 'node', 'default'],
+      mainFields: ['module', 'main']
     }
   }
 }

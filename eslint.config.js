@@ -29,6 +29,17 @@ export default tseslint.config(
     }
   },
   {
+    // Only config/ reads the environment (conventions: "config once").
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['packages/server/src/config/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'read settings through config/ only' }
+      ]
+    }
+  },
+  {
     files: ['scripts/**', 'packages/*/bench/**', 'packages/*/src/cli/**', 'packages/*/test/**'],
     rules: { 'no-console': 'off' }
   }

@@ -4,7 +4,12 @@ import pino from 'pino'
 import { JobQueue } from '../src/queue/job-queue.js'
 import { JobRunner, type TaskHandler } from '../src/queue/job-runner.js'
 import { PermanentFailure, RetryLater } from '../src/core/job-outcome.js'
-import { DIALECTS, createMigratedStore, dialectSuiteOptions, type MigratedStore } from './helpers/databases.js'
+import {
+  DIALECTS,
+  createMigratedStore,
+  dialectSuiteOptions,
+  type MigratedStore
+} from './helpers/databases.js'
 import { waitFor } from './helpers/wait.js'
 
 const silent = pino({ level: 'silent' })
@@ -31,7 +36,10 @@ for (const dialect of DIALECTS) {
       })
     })
 
-    function runner(handlers: Record<string, TaskHandler>, extra: Partial<ConstructorParameters<typeof JobRunner>[0]> = {}) {
+    function runner(
+      handlers: Record<string, TaskHandler>,
+      extra: Partial<ConstructorParameters<typeof JobRunner>[0]> = {}
+    ) {
       const liveQueue = new JobQueue(ctx.store, {
         maxAttempts: 3,
         backoff: { baseMs: 5, maxMs: 20 }
@@ -183,7 +191,10 @@ for (const dialect of DIALECTS) {
       assert.equal(calls, 3)
       healthy = true
       await live.replay(id)
-      await waitFor('the replayed job to finish', async () => (await live.get(id))?.state === 'done')
+      await waitFor(
+        'the replayed job to finish',
+        async () => (await live.get(id))?.state === 'done'
+      )
       await r.stop(1000)
       assert.equal(calls, 4)
     })

@@ -70,12 +70,17 @@ for (const dialect of DIALECTS) {
       const first = await registrations.createOrFind(ctx.store.db, input)
       assert.equal(first.created, true)
       assert.equal(first.registration.state, 'received')
-      const second = await registrations.createOrFind(ctx.store.db, { ...input, id: '100019999999999' })
+      const second = await registrations.createOrFind(ctx.store.db, {
+        ...input,
+        id: '100019999999999'
+      })
       assert.equal(second.created, false)
       assert.equal(second.registration.id, '100011234567890')
       assert.equal(await registrations.get('100019999999999'), undefined)
 
-      await registrations.transition(ctx.store.db, input.id, 'submitted', { reason: 'MOSIP_ACCEPTED' })
+      await registrations.transition(ctx.store.db, input.id, 'submitted', {
+        reason: 'MOSIP_ACCEPTED'
+      })
       await assert.rejects(
         registrations.transition(ctx.store.db, input.id, 'confirmed'),
         /cannot go from submitted to confirmed/
@@ -125,7 +130,9 @@ for (const dialect of DIALECTS) {
         body: JSON.stringify({ credential: PERSONAL_NAME })
       })
       const raw = await sql<{ token_sealed: string; payload_sealed: string }>`
-        select token_sealed, payload_sealed from registrations where id = ${id}`.execute(ctx.store.db)
+        select token_sealed, payload_sealed from registrations where id = ${id}`.execute(
+        ctx.store.db
+      )
       const row = raw.rows[0]!
       for (const value of [row.token_sealed, row.payload_sealed]) {
         assert.match(value, /^v1\.[0-9a-f]{8}\./)

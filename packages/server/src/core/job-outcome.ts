@@ -27,9 +27,7 @@ export class PermanentFailure extends Error {
   }
 }
 
-export type FailureDecision =
-  | { kind: 'retry'; delayMs: number }
-  | { kind: 'dead'; reason: string }
+export type FailureDecision = { kind: 'retry'; delayMs: number } | { kind: 'dead'; reason: string }
 
 /** Pure decision after a failed attempt. `attempts` counts the attempt that just failed. */
 export function decideAfterFailure(

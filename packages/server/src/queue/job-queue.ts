@@ -144,7 +144,13 @@ export class JobQueue {
     const now = this.clock()
     const result = await this.store.db
       .updateTable('jobs')
-      .set({ state: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: now })
+      .set({
+        state: 'done',
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        updated_at: now
+      })
       .where('id', '=', job.id)
       .where('locked_by', '=', job.lease)
       .where('state', '=', 'running')

@@ -90,8 +90,10 @@ export class JobRunner {
       clearTimeout(timer)
       if (outcome === 'timeout') {
         for (const entry of this.running.values()) {
-          entry.controller.abort(new Error('shutting down'))
+          // Give the job back before aborting it, so the handler's rejection cannot be recorded
+          // as a failed attempt first (the release ends the lease that fail() would need).
           const released = await this.options.queue.release(entry.job).catch(() => false)
+          entry.controller.abort(new Error('shutting down'))
           this.options.logger.warn(
             { jobId: entry.job.id, task: entry.job.task, released },
             'job returned to the queue at shutdown'
@@ -159,7 +161,11 @@ export class JobRunner {
 
   private execute(job: ClaimedJob): void {
     const { queue, leaseMs, handlers } = this.options
-    const logger = this.options.logger.child({ jobId: job.id, task: job.task, attempt: job.attempts })
+    const logger = this.options.logger.child({
+      jobId: job.id,
+      task: job.task,
+      attempt: job.attempts
+    })
     const controller = new AbortController()
     const heartbeat = setInterval(
       () => {

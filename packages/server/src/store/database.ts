@@ -5,7 +5,8 @@ import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdap
 import pg from 'pg'
 import type { Database } from './schema.js'
 
-export type DatabaseOptions = { kind: 'sqlite'; sqlitePath: string } | { kind: 'postgres'; url: string }
+export type DatabaseOptions =
+  { kind: 'sqlite'; sqlitePath: string } | { kind: 'postgres'; url: string }
 
 export type Dialect = 'sqlite' | 'postgres'
 

@@ -63,7 +63,9 @@ export class RegistrationsRepository {
         last_error: null,
         idempotency_key: input.idempotencyKey,
         token_sealed:
-          input.token === undefined ? null : this.box.seal(input.token, sealContext('token', input.id)),
+          input.token === undefined
+            ? null
+            : this.box.seal(input.token, sealContext('token', input.id)),
         token_expires_at: input.tokenExpiresAt ?? null,
         payload_sealed:
           input.payload === undefined
@@ -78,7 +80,13 @@ export class RegistrationsRepository {
     if (inserted) {
       await executor
         .insertInto('registration_history')
-        .values({ registration_id: input.id, from_state: null, to_state: 'received', reason: null, at: now })
+        .values({
+          registration_id: input.id,
+          from_state: null,
+          to_state: 'received',
+          reason: null,
+          at: now
+        })
         .execute()
       return { registration: inserted, created: true }
     }
@@ -115,7 +123,9 @@ export class RegistrationsRepository {
       )
     }
     if (!canTransition(current.state, to)) {
-      throw new RegistrationStateError(`registration ${id} cannot go from ${current.state} to ${to}`)
+      throw new RegistrationStateError(
+        `registration ${id} cannot go from ${current.state} to ${to}`
+      )
     }
     const now = this.clock()
     const updated = await executor

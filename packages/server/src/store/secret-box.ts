@@ -34,8 +34,14 @@ export class SecretBox {
     const iv = randomBytes(IV_BYTES)
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv)
     cipher.setAAD(Buffer.from(context, 'utf8'))
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()])
-    return [VERSION, this.current.id, iv.toString('base64url'), body.toString('base64url')].join('.')
+    const body = Buffer.concat([
+      cipher.update(plaintext, 'utf8'),
+      cipher.final(),
+      cipher.getAuthTag()
+    ])
+    return [VERSION, this.current.id, iv.toString('base64url'), body.toString('base64url')].join(
+      '.'
+    )
   }
 
   open(sealed: string, context: string): string {

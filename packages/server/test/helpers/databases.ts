@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { createStore, type DatabaseOptions, type Dialect, type Store } from '../../src/store/database.js'
+import {
+  createStore,
+  type DatabaseOptions,
+  type Dialect,
+  type Store
+} from '../../src/store/database.js'
 import { migrateToLatest } from '../../src/store/migrate.js'
 
 /** Admin connection for creating throw-away databases (CI machine: trust auth, user postgres). */
@@ -18,7 +23,10 @@ let postgresAvailable: Promise<boolean> | undefined
  */
 export function postgresIsAvailable(): Promise<boolean> {
   postgresAvailable ??= (async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 })
+    const client = new pg.Client({
+      connectionString: POSTGRES_ADMIN_URL,
+      connectionTimeoutMillis: 3000
+    })
     try {
       await client.connect()
       await client.query('select 1')

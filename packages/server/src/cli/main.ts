@@ -1,0 +1,198 @@
+import { Command, InvalidArgumentError } from 'commander'
+import {
+  describeConfig,
+  formatProblems,
+  loadConfigFromProcess,
+  type BridgeConfig
+} from '../config/index.js'
+import { createLogger } from '../observability/logger.js'
+import { startBridge } from '../main.js'
+import { createStore, type Store } from '../store/database.js'
+import { migrateToLatest } from '../store/migrate.js'
+import { JobQueue } from '../queue/job-queue.js'
+import type { JobState } from '../store/schema.js'
+
+/** Exit codes: 0 fine, 1 runtime failure, 2 invalid configuration or usage. */
+const EXIT_CONFIG = 2
+
+function configOrExit(envFile?: string): BridgeConfig {
+  const result = loadConfigFromProcess(envFile ? { envFile } : {})
+  if (!result.ok) {
+    process.stderr.write(`${formatProblems(result.problems)}\n`)
+    process.exit(EXIT_CONFIG)
+  }
+  return result.config
+}
+
+async function withStore<T>(config: BridgeConfig, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = createStore(config.database, 2)
+  try {
+    await migrateToLatest(store)
+    return await work(store)
+  } finally {
+    await store.close()
+  }
+}
+
+function queueFor(store: Store, config: BridgeConfig): JobQueue {
+  return new JobQueue(store, {
+    maxAttempts: config.queue.maxAttempts,
+    backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
+  })
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer')
+  return n
+}
+
+const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'dead']
+
+export function buildCli(): Command {
+  const program = new Command('mosip-bridge')
+    .description('OpenCRVS ↔ MOSIP bridge')
+    .option('--env-file <path>', 'read variables from this file instead of ./.env')
+    .showHelpAfterError()
+
+  const envFile = () => program.opts<{ envFile?: string }>().envFile
+
+  program
+    .command('serve', { isDefault: true })
+    .description('run the bridge: HTTP service and job runner (migrates the database first)')
+    .action(async () => {
+      const config = configOrExit(envFile())
+      const logger = createLogger({ level: config.logLevel })
+      let bridge: Awaited<ReturnType<typeof startBridge>>
+      try {
+        bridge = await startBridge(config, logger)
+      } catch (error) {
+        logger.fatal({ err: error }, 'mosip-bridge could not start')
+        process.exit(1)
+      }
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, 'shutting down')
+        bridge.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed')
+            process.exit(1)
+          }
+        )
+      }
+      process.once('SIGTERM', shutdown)
+      process.once('SIGINT', shutdown)
+    })
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date and exit')
+    .action(async () => {
+      const config = configOrExit(envFile())
+      const store = createStore(config.database, 2)
+      try {
+        const report = await migrateToLatest(store)
+        console.log(
+          report.applied.length > 0
+            ? `applied: ${report.applied.join(', ')}`
+            : 'database is up to date'
+        )
+      } finally {
+        await store.close()
+      }
+    })
+
+  const configCommand = program.command('config').description('configuration tools')
+  configCommand
+    .command('check')
+    .description('validate the configuration and print it, secrets masked')
+    .action(() => {
+      const config = configOrExit(envFile())
+      const described = describeConfig(config)
+      const width = Math.max(...Object.keys(described).map((k) => k.length))
+      for (const [name, value] of Object.entries(described)) {
+        console.log(`${name.padEnd(width)}  ${value}`)
+      }
+      if (config.encryption.usingDevelopmentEncryptionKey) {
+        console.log('\nnote: DATA_ENCRYPTION_KEY is not set; the development key is in use')
+      }
+      console.log('\nconfiguration is valid')
+    })
+
+  program
+    .command('status')
+    .description('registrations and jobs by state')
+    .action(async () => {
+      const config = configOrExit(envFile())
+      await withStore(config, async (store) => {
+        const registrations = await store.db
+          .selectFrom('registrations')
+          .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+          .groupBy('state')
+          .execute()
+        const jobs = await queueFor(store, config).counts()
+        console.log(`database: ${store.dialect}`)
+        console.log('registrations:')
+        if (registrations.length === 0) console.log('  (none)')
+        for (const row of registrations) console.log(`  ${row.state.padEnd(20)} ${Number(row.n)}`)
+        console.log('jobs:')
+        for (const state of JOB_STATES) console.log(`  ${state.padEnd(20)} ${jobs[state]}`)
+      })
+    })
+
+  const jobs = program.command('jobs').description('inspect and replay background jobs')
+  jobs
+    .command('list')
+    .description('list recent jobs')
+    .option('--state <state>', `one of ${JOB_STATES.join(', ')}`)
+    .option('--limit <n>', 'how many', positiveInt, 50)
+    .action(async (options: { state?: string; limit: number }) => {
+      if (options.state && !JOB_STATES.includes(options.state as JobState)) {
+        console.error(`--state must be one of ${JOB_STATES.join(', ')}`)
+        process.exit(EXIT_CONFIG)
+      }
+      const config = configOrExit(envFile())
+      await withStore(config, async (store) => {
+        const rows = await queueFor(store, config).list({
+          ...(options.state ? { state: options.state as JobState } : {}),
+          limit: options.limit
+        })
+        if (rows.length === 0) console.log('no jobs')
+        for (const job of rows) {
+          console.log(
+            [
+              String(job.id).padStart(8),
+              job.state.padEnd(8),
+              job.task.padEnd(24),
+              `attempts ${job.attempts}/${job.max_attempts}`,
+              new Date(job.run_at).toISOString(),
+              job.last_error ?? ''
+            ].join('  ')
+          )
+        }
+      })
+    })
+  jobs
+    .command('replay')
+    .description('put a dead job back in the queue with fresh attempts')
+    .argument('<id>', 'job id', positiveInt)
+    .action(async (id: number) => {
+      const config = configOrExit(envFile())
+      const replayed = await withStore(config, (store) => queueFor(store, config).replay(id))
+      if (!replayed) {
+        console.error(`job ${id} is not dead (or does not exist); nothing replayed`)
+        process.exit(1)
+      }
+      console.log(`job ${id} queued again`)
+    })
+
+  return program
+}
+
+// A closed pipe (`mosip-bridge jobs list | head`) is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
+await buildCli().parseAsync(process.argv)

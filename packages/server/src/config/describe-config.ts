@@ -1,0 +1,97 @@
+/**
+ * The effective configuration keyed by environment variable name, safe to print
+ * (`mosip-bridge config check`): secrets are masked, DATABASE_URL keeps all but its password.
+ */
+import type { BridgeConfig } from './schema.js'
+
+export const MASK = '********'
+
+const DAY_MS = 86_400_000
+
+/** Every value as the string an operator would write; unset optional variables are ''. */
+export function describeConfig(config: BridgeConfig): Record<string, string> {
+  const { server, database, encryption, queue, opencrvs, mosip, ida, esignet } = config
+  const described: Record<string, string> = {
+    NODE_ENV: config.nodeEnv,
+    LOG_LEVEL: config.logLevel,
+    UNSAFE_DEBUG_LOG: String(config.unsafeDebugLog),
+
+    PORT: String(server.port),
+    HOST: server.host,
+    LOCALE: server.locale,
+    CLIENT_APP_URL: url(server.clientAppUrl),
+
+    SQLITE_DATABASE_PATH: database.kind === 'sqlite' ? database.sqlitePath : '',
+    DATABASE_URL: database.kind === 'postgres' ? maskUrlPassword(database.url) : '',
+    DATA_ENCRYPTION_KEY: MASK,
+    DATA_ENCRYPTION_PREVIOUS_KEYS: encryption.previousKeys.map(() => MASK).join(','),
+
+    JOB_CONCURRENCY: String(queue.concurrency),
+    JOB_LEASE_SECONDS: String(queue.leaseMs / 1000),
+    JOB_POLL_INTERVAL_MS: String(queue.pollIntervalMs),
+    JOB_MAX_ATTEMPTS: String(queue.maxAttempts),
+    JOB_BACKOFF_BASE_MS: String(queue.backoffBaseMs),
+    JOB_BACKOFF_MAX_MS: String(queue.backoffMaxMs),
+    JOB_RETENTION_DAYS: String(queue.retentionMs / DAY_MS),
+    SHUTDOWN_TIMEOUT_MS: String(queue.shutdownTimeoutMs),
+
+    TRANSACTION_ID_PREFIX: config.transactionIdPrefix,
+
+    OPENCRVS_GATEWAY_URL: url(opencrvs.gatewayUrl),
+    OPENCRVS_AUTH_URL: opencrvs.authUrl === undefined ? '' : url(opencrvs.authUrl),
+    OPENCRVS_PUBLIC_KEY_URL: url(opencrvs.publicKeyUrl),
+    OPENCRVS_CLIENT_ID: opencrvs.systemClient?.clientId ?? '',
+    OPENCRVS_CLIENT_SECRET: opencrvs.systemClient === undefined ? '' : MASK,
+
+    MOSIP_AUTH_URL: url(mosip.authUrl),
+    MOSIP_AUTH_CLIENT_APP_ID: mosip.authClientAppId,
+    MOSIP_PACKET_AUTH_CLIENT_ID: mosip.packetClient.clientId,
+    MOSIP_PACKET_AUTH_CLIENT_SECRET: MASK,
+    MOSIP_WEBSUB_AUTH_CLIENT_ID: mosip.websub.client.clientId,
+    MOSIP_WEBSUB_AUTH_CLIENT_SECRET: MASK,
+    MOSIP_WEBSUB_HUB_URL: url(mosip.websub.hubUrl),
+    MOSIP_WEBSUB_SECRET: MASK,
+    MOSIP_WEBSUB_TOPIC: mosip.websub.topic,
+    MOSIP_WEBSUB_CALLBACK_URL: url(mosip.websub.callbackUrl),
+    MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY: mosip.credential.nationalIdKey,
+    MOSIP_CREATE_PACKET_URL: url(mosip.createPacketUrl),
+    MOSIP_PROCESS_PACKET_URL: url(mosip.processPacketUrl),
+    MOSIP_CENTER_ID: mosip.centerId,
+    MOSIP_MACHINE_ID: mosip.machineId,
+    DECRYPT_P12_FILE_PATH: mosip.credential.decryptP12Path,
+    DECRYPT_P12_FILE_PASSWORD: MASK,
+
+    IDA_AUTH_URL: url(ida.authUrl),
+    IDA_AUTH_DOMAIN_URI: url(ida.authDomainUri),
+    PARTNER_APIKEY: MASK,
+    PARTNER_MISP_LK: MASK,
+    PARTNER_ID: ida.partner.id,
+    ENCRYPT_CERT_PATH: ida.encryptCertPath,
+    SIGN_P12_FILE_PATH: ida.signP12Path,
+    SIGN_P12_FILE_PASSWORD: MASK,
+
+    ESIGNET_USERINFO_URL: url(esignet.userinfoUrl),
+    ESIGNET_TOKEN_URL: url(esignet.tokenUrl),
+    OIDP_CLIENT_PRIVATE_KEY_PATH: esignet.clientPrivateKeyPath
+  }
+  for (const name of config.ignoredVariables) {
+    described[name] = '(ignored: no longer used)'
+  }
+  return described
+}
+
+/** A URL with its password (in the user-info part or a `password` query parameter) masked. */
+export function maskUrlPassword(value: string): string {
+  if (!URL.canParse(value)) return MASK
+  const parsed = new URL(value)
+  if (parsed.password !== '') parsed.password = MASK
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (key.toLowerCase() === 'password') parsed.searchParams.set(key, MASK)
+  }
+  return parsed.href
+}
+
+/** Plain http(s) URLs are shown as given, unless they carry credentials. */
+function url(value: string): string {
+  return URL.canParse(value) && new URL(value).password !== '' ? maskUrlPassword(value) : value
+}

@@ -1,0 +1,529 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  DEVELOPMENT_ENCRYPTION_KEY,
+  describeConfig,
+  formatProblems,
+  loadConfig,
+  readEnvironment
+} from '../src/config/index.js'
+import type { BridgeConfig, ConfigProblem, Environment } from '../src/config/index.js'
+
+const KEY = randomBytes(32)
+const OLD_KEY_1 = randomBytes(32)
+const OLD_KEY_2 = randomBytes(32)
+
+/** Everything production needs, with recognisable secret values. */
+function productionEnv(overrides: Environment = {}): Environment {
+  return {
+    NODE_ENV: 'production',
+    LOCALE: 'en',
+    CLIENT_APP_URL: 'https://register.example.org',
+    SQLITE_DATABASE_PATH: '/data/sqlite/mosip-api.db',
+    DATA_ENCRYPTION_KEY: KEY.toString('base64'),
+    OPENCRVS_GATEWAY_URL: 'https://gateway.example.org',
+    OPENCRVS_AUTH_URL: 'https://auth.example.org',
+    OPENCRVS_CLIENT_ID: 'integration-client',
+    OPENCRVS_CLIENT_SECRET: 'opencrvs-client-secret-value',
+    MOSIP_AUTH_URL: 'https://mosip.example.org/v1/authmanager/authenticate/clientidsecretkey',
+    MOSIP_PACKET_AUTH_CLIENT_ID: 'mosip-regproc-client',
+    MOSIP_PACKET_AUTH_CLIENT_SECRET: 'packet-client-secret-value',
+    MOSIP_WEBSUB_AUTH_CLIENT_ID: 'mosip-websub-client',
+    MOSIP_WEBSUB_AUTH_CLIENT_SECRET: 'websub-client-secret-value',
+    MOSIP_WEBSUB_HUB_URL: 'https://mosip.example.org/websub/hub',
+    MOSIP_WEBSUB_SECRET: 'websub-hmac-secret-value',
+    MOSIP_WEBSUB_TOPIC: 'CREDENTIAL_ISSUED',
+    MOSIP_WEBSUB_CALLBACK_URL: 'https://bridge.example.org/websub/callback',
+    MOSIP_CREATE_PACKET_URL: 'https://mosip.example.org/commons/v1/packetmanager/createPacket',
+    MOSIP_PROCESS_PACKET_URL:
+      'https://mosip.example.org/registrationprocessor/v1/workflowmanager/workflowinstance',
+    MOSIP_CENTER_ID: '10001',
+    MOSIP_MACHINE_ID: '10004',
+    DECRYPT_P12_FILE_PATH: '/certs/keystore.p12',
+    DECRYPT_P12_FILE_PASSWORD: 'decrypt-p12-password-value',
+    IDA_AUTH_URL: 'https://mosip.example.org/idauthentication/v1/auth',
+    IDA_AUTH_DOMAIN_URI: 'https://mosip.example.org',
+    PARTNER_APIKEY: 'partner-api-key-value',
+    PARTNER_MISP_LK: 'misp-licence-key-value',
+    PARTNER_ID: 'crvs-partner',
+    ENCRYPT_CERT_PATH: '/certs/ida-partner.crt',
+    SIGN_P12_FILE_PATH: '/certs/keystore.p12',
+    SIGN_P12_FILE_PASSWORD: 'sign-p12-password-value',
+    ESIGNET_USERINFO_URL: 'https://esignet.example.org/oidc/userinfo',
+    ESIGNET_TOKEN_URL: 'https://esignet.example.org/oauth/token',
+    OIDP_CLIENT_PRIVATE_KEY_PATH: '/certs/esignet-jwk.txt',
+    ...overrides
+  }
+}
+
+const SECRET_VALUES = [
+  'opencrvs-client-secret-value',
+  'packet-client-secret-value',
+  'websub-client-secret-value',
+  'websub-hmac-secret-value',
+  'decrypt-p12-password-value',
+  'partner-api-key-value',
+  'misp-licence-key-value',
+  'sign-p12-password-value',
+  KEY.toString('base64'),
+  KEY.toString('hex')
+]
+
+function config(env: Environment): BridgeConfig {
+  const result = loadConfig(env)
+  if (!result.ok) assert.fail(formatProblems(result.problems))
+  return result.config
+}
+
+function problems(env: Environment): ConfigProblem[] {
+  const result = loadConfig(env)
+  assert.equal(result.ok, false, 'expected the configuration to be refused')
+  return result.ok ? [] : result.problems
+}
+
+function problemFor(env: Environment, variable: string): ConfigProblem {
+  const found = problems(env).find((problem) => problem.variable === variable)
+  assert.ok(found, `expected a problem for ${variable}`)
+  return found
+}
+
+describe('loadConfig defaults', () => {
+  it('parses an empty environment as development with the reference dev defaults', () => {
+    const c = config({})
+    assert.equal(c.nodeEnv, 'development')
+    assert.equal(c.logLevel, 'debug')
+    assert.equal(c.unsafeDebugLog, false)
+    assert.deepEqual(c.server, {
+      port: 2024,
+      host: 'localhost',
+      clientAppUrl: 'http://localhost:3000',
+      locale: 'en'
+    })
+    assert.deepEqual(c.database, { kind: 'sqlite', sqlitePath: 'data/sqlite/mosip-api.db' })
+    assert.equal(c.encryption.usingDevelopmentEncryptionKey, true)
+    assert.ok(c.encryption.key.equals(DEVELOPMENT_ENCRYPTION_KEY))
+    assert.equal(c.encryption.key.length, 32)
+    assert.deepEqual(c.encryption.previousKeys, [])
+    assert.deepEqual(c.queue, {
+      concurrency: 4,
+      leaseMs: 60_000,
+      pollIntervalMs: 500,
+      maxAttempts: 10,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 3_600_000,
+      retentionMs: 7 * 86_400_000,
+      shutdownTimeoutMs: 15_000
+    })
+    assert.equal(c.transactionIdPrefix, '10001')
+    assert.deepEqual(c.opencrvs, {
+      gatewayUrl: 'http://localhost:7070',
+      authUrl: 'http://localhost:4040',
+      publicKeyUrl: 'http://localhost:4040/.well-known',
+      systemClient: undefined
+    })
+    assert.equal(
+      c.mosip.authUrl,
+      'http://localhost:20240/v1/authmanager/authenticate/clientidsecretkey'
+    )
+    assert.equal(c.mosip.authClientAppId, 'admin')
+    assert.equal(c.mosip.websub.hubUrl, 'http://localhost:20240/websub/hub')
+    assert.equal(c.mosip.websub.callbackUrl, 'http://localhost:2024/websub/callback')
+    assert.equal(c.mosip.websub.topic, 'CREDENTIAL_ISSUED')
+    assert.equal(c.mosip.credential.nationalIdKey, 'UIN')
+    assert.equal(c.mosip.centerId, '10001')
+    assert.equal(c.mosip.machineId, '10004')
+    assert.equal(c.ida.partner.id, 'crvs-partner')
+    assert.equal(c.esignet.tokenUrl, 'http://localhost:20260/oauth/token')
+    assert.equal(c.esignet.userinfoUrl, 'http://localhost:20260/oidc/userinfo')
+    assert.deepEqual(c.ignoredVariables, [])
+  })
+
+  it('accepts NODE_ENV=test and treats blank values as unset', () => {
+    const c = config({ NODE_ENV: 'test', PORT: '', HOST: '   ', DATABASE_URL: '' })
+    assert.equal(c.nodeEnv, 'test')
+    assert.equal(c.server.port, 2024)
+    assert.equal(c.server.host, 'localhost')
+    assert.equal(c.database.kind, 'sqlite')
+  })
+
+  it('parses a complete production environment with production defaults', () => {
+    const c = config(productionEnv())
+    assert.equal(c.nodeEnv, 'production')
+    assert.equal(c.logLevel, 'info')
+    assert.equal(c.server.host, '0.0.0.0')
+    assert.equal(c.server.port, 2024)
+    assert.equal(c.encryption.usingDevelopmentEncryptionKey, false)
+    assert.ok(c.encryption.key.equals(KEY))
+    assert.equal(c.opencrvs.publicKeyUrl, 'https://auth.example.org/.well-known')
+    assert.deepEqual(c.opencrvs.systemClient, {
+      clientId: 'integration-client',
+      clientSecret: 'opencrvs-client-secret-value'
+    })
+  })
+})
+
+describe('loadConfig in production', () => {
+  it('lists every missing required variable at once', () => {
+    const found = problems({ NODE_ENV: 'production' })
+    const variables = found.map((problem) => problem.variable)
+    for (const variable of [
+      'DATA_ENCRYPTION_KEY',
+      'SQLITE_DATABASE_PATH',
+      'CLIENT_APP_URL',
+      'LOCALE',
+      'OPENCRVS_GATEWAY_URL',
+      'OPENCRVS_AUTH_URL',
+      'MOSIP_AUTH_URL',
+      'MOSIP_PACKET_AUTH_CLIENT_SECRET',
+      'MOSIP_WEBSUB_SECRET',
+      'MOSIP_WEBSUB_HUB_URL',
+      'MOSIP_CREATE_PACKET_URL',
+      'IDA_AUTH_URL',
+      'PARTNER_APIKEY',
+      'SIGN_P12_FILE_PASSWORD',
+      'ESIGNET_TOKEN_URL',
+      'OIDP_CLIENT_PRIVATE_KEY_PATH'
+    ]) {
+      assert.ok(variables.includes(variable), `${variable} should be reported`)
+    }
+    // Variables with a real default are never required.
+    for (const variable of [
+      'PORT',
+      'HOST',
+      'LOG_LEVEL',
+      'TRANSACTION_ID_PREFIX',
+      'JOB_CONCURRENCY'
+    ]) {
+      assert.ok(!variables.includes(variable), `${variable} should not be reported`)
+    }
+    assert.ok(
+      found.some(
+        (problem) =>
+          problem.variable === 'DATA_ENCRYPTION_KEY' &&
+          problem.message === 'required when NODE_ENV=production (32 bytes, base64 or hex)'
+      )
+    )
+  })
+
+  it('reports format problems together with missing variables', () => {
+    const found = problems({ NODE_ENV: 'production', PORT: 'abc' })
+    assert.ok(found.some((problem) => problem.variable === 'PORT'))
+    assert.ok(found.some((problem) => problem.variable === 'DATA_ENCRYPTION_KEY'))
+  })
+
+  it('refuses the built-in development key', () => {
+    const problem = problemFor(
+      productionEnv({ DATA_ENCRYPTION_KEY: DEVELOPMENT_ENCRYPTION_KEY.toString('hex') }),
+      'DATA_ENCRYPTION_KEY'
+    )
+    assert.match(problem.message, /development key/)
+  })
+
+  it('does not need SQLITE_DATABASE_PATH when DATABASE_URL is set', () => {
+    const c = config(
+      productionEnv({
+        SQLITE_DATABASE_PATH: undefined,
+        DATABASE_URL: 'postgres://bridge:pw-1234@db:5432/bridge'
+      })
+    )
+    assert.equal(c.database.kind, 'postgres')
+  })
+
+  it('accepts OPENCRVS_PUBLIC_KEY_URL alone (mosip-api 2.0 deployments)', () => {
+    const c = config(
+      productionEnv({
+        OPENCRVS_AUTH_URL: undefined,
+        OPENCRVS_PUBLIC_KEY_URL: 'https://auth.example.org/.well-known'
+      })
+    )
+    assert.equal(c.opencrvs.publicKeyUrl, 'https://auth.example.org/.well-known')
+    assert.equal(c.opencrvs.authUrl, 'https://auth.example.org')
+  })
+})
+
+describe('loadConfig format problems', () => {
+  it('names PORT and quotes the bad value', () => {
+    assert.equal(
+      problemFor({ PORT: 'abc' }, 'PORT').message,
+      'expected an integer from 1 to 65535, got "abc"'
+    )
+    for (const port of ['0', '65536', '80.5', '-1', '1e3']) {
+      problemFor({ PORT: port }, 'PORT')
+    }
+    assert.equal(config({ PORT: '8080' }).server.port, 8080)
+  })
+
+  it('requires http(s) URLs', () => {
+    assert.match(
+      problemFor({ CLIENT_APP_URL: 'not a url' }, 'CLIENT_APP_URL').message,
+      /http\(s\) URL/
+    )
+    problemFor({ MOSIP_WEBSUB_HUB_URL: 'ftp://hub.example.org' }, 'MOSIP_WEBSUB_HUB_URL')
+    problemFor({ ESIGNET_TOKEN_URL: 'localhost:20260' }, 'ESIGNET_TOKEN_URL')
+  })
+
+  it('requires TRANSACTION_ID_PREFIX to be 1 to 10 digits', () => {
+    for (const prefix of ['12ab', '12345678901', '-1']) {
+      assert.match(
+        problemFor({ TRANSACTION_ID_PREFIX: prefix }, 'TRANSACTION_ID_PREFIX').message,
+        /1 to 10 digits/
+      )
+    }
+    assert.equal(config({ TRANSACTION_ID_PREFIX: '0123456789' }).transactionIdPrefix, '0123456789')
+  })
+
+  it('requires DATA_ENCRYPTION_KEY to be 32 bytes in base64 or hex', () => {
+    const short = randomBytes(16)
+    for (const value of [
+      short.toString('base64'),
+      short.toString('hex'),
+      `${KEY.toString('hex')}00`
+    ]) {
+      const problem = problemFor({ DATA_ENCRYPTION_KEY: value }, 'DATA_ENCRYPTION_KEY')
+      assert.ok(!problem.message.includes(value))
+    }
+    const fromHex = config({ DATA_ENCRYPTION_KEY: KEY.toString('hex') })
+    assert.ok(fromHex.encryption.key.equals(KEY))
+    assert.equal(fromHex.encryption.usingDevelopmentEncryptionKey, false)
+  })
+
+  it('checks the job settings', () => {
+    problemFor({ JOB_CONCURRENCY: '0' }, 'JOB_CONCURRENCY')
+    problemFor({ JOB_POLL_INTERVAL_MS: '5' }, 'JOB_POLL_INTERVAL_MS')
+    problemFor({ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'SHUTDOWN_TIMEOUT_MS')
+    assert.match(
+      problemFor({ JOB_BACKOFF_BASE_MS: '5000', JOB_BACKOFF_MAX_MS: '1000' }, 'JOB_BACKOFF_MAX_MS')
+        .message,
+      /JOB_BACKOFF_BASE_MS/
+    )
+    const c = config({ JOB_LEASE_SECONDS: '30', JOB_RETENTION_DAYS: '2', SHUTDOWN_TIMEOUT_MS: '0' })
+    assert.equal(c.queue.leaseMs, 30_000)
+    assert.equal(c.queue.retentionMs, 2 * 86_400_000)
+    assert.equal(c.queue.shutdownTimeoutMs, 0)
+  })
+
+  it('checks LOG_LEVEL and NODE_ENV', () => {
+    assert.match(problemFor({ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL').message, /fatal, error, warn/)
+    problemFor({ NODE_ENV: 'staging' }, 'NODE_ENV')
+    assert.equal(config({ LOG_LEVEL: 'WARN' }).logLevel, 'warn')
+  })
+
+  it('collects every problem at once', () => {
+    const found = problems({
+      PORT: 'abc',
+      CLIENT_APP_URL: 'nope',
+      TRANSACTION_ID_PREFIX: 'x',
+      DATA_ENCRYPTION_KEY: 'short'
+    })
+    assert.deepEqual(found.map((problem) => problem.variable).sort(), [
+      'CLIENT_APP_URL',
+      'DATA_ENCRYPTION_KEY',
+      'PORT',
+      'TRANSACTION_ID_PREFIX'
+    ])
+  })
+
+  it('needs both halves of the OpenCRVS client credentials', () => {
+    problemFor({ OPENCRVS_CLIENT_ID: 'client' }, 'OPENCRVS_CLIENT_SECRET')
+    problemFor({ OPENCRVS_CLIENT_SECRET: 'secret-value' }, 'OPENCRVS_CLIENT_ID')
+  })
+
+  it('accepts and ignores the deprecated variables', () => {
+    const c = config({
+      MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST: 'http://a,http://b',
+      MOSIP_BIRTH_WEBHOOK_URL: 'not even a url',
+      MOSIP_DEATH_WEBHOOK_URL: 'http://localhost:20240/webhooks/death',
+      OPENID_PROVIDER_CLAIMS: 'name,birthdate',
+      UNSAFE_DEBUG_LOG: 'true'
+    })
+    assert.deepEqual(c.ignoredVariables, [
+      'MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST',
+      'MOSIP_BIRTH_WEBHOOK_URL',
+      'MOSIP_DEATH_WEBHOOK_URL',
+      'OPENID_PROVIDER_CLAIMS'
+    ])
+    assert.equal(c.unsafeDebugLog, true)
+    assert.equal(config({ UNSAFE_DEBUG_LOG: 'whatever' }).unsafeDebugLog, false)
+  })
+})
+
+describe('secrets', () => {
+  it('never appear in problem messages', () => {
+    const env = productionEnv({
+      PORT: 'abc',
+      DATA_ENCRYPTION_KEY: 'not-a-key-but-secret-1234',
+      DATA_ENCRYPTION_PREVIOUS_KEYS: `${OLD_KEY_1.toString('hex')},previous-secret-9876`,
+      DATABASE_URL: 'mysql://bridge:db-password-4321@db/bridge',
+      PARTNER_APIKEY: 'api/key-secret-5555',
+      PARTNER_MISP_LK: 'misp lk secret 6666',
+      OPENCRVS_CLIENT_ID: undefined
+    })
+    const found = problems(env)
+    for (const variable of [
+      'PORT',
+      'DATA_ENCRYPTION_KEY',
+      'DATA_ENCRYPTION_PREVIOUS_KEYS',
+      'DATABASE_URL',
+      'PARTNER_APIKEY',
+      'PARTNER_MISP_LK',
+      'OPENCRVS_CLIENT_ID'
+    ]) {
+      assert.ok(
+        found.some((problem) => problem.variable === variable),
+        `${variable} reported`
+      )
+    }
+    const text = formatProblems(found)
+    for (const secret of [
+      ...SECRET_VALUES,
+      'not-a-key-but-secret-1234',
+      'previous-secret-9876',
+      OLD_KEY_1.toString('hex'),
+      'db-password-4321',
+      'api/key-secret-5555',
+      'misp lk secret 6666'
+    ]) {
+      assert.ok(!text.includes(secret), `problem text leaks ${secret}`)
+    }
+    assert.match(text, /PORT: expected an integer from 1 to 65535, got "abc"/)
+  })
+
+  it('are masked by describeConfig', () => {
+    const env = productionEnv({
+      DATABASE_URL: 'postgresql://bridge:db-password-4321@db.internal:5432/bridge?sslmode=require',
+      DATA_ENCRYPTION_PREVIOUS_KEYS: OLD_KEY_1.toString('hex')
+    })
+    const described = describeConfig(config(env))
+    const text = JSON.stringify(described)
+    for (const secret of [...SECRET_VALUES, 'db-password-4321', OLD_KEY_1.toString('hex')]) {
+      assert.ok(!text.includes(secret), `describeConfig leaks ${secret}`)
+    }
+    for (const variable of [
+      'DATA_ENCRYPTION_KEY',
+      'DATA_ENCRYPTION_PREVIOUS_KEYS',
+      'OPENCRVS_CLIENT_SECRET',
+      'MOSIP_PACKET_AUTH_CLIENT_SECRET',
+      'MOSIP_WEBSUB_AUTH_CLIENT_SECRET',
+      'MOSIP_WEBSUB_SECRET',
+      'PARTNER_APIKEY',
+      'PARTNER_MISP_LK',
+      'DECRYPT_P12_FILE_PASSWORD',
+      'SIGN_P12_FILE_PASSWORD'
+    ]) {
+      assert.equal(described[variable], '********', variable)
+    }
+    assert.equal(
+      described.DATABASE_URL,
+      'postgresql://bridge:********@db.internal:5432/bridge?sslmode=require'
+    )
+    assert.equal(described.PORT, '2024')
+    assert.equal(described.OPENCRVS_CLIENT_ID, 'integration-client')
+    assert.equal(described.JOB_LEASE_SECONDS, '60')
+    assert.equal(described.JOB_RETENTION_DAYS, '7')
+    assert.equal(described.OPENCRVS_PUBLIC_KEY_URL, 'https://auth.example.org/.well-known')
+  })
+
+  it('describes every variable of the development defaults', () => {
+    const described = describeConfig(config({}))
+    assert.equal(described.SQLITE_DATABASE_PATH, 'data/sqlite/mosip-api.db')
+    assert.equal(described.DATABASE_URL, '')
+    assert.equal(described.DATA_ENCRYPTION_PREVIOUS_KEYS, '')
+    assert.equal(described.OPENCRVS_CLIENT_SECRET, '')
+    assert.equal(described.MOSIP_WEBSUB_SECRET, '********')
+    assert.equal(described.PARTNER_ID, 'crvs-partner')
+  })
+})
+
+describe('database selection', () => {
+  it('DATABASE_URL switches the store to PostgreSQL', () => {
+    for (const url of ['postgres://u:p@db:5432/x', 'postgresql://db/x']) {
+      assert.deepEqual(config({ DATABASE_URL: url }).database, { kind: 'postgres', url })
+    }
+  })
+
+  it('refuses other URL schemes without quoting them', () => {
+    const problem = problemFor({ DATABASE_URL: 'mysql://u:hunter2-pass@db/x' }, 'DATABASE_URL')
+    assert.match(problem.message, /postgres/)
+    assert.ok(!problem.message.includes('hunter2-pass'))
+  })
+})
+
+describe('encryption key rotation', () => {
+  it('parses DATA_ENCRYPTION_PREVIOUS_KEYS in hex and base64', () => {
+    const c = config({
+      DATA_ENCRYPTION_KEY: KEY.toString('base64'),
+      DATA_ENCRYPTION_PREVIOUS_KEYS: ` ${OLD_KEY_1.toString('hex')} , ${OLD_KEY_2.toString('base64')} `
+    })
+    assert.equal(c.encryption.previousKeys.length, 2)
+    assert.ok(c.encryption.previousKeys[0]?.equals(OLD_KEY_1))
+    assert.ok(c.encryption.previousKeys[1]?.equals(OLD_KEY_2))
+  })
+
+  it('refuses a malformed previous key', () => {
+    problemFor(
+      { DATA_ENCRYPTION_PREVIOUS_KEYS: `${OLD_KEY_1.toString('hex')},abc` },
+      'DATA_ENCRYPTION_PREVIOUS_KEYS'
+    )
+  })
+})
+
+describe('readEnvironment', () => {
+  function withTempDir(run: (dir: string) => void): void {
+    const dir = mkdtempSync(join(tmpdir(), 'mosip-bridge-config-'))
+    try {
+      run(dir)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('loads <cwd>/.env and lets the real environment win', () => {
+    withTempDir((dir) => {
+      writeFileSync(join(dir, '.env'), 'PORT=3000\nHOST=from-file\n# comment\nLOCALE="fr"\n')
+      const processEnv: Environment = { PORT: '4000' }
+      const env = readEnvironment({ cwd: dir, processEnv })
+      assert.equal(env.PORT, '4000')
+      assert.equal(env.HOST, 'from-file')
+      assert.equal(env.LOCALE, 'fr')
+      assert.deepEqual(processEnv, { PORT: '4000' }, 'the given environment is not mutated')
+      const c = config(env)
+      assert.equal(c.server.port, 4000)
+      assert.equal(c.server.host, 'from-file')
+      assert.equal(c.server.locale, 'fr')
+    })
+  })
+
+  it('reads a named env file relative to cwd', () => {
+    withTempDir((dir) => {
+      writeFileSync(join(dir, 'bridge.env'), 'TRANSACTION_ID_PREFIX=42\n')
+      const env = readEnvironment({ cwd: dir, processEnv: {}, envFile: 'bridge.env' })
+      assert.equal(config(env).transactionIdPrefix, '42')
+    })
+  })
+
+  it('is fine without a .env file', () => {
+    withTempDir((dir) => {
+      assert.deepEqual(readEnvironment({ cwd: dir, processEnv: { PORT: '1' } }), { PORT: '1' })
+    })
+  })
+})
+
+describe('formatProblems', () => {
+  it('prints a count and one line per problem', () => {
+    assert.equal(
+      formatProblems([
+        { variable: 'PORT', message: 'expected an integer from 1 to 65535, got "abc"' },
+        { variable: 'DATA_ENCRYPTION_KEY', message: 'required when NODE_ENV=production' }
+      ]),
+      [
+        'Invalid configuration (2 problems):',
+        '  - PORT: expected an integer from 1 to 65535, got "abc"',
+        '  - DATA_ENCRYPTION_KEY: required when NODE_ENV=production'
+      ].join('\n')
+    )
+  })
+})
