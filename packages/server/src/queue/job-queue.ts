@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import type { Kysely } from 'kysely'
+import type { ExpressionBuilder, Kysely, UpdateObject } from 'kysely'
 import type { Store } from '../store/database.js'
 import type { Database, Job, JobState } from '../store/schema.js'
 import { backoffDelay, type BackoffPolicy } from '../core/retry-policy.js'
@@ -139,23 +139,35 @@ export class JobQueue {
       .sort((a, b) => a.run_at - b.run_at || a.id - b.id)
   }
 
-  /** Marks a held job done. False when the lease was lost (another claimer may own it now). */
-  async complete(job: ClaimedJob): Promise<boolean> {
-    const now = this.clock()
+  /**
+   * Applies `changes` to a job only while `job.lease` still holds it; false when the lease was
+   * lost (expired and possibly claimed by someone else), in which case nothing is written.
+   */
+  private async updateHeld(
+    job: ClaimedJob,
+    changes:
+      | UpdateObject<Database, 'jobs'>
+      | ((eb: ExpressionBuilder<Database, 'jobs'>) => UpdateObject<Database, 'jobs'>)
+  ): Promise<boolean> {
     const result = await this.store.db
       .updateTable('jobs')
-      .set({
-        state: 'done',
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-        updated_at: now
-      })
+      .set(changes)
       .where('id', '=', job.id)
       .where('locked_by', '=', job.lease)
       .where('state', '=', 'running')
       .executeTakeFirst()
     return Number(result.numUpdatedRows) === 1
+  }
+
+  /** Marks a held job done. False when the lease was lost (another claimer may own it now). */
+  complete(job: ClaimedJob): Promise<boolean> {
+    return this.updateHeld(job, {
+      state: 'done',
+      locked_by: null,
+      locked_until: null,
+      last_error: null,
+      updated_at: this.clock()
+    })
   }
 
   /** Records a failed attempt: back to the queue after a backoff, or to `dead`. */
@@ -164,63 +176,42 @@ export class JobQueue {
     const decision = decideAfterFailure(error, job.attempts, job.max_attempts, (attempt) =>
       backoffDelay(attempt, this.options.backoff, this.random)
     )
-    const lastError =
-      decision.kind === 'dead'
-        ? `${describeError(error)} (${decision.reason})`
-        : describeError(error)
-    const result = await this.store.db
-      .updateTable('jobs')
-      .set({
-        state: decision.kind === 'dead' ? 'dead' : 'queued',
-        run_at: decision.kind === 'retry' ? now + decision.delayMs : now,
-        locked_by: null,
-        locked_until: null,
-        last_error: lastError,
-        updated_at: now
-      })
-      .where('id', '=', job.id)
-      .where('locked_by', '=', job.lease)
-      .where('state', '=', 'running')
-      .executeTakeFirst()
-    if (Number(result.numUpdatedRows) !== 1) return 'lost'
+    const held = await this.updateHeld(job, {
+      state: decision.kind === 'dead' ? 'dead' : 'queued',
+      run_at: decision.kind === 'retry' ? now + decision.delayMs : now,
+      locked_by: null,
+      locked_until: null,
+      last_error:
+        decision.kind === 'dead'
+          ? `${describeError(error)} (${decision.reason})`
+          : describeError(error),
+      updated_at: now
+    })
+    if (!held) return 'lost'
     if (decision.kind === 'retry' && decision.delayMs === 0) this.notify()
     return decision.kind
   }
 
   /** Extends a held lease; false when it was already lost. */
-  async extendLease(job: ClaimedJob, leaseMs: number): Promise<boolean> {
+  extendLease(job: ClaimedJob, leaseMs: number): Promise<boolean> {
     const now = this.clock()
-    const result = await this.store.db
-      .updateTable('jobs')
-      .set({ locked_until: now + leaseMs, updated_at: now })
-      .where('id', '=', job.id)
-      .where('locked_by', '=', job.lease)
-      .where('state', '=', 'running')
-      .executeTakeFirst()
-    return Number(result.numUpdatedRows) === 1
+    return this.updateHeld(job, { locked_until: now + leaseMs, updated_at: now })
   }
 
   /**
    * Gives a held job back without counting the attempt (graceful shutdown): it runs again as
    * soon as a runner is free.
    */
-  async release(job: ClaimedJob): Promise<boolean> {
+  release(job: ClaimedJob): Promise<boolean> {
     const now = this.clock()
-    const result = await this.store.db
-      .updateTable('jobs')
-      .set((eb) => ({
-        state: 'queued' as JobState,
-        attempts: eb('attempts', '-', 1),
-        run_at: now,
-        locked_by: null,
-        locked_until: null,
-        updated_at: now
-      }))
-      .where('id', '=', job.id)
-      .where('locked_by', '=', job.lease)
-      .where('state', '=', 'running')
-      .executeTakeFirst()
-    return Number(result.numUpdatedRows) === 1
+    return this.updateHeld(job, (eb) => ({
+      state: 'queued' as JobState,
+      attempts: eb('attempts', '-', 1),
+      run_at: now,
+      locked_by: null,
+      locked_until: null,
+      updated_at: now
+    }))
   }
 
   /**
