@@ -1,0 +1,104 @@
+/**
+ * The bridge's view of its partner systems. Workflows in core/workflows depend only on these
+ * interfaces; integrations/ implements them over HTTP.
+ */
+import type { Outcome } from './outcome.js'
+
+// ---------------------------------------------------------------- MOSIP packets
+
+export type MosipProcess = 'CRVS_NEW' | 'CRVS_DEATH' | 'CRVS_UPDATE'
+
+/** The `request` of a createPacket call (RequestWrapper<PacketDto>), before the envelope. */
+export interface PacketRequest {
+  /** Registration id (our transaction id, or a UUID for updates). */
+  id: string
+  process: MosipProcess
+  /** MOSIP `fields`: every value a string (multi-language values as JSON text). */
+  fields: Record<string, string>
+  metaInfo: Record<string, string>
+  audits: Array<Record<string, string>>
+  /** ID schema JSON text; the configured default when the payload has none. */
+  schemaJson?: string
+}
+
+export interface NotificationInfo {
+  name: string
+  phone: string
+  email: string
+}
+
+export interface MosipPacketGateway {
+  /** createPacket; ok carries the packet names MOSIP reports. */
+  createPacket(request: PacketRequest): Promise<Outcome<{ packetNames: string[] }>>
+  /** workflowinstance; `alreadyStarted` when MOSIP answered RPR-WIS-001. */
+  startWorkflow(request: {
+    registrationId: string
+    process: MosipProcess
+    notification: NotificationInfo
+  }): Promise<Outcome<{ alreadyStarted: boolean; workflowInstanceId?: string }>>
+}
+
+// ---------------------------------------------------------------- MOSIP credentials
+
+/** A decrypted, leniently parsed verifiable credential. */
+export interface IssuedCredential {
+  /** Last path segment of credentialSubject.id (our registration id), if any. */
+  subjectRegistrationId: string | undefined
+  /** All credentialSubject claims, values as found. */
+  subject: Record<string, unknown>
+}
+
+export interface CredentialDecryptor {
+  /** Decrypts MOSIP's hybrid format and parses the VC; permanent on any malformed input. */
+  decrypt(credential: string): Outcome<IssuedCredential>
+}
+
+// ---------------------------------------------------------------- OpenCRVS
+
+export interface PendingAction {
+  actionId: string
+  /** REGISTER, APPROVE_CORRECTION, … */
+  actionType: string
+  eventType: string
+  /** For APPROVE_CORRECTION: the id of the REQUEST_CORRECTION action. */
+  requestId?: string
+}
+
+/** The token to call OpenCRVS with for one registration (strategy chosen by configuration). */
+export interface OpencrvsTokenSource {
+  tokenFor(context: {
+    eventId: string
+    actionId: string | null
+    storedToken: string | undefined
+  }): Promise<Outcome<string>>
+}
+
+export interface OpencrvsEvents {
+  /** `event.get` and the one pending action (Requested, not yet accepted or rejected). */
+  pendingAction(token: string, eventId: string): Promise<Outcome<PendingAction | null>>
+  acceptRegistration(
+    token: string,
+    input: {
+      eventId: string
+      actionId: string
+      transactionId: string
+      registrationNumber: string
+      /** Field id → value; only keys with a value (never undefined). */
+      declaration: Record<string, string>
+    }
+  ): Promise<Outcome<void>>
+  approveCorrection(
+    token: string,
+    input: {
+      eventId: string
+      actionId: string
+      transactionId: string
+      requestId: string
+      declaration: Record<string, string>
+    }
+  ): Promise<Outcome<void>>
+  rejectRegistration(
+    token: string,
+    input: { eventId: string; actionId: string; transactionId: string }
+  ): Promise<Outcome<void>>
+}
