@@ -7,6 +7,7 @@ import { JobRunner, type TaskHandler } from './queue/job-runner.js'
 import { createStore, type Store } from './store/database.js'
 import { migrateToLatest } from './store/migrate.js'
 import { SecretBox } from './store/secret-box.js'
+import { resolveEncryptionKey } from './store/encryption-key.js'
 
 export interface RunningBridge {
   app: FastifyInstance
@@ -26,9 +27,13 @@ export function taskHandlers(): Record<string, TaskHandler> {
 
 /** Composition root: config → store (migrated) → queue and runner → HTTP. */
 export async function startBridge(config: BridgeConfig, logger: Logger): Promise<RunningBridge> {
-  if (config.encryption.usingDevelopmentEncryptionKey) {
+  const encryptionKey = resolveEncryptionKey(config.encryption.key, config.encryption.keyFile)
+  if (encryptionKey.source !== 'environment') {
     logger.warn(
-      'DATA_ENCRYPTION_KEY is not set: using the built-in development key (never in production)'
+      { keyFile: config.encryption.keyFile, source: encryptionKey.source },
+      encryptionKey.source === 'generated'
+        ? 'DATA_ENCRYPTION_KEY is not set: generated a data encryption key into the key file; back it up, or set DATA_ENCRYPTION_KEY (required when several instances share a database)'
+        : 'DATA_ENCRYPTION_KEY is not set: using the key file'
     )
   }
   if (config.ignoredVariables.length > 0) {
@@ -43,7 +48,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     throw error
   }
   // Secret columns are sealed with this box by the repositories the pipeline adds.
-  void new SecretBox(config.encryption.key, config.encryption.previousKeys)
+  void new SecretBox(encryptionKey.key, config.encryption.previousKeys)
   const queue = new JobQueue(store, {
     maxAttempts: config.queue.maxAttempts,
     backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }

@@ -3,14 +3,8 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import {
-  DEVELOPMENT_ENCRYPTION_KEY,
-  describeConfig,
-  formatProblems,
-  loadConfig,
-  readEnvironment
-} from '../src/config/index.js'
+import { dirname, join } from 'node:path'
+import { describeConfig, formatProblems, loadConfig, readEnvironment } from '../src/config/index.js'
 import type { BridgeConfig, ConfigProblem, Environment } from '../src/config/index.js'
 
 const KEY = randomBytes(32)
@@ -104,9 +98,8 @@ describe('loadConfig defaults', () => {
       locale: 'en'
     })
     assert.deepEqual(c.database, { kind: 'sqlite', sqlitePath: 'data/sqlite/mosip-api.db' })
-    assert.equal(c.encryption.usingDevelopmentEncryptionKey, true)
-    assert.ok(c.encryption.key.equals(DEVELOPMENT_ENCRYPTION_KEY))
-    assert.equal(c.encryption.key.length, 32)
+    assert.equal(c.encryption.key, undefined, 'no key configured: the key file is used')
+    assert.equal(c.encryption.keyFile, 'data/sqlite/mosip-bridge-data.key')
     assert.deepEqual(c.encryption.previousKeys, [])
     assert.deepEqual(c.queue, {
       concurrency: 4,
@@ -156,8 +149,7 @@ describe('loadConfig defaults', () => {
     assert.equal(c.logLevel, 'info')
     assert.equal(c.server.host, '0.0.0.0')
     assert.equal(c.server.port, 2024)
-    assert.equal(c.encryption.usingDevelopmentEncryptionKey, false)
-    assert.ok(c.encryption.key.equals(KEY))
+    assert.ok(c.encryption.key?.equals(KEY))
     assert.equal(c.opencrvs.publicKeyUrl, 'https://auth.example.org/.well-known')
     assert.deepEqual(c.opencrvs.systemClient, {
       clientId: 'integration-client',
@@ -171,7 +163,6 @@ describe('loadConfig in production', () => {
     const found = problems({ NODE_ENV: 'production' })
     const variables = found.map((problem) => problem.variable)
     for (const variable of [
-      'DATA_ENCRYPTION_KEY',
       'SQLITE_DATABASE_PATH',
       'CLIENT_APP_URL',
       'LOCALE',
@@ -196,31 +187,36 @@ describe('loadConfig in production', () => {
       'HOST',
       'LOG_LEVEL',
       'TRANSACTION_ID_PREFIX',
-      'JOB_CONCURRENCY'
+      'JOB_CONCURRENCY',
+      'DATA_ENCRYPTION_KEY'
     ]) {
       assert.ok(!variables.includes(variable), `${variable} should not be reported`)
     }
-    assert.ok(
-      found.some(
-        (problem) =>
-          problem.variable === 'DATA_ENCRYPTION_KEY' &&
-          problem.message === 'required when NODE_ENV=production (32 bytes, base64 or hex)'
-      )
-    )
   })
 
   it('reports format problems together with missing variables', () => {
     const found = problems({ NODE_ENV: 'production', PORT: 'abc' })
     assert.ok(found.some((problem) => problem.variable === 'PORT'))
-    assert.ok(found.some((problem) => problem.variable === 'DATA_ENCRYPTION_KEY'))
+    assert.ok(found.some((problem) => problem.variable === 'SQLITE_DATABASE_PATH'))
   })
 
-  it('refuses the built-in development key', () => {
-    const problem = problemFor(
-      productionEnv({ DATA_ENCRYPTION_KEY: DEVELOPMENT_ENCRYPTION_KEY.toString('hex') }),
-      'DATA_ENCRYPTION_KEY'
+  it('starts without DATA_ENCRYPTION_KEY (drop-in): the key file sits beside the database', () => {
+    const c = config(productionEnv({ DATA_ENCRYPTION_KEY: undefined }))
+    assert.equal(c.encryption.key, undefined)
+    assert.equal(
+      c.encryption.keyFile,
+      join(
+        dirname(c.database.kind === 'sqlite' ? c.database.sqlitePath : ''),
+        'mosip-bridge-data.key'
+      )
     )
-    assert.match(problem.message, /development key/)
+    const chosen = config(
+      productionEnv({
+        DATA_ENCRYPTION_KEY: undefined,
+        DATA_ENCRYPTION_KEY_FILE: '/secrets/bridge.key'
+      })
+    )
+    assert.equal(chosen.encryption.keyFile, '/secrets/bridge.key')
   })
 
   it('does not need SQLITE_DATABASE_PATH when DATABASE_URL is set', () => {
@@ -287,8 +283,7 @@ describe('loadConfig format problems', () => {
       assert.ok(!problem.message.includes(value))
     }
     const fromHex = config({ DATA_ENCRYPTION_KEY: KEY.toString('hex') })
-    assert.ok(fromHex.encryption.key.equals(KEY))
-    assert.equal(fromHex.encryption.usingDevelopmentEncryptionKey, false)
+    assert.ok(fromHex.encryption.key?.equals(KEY))
   })
 
   it('checks the job settings', () => {

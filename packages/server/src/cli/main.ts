@@ -113,8 +113,10 @@ export function buildCli(): Command {
       for (const [name, value] of Object.entries(described)) {
         console.log(`${name.padEnd(width)}  ${value}`)
       }
-      if (config.encryption.usingDevelopmentEncryptionKey) {
-        console.log('\nnote: DATA_ENCRYPTION_KEY is not set; the development key is in use')
+      if (!config.encryption.key) {
+        console.log(
+          `\nnote: DATA_ENCRYPTION_KEY is not set; the key is kept in ${config.encryption.keyFile} (created on first start)`
+        )
       }
       console.log('\nconfiguration is valid')
     })

@@ -23,7 +23,8 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
 
     SQLITE_DATABASE_PATH: database.kind === 'sqlite' ? database.sqlitePath : '',
     DATABASE_URL: database.kind === 'postgres' ? maskUrlPassword(database.url) : '',
-    DATA_ENCRYPTION_KEY: MASK,
+    DATA_ENCRYPTION_KEY: encryption.key ? MASK : '',
+    DATA_ENCRYPTION_KEY_FILE: encryption.key ? '' : encryption.keyFile,
     DATA_ENCRYPTION_PREVIOUS_KEYS: encryption.previousKeys.map(() => MASK).join(','),
 
     JOB_CONCURRENCY: String(queue.concurrency),

@@ -1,6 +1,5 @@
 export {
   DEFAULT_SQLITE_PATH,
-  DEVELOPMENT_ENCRYPTION_KEY,
   LOG_LEVELS,
   NODE_ENVS,
   decodeEncryptionKey,

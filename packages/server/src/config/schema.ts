@@ -17,7 +17,7 @@
  *
  * Messages never contain the value of a variable marked `secret`.
  */
-import { createHash } from 'node:crypto'
+import { dirname, join } from 'node:path'
 import { z } from 'zod'
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const
@@ -38,12 +38,12 @@ export type DatabaseConfig =
   { kind: 'sqlite'; sqlitePath: string } | { kind: 'postgres'; url: string }
 
 export interface EncryptionConfig {
-  /** Key for encrypting data at rest (32 bytes). */
-  key: Buffer
+  /** Key for encrypting data at rest (32 bytes); undefined: use (or create) `keyFile`. */
+  key: Buffer | undefined
+  /** Where the key is kept when DATA_ENCRYPTION_KEY is not set: created on first start. */
+  keyFile: string
   /** Older keys, still accepted for decryption while data is re-encrypted under `key`. */
   previousKeys: Buffer[]
-  /** True when `key` is the built-in development key (never accepted in production). */
-  usingDevelopmentEncryptionKey: boolean
 }
 
 export interface QueueConfig {
@@ -151,14 +151,6 @@ export interface VariableInfo {
 }
 
 export const variableInfo = z.registry<VariableInfo>()
-
-/**
- * The fixed development encryption key: SHA-256 of a public label. It is deliberately
- * recognisable, flagged by `usingDevelopmentEncryptionKey` and refused in production.
- */
-export const DEVELOPMENT_ENCRYPTION_KEY: Buffer = createHash('sha256')
-  .update('mosip-bridge DEVELOPMENT ONLY data encryption key - public, never use in production')
-  .digest()
 
 export const DEFAULT_SQLITE_PATH = 'data/sqlite/mosip-api.db'
 const DEV_OPENCRVS_AUTH_URL = 'http://localhost:4040'
@@ -330,10 +322,8 @@ const fields = z
 
     SQLITE_DATABASE_PATH: optional(filePath, { devDefault: DEFAULT_SQLITE_PATH }),
     DATABASE_URL: optional(postgresUrl, { secret }),
-    DATA_ENCRYPTION_KEY: required(encryptionKey, {
-      secret,
-      devDefault: DEVELOPMENT_ENCRYPTION_KEY.toString('hex')
-    }),
+    DATA_ENCRYPTION_KEY: optional(encryptionKey, { secret }),
+    DATA_ENCRYPTION_KEY_FILE: optional(filePath),
     DATA_ENCRYPTION_PREVIOUS_KEYS: optional(encryptionKeyList, { secret }),
 
     JOB_CONCURRENCY: required(integer(1), { default: '4' }),
@@ -427,17 +417,6 @@ const fields = z
         )
       }
 
-      if (
-        production &&
-        valid('DATA_ENCRYPTION_KEY') &&
-        usesDevelopmentKey(env.DATA_ENCRYPTION_KEY)
-      ) {
-        problem(
-          'DATA_ENCRYPTION_KEY',
-          'must not be the built-in development key when NODE_ENV=production'
-        )
-      }
-
       if (valid('OPENCRVS_CLIENT_ID', 'OPENCRVS_CLIENT_SECRET')) {
         if (env.OPENCRVS_CLIENT_ID !== undefined && env.OPENCRVS_CLIENT_SECRET === undefined) {
           problem('OPENCRVS_CLIENT_SECRET', 'required when OPENCRVS_CLIENT_ID is set')
@@ -486,10 +465,6 @@ export type VariableName = keyof typeof fields.shape
 
 function pathSegment(): Format<string> {
   return matching(/^[^\s/?#]+$/, "a single URL path segment without spaces, '/', '?' or '#'")
-}
-
-function usesDevelopmentKey(key: Buffer): boolean {
-  return key.equals(DEVELOPMENT_ENCRYPTION_KEY)
 }
 
 /**
@@ -563,8 +538,15 @@ function toBridgeConfig(env: Environment): BridgeConfig {
         : { kind: 'sqlite', sqlitePath: settled(env.SQLITE_DATABASE_PATH, 'SQLITE_DATABASE_PATH') },
     encryption: {
       key: env.DATA_ENCRYPTION_KEY,
-      previousKeys: env.DATA_ENCRYPTION_PREVIOUS_KEYS ?? [],
-      usingDevelopmentEncryptionKey: usesDevelopmentKey(env.DATA_ENCRYPTION_KEY)
+      keyFile:
+        env.DATA_ENCRYPTION_KEY_FILE ??
+        join(
+          env.DATABASE_URL === undefined
+            ? dirname(settled(env.SQLITE_DATABASE_PATH, 'SQLITE_DATABASE_PATH'))
+            : 'data',
+          'mosip-bridge-data.key'
+        ),
+      previousKeys: env.DATA_ENCRYPTION_PREVIOUS_KEYS ?? []
     },
     queue: {
       concurrency: env.JOB_CONCURRENCY,
