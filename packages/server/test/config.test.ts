@@ -522,3 +522,32 @@ describe('formatProblems', () => {
     )
   })
 })
+
+describe('pipeline settings', () => {
+  it('defaults to the stored action token, or token exchange when a system client is configured', () => {
+    assert.equal(loadConfigOk({}).pipeline.confirmationToken, 'stored-token')
+    assert.equal(
+      loadConfigOk({ OPENCRVS_CLIENT_ID: 'c', OPENCRVS_CLIENT_SECRET: 's' }).pipeline
+        .confirmationToken,
+      'token-exchange'
+    )
+  })
+
+  it('turns the intake scope check off with "none" and splits audiences', () => {
+    const c = loadConfigOk({ OPENCRVS_INTAKE_SCOPE: 'none', OPENCRVS_JWT_AUDIENCES: 'a,b' })
+    assert.equal(c.pipeline.intakeScope, undefined)
+    assert.deepEqual(c.pipeline.jwtAudiences, ['a', 'b'])
+  })
+
+  it('needs a system client for the system-client mode', () => {
+    const result = loadConfig({ OPENCRVS_CONFIRMATION_TOKEN: 'system-client' })
+    assert.equal(result.ok, false)
+    assert.ok(!result.ok && result.problems.some((p) => p.variable === 'OPENCRVS_CLIENT_ID'))
+  })
+})
+
+function loadConfigOk(env: Environment): BridgeConfig {
+  const result = loadConfig(env)
+  if (!result.ok) throw new Error(formatProblems(result.problems))
+  return result.config
+}

@@ -37,6 +37,16 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     SHUTDOWN_TIMEOUT_MS: String(queue.shutdownTimeoutMs),
 
     TRANSACTION_ID_PREFIX: config.transactionIdPrefix,
+    OPENCRVS_INTAKE_SCOPE: config.pipeline.intakeScope ?? 'none',
+    OPENCRVS_JWT_AUDIENCES: config.pipeline.jwtAudiences.join(','),
+    OPENCRVS_CONFIRMATION_TOKEN: config.pipeline.confirmationToken,
+    OPENCRVS_NATIONAL_ID_FIELD_ID: config.pipeline.nationalIdFieldId,
+    REJECT_ON_FAILURE: String(config.pipeline.rejectOnFailure),
+    MOSIP_PACKET_SOURCE: config.pipeline.packetSource,
+    MOSIP_PACKET_SCHEMA_VERSION: config.pipeline.schemaVersion,
+    MOSIP_WEBSUB_RESUBSCRIBE_HOURS: String(config.pipeline.resubscribeMs / 3_600_000),
+    OUTBOUND_TIMEOUT_MS: String(config.pipeline.outboundTimeoutMs),
+    BODY_LIMIT_BYTES: String(config.pipeline.bodyLimitBytes),
 
     OPENCRVS_GATEWAY_URL: url(opencrvs.gatewayUrl),
     OPENCRVS_AUTH_URL: opencrvs.authUrl === undefined ? '' : url(opencrvs.authUrl),

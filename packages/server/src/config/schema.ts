@@ -118,6 +118,31 @@ export interface EsignetConfig {
   clientPrivateKeyPath: string
 }
 
+export type ConfirmationTokenMode = 'stored-token' | 'token-exchange' | 'system-client'
+
+/** How registrations move through the bridge (settings of ours; mosip-api has none). */
+export interface PipelineConfig {
+  /** Scope an intake token must carry (1.9 or 2.0 format); undefined: no scope check (2.1). */
+  intakeScope: string | undefined
+  /** Audiences accepted on intake tokens (any one of them). */
+  jwtAudiences: string[]
+  /** Which token confirms registrations in OpenCRVS. */
+  confirmationToken: ConfirmationTokenMode
+  /** Declaration field that receives the national id on a birth. */
+  nationalIdFieldId: string
+  /** Reject the action in OpenCRVS when MOSIP refuses a registration or we give up. */
+  rejectOnFailure: boolean
+  /** createPacket `source` and `schemaVersion`. */
+  packetSource: string
+  schemaVersion: string
+  /** Re-subscription interval at the WebSub hub. */
+  resubscribeMs: number
+  /** Timeout of every outbound HTTP call. */
+  outboundTimeoutMs: number
+  /** Largest accepted request body. */
+  bodyLimitBytes: number
+}
+
 export interface BridgeConfig {
   nodeEnv: NodeEnv
   logLevel: LogLevel
@@ -130,6 +155,7 @@ export interface BridgeConfig {
   queue: QueueConfig
   /** Prefix of the 15-digit MOSIP transaction id. */
   transactionIdPrefix: string
+  pipeline: PipelineConfig
   opencrvs: OpencrvsConfig
   mosip: MosipConfig
   ida: IdaConfig
@@ -338,6 +364,23 @@ const fields = z
     TRANSACTION_ID_PREFIX: required(matching(/^\d{1,10}$/, '1 to 10 digits'), {
       default: '10001'
     }),
+    OPENCRVS_INTAKE_SCOPE: required(token, { default: 'record.confirm-registration' }),
+    OPENCRVS_JWT_AUDIENCES: required(
+      matching(/^[^\s,]+(,[^\s,]+)*$/, 'a comma-separated list of audiences'),
+      { default: 'opencrvs:countryconfig-user' }
+    ),
+    OPENCRVS_CONFIRMATION_TOKEN: optional(
+      oneOf(['stored-token', 'token-exchange', 'system-client'] as const)
+    ),
+    OPENCRVS_NATIONAL_ID_FIELD_ID: required(token, { default: 'child.nid' }),
+    REJECT_ON_FAILURE: required(lenientBoolean, { default: 'true' }),
+    MOSIP_PACKET_SOURCE: required(token, { default: 'CRVS1' }),
+    MOSIP_PACKET_SCHEMA_VERSION: required(matching(/^\d+(\.\d+)?$/, 'a number such as 0.500'), {
+      default: '0.500'
+    }),
+    MOSIP_WEBSUB_RESUBSCRIBE_HOURS: required(integer(1, 24 * 24), { default: '6' }),
+    OUTBOUND_TIMEOUT_MS: required(integer(100, MAX_TIMER_MS), { default: '15000' }),
+    BODY_LIMIT_BYTES: required(integer(1024, 512 * 1024 * 1024), { default: '2097152' }),
 
     OPENCRVS_GATEWAY_URL: required(httpUrl, { devDefault: 'http://localhost:7070' }),
     // Defaults of the next two depend on each other: see resolveOpencrvsAuth.
@@ -414,6 +457,18 @@ const fields = z
         problem(
           'SQLITE_DATABASE_PATH',
           'required when NODE_ENV=production and DATABASE_URL is not set (a file path)'
+        )
+      }
+
+      if (
+        valid('OPENCRVS_CONFIRMATION_TOKEN', 'OPENCRVS_CLIENT_ID') &&
+        (env.OPENCRVS_CONFIRMATION_TOKEN === 'token-exchange' ||
+          env.OPENCRVS_CONFIRMATION_TOKEN === 'system-client') &&
+        env.OPENCRVS_CLIENT_ID === undefined
+      ) {
+        problem(
+          'OPENCRVS_CLIENT_ID',
+          `required when OPENCRVS_CONFIRMATION_TOKEN=${env.OPENCRVS_CONFIRMATION_TOKEN} (the system client that confirms registrations)`
         )
       }
 
@@ -559,6 +614,21 @@ function toBridgeConfig(env: Environment): BridgeConfig {
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS
     },
     transactionIdPrefix: env.TRANSACTION_ID_PREFIX,
+    pipeline: {
+      intakeScope:
+        env.OPENCRVS_INTAKE_SCOPE.toLowerCase() === 'none' ? undefined : env.OPENCRVS_INTAKE_SCOPE,
+      jwtAudiences: env.OPENCRVS_JWT_AUDIENCES.split(','),
+      confirmationToken:
+        env.OPENCRVS_CONFIRMATION_TOKEN ??
+        (env.OPENCRVS_CLIENT_ID !== undefined ? 'token-exchange' : 'stored-token'),
+      nationalIdFieldId: env.OPENCRVS_NATIONAL_ID_FIELD_ID,
+      rejectOnFailure: env.REJECT_ON_FAILURE,
+      packetSource: env.MOSIP_PACKET_SOURCE,
+      schemaVersion: env.MOSIP_PACKET_SCHEMA_VERSION,
+      resubscribeMs: env.MOSIP_WEBSUB_RESUBSCRIBE_HOURS * 3_600_000,
+      outboundTimeoutMs: env.OUTBOUND_TIMEOUT_MS,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES
+    },
     opencrvs: {
       gatewayUrl: env.OPENCRVS_GATEWAY_URL,
       authUrl: opencrvsAuth.authUrl,
