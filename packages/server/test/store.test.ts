@@ -78,23 +78,23 @@ for (const dialect of DIALECTS) {
       assert.equal(second.registration.id, '100011234567890')
       assert.equal(await registrations.get('100019999999999'), undefined)
 
-      await registrations.transition(ctx.store.db, input.id, 'submitted', {
-        reason: 'MOSIP_ACCEPTED'
+      await registrations.transition(ctx.store.db, input.id, 'packet_created', {
+        reason: 'PACKET_CREATED'
       })
       await assert.rejects(
         registrations.transition(ctx.store.db, input.id, 'confirmed'),
-        /cannot go from submitted to confirmed/
+        /cannot go from packet_created to confirmed/
       )
       await assert.rejects(
         registrations.transition(ctx.store.db, input.id, 'failed', { from: 'received' }),
-        /is submitted, expected received/
+        /is packet_created, expected received/
       )
       const history = await registrations.history(input.id)
       assert.deepEqual(
         history.map((h) => [h.from_state, h.to_state, h.reason]),
         [
           [null, 'received', null],
-          ['received', 'submitted', 'MOSIP_ACCEPTED']
+          ['received', 'packet_created', 'PACKET_CREATED']
         ]
       )
     })

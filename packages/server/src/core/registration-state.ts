@@ -1,7 +1,10 @@
 /**
  * Life of one registration sent to MOSIP. Every accepted registration ends in a final state an
- * operator can see: `confirmed` (accepted in OpenCRVS) or `rejected` (rejected in OpenCRVS
- * after MOSIP refused it or we gave up).
+ * operator can see: `confirmed` (accepted in OpenCRVS, national id written for births),
+ * `rejected` (rejected in OpenCRVS after MOSIP refused it or we gave up) or `completed` (an
+ * update packet MOSIP took; nothing to confirm). `needs_attention` is where a registration
+ * waits for an operator: its token was refused or expired, or OpenCRVS had no pending action
+ * to write the national id into.
  */
 export const REGISTRATION_STATES = [
   'received',
@@ -9,23 +12,27 @@ export const REGISTRATION_STATES = [
   'submitted',
   'credential_received',
   'confirmed',
+  'completed',
   'failed',
-  'rejected'
+  'rejected',
+  'needs_attention'
 ] as const
 
 export type RegistrationState = (typeof REGISTRATION_STATES)[number]
 
 const NEXT: Record<RegistrationState, readonly RegistrationState[]> = {
-  received: ['packet_created', 'submitted', 'failed'],
-  packet_created: ['submitted', 'failed'],
+  received: ['packet_created', 'failed'],
+  packet_created: ['submitted', 'completed', 'failed'],
   submitted: ['credential_received', 'failed'],
-  credential_received: ['confirmed', 'failed'],
+  credential_received: ['confirmed', 'needs_attention', 'failed'],
   confirmed: [],
-  failed: ['rejected', 'received'],
-  rejected: []
+  completed: [],
+  failed: ['rejected', 'needs_attention', 'received'],
+  rejected: [],
+  needs_attention: ['credential_received', 'confirmed', 'failed', 'rejected']
 }
 
-export const FINAL_STATES: readonly RegistrationState[] = ['confirmed', 'rejected']
+export const FINAL_STATES: readonly RegistrationState[] = ['confirmed', 'completed', 'rejected']
 
 export function isRegistrationState(value: string): value is RegistrationState {
   return (REGISTRATION_STATES as readonly string[]).includes(value)

@@ -4,7 +4,12 @@ import {
   isRegistrationState,
   type RegistrationState
 } from '../core/registration-state.js'
-import type { Database, Registration, RegistrationHistoryEntry } from './schema.js'
+import type {
+  Database,
+  Registration,
+  RegistrationHistoryEntry,
+  RegistrationUpdate
+} from './schema.js'
 import type { SecretBox } from './secret-box.js'
 
 export interface NewRegistrationInput {
@@ -110,16 +115,23 @@ export class RegistrationsRepository {
     executor: Kysely<Database>,
     id: string,
     to: RegistrationState,
-    options: { from?: RegistrationState; reason?: string; lastError?: string | null } = {}
+    options: {
+      from?: RegistrationState | readonly RegistrationState[]
+      reason?: string
+      lastError?: string | null
+      /** Other columns to change in the same statement. */
+      changes?: RegistrationUpdate
+    } = {}
   ): Promise<Registration> {
     const current = await this.get(id, executor)
     if (!current) throw new RegistrationNotFoundError(`registration ${id} does not exist`)
     if (!isRegistrationState(current.state)) {
       throw new RegistrationStateError(`registration ${id} has unknown state ${current.state}`)
     }
-    if (options.from && current.state !== options.from) {
+    const expected = options.from === undefined ? undefined : [options.from].flat()
+    if (expected && !expected.includes(current.state)) {
       throw new RegistrationStateError(
-        `registration ${id} is ${current.state}, expected ${options.from}`
+        `registration ${id} is ${current.state}, expected ${expected.join(' or ')}`
       )
     }
     if (!canTransition(current.state, to)) {
@@ -131,6 +143,7 @@ export class RegistrationsRepository {
     const updated = await executor
       .updateTable('registrations')
       .set({
+        ...options.changes,
         state: to,
         updated_at: now,
         ...(options.lastError !== undefined ? { last_error: options.lastError } : {})
@@ -183,6 +196,48 @@ export class RegistrationsRepository {
     return row?.payload_sealed
       ? (JSON.parse(this.box.open(row.payload_sealed, sealContext('payload', id))) as T)
       : undefined
+  }
+
+  /** Sealed form of a national id for `changes: { national_id_sealed }`. */
+  sealNationalId(id: string, nationalId: string): string {
+    return this.box.seal(nationalId, sealContext('national_id', id))
+  }
+
+  async readNationalId(id: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('registrations')
+      .select('national_id_sealed')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row?.national_id_sealed
+      ? this.box.open(row.national_id_sealed, sealContext('national_id', id))
+      : undefined
+  }
+
+  /** Counts an attempt at the registration's current step and remembers its error. */
+  async noteAttempt(id: string, lastError: string | null): Promise<void> {
+    await this.db
+      .updateTable('registrations')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: lastError,
+        updated_at: this.clock()
+      }))
+      .where('id', '=', id)
+      .execute()
+  }
+
+  async list(
+    filter: { state?: string; limit?: number; before?: string } = {}
+  ): Promise<Registration[]> {
+    let query = this.db.selectFrom('registrations').selectAll()
+    if (filter.state) query = query.where('state', '=', filter.state)
+    if (filter.before) query = query.where('id', '<', filter.before)
+    return query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100)
+      .execute()
   }
 
   /** Erases secrets that are no longer needed. */

@@ -9,7 +9,8 @@ export interface RegistrationsTable {
   /** Our transaction id, also the MOSIP registration id: prefix + 10 random digits. */
   id: string
   kind: 'birth' | 'death' | 'update'
-  opencrvs_event_id: string
+  /** From the intake token's eventId claim; null for updates sent without one. */
+  opencrvs_event_id: string | null
   opencrvs_action_id: string | null
   tracking_id: string | null
   registration_number: string | null
@@ -23,6 +24,10 @@ export interface RegistrationsTable {
   token_expires_at: number | null
   /** AES-256-GCM sealed request payload (personal data); wiped once the packet is built. */
   payload_sealed: string | null
+  /** Sealed national id (UIN) from the credential, kept until written to OpenCRVS. */
+  national_id_sealed: string | null
+  /** MOSIP event id of the credential delivery that completed this registration. */
+  credential_event_id: string | null
   created_at: number
   updated_at: number
 }
@@ -42,6 +47,10 @@ export interface WebsubInboxTable {
   event_id: string
   topic: string
   state: string
+  /** The registration the credential belongs to, once matched. */
+  registration_id: string | null
+  /** Why the delivery could not be used (unmatched, undecryptable…), if so. */
+  note: string | null
   /** Sealed raw delivery body; wiped once processed. */
   body_sealed: string | null
   received_at: number

@@ -23,6 +23,8 @@ export class WebsubInboxRepository {
         event_id: delivery.eventId,
         topic: delivery.topic,
         state: 'received',
+        registration_id: null,
+        note: null,
         body_sealed: this.box.seal(delivery.body, sealContext(delivery.eventId)),
         received_at: this.clock(),
         processed_at: null
@@ -46,12 +48,37 @@ export class WebsubInboxRepository {
     return row?.body_sealed ? this.box.open(row.body_sealed, sealContext(eventId)) : undefined
   }
 
-  /** Marks a delivery handled and erases its body (it carried an encrypted credential). */
-  async markProcessed(executor: Kysely<Database>, eventId: string, state: string): Promise<void> {
+  /**
+   * Records what became of a delivery. `keepBody` keeps the sealed body (a credential we could
+   * not match or use stays available to an operator); otherwise it is erased.
+   */
+  async markProcessed(
+    executor: Kysely<Database>,
+    eventId: string,
+    state: string,
+    details: { registrationId?: string | null; note?: string | null; keepBody?: boolean } = {}
+  ): Promise<void> {
     await executor
       .updateTable('websub_inbox')
-      .set({ state, body_sealed: null, processed_at: this.clock() })
+      .set({
+        state,
+        processed_at: this.clock(),
+        ...(details.keepBody ? {} : { body_sealed: null }),
+        ...(details.registrationId !== undefined
+          ? { registration_id: details.registrationId }
+          : {}),
+        ...(details.note !== undefined ? { note: details.note } : {})
+      })
       .where('event_id', '=', eventId)
+      .execute()
+  }
+
+  async list(filter: { state?: string; limit?: number } = {}): Promise<WebsubInboxEntry[]> {
+    let query = this.db.selectFrom('websub_inbox').selectAll()
+    if (filter.state) query = query.where('state', '=', filter.state)
+    return query
+      .orderBy('received_at', 'desc')
+      .limit(filter.limit ?? 100)
       .execute()
   }
 }
