@@ -1,31 +1,86 @@
 import type { FastifyInstance } from 'fastify'
 import type { BridgeConfig } from './config/index.js'
+import { retry, type Outcome } from './core/outcome.js'
+import type { CredentialDecryptor, IssuedCredential } from './core/ports.js'
 import { buildApp } from './http/build-app.js'
+import { registerDebugRoutes } from './http/routes/debug.route.js'
+import { registerIntakeRoutes } from './http/routes/intake.route.js'
+import { registerWebsubRoutes } from './http/routes/websub.route.js'
+import { MosipTokenSource } from './integrations/mosip/auth-token.js'
+import { MosipCredentialDecryptor } from './integrations/mosip/credential-decryptor.js'
+import { DEFAULT_ID_SCHEMA_JSON } from './integrations/mosip/default-id-schema.js'
+import { MosipPacketClient } from './integrations/mosip/packet-manager.client.js'
+import { WebsubSubscriber } from './integrations/mosip/websub-subscriber.js'
+import { OpencrvsEventsClient } from './integrations/opencrvs/events.client.js'
+import { OpencrvsJwtVerifier } from './integrations/opencrvs/jwt-verifier.js'
+import { OpencrvsPublicKey } from './integrations/opencrvs/public-key.js'
+import { createTokenSource } from './integrations/opencrvs/token-source.js'
 import type { Logger } from './observability/logger.js'
+import {
+  confirmRegistrationJob,
+  rejectRegistrationJob
+} from './pipeline/confirm-registration.job.js'
+import { IntakeService } from './pipeline/intake.service.js'
+import { processCredentialJob } from './pipeline/process-credential.job.js'
+import { submitPacketJob } from './pipeline/submit-packet.job.js'
+import { TASKS } from './pipeline/tasks.js'
+import { WebsubIntakeService } from './pipeline/websub-intake.service.js'
 import { JobQueue } from './queue/job-queue.js'
-import { JobRunner, type TaskHandler } from './queue/job-runner.js'
+import { JobRunner } from './queue/job-runner.js'
 import { createStore, type Store } from './store/database.js'
-import { migrateToLatest } from './store/migrate.js'
-import { SecretBox } from './store/secret-box.js'
 import { resolveEncryptionKey } from './store/encryption-key.js'
+import { migrateToLatest } from './store/migrate.js'
+import { RegistrationsRepository } from './store/registrations.repository.js'
+import { SecretBox } from './store/secret-box.js'
+import { WebsubInboxRepository } from './store/websub-inbox.repository.js'
 
 export interface RunningBridge {
   app: FastifyInstance
   store: Store
   queue: JobQueue
   runner: JobRunner
+  registrations: RegistrationsRepository
+  inbox: WebsubInboxRepository
+  subscriber: WebsubSubscriber
   /** Address the HTTP server listens on. */
   url: string
-  /** Stops in order: HTTP intake, then jobs (finish or return to the queue), then the store. */
+  /** Stops in order: subscription loop, HTTP intake, jobs (finish or return to the queue), store. */
   stop(): Promise<void>
 }
 
-/** Task handlers the runner executes; the pipeline's workflows register theirs here. */
-export function taskHandlers(): Record<string, TaskHandler> {
-  return {}
+/** Stands in for the decryptor while the keystore cannot be opened: deliveries wait, stored. */
+class UnavailableDecryptor implements CredentialDecryptor {
+  constructor(private readonly reason: string) {}
+  decrypt(): Outcome<IssuedCredential> {
+    return retry('KEYSTORE_UNAVAILABLE', this.reason)
+  }
 }
 
-/** Composition root: config → store (migrated) → queue and runner → HTTP. */
+function openDecryptor(config: BridgeConfig, logger: Logger): CredentialDecryptor {
+  const { decryptP12Path, decryptP12Password, checkThumbprint, extraThumbprints } =
+    config.mosip.credential
+  try {
+    const decryptor = MosipCredentialDecryptor.fromKeystoreFile(
+      decryptP12Path,
+      decryptP12Password,
+      {
+        checkThumbprint,
+        extraThumbprints
+      }
+    )
+    logger.info(decryptor.describe(), 'credential keystore loaded')
+    return decryptor
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'KEYSTORE_UNREADABLE'
+    logger.error(
+      { code, path: decryptP12Path },
+      'cannot open DECRYPT_P12_FILE_PATH: credentials are stored and wait until the bridge restarts with a usable keystore'
+    )
+    return new UnavailableDecryptor(`${code}: the credential keystore could not be opened`)
+  }
+}
+
+/** Composition root: config → store (migrated) → integrations → pipeline jobs → HTTP. */
 export async function startBridge(config: BridgeConfig, logger: Logger): Promise<RunningBridge> {
   const encryptionKey = resolveEncryptionKey(config.encryption.key, config.encryption.keyFile)
   if (encryptionKey.source !== 'environment') {
@@ -47,22 +102,135 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     await store.close()
     throw error
   }
-  // Secret columns are sealed with this box by the repositories the pipeline adds.
-  void new SecretBox(encryptionKey.key, config.encryption.previousKeys)
+
+  const box = new SecretBox(encryptionKey.key, config.encryption.previousKeys)
+  const registrations = new RegistrationsRepository(store.db, box)
+  const inbox = new WebsubInboxRepository(store.db, box)
   const queue = new JobQueue(store, {
     maxAttempts: config.queue.maxAttempts,
     backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
   })
+  const timeoutMs = config.pipeline.outboundTimeoutMs
+
+  // MOSIP: one cached login per client, shared by every job.
+  const { mosip } = config
+  const packetTokens = new MosipTokenSource({
+    authUrl: mosip.authUrl,
+    clientId: mosip.packetClient.clientId,
+    secretKey: mosip.packetClient.clientSecret,
+    appId: mosip.authClientAppId,
+    timeoutMs
+  })
+  const websubTokens = new MosipTokenSource({
+    authUrl: mosip.authUrl,
+    clientId: mosip.websub.client.clientId,
+    secretKey: mosip.websub.client.clientSecret,
+    appId: mosip.authClientAppId,
+    timeoutMs
+  })
+  const packets = new MosipPacketClient({
+    createPacketUrl: mosip.createPacketUrl,
+    processPacketUrl: mosip.processPacketUrl,
+    tokens: packetTokens,
+    source: config.pipeline.packetSource,
+    schemaVersion: config.pipeline.schemaVersion,
+    centerId: mosip.centerId,
+    machineId: mosip.machineId,
+    defaultSchemaJson: DEFAULT_ID_SCHEMA_JSON,
+    timeoutMs
+  })
+  const decryptor = openDecryptor(config, logger)
+
+  // OpenCRVS: its public key verifies intake tokens; the events API confirms registrations.
+  const publicKey = new OpencrvsPublicKey({ url: config.opencrvs.publicKeyUrl, timeoutMs, logger })
+  void publicKey.load().then((loaded) => {
+    if (loaded.kind !== 'ok') {
+      logger.warn({ code: loaded.code }, 'OpenCRVS public key not loaded yet; retried on first use')
+    }
+  })
+  const verifier = new OpencrvsJwtVerifier({
+    publicKey,
+    audiences: config.pipeline.jwtAudiences,
+    logger
+  })
+  const operatorVerifier = new OpencrvsJwtVerifier({
+    publicKey,
+    audiences: [...config.pipeline.jwtAudiences, 'opencrvs:gateway-user'],
+    logger
+  })
+  const events = new OpencrvsEventsClient({
+    gatewayUrl: config.opencrvs.gatewayUrl,
+    timeoutMs,
+    logger,
+    strictInputs: config.nodeEnv !== 'production'
+  })
+  const tokens = createTokenSource(config.pipeline.confirmationToken, {
+    ...(config.opencrvs.authUrl ? { authUrl: config.opencrvs.authUrl } : {}),
+    ...(config.opencrvs.systemClient ? { systemClient: config.opencrvs.systemClient } : {}),
+    timeoutMs,
+    logger
+  })
+
+  const opencrvsDeps = { store, registrations, tokens, events, logger }
   const runner = new JobRunner({
     queue,
-    handlers: taskHandlers(),
+    handlers: {
+      [TASKS.submitPacket]: submitPacketJob({
+        store,
+        registrations,
+        queue,
+        mosip: packets,
+        rejectOnFailure: config.pipeline.rejectOnFailure,
+        logger
+      }),
+      [TASKS.processCredential]: processCredentialJob({
+        store,
+        inbox,
+        registrations,
+        queue,
+        decryptor,
+        nationalIdKey: mosip.credential.nationalIdKey
+      }),
+      [TASKS.confirmRegistration]: confirmRegistrationJob({
+        ...opencrvsDeps,
+        nationalIdFieldId: config.pipeline.nationalIdFieldId
+      }),
+      [TASKS.rejectRegistration]: rejectRegistrationJob(opencrvsDeps)
+    },
     logger,
     concurrency: config.queue.concurrency,
     leaseMs: config.queue.leaseMs,
     pollIntervalMs: config.queue.pollIntervalMs,
     retentionMs: config.queue.retentionMs
   })
-  const app = buildApp({ logger, store })
+
+  const intake = new IntakeService({
+    store,
+    registrations,
+    queue,
+    transactionIdPrefix: config.transactionIdPrefix
+  })
+  const deliveries = new WebsubIntakeService({ store, inbox, queue })
+  const app = buildApp({
+    logger,
+    store,
+    bodyLimit: config.pipeline.bodyLimitBytes,
+    routes: [
+      (instance) =>
+        registerIntakeRoutes(instance, {
+          verifier,
+          intake,
+          requiredScope: config.pipeline.intakeScope
+        }),
+      (instance) =>
+        registerWebsubRoutes(instance, {
+          topic: mosip.websub.topic,
+          secret: mosip.websub.secret,
+          deliveries
+        }),
+      (instance) => registerDebugRoutes(instance, { verifier: operatorVerifier, store })
+    ]
+  })
   let url: string
   try {
     url = await app.listen({ port: config.server.port, host: config.server.host })
@@ -75,11 +243,23 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     })
   }
   runner.start()
+  const subscriber = new WebsubSubscriber({
+    hubUrl: mosip.websub.hubUrl,
+    topic: mosip.websub.topic,
+    callbackUrl: mosip.websub.callbackUrl,
+    secret: mosip.websub.secret,
+    tokens: websubTokens,
+    intervalMs: config.pipeline.resubscribeMs,
+    timeoutMs,
+    logger
+  })
+  subscriber.start()
   logger.info({ url, workerId: runner.workerId }, 'mosip-bridge listening')
 
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
+      subscriber.stop()
       await app.close()
       await runner.stop(config.queue.shutdownTimeoutMs)
       await store.close()
@@ -87,5 +267,5 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     })()
     return stopping
   }
-  return { app, store, queue, runner, url, stop }
+  return { app, store, queue, runner, registrations, inbox, subscriber, url, stop }
 }

@@ -1,1 +1,3 @@
-export {}
+export * from './authorize.js'
+export * from './token.js'
+export * from './userinfo.js'

@@ -1,1 +1,2 @@
-export {}
+export * from './auth-request.js'
+export * from './auth-response.js'

@@ -41,6 +41,10 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     OPENCRVS_JWT_AUDIENCES: config.pipeline.jwtAudiences.join(','),
     OPENCRVS_CONFIRMATION_TOKEN: config.pipeline.confirmationToken,
     OPENCRVS_NATIONAL_ID_FIELD_ID: config.pipeline.nationalIdFieldId,
+    MOSIP_CREDENTIAL_CHECK_THUMBPRINT: String(config.mosip.credential.checkThumbprint),
+    MOSIP_CREDENTIAL_EXTRA_THUMBPRINTS: config.mosip.credential.extraThumbprints
+      .map((t) => t.toString('hex'))
+      .join(','),
     REJECT_ON_FAILURE: String(config.pipeline.rejectOnFailure),
     MOSIP_PACKET_SOURCE: config.pipeline.packetSource,
     MOSIP_PACKET_SCHEMA_VERSION: config.pipeline.schemaVersion,

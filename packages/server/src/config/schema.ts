@@ -100,6 +100,10 @@ export interface MosipConfig {
     nationalIdKey: string
     decryptP12Path: string
     decryptP12Password: string
+    /** Refuse credentials encrypted to a certificate whose thumbprint we do not know. */
+    checkThumbprint: boolean
+    /** SHA-256 thumbprints accepted besides our keystore's certificates (MOSIP's signed copy). */
+    extraThumbprints: Buffer[]
   }
 }
 
@@ -373,6 +377,10 @@ const fields = z
       oneOf(['stored-token', 'token-exchange', 'system-client'] as const)
     ),
     OPENCRVS_NATIONAL_ID_FIELD_ID: required(token, { default: 'child.nid' }),
+    MOSIP_CREDENTIAL_CHECK_THUMBPRINT: required(lenientBoolean, { default: 'true' }),
+    MOSIP_CREDENTIAL_EXTRA_THUMBPRINTS: optional(
+      matching(/^[0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*$/, 'comma-separated SHA-256 thumbprints in hex')
+    ),
     REJECT_ON_FAILURE: required(lenientBoolean, { default: 'true' }),
     MOSIP_PACKET_SOURCE: required(token, { default: 'CRVS1' }),
     MOSIP_PACKET_SCHEMA_VERSION: required(matching(/^\d+(\.\d+)?$/, 'a number such as 0.500'), {
@@ -661,6 +669,11 @@ function toBridgeConfig(env: Environment): BridgeConfig {
       },
       credential: {
         nationalIdKey: env.MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY,
+        checkThumbprint: env.MOSIP_CREDENTIAL_CHECK_THUMBPRINT,
+        extraThumbprints: (env.MOSIP_CREDENTIAL_EXTRA_THUMBPRINTS ?? '')
+          .split(',')
+          .filter((hex) => hex !== '')
+          .map((hex) => Buffer.from(hex, 'hex')),
         decryptP12Path: env.DECRYPT_P12_FILE_PATH,
         decryptP12Password: env.DECRYPT_P12_FILE_PASSWORD
       }

@@ -23,7 +23,7 @@ export type RegistrationState = (typeof REGISTRATION_STATES)[number]
 const NEXT: Record<RegistrationState, readonly RegistrationState[]> = {
   received: ['packet_created', 'failed'],
   packet_created: ['submitted', 'completed', 'failed'],
-  submitted: ['credential_received', 'failed'],
+  submitted: ['credential_received', 'needs_attention', 'failed'],
   credential_received: ['confirmed', 'needs_attention', 'failed'],
   confirmed: [],
   completed: [],

@@ -15,7 +15,7 @@ import type { SecretBox } from './secret-box.js'
 export interface NewRegistrationInput {
   id: string
   kind: Registration['kind']
-  opencrvsEventId: string
+  opencrvsEventId?: string | null
   opencrvsActionId?: string | null
   trackingId?: string | null
   registrationNumber?: string | null
@@ -59,7 +59,7 @@ export class RegistrationsRepository {
       .values({
         id: input.id,
         kind: input.kind,
-        opencrvs_event_id: input.opencrvsEventId,
+        opencrvs_event_id: input.opencrvsEventId ?? null,
         opencrvs_action_id: input.opencrvsActionId ?? null,
         tracking_id: input.trackingId ?? null,
         registration_number: input.registrationNumber ?? null,

@@ -1,0 +1,194 @@
+/**
+ * The request envelopes the bridge sends to MOSIP, built by pure functions so that the wire
+ * format is tested without a network. The shapes are those of the reference `mosip-api`
+ * (auth manager, packet manager createPacket, registration-processor workflowinstance): a MOSIP
+ * deployment that works with the reference must receive the same JSON from the bridge.
+ */
+import type { MosipProcess, NotificationInfo, PacketRequest } from './ports.js'
+
+/** `id` the registration processor expects on workflowinstance (config-checked by MOSIP). */
+export const WORKFLOW_INSTANCE_API_ID = 'mosip.registration.processor.workflow.instance'
+export const WORKFLOW_INSTANCE_API_VERSION = 'v1'
+
+/**
+ * MOSIP's request time, `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` in UTC. `Date#toISOString` produces
+ * exactly this for years 0000–9999.
+ */
+export function mosipRequestTime(epochMs: number): string {
+  return new Date(epochMs).toISOString()
+}
+
+/**
+ * Turns a loose record into MOSIP's `Map<String,String>`: strings as they are, arrays and objects
+ * as JSON text (MOSIP parses JSON-looking strings back, e.g. multi-language values), numbers,
+ * booleans and bigints through `String()`, dates as ISO text. Keys whose value is null or
+ * undefined (or a function or symbol, which have no JSON form) are omitted.
+ */
+export function ensureStringFields(record: Record<string, unknown>): Record<string, string> {
+  const entries: Array<[string, string]> = []
+  for (const [key, value] of Object.entries(record)) {
+    const text = asFieldString(value)
+    if (text !== undefined) entries.push([key, text])
+  }
+  // fromEntries defines own properties, so a `__proto__` key stays an ordinary key.
+  return Object.fromEntries(entries)
+}
+
+function asFieldString(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value)
+    case 'object':
+      if (value === null) return undefined
+      if (value instanceof Date) return value.toISOString()
+      return JSON.stringify(value)
+    default:
+      return undefined
+  }
+}
+
+// ---------------------------------------------------------------- auth manager
+
+export interface AuthEnvelope {
+  id: 'string'
+  version: 'string'
+  requesttime: string
+  metadata: Record<string, never>
+  request: { clientId: string; secretKey: string; appId: string }
+}
+
+/** Body of `POST /v1/authmanager/authenticate/clientidsecretkey`. */
+export function buildAuthEnvelope(
+  credentials: { clientId: string; secretKey: string; appId: string },
+  requesttime: string
+): AuthEnvelope {
+  return {
+    id: 'string',
+    version: 'string',
+    requesttime,
+    metadata: {},
+    request: {
+      clientId: credentials.clientId,
+      secretKey: credentials.secretKey,
+      appId: credentials.appId
+    }
+  }
+}
+
+// ---------------------------------------------------------------- packet manager
+
+/** Deployment settings that go into every packet. */
+export interface PacketSettings {
+  /** `source` configured in MOSIP's packet writer providers (OPENCRVS, CRVS1, ...). */
+  source: string
+  /** ID-schema version deployed in MOSIP masterdata, e.g. "0.500". */
+  schemaVersion: string
+  centerId: string
+  machineId: string
+  /** ID schema JSON text used when the request brings none. */
+  defaultSchemaJson: string
+}
+
+export interface CreatePacketEnvelope {
+  id: 'string'
+  version: 'string'
+  requesttime: string
+  request: {
+    id: string
+    refId: string
+    offlineMode: false
+    process: MosipProcess
+    source: string
+    schemaVersion: string
+    fields: Record<string, string>
+    metaInfo: Record<string, string>
+    audits: Array<Record<string, string>>
+    schemaJson: string
+  }
+}
+
+/**
+ * Body of `PUT /commons/v1/packetmanager/createPacket` (`RequestWrapper<PacketDto>`).
+ * `fields`, `metaInfo` and every audit go through `ensureStringFields` again: their types say
+ * string, but they come from loose JSON, and one non-string value makes MOSIP refuse the whole
+ * request. A blank `schemaJson` counts as absent (MOSIP could not parse it anyway).
+ */
+export function buildCreatePacketEnvelope(
+  request: PacketRequest,
+  settings: PacketSettings,
+  requesttime: string
+): CreatePacketEnvelope {
+  const schemaJson =
+    typeof request.schemaJson === 'string' && request.schemaJson.trim() !== ''
+      ? request.schemaJson
+      : settings.defaultSchemaJson
+  return {
+    id: 'string',
+    version: 'string',
+    requesttime,
+    request: {
+      id: request.id,
+      refId: `${settings.centerId}_${settings.machineId}`,
+      offlineMode: false,
+      process: request.process,
+      source: settings.source,
+      schemaVersion: settings.schemaVersion,
+      fields: ensureStringFields(request.fields),
+      metaInfo: ensureStringFields(request.metaInfo),
+      audits: request.audits.map((audit) => ensureStringFields(audit)),
+      schemaJson
+    }
+  }
+}
+
+// ---------------------------------------------------------------- registration processor
+
+export interface WorkflowInstanceEnvelope {
+  id: typeof WORKFLOW_INSTANCE_API_ID
+  version: typeof WORKFLOW_INSTANCE_API_VERSION
+  requesttime: string
+  request: {
+    registrationId: string
+    process: MosipProcess
+    source: string
+    additionalInfoReqId: ''
+    notificationInfo: NotificationInfo
+  }
+}
+
+/** Body of `POST /registrationprocessor/v1/workflowmanager/workflowinstance`. */
+export function buildWorkflowInstanceEnvelope(
+  input: {
+    registrationId: string
+    process: MosipProcess
+    source: string
+    notification: NotificationInfo
+  },
+  requesttime: string
+): WorkflowInstanceEnvelope {
+  return {
+    id: WORKFLOW_INSTANCE_API_ID,
+    version: WORKFLOW_INSTANCE_API_VERSION,
+    requesttime,
+    request: {
+      registrationId: input.registrationId,
+      process: input.process,
+      source: input.source,
+      additionalInfoReqId: '',
+      notificationInfo: {
+        name: orEmpty(input.notification.name),
+        phone: orEmpty(input.notification.phone),
+        email: orEmpty(input.notification.email)
+      }
+    }
+  }
+}
+
+/** The reference sends `phone || ""`: an absent value is an empty string, never null. */
+function orEmpty(value: string | null | undefined): string {
+  return typeof value === 'string' ? value : ''
+}

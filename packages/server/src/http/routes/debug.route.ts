@@ -1,0 +1,98 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { hasScope } from '../../integrations/opencrvs/scopes.js'
+import type { Store } from '../../store/database.js'
+import { FINAL_STATES } from '../../core/registration-state.js'
+import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
+
+export interface DebugRouteDeps {
+  verifier: TokenVerifier
+  store: Store
+}
+
+const FORBIDDEN = { error: 'You do not have permission to access this resource.' }
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, as mosip-api's SQLite `datetime('now')` wrote it. */
+function sqliteTimestamp(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ')
+}
+
+function allowed(request: FastifyRequest, reply: FastifyReply, anyOf: string[][]): boolean {
+  const scopes = request.opencrvs?.scope ?? []
+  if (anyOf.some((all) => all.every((scope) => hasScope(scopes, scope)))) return true
+  void reply.status(403).send(FORBIDDEN)
+  return false
+}
+
+/**
+ * mosip-api's operations routes, kept for compatibility: the registrations still waiting for
+ * MOSIP or OpenCRVS, and removing one. Neither ever returns a token.
+ */
+export function registerDebugRoutes(app: FastifyInstance, deps: DebugRouteDeps): void {
+  const guard = requireOpencrvsToken(deps.verifier)
+
+  app.get(
+    '/debug/transactions',
+    { onRequest: guard, schema: { tags: ['operations'], summary: 'Registrations in progress' } },
+    async (request, reply) => {
+      if (!allowed(request, reply, [['search.birth', 'search.death'], ['record.search']]))
+        return reply
+      const rows = await deps.store.db
+        .selectFrom('registrations')
+        .select([
+          'id',
+          'opencrvs_event_id',
+          'opencrvs_action_id',
+          'registration_number',
+          'created_at'
+        ])
+        .where('state', 'not in', [...FINAL_STATES])
+        .orderBy('created_at')
+        .limit(10_000)
+        .execute()
+      return rows.map((row) => ({
+        eventId: row.opencrvs_event_id,
+        actionId: row.opencrvs_action_id,
+        id: row.id,
+        registration_number: row.registration_number,
+        created_at: sqliteTimestamp(row.created_at)
+      }))
+    }
+  )
+
+  app.delete(
+    '/debug/transactions/:id',
+    { onRequest: guard, schema: { tags: ['operations'], summary: 'Stop tracking a registration' } },
+    async (request, reply) => {
+      if (!allowed(request, reply, [['record.reject-registration'], ['record.register']]))
+        return reply
+      const { id } = request.params as { id: string }
+      const removed = await deps.store.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .deleteFrom('registrations')
+          .where('id', '=', id)
+          .returning(['opencrvs_event_id', 'registration_number'])
+          .executeTakeFirst()
+        if (row) {
+          // Its queued work goes with it; jobs already running find no registration and stop.
+          await trx
+            .deleteFrom('jobs')
+            .where('state', 'in', ['queued', 'dead'])
+            .where((eb) =>
+              eb.or([
+                eb('job_key', '=', `submit:${id}`),
+                eb('job_key', '=', `reject:${id}`),
+                eb('job_key', 'like', `confirm:${id}:%`)
+              ])
+            )
+            .execute()
+        }
+        return row
+      })
+      if (!removed) {
+        return reply.status(404).send({ error: `Transaction with id '${id}' not found.` })
+      }
+      request.log.warn({ registrationId: id }, 'registration removed by an operator')
+      return { eventId: removed.opencrvs_event_id, registrationNumber: removed.registration_number }
+    }
+  )
+}

@@ -1,0 +1,159 @@
+/**
+ * Verification of the JWTs OpenCRVS sends with calls to the bridge (the action-bound token core
+ * hands the country configuration, forwarded by it): RS256 only, signed by OpenCRVS's key,
+ * issuer `opencrvs:auth-service`, one of the expected audiences, not expired. The reference
+ * mosip-api checks only the signature; this checks what the country configuration checks.
+ */
+import { errors, jwtVerify, type JWTPayload } from 'jose'
+import type { Logger } from '../../observability/logger.js'
+import type { OpencrvsKey, OpencrvsPublicKey } from './public-key.js'
+import { scopesFromClaim } from './scopes.js'
+
+export const OPENCRVS_ISSUER = 'opencrvs:auth-service'
+
+/**
+ * The audience OpenCRVS puts on the tokens it hands the country configuration: the action-bound
+ * trigger token (v1.9 and v2.0) and system tokens both carry it.
+ */
+export const COUNTRYCONFIG_AUDIENCE = 'opencrvs:countryconfig-user'
+export const DEFAULT_AUDIENCES: readonly string[] = [COUNTRYCONFIG_AUDIENCE]
+
+export interface OpencrvsClaims {
+  sub: string
+  /** The `scope` claim as a list, formats untouched (see scopes.ts). */
+  scope: string[]
+  /** Present on action-bound tokens. */
+  eventId?: string
+  actionId?: string
+  /** `user` or `system`, when the token says. */
+  userType?: string
+  /** Expiry, seconds since the epoch (the JWT `exp`). */
+  exp: number
+  /** The verified token itself, to store and use when calling OpenCRVS back. */
+  token: string
+  /** The whole verified payload. */
+  payload: JWTPayload
+}
+
+export type VerifyResult =
+  | { ok: true; claims: OpencrvsClaims }
+  /** 401: the caller's token is not acceptable. 503: the bridge could not get OpenCRVS's key. */
+  | { ok: false; status: 401 | 503; reason: string }
+
+export interface OpencrvsJwtVerifierOptions {
+  publicKey: OpencrvsPublicKey
+  issuer?: string
+  /** Accepted when the token carries any of these. */
+  audiences?: readonly string[]
+  clockToleranceSec?: number
+  /** Override of the current time (for tests). */
+  clock?: () => number
+  logger?: Pick<Logger, 'debug'>
+}
+
+const refuse = (reason: string): VerifyResult => ({ ok: false, status: 401, reason })
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined
+  const match = /^\s*bearer\s+(\S+)\s*$/i.exec(header)
+  return match?.[1]
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'token expired'
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return 'unexpected issuer'
+    if (error.claim === 'aud') return 'unexpected audience'
+    if (error.claim === 'nbf' || error.claim === 'iat') return 'token not valid yet'
+    return `invalid claim ${error.claim}`
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed'
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'invalid signature'
+  if (error instanceof errors.JOSEError) return 'malformed token'
+  return 'token not verifiable'
+}
+
+const optionalString = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined
+
+export class OpencrvsJwtVerifier {
+  private readonly publicKey: OpencrvsPublicKey
+  private readonly issuer: string
+  private readonly audiences: string[]
+  private readonly clockToleranceSec: number
+  private readonly clock: (() => number) | undefined
+  private readonly logger: Pick<Logger, 'debug'> | undefined
+
+  constructor(options: OpencrvsJwtVerifierOptions) {
+    this.publicKey = options.publicKey
+    this.issuer = options.issuer ?? OPENCRVS_ISSUER
+    this.audiences = [...(options.audiences ?? DEFAULT_AUDIENCES)]
+    if (this.audiences.length === 0) throw new Error('OpencrvsJwtVerifier needs an audience')
+    this.clockToleranceSec = options.clockToleranceSec ?? 5
+    this.clock = options.clock
+    this.logger = options.logger
+  }
+
+  /**
+   * Verifies the token of an Authorization header. On a signature failure the key is refreshed
+   * (at most once a minute, see OpencrvsPublicKey) and the token verified once more.
+   */
+  async verify(authorizationHeader: string | undefined): Promise<VerifyResult> {
+    const token = bearerToken(authorizationHeader)
+    if (!token) return refuse('missing bearer token')
+    const key = await this.publicKey.get()
+    if (key.kind !== 'ok') {
+      return { ok: false, status: 503, reason: 'OpenCRVS public key unavailable' }
+    }
+    const first = await this.attempt(token, key.value)
+    if (first.ok || first.error !== 'invalid signature') return first.result
+    const refreshed = await this.publicKey.refreshIfStale()
+    const current = this.publicKey.peek()
+    if (!current || (!refreshed && current.pem === key.value.pem)) return first.result
+    this.logger?.debug('verifying an OpenCRVS token again with a refreshed key')
+    return (await this.attempt(token, current)).result
+  }
+
+  private async attempt(
+    token: string,
+    key: OpencrvsKey
+  ): Promise<
+    { ok: true; result: VerifyResult } | { ok: false; error: string; result: VerifyResult }
+  > {
+    try {
+      const { payload } = await jwtVerify(token, key.key, {
+        algorithms: ['RS256'],
+        issuer: this.issuer,
+        audience: this.audiences,
+        clockTolerance: this.clockToleranceSec,
+        requiredClaims: ['exp', 'sub'],
+        ...(this.clock ? { currentDate: new Date(this.clock()) } : {})
+      })
+      return { ok: true, result: this.accept(token, payload) }
+    } catch (error) {
+      const reason = describeFailure(error)
+      return { ok: false, error: reason, result: refuse(reason) }
+    }
+  }
+
+  private accept(token: string, payload: JWTPayload): VerifyResult {
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
+      return refuse('malformed token')
+    }
+    const claims: OpencrvsClaims = {
+      sub: payload.sub,
+      scope: scopesFromClaim(payload.scope),
+      exp: payload.exp,
+      token,
+      payload
+    }
+    const eventId = optionalString(payload.eventId)
+    const actionId = optionalString(payload.actionId)
+    const userType = optionalString(payload.userType)
+    if (eventId) claims.eventId = eventId
+    if (actionId) claims.actionId = actionId
+    if (userType) claims.userType = userType
+    return { ok: true, claims }
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * OpenCRVS's JWT public key: the PEM text served by the auth service at `/.well-known` (no JWKS,
+ * no JSON). Fetched with a timeout, checked (HTTP status and a key that actually imports) before
+ * it is cached, and re-fetched at most once a minute when a token does not verify with the cached
+ * key, since OpenCRVS may have rotated it.
+ */
+import { importSPKI, type CryptoKey } from 'jose'
+import { OPENCRVS_AUTH_SYSTEM } from '../../core/opencrvs-outcome.js'
+import { classifyTransport, ok, permanent, type Outcome } from '../../core/outcome.js'
+import type { Logger } from '../../observability/logger.js'
+import { exchangeHttp, type FetchLike } from './http-exchange.js'
+
+export interface OpencrvsKey {
+  pem: string
+  key: CryptoKey
+  /** When it was fetched (clock milliseconds). */
+  fetchedAt: number
+}
+
+export interface OpencrvsPublicKeyOptions {
+  /** `OPENCRVS_PUBLIC_KEY_URL`, e.g. `http://auth:4040/.well-known`. */
+  url: string
+  timeoutMs?: number
+  /** Minimum time between two refreshes triggered by failed verifications. */
+  minRefreshIntervalMs?: number
+  clock?: () => number
+  fetch?: FetchLike
+  logger?: Pick<Logger, 'info' | 'warn'>
+}
+
+export const PUBLIC_KEY_CODES = {
+  invalid: 'OPENCRVS_PUBLIC_KEY_INVALID',
+  refused: 'OPENCRVS_PUBLIC_KEY_REFUSED'
+} as const
+
+const PEM_PATTERN = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/
+
+export class OpencrvsPublicKey {
+  private readonly url: string
+  private readonly timeoutMs: number
+  private readonly minRefreshIntervalMs: number
+  private readonly clock: () => number
+  private readonly fetchImpl: FetchLike
+  private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined
+  private cached: OpencrvsKey | undefined
+  private inFlight: Promise<Outcome<OpencrvsKey>> | undefined
+  private lastRefreshAt: number | undefined
+  private fetches = 0
+
+  constructor(options: OpencrvsPublicKeyOptions) {
+    this.url = options.url
+    this.timeoutMs = options.timeoutMs ?? 10_000
+    this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 60_000
+    this.clock = options.clock ?? Date.now
+    this.fetchImpl = options.fetch ?? fetch
+    this.logger = options.logger
+  }
+
+  /** How many times the key was requested from OpenCRVS (for tests and metrics). */
+  get fetchCount(): number {
+    return this.fetches
+  }
+
+  /** The cached key, without fetching. */
+  peek(): OpencrvsKey | undefined {
+    return this.cached
+  }
+
+  /**
+   * Fetches the key now and caches it when it is usable. A failure leaves any previously cached
+   * key in place and never throws, so start-up can log it and try again later. Concurrent calls
+   * share one request.
+   */
+  load(): Promise<Outcome<OpencrvsKey>> {
+    this.inFlight ??= this.fetchKey().finally(() => {
+      this.inFlight = undefined
+    })
+    return this.inFlight
+  }
+
+  /** The cached key, fetching it first when there is none yet (e.g. start-up failed). */
+  async get(): Promise<Outcome<OpencrvsKey>> {
+    return this.cached ? ok(this.cached) : this.load()
+  }
+
+  /**
+   * Re-fetches the key unless a refresh already happened within the last minute. Resolves to
+   * true when a key different from the one cached before the call is now cached: only then is
+   * verifying again worthwhile.
+   */
+  async refreshIfStale(): Promise<boolean> {
+    const before = this.cached?.pem
+    if (this.inFlight) {
+      await this.inFlight
+      return this.cached !== undefined && this.cached.pem !== before
+    }
+    const now = this.clock()
+    if (this.lastRefreshAt !== undefined && now - this.lastRefreshAt < this.minRefreshIntervalMs) {
+      return false
+    }
+    this.lastRefreshAt = now
+    const outcome = await this.load()
+    if (outcome.kind !== 'ok') return false
+    const changed = outcome.value.pem !== before
+    if (changed && before !== undefined) this.logger?.info('OpenCRVS public key changed')
+    return changed
+  }
+
+  private async fetchKey(): Promise<Outcome<OpencrvsKey>> {
+    this.fetches += 1
+    const exchange = await exchangeHttp(this.fetchImpl, this.url, { method: 'GET' }, this.timeoutMs)
+    const outcome = await this.interpret(exchange)
+    if (outcome.kind === 'ok') {
+      this.cached = outcome.value
+    } else {
+      this.logger?.warn(
+        { code: outcome.code, reason: outcome.reason },
+        'could not fetch the OpenCRVS public key'
+      )
+    }
+    return outcome
+  }
+
+  private async interpret(exchange: Awaited<ReturnType<typeof exchangeHttp>>) {
+    const transport = classifyTransport(exchange, OPENCRVS_AUTH_SYSTEM, this.clock())
+    if (transport) return transport
+    const status = exchange.status as number
+    if (status < 200 || status >= 300) {
+      return permanent(
+        PUBLIC_KEY_CODES.refused,
+        `OpenCRVS public key endpoint answered HTTP ${status}`
+      )
+    }
+    const pem = PEM_PATTERN.exec(exchange.text ?? '')?.[0]
+    if (!pem) {
+      return permanent(PUBLIC_KEY_CODES.invalid, 'OpenCRVS public key endpoint sent no PEM key')
+    }
+    try {
+      const key = await importSPKI(pem, 'RS256')
+      return ok<OpencrvsKey>({ pem, key, fetchedAt: this.clock() })
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error)
+      return permanent(
+        PUBLIC_KEY_CODES.invalid,
+        `OpenCRVS public key is not an RSA key (${detail})`
+      )
+    }
+  }
+}

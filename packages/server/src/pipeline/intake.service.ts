@@ -1,0 +1,80 @@
+import type { Store } from '../store/database.js'
+import type { RegistrationsRepository } from '../store/registrations.repository.js'
+import type { JobQueue } from '../queue/job-queue.js'
+import type { IntakePlan } from '../core/intake-plan.js'
+import { newTransactionId } from '../core/transaction-id.js'
+import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
+
+export interface IntakeSource {
+  eventId?: string
+  actionId?: string
+  /** The intake token, kept sealed to confirm the registration later (1.9/2.0 model). */
+  token: string
+  /** Token expiry, seconds since the epoch. */
+  exp?: number
+}
+
+export interface IntakeResult {
+  transactionId: string
+  /** False when the same record had already been accepted. */
+  created: boolean
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE'
+  )
+}
+
+/**
+ * Accepts a registration: the row (with its sealed token and packet input) and the job that
+ * submits the packet commit together, so an accepted registration always has work queued.
+ */
+export class IntakeService {
+  constructor(
+    private readonly deps: {
+      store: Store
+      registrations: RegistrationsRepository
+      queue: JobQueue
+      transactionIdPrefix: string
+    }
+  ) {}
+
+  async accept(plan: IntakePlan, source: IntakeSource): Promise<IntakeResult> {
+    for (let attempt = 1; ; attempt++) {
+      const id = newTransactionId(this.deps.transactionIdPrefix)
+      try {
+        const result = await this.deps.store.db.transaction().execute(async (trx) => {
+          const { registration, created } = await this.deps.registrations.createOrFind(trx, {
+            id,
+            kind: plan.kind,
+            opencrvsEventId: source.eventId ?? null,
+            opencrvsActionId: source.actionId ?? null,
+            trackingId: plan.trackingId,
+            registrationNumber: plan.registrationNumber,
+            idempotencyKey: plan.idempotencyKey,
+            token: source.token,
+            tokenExpiresAt: source.exp !== undefined ? source.exp * 1000 : null,
+            payload: plan.packet
+          })
+          if (created) {
+            const payload: RegistrationJobPayload = { v: 1, registrationId: id }
+            await this.deps.queue.enqueue(trx, TASKS.submitPacket, payload, {
+              jobKey: jobKeys.submitPacket(id)
+            })
+          }
+          return { transactionId: registration.id, created }
+        })
+        if (result.created) this.deps.queue.notify()
+        return result
+      } catch (error) {
+        // A 10-digit random id can collide with an existing one: draw again.
+        if (isUniqueViolation(error) && attempt < 5) continue
+        throw error
+      }
+    }
+  }
+}

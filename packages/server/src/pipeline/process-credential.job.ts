@@ -1,0 +1,125 @@
+import type { JobQueue } from '../queue/job-queue.js'
+import type { TaskHandler } from '../queue/job-runner.js'
+import type { Store } from '../store/database.js'
+import type { RegistrationsRepository } from '../store/registrations.repository.js'
+import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
+import { RetryLater } from '../core/job-outcome.js'
+import type { CredentialDecryptor } from '../core/ports.js'
+import { nationalIdFrom } from '../core/verifiable-credential.js'
+import { retryJob } from './job-outcome.js'
+import { TASKS, jobKeys, type DeliveryJobPayload, type RegistrationJobPayload } from './tasks.js'
+
+export interface ProcessCredentialDeps {
+  store: Store
+  inbox: WebsubInboxRepository
+  registrations: RegistrationsRepository
+  queue: JobQueue
+  decryptor: CredentialDecryptor
+  /** credentialSubject key holding the national id (MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY). */
+  nationalIdKey: string
+  /** How long to wait for the submission to be recorded when a credential overtakes it. */
+  waitForSubmissionMs?: number
+}
+
+interface CredentialIssuedBody {
+  event?: { data?: { credential?: unknown; registrationId?: unknown } }
+}
+
+/**
+ * Turns a stored CREDENTIAL_ISSUED delivery into a registration ready to confirm: decrypt,
+ * find the registration (credentialSubject.id's last segment, else event.data.registrationId),
+ * keep the national id sealed, and queue the confirmation — in one transaction. A delivery that
+ * cannot be used (undecryptable, unknown registration) is kept, sealed, for an operator.
+ */
+export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
+  const { inbox, registrations } = deps
+
+  return async (payload, context) => {
+    const { eventId } = payload as DeliveryJobPayload
+    const entry = await inbox.get(eventId)
+    if (!entry || entry.state !== 'received') return
+    const keep = (state: string, note: string, registrationId: string | null = null) =>
+      inbox.markProcessed(deps.store.db, eventId, state, { note, keepBody: true, registrationId })
+
+    const text = await inbox.readBody(eventId)
+    let body: CredentialIssuedBody
+    try {
+      body = JSON.parse(text ?? '') as CredentialIssuedBody
+    } catch {
+      return keep('invalid', 'DELIVERY_NOT_JSON')
+    }
+    const data = body.event?.data
+    if (typeof data?.credential !== 'string' || data.credential === '') {
+      return keep('invalid', 'DELIVERY_WITHOUT_CREDENTIAL')
+    }
+    const decrypted = deps.decryptor.decrypt(data.credential)
+    if (decrypted.kind === 'retry') retryJob(decrypted)
+    if (decrypted.kind !== 'ok') {
+      context.logger.warn({ mosipEventId: eventId, code: decrypted.code }, 'credential unusable')
+      return keep('undecryptable', decrypted.code)
+    }
+    const credential = decrypted.value
+    const registrationId =
+      credential.subjectRegistrationId ??
+      (typeof data.registrationId === 'string' ? data.registrationId : undefined)
+    const registration = registrationId ? await registrations.get(registrationId) : undefined
+    if (!registration) {
+      context.logger.warn({ mosipEventId: eventId }, 'credential for an unknown registration kept')
+      return keep('unmatched', 'UNKNOWN_REGISTRATION')
+    }
+    if (registration.state === 'received' || registration.state === 'packet_created') {
+      // MOSIP answered before our submission job recorded its success: wait for it.
+      throw new RetryLater(deps.waitForSubmissionMs ?? 2_000, 'submission not recorded yet', {
+        code: 'SUBMISSION_PENDING'
+      })
+    }
+    if (registration.state !== 'submitted') {
+      return inbox.markProcessed(deps.store.db, eventId, 'duplicate', {
+        registrationId: registration.id,
+        note: `REGISTRATION_ALREADY_${registration.state.toUpperCase()}`
+      })
+    }
+
+    const nationalId = nationalIdFrom(credential.subject, deps.nationalIdKey)
+    if (registration.kind === 'birth' && nationalId === undefined) {
+      await deps.store.db.transaction().execute(async (trx) => {
+        await registrations.transition(trx, registration.id, 'needs_attention', {
+          from: 'submitted',
+          reason: 'CREDENTIAL_WITHOUT_NATIONAL_ID',
+          lastError: `the credential has no ${deps.nationalIdKey}`,
+          changes: { credential_event_id: eventId }
+        })
+        await inbox.markProcessed(trx, eventId, 'invalid', {
+          registrationId: registration.id,
+          note: 'CREDENTIAL_WITHOUT_NATIONAL_ID',
+          keepBody: true
+        })
+      })
+      return
+    }
+
+    await deps.store.db.transaction().execute(async (trx) => {
+      await registrations.transition(trx, registration.id, 'credential_received', {
+        from: 'submitted',
+        reason: 'CREDENTIAL_ISSUED',
+        lastError: null,
+        changes: {
+          credential_event_id: eventId,
+          ...(nationalId !== undefined
+            ? { national_id_sealed: registrations.sealNationalId(registration.id, nationalId) }
+            : {})
+        }
+      })
+      const job: RegistrationJobPayload = { v: 1, registrationId: registration.id }
+      await deps.queue.enqueue(trx, TASKS.confirmRegistration, job, {
+        jobKey: jobKeys.confirmRegistration(registration.id, eventId)
+      })
+      await inbox.markProcessed(trx, eventId, 'processed', { registrationId: registration.id })
+    })
+    deps.queue.notify()
+    context.logger.info(
+      { registrationId: registration.id, mosipEventId: eventId },
+      'credential matched'
+    )
+  }
+}

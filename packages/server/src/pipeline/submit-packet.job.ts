@@ -1,0 +1,127 @@
+import type { Logger } from '../observability/logger.js'
+import type { JobContext, TaskHandler } from '../queue/job-runner.js'
+import type { JobQueue } from '../queue/job-queue.js'
+import type { Store } from '../store/database.js'
+import type { RegistrationsRepository } from '../store/registrations.repository.js'
+import type { Registration } from '../store/schema.js'
+import { PermanentFailure } from '../core/job-outcome.js'
+import type { StoredPacketInput } from '../core/intake-plan.js'
+import type { MosipPacketGateway } from '../core/ports.js'
+import { describeFailure, lastAttempt, retryJob, type Failure } from './job-outcome.js'
+import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
+
+export interface SubmitPacketDeps {
+  store: Store
+  registrations: RegistrationsRepository
+  queue: JobQueue
+  mosip: MosipPacketGateway
+  rejectOnFailure: boolean
+  logger: Logger
+}
+
+/**
+ * Sends a registration's packet to MOSIP: createPacket, then workflowinstance, recording each
+ * step so a retry resumes where the last attempt stopped. When MOSIP refuses the packet, or the
+ * attempts run out, the registration fails and (by default) is rejected in OpenCRVS, so it
+ * does not wait in "pending external validation" forever.
+ */
+export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler {
+  const { registrations, mosip } = deps
+
+  async function giveUp(registration: Registration, failure: Failure, log: Logger): Promise<void> {
+    const reject =
+      deps.rejectOnFailure &&
+      registration.kind !== 'update' &&
+      registration.opencrvs_event_id !== null
+    await deps.store.db.transaction().execute(async (trx) => {
+      await registrations.transition(trx, registration.id, 'failed', {
+        reason: failure.code,
+        lastError: describeFailure(failure)
+      })
+      if (reject) {
+        const payload: RegistrationJobPayload = { v: 1, registrationId: registration.id }
+        await deps.queue.enqueue(trx, TASKS.rejectRegistration, payload, {
+          jobKey: jobKeys.rejectRegistration(registration.id)
+        })
+      }
+    })
+    if (reject) deps.queue.notify()
+    log.warn(
+      { registrationId: registration.id, code: failure.code, reject },
+      'MOSIP submission given up'
+    )
+  }
+
+  async function fail(
+    registration: Registration,
+    failure: Failure,
+    context: JobContext
+  ): Promise<void> {
+    if (failure.kind === 'permanent' || lastAttempt(context)) {
+      return giveUp(registration, failure, context.logger)
+    }
+    await registrations.noteAttempt(registration.id, describeFailure(failure))
+    retryJob(failure)
+  }
+
+  return async (payload, context) => {
+    const { registrationId } = payload as RegistrationJobPayload
+    let registration = await registrations.get(registrationId)
+    if (!registration) {
+      throw new PermanentFailure(`registration ${registrationId} does not exist`, {
+        code: 'REGISTRATION_NOT_FOUND'
+      })
+    }
+    if (registration.state !== 'received' && registration.state !== 'packet_created') return
+    const packet = await registrations.readPayload<StoredPacketInput>(registrationId)
+    if (!packet) {
+      throw new PermanentFailure(`registration ${registrationId} has no packet input left`, {
+        code: 'PACKET_INPUT_MISSING'
+      })
+    }
+
+    if (registration.state === 'received') {
+      const created = await mosip.createPacket({
+        id: registrationId,
+        process: packet.process,
+        fields: packet.fields,
+        metaInfo: packet.metaInfo,
+        audits: packet.audits,
+        ...(packet.schemaJson !== undefined ? { schemaJson: packet.schemaJson } : {})
+      })
+      if (created.kind !== 'ok') return fail(registration, created, context)
+      registration = await registrations.transition(
+        deps.store.db,
+        registrationId,
+        'packet_created',
+        {
+          from: 'received',
+          reason: 'PACKET_CREATED',
+          lastError: null
+        }
+      )
+    }
+
+    const started = await mosip.startWorkflow({
+      registrationId,
+      process: packet.process,
+      notification: packet.notification
+    })
+    if (started.kind !== 'ok') return fail(registration, started, context)
+    const update = registration.kind === 'update'
+    await deps.store.db.transaction().execute(async (trx) => {
+      await registrations.transition(trx, registrationId, update ? 'completed' : 'submitted', {
+        from: 'packet_created',
+        reason: started.value.alreadyStarted ? 'WORKFLOW_ALREADY_PRESENT' : 'WORKFLOW_STARTED',
+        lastError: null
+      })
+      // MOSIP has the packet: the personal data we kept for it is no longer needed. An update
+      // is finished, so its token goes too.
+      await registrations.wipeSecrets(trx, registrationId, { payload: true, token: update })
+    })
+    context.logger.info(
+      { registrationId, alreadyStarted: started.value.alreadyStarted },
+      'packet in MOSIP'
+    )
+  }
+}

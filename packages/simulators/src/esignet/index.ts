@@ -1,0 +1,14 @@
+export {
+  createEsignetSimulator,
+  ESIGNET_ACR_VALUES,
+  ESIGNET_SERVICES,
+  EsignetSimulator,
+  type EsignetEndpoints,
+  type EsignetSimulatorOptions
+} from './esignet-simulator.js'
+export type {
+  EsignetClientInput,
+  RegisteredClient,
+  UserinfoResponseType
+} from './client-registry.js'
+export { SUPPORTED_CLAIMS, type EsignetUser } from './esignet-user.js'

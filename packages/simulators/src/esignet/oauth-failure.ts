@@ -1,0 +1,14 @@
+/** An OAuth error answered as `{error, error_description}` (HTTP 400 on `/oauth/*`). */
+export class OAuthFailure extends Error {
+  readonly error: string
+  readonly description: string
+  readonly status: number
+
+  constructor(error: string, description: string, status = 400) {
+    super(`${error}: ${description}`)
+    this.name = 'OAuthFailure'
+    this.error = error
+    this.description = description
+    this.status = status
+  }
+}
