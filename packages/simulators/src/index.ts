@@ -1,1 +1,6 @@
-export {}
+export * from './shared/sim-server.js'
+export * from './shared/pki.js'
+export * from './mosip/index.js'
+export * from './ida/index.js'
+export * from './esignet/index.js'
+export * from './opencrvs/index.js'

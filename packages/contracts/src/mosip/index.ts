@@ -1,1 +1,5 @@
-export {}
+export * from './auth.js'
+export * from './packet.js'
+export * from './registration-processor.js'
+export * from './credential.js'
+export * from './websub.js'

@@ -1,1 +1,6 @@
-export {}
+export * from './versions.js'
+export * from './event-document.js'
+export * from './action-input.js'
+export * from './trpc.js'
+export * from './token.js'
+export * from './trigger.js'

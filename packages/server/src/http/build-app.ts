@@ -97,7 +97,10 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     }
   })
 
-  for (const register of deps.routes ?? []) register(app)
+  // Registered as a plugin so they load after swagger, which then documents them.
+  void app.register(async (instance) => {
+    for (const register of deps.routes ?? []) register(instance)
+  })
 
   return app
 }

@@ -1,0 +1,320 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { loadConfig, formatProblems } from '../src/config/index.js'
+import { startBridge, type RunningBridge } from '../src/main.js'
+import { TestOpencrvsKeys } from './helpers/opencrvs-keys.js'
+
+const WEBSUB_SECRET = 'route-test-websub-secret'
+const TOPIC = 'crvs_partner/CREDENTIAL_ISSUED'
+
+function birthPayload(overrides: Record<string, unknown> = {}) {
+  return {
+    trackingId: 'TRK-ROUTE-1',
+    notification: {
+      recipientFullName: 'Mary Bwalya',
+      recipientEmail: 'mary@example.org',
+      recipientPhone: '+260971234567'
+    },
+    requestFields: {
+      birthCertificateNumber: 'BRN-2026-0001',
+      fullName: '[{"language":"eng","value":"Chanda Bwalya"}]',
+      dateOfBirth: '2026/01/15',
+      gender: '[{"language":"eng","value":"Female"}]'
+    },
+    metaInfo: { metaData: '[]' },
+    audit: { uuid: randomUUID(), createdAt: new Date().toISOString() },
+    ...overrides
+  }
+}
+
+describe('bridge routes', () => {
+  const keys = new TestOpencrvsKeys()
+  let dir: string
+  let bridge: RunningBridge
+  let url: string
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bridge-routes-'))
+    const keyServer = await keys.start()
+    const result = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      HOST: '127.0.0.1',
+      PORT: '1',
+      SQLITE_DATABASE_PATH: join(dir, 'bridge.db'),
+      OPENCRVS_PUBLIC_KEY_URL: `${keyServer}/.well-known`,
+      MOSIP_WEBSUB_SECRET: WEBSUB_SECRET,
+      MOSIP_WEBSUB_TOPIC: TOPIC,
+      // Nothing listens there: submissions simply wait and retry in the background.
+      MOSIP_AUTH_URL: 'http://127.0.0.1:9/v1/authmanager/authenticate/clientidsecretkey',
+      MOSIP_WEBSUB_HUB_URL: 'http://127.0.0.1:9/websub/hub',
+      DECRYPT_P12_FILE_PATH: join(dir, 'missing.p12'),
+      JOB_BACKOFF_BASE_MS: '60000',
+      BODY_LIMIT_BYTES: '4096'
+    })
+    if (!result.ok) throw new Error(formatProblems(result.problems))
+    // Port 0 is not a valid PORT; listen on a free one instead.
+    bridge = await startBridge(
+      { ...result.config, server: { ...result.config.server, port: 0 } },
+      pino({ level: 'silent' })
+    )
+    url = bridge.url
+  })
+
+  after(async () => {
+    await bridge?.stop()
+    await keys.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function post(
+    path: string,
+    body: unknown,
+    token?: string,
+    headers: Record<string, string> = {}
+  ) {
+    return fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body)
+    })
+  }
+
+  describe('intake', () => {
+    it('refuses a missing, forged or mis-addressed token with 401', async () => {
+      assert.equal((await post('/events/registration', birthPayload())).status, 401)
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      const forged = await keys.actionToken({}, { key: privateKey })
+      assert.equal((await post('/events/registration', birthPayload(), forged)).status, 401)
+      const wrongAudience = await keys.actionToken({}, { audience: ['opencrvs:gateway-user'] })
+      const response = await post('/events/registration', birthPayload(), wrongAudience)
+      assert.equal(response.status, 401)
+      assert.match(((await response.json()) as { message: string }).message, /aud/i)
+      const expired = await keys.actionToken({}, { expiresIn: '-1m' })
+      assert.equal((await post('/events/registration', birthPayload(), expired)).status, 401)
+    })
+
+    it('refuses a token without the confirmation scope with 403', async () => {
+      const token = await keys.actionToken({ scope: ['record.read'] })
+      const response = await post('/events/registration', birthPayload(), token)
+      assert.equal(response.status, 403)
+      assert.match(
+        ((await response.json()) as { message: string }).message,
+        /record\.confirm-registration/
+      )
+    })
+
+    it('accepts both scope formats (1.9 plain, 2.0 qs-encoded)', async () => {
+      const plain = await keys.actionToken({ scope: ['record.confirm-registration'] })
+      const response = await post(
+        '/events/registration',
+        birthPayload({ trackingId: 'TRK-PLAIN' }),
+        plain
+      )
+      assert.equal(response.status, 202)
+    })
+
+    it('answers bad bodies with a 400 naming the problem', async () => {
+      const token = await keys.actionToken()
+      const malformed = await post('/events/registration', '{"trackingId":', token)
+      assert.equal(malformed.status, 400)
+      assert.match(((await malformed.json()) as { message: string }).message, /JSON/)
+
+      const missing = await post(
+        '/events/registration',
+        { ...birthPayload(), trackingId: undefined },
+        token
+      )
+      assert.equal(missing.status, 400)
+      assert.match(((await missing.json()) as { message: string }).message, /trackingId/)
+
+      const neither = await post(
+        '/events/registration',
+        birthPayload({ requestFields: { fullName: 'x' } }),
+        token
+      )
+      assert.equal(neither.status, 400)
+      assert.match(
+        ((await neither.json()) as { message: string }).message,
+        /birthCertificateNumber.*deathCertificateNumber/
+      )
+
+      const both = await post(
+        '/events/registration',
+        birthPayload({
+          requestFields: { birthCertificateNumber: 'a', deathCertificateNumber: 'b' }
+        }),
+        token
+      )
+      assert.equal(both.status, 400)
+
+      const oversized = await post(
+        '/events/registration',
+        birthPayload({ metaInfo: { padding: 'x'.repeat(5000) } }),
+        token
+      )
+      assert.equal(oversized.status, 413)
+    })
+
+    it('accepts a birth with 202 and a transaction id, once per action', async () => {
+      const eventId = randomUUID()
+      const actionId = randomUUID()
+      const token = await keys.actionToken({ eventId, actionId })
+      const first = await post('/events/registration', birthPayload(), token)
+      assert.equal(first.status, 202)
+      const { transactionId } = (await first.json()) as { transactionId: string }
+      assert.match(transactionId, /^10001\d{10}$/)
+      const again = await post('/events/registration', birthPayload(), token)
+      assert.equal(again.status, 202)
+      assert.deepEqual(await again.json(), { transactionId })
+
+      const registration = await bridge.registrations.get(transactionId)
+      assert.equal(registration?.kind, 'birth')
+      assert.equal(registration?.opencrvs_event_id, eventId)
+      assert.equal(registration?.opencrvs_action_id, actionId)
+      assert.equal(registration?.registration_number, 'BRN-2026-0001')
+      assert.ok(!registration?.token_sealed?.includes(token.slice(0, 40)))
+      assert.equal(await bridge.registrations.readToken(transactionId), token)
+      const jobs = await bridge.queue.list({ task: 'submit-packet' })
+      assert.equal(jobs.filter((job) => job.job_key === `submit:${transactionId}`).length, 1)
+    })
+
+    it('accepts a death and keeps its certificate number out of the packet fields', async () => {
+      const token = await keys.actionToken()
+      const response = await post(
+        '/events/registration',
+        birthPayload({
+          trackingId: 'TRK-DEATH',
+          requestFields: { deathCertificateNumber: 'DRN-1', fullName: 'x' }
+        }),
+        token
+      )
+      assert.equal(response.status, 202)
+      const { transactionId } = (await response.json()) as { transactionId: string }
+      const stored = await bridge.registrations.readPayload<{
+        process: string
+        fields: Record<string, string>
+      }>(transactionId)
+      assert.equal(stored?.process, 'CRVS_DEATH')
+      assert.equal(stored?.fields.deathCertificateNumber, undefined)
+      assert.equal((await bridge.registrations.get(transactionId))?.registration_number, 'DRN-1')
+    })
+
+    it('accepts a biographic update', async () => {
+      const token = await keys.actionToken()
+      const response = await post(
+        '/events/update-biographics',
+        birthPayload({
+          requestFields: { VID: '4789512360', fullName: 'New Name', extra: 'dropped' }
+        }),
+        token
+      )
+      assert.equal(response.status, 202)
+      const { transactionId } = (await response.json()) as { transactionId: string }
+      const stored = await bridge.registrations.readPayload<{
+        process: string
+        fields: Record<string, string>
+      }>(transactionId)
+      assert.equal(stored?.process, 'CRVS_UPDATE')
+      assert.deepEqual(stored?.fields, { VID: '4789512360', fullName: 'New Name' })
+    })
+  })
+
+  describe('websub callback', () => {
+    function sign(body: string, secret = WEBSUB_SECRET) {
+      return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+    }
+
+    it('answers intent verification for our topic only', async () => {
+      const ok = await fetch(
+        `${url}/websub/callback?hub.mode=subscribe&hub.topic=${encodeURIComponent(TOPIC)}&hub.challenge=abc123`
+      )
+      assert.equal(ok.status, 200)
+      assert.equal(await ok.text(), 'abc123')
+      const other = await fetch(
+        `${url}/websub/callback?hub.mode=subscribe&hub.topic=other&hub.challenge=x`
+      )
+      assert.equal(other.status, 404)
+      const missing = await fetch(
+        `${url}/websub/callback?hub.mode=subscribe&hub.topic=${encodeURIComponent(TOPIC)}`
+      )
+      assert.equal(missing.status, 400)
+    })
+
+    it('refuses deliveries without a valid signature, stores signed ones once', async () => {
+      const eventId = randomUUID()
+      const body = JSON.stringify({
+        publisher: 'CREDENTIAL_SERVICE',
+        topic: TOPIC,
+        publishedOn: new Date().toISOString(),
+        event: {
+          id: eventId,
+          transactionId: randomUUID(),
+          data: { credential: 'abc', registrationId: '1' }
+        }
+      })
+      assert.equal((await post('/websub/callback', body)).status, 401)
+      assert.equal(
+        (
+          await post('/websub/callback', body, undefined, {
+            'x-hub-signature': sign(body, 'wrong')
+          })
+        ).status,
+        401
+      )
+      const response = await post('/websub/callback/', body, undefined, {
+        'x-hub-signature': sign(body)
+      })
+      assert.equal(response.status, 200)
+      const ack = (await response.json()) as {
+        event: { id: string; status: string }
+        topic: string
+      }
+      assert.equal(ack.event.id, eventId)
+      assert.equal(ack.event.status, 'RECEIVED')
+      assert.equal(ack.topic, TOPIC)
+      const again = await post('/websub/callback', body, undefined, {
+        'x-hub-signature': sign(body)
+      })
+      assert.equal(again.status, 200)
+      const entries = (await bridge.inbox.list()).filter((entry) => entry.event_id === eventId)
+      assert.equal(entries.length, 1)
+      const jobs = await bridge.queue.list({ task: 'process-credential' })
+      assert.equal(jobs.filter((job) => job.job_key === `credential:${eventId}`).length, 1)
+    })
+  })
+
+  describe('compatibility routes', () => {
+    it('lists registrations in progress to a searcher, never with a token', async () => {
+      const forbidden = await fetch(`${url}/debug/transactions`, {
+        headers: { authorization: `Bearer ${await keys.actionToken({ scope: ['record.read'] })}` }
+      })
+      assert.equal(forbidden.status, 403)
+      const token = await keys.actionToken({ scope: ['record.search'] })
+      const response = await fetch(`${url}/debug/transactions`, {
+        headers: { authorization: `Bearer ${token}` }
+      })
+      assert.equal(response.status, 200)
+      const rows = (await response.json()) as Array<Record<string, unknown>>
+      assert.ok(rows.length >= 3)
+      assert.ok(rows.every((row) => typeof row.id === 'string' && !('token' in row)))
+      assert.match(String(rows[0]?.created_at), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
+    })
+
+    it('serves the OpenAPI document', async () => {
+      const response = await fetch(`${url}/documentation/json`)
+      assert.equal(response.status, 200)
+      const document = (await response.json()) as { paths: Record<string, unknown> }
+      assert.ok(document.paths['/events/registration'])
+    })
+  })
+})

@@ -1,0 +1,156 @@
+/**
+ * How the packet manager reads an ID schema (`PacketWriterImpl.loadSchemaFields`) and how
+ * registration processing later checks identity values against the schema's validators.
+ */
+
+/** `PacketWriterImpl.categorySubpacketMapping`. */
+const CATEGORY_SUBPACKETS: Record<string, readonly string[]> = {
+  pvt: ['id'],
+  kyc: ['id'],
+  none: ['id', 'evidence', 'optional'],
+  evidence: ['evidence'],
+  optional: ['optional']
+}
+
+/** The order sub-packets are reported in (as MOSIP's HashMap iterates them). */
+const SUBPACKET_ORDER = ['evidence', 'optional', 'id'] as const
+
+export interface IdSchemaField {
+  name: string
+  /** `$ref` if present, else `type` (the packet manager needs one of them). */
+  type: string
+  subpackets: readonly string[]
+  validators: RegExp[]
+}
+
+export interface IdSchema {
+  fields: Map<string, IdSchemaField>
+  /** Sub-packets that will be written, in reporting order. */
+  subpackets: string[]
+}
+
+export type IdSchemaResult = { ok: true; schema: IdSchema } | { ok: false; reason: string }
+
+function javaRegex(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(pattern)
+  } catch {
+    // Java accepts inline flags such as a leading `(?i)`; JavaScript needs them as flags.
+    if (pattern.startsWith('(?i)')) {
+      try {
+        return new RegExp(pattern.slice(4), 'i')
+      } catch {
+        return undefined
+      }
+    }
+    return undefined
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * Reads `properties.identity.properties` of a schema JSON string. Fails like MOSIP: unparsable
+ * JSON, a missing `properties.identity.properties`, a field without `$ref`/`type` or an unknown
+ * `fieldCategory`.
+ */
+export function loadIdSchema(schemaJson: string | null): IdSchemaResult {
+  if (schemaJson === null) return { ok: false, reason: 'schemaJson is null' }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(schemaJson)
+  } catch {
+    return { ok: false, reason: 'schemaJson is not JSON' }
+  }
+  const properties =
+    isRecord(parsed) &&
+    isRecord(parsed.properties) &&
+    isRecord(parsed.properties.identity) &&
+    isRecord(parsed.properties.identity.properties)
+      ? parsed.properties.identity.properties
+      : undefined
+  if (!properties) return { ok: false, reason: 'properties.identity.properties not found' }
+  const fields = new Map<string, IdSchemaField>()
+  const used = new Set<string>()
+  for (const [name, detail] of Object.entries(properties)) {
+    if (!isRecord(detail)) return { ok: false, reason: `field ${name} is not an object` }
+    const type =
+      typeof detail.$ref === 'string'
+        ? detail.$ref
+        : typeof detail.type === 'string'
+          ? detail.type
+          : undefined
+    if (type === undefined) return { ok: false, reason: `field ${name} has neither $ref nor type` }
+    const category =
+      typeof detail.fieldCategory === 'string' ? detail.fieldCategory.toLowerCase() : 'none'
+    const subpackets = CATEGORY_SUBPACKETS[category]
+    if (!subpackets) return { ok: false, reason: `field ${name} has fieldCategory ${category}` }
+    subpackets.forEach((subpacket) => used.add(subpacket))
+    const validators: RegExp[] = []
+    if (Array.isArray(detail.validators)) {
+      for (const validator of detail.validators) {
+        if (!isRecord(validator) || typeof validator.validator !== 'string') continue
+        if (typeof validator.type === 'string' && validator.type.toLowerCase() !== 'regex') continue
+        const compiled = javaRegex(validator.validator)
+        if (compiled) validators.push(compiled)
+      }
+    }
+    fields.set(name, { name, type, subpackets, validators })
+  }
+  return {
+    ok: true,
+    schema: { fields, subpackets: SUBPACKET_ORDER.filter((name) => used.has(name)) }
+  }
+}
+
+/**
+ * `RegistrationPacket.setField`: a value that reads as a JSON array or object is stored as that
+ * structure; anything else stays the string it was.
+ */
+export function parseIdentityValue(value: string): unknown {
+  const trimmed = value.trim()
+  if (!trimmed.startsWith('[') && !trimmed.startsWith('{')) return value
+  try {
+    return JSON.parse(trimmed) as unknown
+  } catch {
+    return value
+  }
+}
+
+const DATE_FORMAT = /^\d{4}\/(0[1-9]|1[0-2])\/(0[1-9]|[12]\d|3[01])$/
+
+/** The strings a validator applies to: the value itself, or each `value` of a simpleType list. */
+function validatedStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value]
+  if (Array.isArray(value)) {
+    return value.flatMap((item) =>
+      isRecord(item) && typeof item.value === 'string' ? [item.value] : []
+    )
+  }
+  return []
+}
+
+/**
+ * Checks identity values against the schema's regex validators, as registration processing's ID
+ * object validation does (a failure there rejects the packet). Date fields without a validator
+ * must still be `YYYY/MM/DD`. Returns one message per problem.
+ */
+export function validateIdentity(schema: IdSchema, identity: Record<string, unknown>): string[] {
+  const issues: string[] = []
+  for (const [name, value] of Object.entries(identity)) {
+    const field = schema.fields.get(name)
+    if (!field) continue
+    const strings = validatedStrings(value)
+    const validators =
+      field.validators.length > 0 ? field.validators : /^date/i.test(name) ? [DATE_FORMAT] : []
+    for (const validator of validators) {
+      for (const text of strings) {
+        if (!validator.test(text))
+          issues.push(`${name}: "${text}" does not match ${validator.source}`)
+      }
+    }
+  }
+  return issues
+}

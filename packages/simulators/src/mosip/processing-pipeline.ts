@@ -1,0 +1,377 @@
+/**
+ * What registration processing does after `workflowinstance` (mosip.md §3a–§3c, §5, §11.3):
+ * the registration leaves `RESUMABLE`, goes `PROCESSING` through the stages of the CRVS camel
+ * route (validation, classification, UIN generation, finalization, credential request), and ends
+ *
+ * - `PROCESSED`: a UIN and a VID are generated (a death marks an existing identity deceased, an
+ *   update reuses the identity), the workflow-completed event is published with `PROCESSED`, and
+ *   then credential-service publishes `CREDENTIAL_ISSUED` on `<partnerId>/CREDENTIAL_ISSUED`;
+ * - `REJECTED` (packet validation: the identity breaks the schema's validators, or the outcome
+ *   was set so) or `FAILED` (the packet is missing or its source/process differs, or the outcome
+ *   was set so): only the workflow-completed event, with `PACKET_REJECTED` / `PACKET_FAILED`.
+ *
+ * Timing is a configurable delay per stage (default 100 ms, five stages). Events go through an
+ * injected `publish(topic, event)`, normally the WebSub hub simulator.
+ */
+import { randomUUID } from 'node:crypto'
+import type { MosipInternalStatusCode, MosipWorkflowCompletedEvent } from '@mosip-bridge/contracts'
+import type { CredentialIssuer } from './credential-issuer.js'
+import { generateUin, generateVid } from './mosip-core-identifiers.js'
+import type { PacketManager, StoredPacket } from './packet-manager.js'
+
+/** How a registration ends: a UIN (and a credential), a rejection or a failure. */
+export type PipelineOutcome = 'uin' | 'rejected' | 'failed'
+
+/** Hands an event to the hub. Errors and rejected promises are counted, never thrown. */
+export type Publish = (topic: string, event: unknown) => void | Promise<void>
+
+export interface PublishedEvent {
+  topic: string
+  event: unknown
+  at: number
+}
+
+/** Stages of the CRVS camel route (CMD/operator/supervisor validation and dedupe are skipped). */
+export const CRVS_PIPELINE_STAGES = [
+  'PacketValidatorStage',
+  'PacketClassifierStage',
+  'UINGeneratorStage',
+  'FinalizationStage',
+  'CredentialRequestorStage'
+] as const
+
+const TRANSACTION_TYPES: Record<string, string> = {
+  PacketValidatorStage: 'VALIDATE_PACKET',
+  PacketClassifierStage: 'PACKET_CLASSIFICATION',
+  UINGeneratorStage: 'UIN_GENERATOR',
+  FinalizationStage: 'FINALIZATION',
+  CredentialRequestorStage: 'PRINT_SERVICE'
+}
+
+/** One row of the registration table, as the status APIs read it. */
+export interface RegistrationRecord {
+  registrationId: string
+  process: string
+  source: string
+  workflowInstanceId: string
+  iteration: number
+  additionalInfoReqId: string | null
+  notificationInfo: { name?: string | null; phone?: string | null; email?: string | null } | null
+  statusCode: MosipInternalStatusCode
+  stage: string
+  latestTransactionTypeCode: string
+  latestTransactionStatusCode: string
+  statusComment: string
+  history: Array<{ at: string; statusCode: string; stage: string }>
+  createdAt: string
+  updatedAt: string
+  outcome?: PipelineOutcome
+  uin?: string
+  vid?: string
+  completedAt?: string
+  /** The credential request id (`event.transactionId` of CREDENTIAL_ISSUED). */
+  credentialRequestId?: string
+  credentialIssuedAt?: string
+}
+
+/** An identity in the simulated ID repository. */
+export interface MosipIdentity {
+  uin: string
+  vid: string
+  registrationIds: string[]
+  deceased: boolean
+  /** Current identity values: the birth packet's fields, merged with later updates. */
+  fields: Record<string, string>
+}
+
+export interface ProcessingPipelineOptions {
+  packets: PacketManager
+  issuer: CredentialIssuer
+  /** Where events go; can be set later with `setPublisher`. */
+  publish?: Publish
+  /** Time spent in each stage. Default 100 ms. */
+  stepDelayMs?: number
+  /** Time between workflow completion and credential-service publishing. Default `stepDelayMs`. */
+  credentialDelayMs?: number
+  /** Outcome per process when no registration-specific one is set. Default `uin` for all. */
+  processOutcomes?: Record<string, PipelineOutcome>
+  /** Default `REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT`. */
+  workflowCompletedTopic?: string
+}
+
+export class ProcessingPipeline {
+  /** Every event handed to `publish`, oldest first. */
+  readonly published: PublishedEvent[] = []
+  /** Publish calls that threw or rejected. */
+  publishFailures = 0
+  private publisher: Publish | undefined
+  private stepDelayMs: number
+  private credentialDelayMs: number | undefined
+  private readonly outcomes = new Map<string, PipelineOutcome>()
+  private readonly processOutcomes = new Map<string, PipelineOutcome>()
+  private readonly workflowCompletedTopic: string
+  private readonly packets: PacketManager
+  private readonly issuer: CredentialIssuer
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly held: Array<() => void> = []
+  private paused = false
+  private stopped = false
+  private readonly identities = new Map<string, MosipIdentity>()
+  private readonly uinByVid = new Map<string, string>()
+
+  constructor(options: ProcessingPipelineOptions) {
+    this.packets = options.packets
+    this.issuer = options.issuer
+    this.publisher = options.publish
+    this.stepDelayMs = options.stepDelayMs ?? 100
+    this.credentialDelayMs = options.credentialDelayMs
+    this.workflowCompletedTopic =
+      options.workflowCompletedTopic ?? 'REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT'
+    for (const [process, outcome] of Object.entries(options.processOutcomes ?? {}))
+      this.processOutcomes.set(process, outcome)
+  }
+
+  setPublisher(publish: Publish | undefined): void {
+    this.publisher = publish
+  }
+
+  /** Outcome for one registration id, or for all (`'*'`) that have none of their own. */
+  setOutcome(registrationId: string, outcome: PipelineOutcome): void {
+    this.outcomes.set(registrationId, outcome)
+  }
+
+  clearOutcome(registrationId: string): void {
+    this.outcomes.delete(registrationId)
+  }
+
+  /** Default outcome of a process (`CRVS_NEW`, `CRVS_DEATH`, ...). */
+  setProcessOutcome(process: string, outcome: PipelineOutcome): void {
+    this.processOutcomes.set(process, outcome)
+  }
+
+  setStepDelay(ms: number): void {
+    this.stepDelayMs = ms
+  }
+
+  setCredentialDelay(ms: number): void {
+    this.credentialDelayMs = ms
+  }
+
+  /** Stops registrations from moving (they keep their status) until `resume`. */
+  pause(): void {
+    this.paused = true
+  }
+
+  resume(): void {
+    this.paused = false
+    for (const next of this.held.splice(0)) this.schedule(next, 0)
+  }
+
+  /** Cancels all pending work (the simulator is closing). */
+  stop(): void {
+    this.stopped = true
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+    this.held.length = 0
+  }
+
+  /** The identity with this UIN or VID. */
+  identity(uinOrVid: string): MosipIdentity | undefined {
+    return this.identities.get(uinOrVid) ?? this.identities.get(this.uinByVid.get(uinOrVid) ?? '')
+  }
+
+  listIdentities(): MosipIdentity[] {
+    return [...this.identities.values()]
+  }
+
+  /** Starts processing a registration that `workflowinstance` has just created. */
+  start(record: RegistrationRecord): void {
+    this.schedule(() => this.advance(record, 0), this.stepDelayMs)
+  }
+
+  private schedule(task: () => void, delayMs: number): void {
+    if (this.stopped) return
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      if (this.stopped) return
+      if (this.paused) {
+        this.held.push(task)
+        return
+      }
+      task()
+    }, delayMs)
+    timer.unref()
+    this.timers.add(timer)
+  }
+
+  private resolveOutcome(
+    record: RegistrationRecord,
+    packet: StoredPacket | undefined
+  ): PipelineOutcome {
+    if (!packet || packet.process !== record.process || packet.source !== record.source)
+      return 'failed'
+    if (packet.validationIssues.length > 0) return 'rejected'
+    return (
+      this.outcomes.get(record.registrationId) ??
+      this.outcomes.get('*') ??
+      this.processOutcomes.get(record.process) ??
+      'uin'
+    )
+  }
+
+  private transition(
+    record: RegistrationRecord,
+    statusCode: MosipInternalStatusCode,
+    stage: string,
+    transactionStatus: string,
+    comment: string
+  ): void {
+    const at = new Date().toISOString()
+    record.statusCode = statusCode
+    record.stage = stage
+    record.latestTransactionTypeCode = TRANSACTION_TYPES[stage] ?? 'INTERNAL_WORKFLOW_ACTION'
+    record.latestTransactionStatusCode = transactionStatus
+    record.statusComment = comment
+    record.updatedAt = at
+    record.history.push({ at, statusCode, stage })
+  }
+
+  private advance(record: RegistrationRecord, index: number): void {
+    const stage = CRVS_PIPELINE_STAGES[index]
+    if (stage === undefined) return
+    const packet = this.packets.get(record.registrationId)
+    if (index === 0) record.outcome = this.resolveOutcome(record, packet)
+    this.transition(record, 'PROCESSING', stage, 'IN_PROGRESS', `${stage} in progress`)
+
+    if (record.outcome === 'rejected' && stage === 'PacketValidatorStage') {
+      const issues = packet?.validationIssues ?? []
+      return this.complete(
+        record,
+        'REJECTED',
+        issues.length > 0 ? `ID schema validation failed: ${issues.join('; ')}` : 'Packet rejected'
+      )
+    }
+    if (record.outcome === 'failed' && (stage === 'UINGeneratorStage' || !packet)) {
+      return this.complete(record, 'FAILED', packet ? 'UIN generation failed' : 'Packet not found')
+    }
+    if (stage === 'UINGeneratorStage' && packet) this.assignIdentity(record, packet)
+    if (index === CRVS_PIPELINE_STAGES.length - 1) {
+      record.credentialRequestId = randomUUID()
+      this.complete(record, 'PROCESSED', 'Packet processed')
+      this.schedule(() => this.issueCredential(record), this.credentialDelayMs ?? this.stepDelayMs)
+      return
+    }
+    this.schedule(() => this.advance(record, index + 1), this.stepDelayMs)
+  }
+
+  /** UIN generation: a new identity for a birth, the existing one for a death or an update. */
+  private assignIdentity(record: RegistrationRecord, packet: StoredPacket): void {
+    const fields = packet.fields
+    const referenced = [fields.UIN, fields.VID, fields.vid, fields.nationalIdNumber]
+      .filter((value): value is string => typeof value === 'string' && value.length > 0)
+      .map((value) => this.identity(value))
+      .find((identity) => identity !== undefined)
+    if (record.process === 'CRVS_DEATH') {
+      if (referenced) {
+        referenced.deceased = true
+        referenced.registrationIds.push(record.registrationId)
+        record.uin = referenced.uin
+        record.vid = referenced.vid
+      }
+      return
+    }
+    if (record.process === 'CRVS_UPDATE' || record.process === 'UPDATE') {
+      const given = fields.VID ?? fields.vid
+      const identity =
+        referenced ??
+        this.addIdentity({
+          uin: fields.UIN ?? generateUin(),
+          vid: given ?? generateVid(),
+          registrationIds: [],
+          deceased: false,
+          fields: {}
+        })
+      identity.fields = { ...identity.fields, ...fields }
+      identity.registrationIds.push(record.registrationId)
+      record.uin = identity.uin
+      record.vid = identity.vid
+      return
+    }
+    const identity = this.addIdentity({
+      uin: generateUin(),
+      vid: generateVid(),
+      registrationIds: [record.registrationId],
+      deceased: false,
+      fields: { ...fields }
+    })
+    record.uin = identity.uin
+    record.vid = identity.vid
+  }
+
+  private addIdentity(identity: MosipIdentity): MosipIdentity {
+    this.identities.set(identity.uin, identity)
+    this.uinByVid.set(identity.vid, identity.uin)
+    return identity
+  }
+
+  private complete(
+    record: RegistrationRecord,
+    statusCode: 'PROCESSED' | 'REJECTED' | 'FAILED',
+    comment: string
+  ): void {
+    this.transition(
+      record,
+      statusCode,
+      record.stage,
+      statusCode === 'PROCESSED' ? 'SUCCESS' : statusCode,
+      comment
+    )
+    record.completedAt = record.updatedAt
+    const event: MosipWorkflowCompletedEvent = {
+      instanceId: record.registrationId,
+      resultCode: statusCode,
+      workflowType: record.process,
+      errorCode:
+        statusCode === 'REJECTED'
+          ? 'PACKET_REJECTED'
+          : statusCode === 'FAILED'
+            ? 'PACKET_FAILED'
+            : null
+    }
+    this.emit(this.workflowCompletedTopic, event)
+  }
+
+  private issueCredential(record: RegistrationRecord): void {
+    const packet = this.packets.get(record.registrationId)
+    const identity = record.uin === undefined ? undefined : this.identity(record.uin)
+    const issued = this.issuer.issue({
+      registrationId: record.registrationId,
+      requestId: record.credentialRequestId ?? randomUUID(),
+      process: record.process,
+      // credential-service reads the identity from the ID repository: after an update that is
+      // the merged identity, not just the update packet's fields.
+      fields: identity?.fields ?? packet?.fields ?? {},
+      metaInfo: packet?.metaInfo ?? {},
+      uin: record.uin,
+      vid: record.vid
+    })
+    record.credentialIssuedAt = new Date().toISOString()
+    this.emit(issued.topic, issued.event)
+  }
+
+  private emit(topic: string, event: unknown): void {
+    this.published.push({ topic, event, at: Date.now() })
+    const publish = this.publisher
+    if (!publish) return
+    try {
+      const result = publish(topic, event)
+      if (result && typeof (result as Promise<void>).catch === 'function') {
+        ;(result as Promise<void>).catch(() => {
+          this.publishFailures++
+        })
+      }
+    } catch {
+      this.publishFailures++
+    }
+  }
+}

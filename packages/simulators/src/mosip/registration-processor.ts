@@ -1,0 +1,394 @@
+/**
+ * MOSIP registration processor (mosip.md §3, §11.3, §11.4):
+ *
+ * - `POST /registrationprocessor/v1/workflowmanager/workflowinstance` (Vert.x, always HTTP 200):
+ *   `id`/`version` must match the configured ones (case-insensitive) and `requesttime` must be
+ *   exactly `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` (`RPR-WIN-000` missing, `RPR-WIN-001` invalid); the
+ *   packet must exist and the process be a configured main process (`RPR-WIS-000`); a second call
+ *   for the same (registrationId, process) gets `RPR-WIS-001`. On success the registration is
+ *   `RESUMABLE` at `PacketValidatorStage` and the processing pipeline takes over.
+ * - `POST /registrationprocessor/v1/registrationstatus/search` and `…/externalstatus/search`
+ *   (Spring): validation of `id`, `version` and `requesttime` (format and ± grace period), each
+ *   failure reported as `RPR-RGS-015` plus its own code, HTTP 200; unknown ids as
+ *   `{registrationId, errorCode: RPR-RGS-031, errorMessage: "RID Not Found"}`. The external API
+ *   maps internal statuses (`PROCESSED` → `UIN_GENERATED`, `FAILED` → `REREGISTER`, ...);
+ *   `/search` then collapses `UIN_GENERATED`, `REREGISTER`, `REJECTED`, `REPROCESS_FAILED` into
+ *   `PROCESSED`, so there `PROCESSED` does not mean success.
+ */
+import { randomUUID } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  MosipExternalStatusCode,
+  MosipInternalStatusCode,
+  MosipStatusSearchResponse,
+  MosipWorkflowInstanceResponse
+} from '@mosip-bridge/contracts'
+import type { SimServer } from '../shared/sim-server.js'
+import type { AuthManager } from './auth-manager.js'
+import type { PacketManager } from './packet-manager.js'
+import type { ProcessingPipeline, RegistrationRecord } from './processing-pipeline.js'
+import {
+  hasJsonContentType,
+  isPlainObject,
+  parseMosipTimestamp,
+  sendSpringError,
+  type MosipErrorEntry
+} from './mosip-core-wire.js'
+
+export const REGISTRATION_PROCESSOR_SERVICE = 'registration-processor'
+
+const WORKFLOW_INSTANCE_PATH = '/registrationprocessor/v1/workflowmanager/workflowinstance'
+const STATUS_SEARCH_PATH = '/registrationprocessor/v1/registrationstatus/search'
+const EXTERNAL_STATUS_SEARCH_PATH =
+  '/registrationprocessor/v1/registrationstatus/externalstatus/search'
+
+/** `registration.processor.main-processes` of a MOSIP configured for CRVS. */
+export const DEFAULT_MAIN_PROCESSES: readonly string[] = [
+  'NEW',
+  'UPDATE',
+  'LOST',
+  'RES_UPDATE',
+  'ACTIVATED',
+  'DEACTIVATED',
+  'CRVS_NEW',
+  'CRVS_DEATH',
+  'CRVS_UPDATE',
+  'OPENCRVS_NEW'
+]
+
+/** `WORKFLOWINSTANCE` in `APIAuthorityList`. */
+export const WORKFLOW_INSTANCE_ROLES: readonly string[] = [
+  'ONLINE_REGISTRATION_CLIENT',
+  'REGISTRATION_PROCESSOR',
+  'GLOBAL_ADMIN'
+]
+
+/** Roles of the status searches (deployment config; lenient). */
+export const STATUS_SEARCH_ROLES: readonly string[] = [
+  'REGISTRATION_ADMIN',
+  'REGISTRATION_OFFICER',
+  'REGISTRATION_SUPERVISOR',
+  'RESIDENT',
+  'REGISTRATION_PROCESSOR',
+  'ONLINE_REGISTRATION_CLIENT',
+  'GLOBAL_ADMIN'
+]
+
+export interface RegistrationProcessorOptions {
+  auth: AuthManager
+  packets: PacketManager
+  pipeline: ProcessingPipeline
+  /** Default `DEFAULT_MAIN_PROCESSES`. */
+  mainProcesses?: readonly string[]
+  /** `mosip.regproc.workflow-manager.instance.api-id`/`.version`. */
+  workflowInstanceId?: string
+  workflowInstanceVersion?: string
+  /** `mosip.registration.processor.registration.status.id`/`.version`. */
+  statusId?: string
+  statusVersion?: string
+  externalStatusId?: string
+  externalStatusVersion?: string
+  /** `mosip.registration.processor.grace.period` in seconds. Default 10800. */
+  gracePeriodSeconds?: number
+  /** `registration.processor.fetch.registration.records.limit` of `/search`. Default 100. */
+  fetchLimit?: number
+}
+
+/** External status of a registration (`getRegistrationStatusForMainProcess`). */
+export function externalStatusOf(statusCode: MosipInternalStatusCode): MosipExternalStatusCode {
+  switch (statusCode) {
+    case 'PROCESSING':
+    case 'PAUSED':
+    case 'RESUMABLE':
+    case 'REPROCESS':
+      return 'PROCESSING'
+    case 'PAUSED_FOR_ADDITIONAL_INFO':
+      return 'AWAITING_INFORMATION'
+    case 'PROCESSED':
+      return 'UIN_GENERATED'
+    case 'FAILED':
+    case 'REPROCESS_FAILED':
+      return 'REREGISTER'
+    default:
+      return 'REJECTED'
+  }
+}
+
+const CONSIDERED_PROCESSED = new Set([
+  'UIN_GENERATED',
+  'REREGISTER',
+  'REJECTED',
+  'REPROCESS_FAILED'
+])
+
+/** Status `/search` reports: the external status, with the "considered processed" collapse. */
+export function searchStatusOf(statusCode: MosipInternalStatusCode): string {
+  const external = externalStatusOf(statusCode)
+  return CONSIDERED_PROCESSED.has(external) ? 'PROCESSED' : external
+}
+
+interface StatusApi {
+  id: string
+  version: string
+  path: string
+  limit: number | undefined
+  status: (record: RegistrationRecord) => string
+}
+
+const RGS = {
+  validationFailed: {
+    errorCode: 'RPR-RGS-015',
+    message: 'Invalid Request Value - Input Data is Incorrect'
+  },
+  unknown: { errorCode: 'RPR-RGS-018', message: 'Unknown Exception Found' },
+  missingVersion: { errorCode: 'RPR-RGS-019', message: 'Missing Request Value - version' },
+  missingRequesttime: {
+    errorCode: 'RPR-RGS-020',
+    message: 'Missing Request Parameter - requesttime'
+  },
+  missingId: { errorCode: 'RPR-RGS-021', message: 'Missing Request Parameter - id' },
+  invalidVersion: { errorCode: 'RPR-RGS-022', message: 'Invalid Request Parameter - version' },
+  invalidRequesttime: {
+    errorCode: 'RPR-RGS-023',
+    message: 'Invalid Request Parameter - requesttime'
+  },
+  invalidId: { errorCode: 'RPR-RGS-024', message: 'Invalid Request Parameter - id' }
+} as const satisfies Record<string, MosipErrorEntry>
+
+export class RegistrationProcessor {
+  private readonly records = new Map<string, RegistrationRecord>()
+  private readonly packets: PacketManager
+  private readonly pipeline: ProcessingPipeline
+  private readonly mainProcesses: readonly string[]
+  private readonly workflowInstanceId: string
+  private readonly workflowInstanceVersion: string
+  private readonly gracePeriodMs: number
+
+  constructor(sim: SimServer, options: RegistrationProcessorOptions) {
+    this.packets = options.packets
+    this.pipeline = options.pipeline
+    this.mainProcesses = options.mainProcesses ?? DEFAULT_MAIN_PROCESSES
+    this.workflowInstanceId =
+      options.workflowInstanceId ?? 'mosip.registration.processor.workflow.instance'
+    this.workflowInstanceVersion = options.workflowInstanceVersion ?? 'v1'
+    this.gracePeriodMs = (options.gracePeriodSeconds ?? 10800) * 1000
+    const config = { service: REGISTRATION_PROCESSOR_SERVICE }
+
+    sim.app.post(
+      WORKFLOW_INSTANCE_PATH,
+      { config, preHandler: options.auth.requireAuth(WORKFLOW_INSTANCE_ROLES) },
+      async (request, reply) => this.workflowInstance(request, reply)
+    )
+    const search: StatusApi = {
+      id: options.statusId ?? 'mosip.registration.status',
+      version: options.statusVersion ?? '1.0',
+      path: STATUS_SEARCH_PATH,
+      limit: options.fetchLimit ?? 100,
+      status: (record) => searchStatusOf(record.statusCode)
+    }
+    const external: StatusApi = {
+      id: options.externalStatusId ?? 'mosip.registration.external.status',
+      version: options.externalStatusVersion ?? '1.0',
+      path: EXTERNAL_STATUS_SEARCH_PATH,
+      limit: undefined,
+      status: (record) => externalStatusOf(record.statusCode)
+    }
+    for (const api of [search, external]) {
+      sim.app.post(
+        api.path,
+        { config, preHandler: options.auth.requireAuth(STATUS_SEARCH_ROLES) },
+        async (request, reply) => this.statusSearch(api, request, reply)
+      )
+    }
+  }
+
+  /** The registration of this id (its main-process row), as the status APIs see it. */
+  get(registrationId: string, process?: string): RegistrationRecord | undefined {
+    if (process !== undefined) return this.records.get(this.key(registrationId, process))
+    return this.list().find(
+      (record) =>
+        record.registrationId === registrationId && this.mainProcesses.includes(record.process)
+    )
+  }
+
+  list(): RegistrationRecord[] {
+    return [...this.records.values()]
+  }
+
+  private key(registrationId: string, process: string): string {
+    return `${registrationId}\u0000${process}`
+  }
+
+  private workflowAnswer(
+    reply: FastifyReply,
+    response: { workflowInstanceId: string } | null,
+    error?: MosipErrorEntry
+  ): FastifyReply {
+    const body: MosipWorkflowInstanceResponse = {
+      id: this.workflowInstanceId,
+      version: this.workflowInstanceVersion,
+      responsetime: new Date().toISOString(),
+      response,
+      errors: error ? [error] : null
+    }
+    return reply.header('Access-Control-Allow-Origin', '*').send(body)
+  }
+
+  private workflowInstance(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const body = request.body
+    if (!isPlainObject(body)) {
+      return this.workflowAnswer(reply, null, {
+        errorCode: 'RPR-WIN-002',
+        message: 'Unknown Exception'
+      })
+    }
+    const missing = (field: string): MosipErrorEntry => ({
+      errorCode: 'RPR-WIN-000',
+      message: `Missing Request Value - ${field}`
+    })
+    const invalid = (field: string): MosipErrorEntry => ({
+      errorCode: 'RPR-WIN-001',
+      message: `Invalid Request Value - ${field}`
+    })
+    const { id, version, requesttime } = body
+    if (id === undefined || id === null) return this.workflowAnswer(reply, null, missing('id'))
+    if (typeof id !== 'string' || id.toLowerCase() !== this.workflowInstanceId.toLowerCase())
+      return this.workflowAnswer(reply, null, invalid('id'))
+    if (version === undefined || version === null)
+      return this.workflowAnswer(reply, null, missing('version'))
+    if (
+      typeof version !== 'string' ||
+      version.toLowerCase() !== this.workflowInstanceVersion.toLowerCase()
+    )
+      return this.workflowAnswer(reply, null, invalid('version'))
+    if (requesttime === undefined || requesttime === null)
+      return this.workflowAnswer(reply, null, missing('requesttime'))
+    if (parseMosipTimestamp(requesttime) === undefined)
+      return this.workflowAnswer(reply, null, invalid('requesttime'))
+
+    const unknown: MosipErrorEntry = { errorCode: 'RPR-WIS-000', message: 'Unknown Exception' }
+    const details = isPlainObject(body.request) ? body.request : undefined
+    const registrationId = details?.registrationId
+    const process = details?.process
+    const source = details?.source
+    if (
+      typeof registrationId !== 'string' ||
+      typeof process !== 'string' ||
+      typeof source !== 'string'
+    )
+      return this.workflowAnswer(reply, null, unknown)
+    // The notification info is encrypted under refId `id[0:5]_id[5:10]`: shorter ids fail.
+    if (registrationId.length < 10) return this.workflowAnswer(reply, null, unknown)
+    if (!this.mainProcesses.includes(process)) return this.workflowAnswer(reply, null, unknown)
+    if (this.records.has(this.key(registrationId, process))) {
+      return this.workflowAnswer(reply, null, {
+        errorCode: 'RPR-WIS-001',
+        message: 'WorkflowInstance already present'
+      })
+    }
+    if (!this.packets.has(registrationId)) return this.workflowAnswer(reply, null, unknown)
+
+    const now = new Date().toISOString()
+    const additionalInfoReqId = details?.additionalInfoReqId
+    const notificationInfo = details?.notificationInfo
+    const record: RegistrationRecord = {
+      registrationId,
+      process,
+      source,
+      workflowInstanceId: randomUUID(),
+      iteration: 1,
+      additionalInfoReqId:
+        typeof additionalInfoReqId === 'string' && additionalInfoReqId.length > 0
+          ? additionalInfoReqId
+          : null,
+      notificationInfo: isPlainObject(notificationInfo)
+        ? {
+            name: typeof notificationInfo.name === 'string' ? notificationInfo.name : null,
+            phone: typeof notificationInfo.phone === 'string' ? notificationInfo.phone : null,
+            email: typeof notificationInfo.email === 'string' ? notificationInfo.email : null
+          }
+        : null,
+      statusCode: 'RESUMABLE',
+      stage: 'PacketValidatorStage',
+      latestTransactionTypeCode: 'WORKFLOW_RESUME',
+      latestTransactionStatusCode: 'REPROCESS',
+      statusComment: 'Workflow instance created',
+      history: [{ at: now, statusCode: 'RESUMABLE', stage: 'PacketValidatorStage' }],
+      createdAt: now,
+      updatedAt: now
+    }
+    this.records.set(this.key(registrationId, process), record)
+    this.pipeline.start(record)
+    return this.workflowAnswer(reply, { workflowInstanceId: record.workflowInstanceId })
+  }
+
+  private statusError(
+    reply: FastifyReply,
+    api: StatusApi,
+    errors: MosipErrorEntry[]
+  ): FastifyReply {
+    return reply.send({
+      id: api.id,
+      version: api.version,
+      responsetime: new Date().toISOString(),
+      response: null,
+      errors
+    })
+  }
+
+  /** `RegistrationStatusRequestValidator`: the first problem, or undefined. */
+  private validateStatusRequest(
+    api: StatusApi,
+    body: Record<string, unknown>
+  ): MosipErrorEntry | undefined {
+    const { id, version, requesttime } = body
+    if (id === undefined || id === null) return RGS.missingId
+    if (id !== api.id) return RGS.invalidId
+    if (version === undefined || version === null) return RGS.missingVersion
+    if (version !== api.version) return RGS.invalidVersion
+    if (requesttime === undefined || requesttime === null) return RGS.missingRequesttime
+    const at = parseMosipTimestamp(requesttime)
+    if (at === undefined || Math.abs(Date.now() - at) > this.gracePeriodMs)
+      return RGS.invalidRequesttime
+    return undefined
+  }
+
+  private statusSearch(api: StatusApi, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    if (!hasJsonContentType(request.headers['content-type']))
+      return sendSpringError(reply, 415, api.path)
+    const body = request.body
+    if (!isPlainObject(body)) return sendSpringError(reply, 400, api.path)
+    const problem = this.validateStatusRequest(api, body)
+    if (problem) return this.statusError(reply, api, [RGS.validationFailed, problem])
+    if (!Array.isArray(body.request)) return this.statusError(reply, api, [RGS.unknown])
+    const ids: string[] = []
+    for (const item of body.request) {
+      const registrationId = isPlainObject(item) ? item.registrationId : undefined
+      if (typeof registrationId !== 'string') return this.statusError(reply, api, [RGS.unknown])
+      ids.push(registrationId)
+    }
+    const requested = api.limit === undefined ? ids : ids.slice(0, api.limit)
+    const found: Array<{ registrationId: string; statusCode: string; additionalInfoReqId: null }> =
+      []
+    const errors: Array<{ registrationId: string; errorCode: string; errorMessage: string }> = []
+    const seen = new Set<string>()
+    for (const registrationId of requested) {
+      const record = this.get(registrationId)
+      if (record) {
+        if (seen.has(registrationId)) continue
+        seen.add(registrationId)
+        found.push({ registrationId, statusCode: api.status(record), additionalInfoReqId: null })
+      } else {
+        errors.push({ registrationId, errorCode: 'RPR-RGS-031', errorMessage: 'RID Not Found' })
+      }
+    }
+    const answer: MosipStatusSearchResponse = {
+      id: api.id,
+      version: api.version,
+      responsetime: new Date().toISOString(),
+      response: found,
+      errors
+    }
+    return reply.send(answer)
+  }
+}

@@ -1,0 +1,621 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomInt } from 'node:crypto'
+import {
+  mosipAuthResponseSchema,
+  mosipCreatePacketResponseSchema,
+  mosipResponseEnvelopeSchema,
+  mosipStatusSearchResponseSchema,
+  mosipWorkflowCompletedEventSchema,
+  mosipWorkflowInstanceResponseSchema,
+  type MosipCreatePacketRequest
+} from '@mosip-bridge/contracts'
+import { SimServer } from '../src/shared/sim-server.js'
+import { registerMosipCore, type MosipCore } from '../src/mosip/mosip-core-register.js'
+import { sampleCreatePacketRequest } from '../src/mosip/mosip-core-samples.js'
+
+const CLIENT = { clientId: 'mosip-crvs1-client', secretKey: 'abcdeABCDE123456', appId: 'ida' }
+const AUTH_PATH = '/v1/authmanager/authenticate/clientidsecretkey'
+const CREATE_PACKET_PATH = '/commons/v1/packetmanager/createPacket'
+const WORKFLOW_PATH = '/registrationprocessor/v1/workflowmanager/workflowinstance'
+const SEARCH_PATH = '/registrationprocessor/v1/registrationstatus/search'
+const EXTERNAL_SEARCH_PATH = '/registrationprocessor/v1/registrationstatus/externalstatus/search'
+const WORKFLOW_COMPLETED_TOPIC = 'REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT'
+
+/** An AID like the bridge makes them: prefix `10001` and 10 random digits. */
+function freshId(): string {
+  return `10001${String(randomInt(0, 1e10)).padStart(10, '0')}`
+}
+
+async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+interface Answer {
+  status: number
+  headers: Headers
+  body: unknown
+}
+
+describe('MOSIP core simulators on the wire', () => {
+  const published: Array<{ topic: string; event: unknown }> = []
+  const sim = new SimServer({ name: 'mosip' })
+  const core: MosipCore = registerMosipCore(sim, {
+    clients: [CLIENT],
+    publish: (topic, event) => {
+      published.push({ topic, event })
+    },
+    pipeline: { stepDelayMs: 20 }
+  })
+  let url = ''
+
+  before(async () => {
+    url = await sim.listen()
+  })
+  after(() => sim.close())
+
+  async function send(
+    method: 'POST' | 'PUT',
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {}
+  ): Promise<Answer> {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body, null, 2)
+    })
+    const text = await response.text()
+    let parsed: unknown = text
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      // not JSON
+    }
+    return { status: response.status, headers: response.headers, body: parsed }
+  }
+
+  function loginBody(request: Record<string, string> = CLIENT): unknown {
+    return {
+      id: 'string',
+      version: 'string',
+      requesttime: new Date().toISOString(),
+      metadata: {},
+      request
+    }
+  }
+
+  async function login(): Promise<string> {
+    const answer = await send('POST', AUTH_PATH, loginBody())
+    assert.equal(answer.status, 200)
+    const cookie = answer.headers.get('set-cookie') ?? ''
+    return cookie.split(';')[0]?.split('=')[1] ?? ''
+  }
+
+  function withToken(token: string): Record<string, string> {
+    return { cookie: `Authorization=${token};` }
+  }
+
+  async function createPacket(token: string, request: MosipCreatePacketRequest): Promise<Answer> {
+    return send('PUT', CREATE_PACKET_PATH, request, withToken(token))
+  }
+
+  function workflowBody(registrationId: string, process = 'CRVS_NEW'): Record<string, unknown> {
+    return {
+      id: 'mosip.registration.processor.workflow.instance',
+      version: 'v1',
+      requesttime: new Date().toISOString(),
+      request: {
+        registrationId,
+        process,
+        source: 'OPENCRVS',
+        additionalInfoReqId: '',
+        notificationInfo: { name: 'Mary Bwalya', phone: '+260971234567', email: 'mary@example.org' }
+      }
+    }
+  }
+
+  function statusBody(ids: string[], id = 'mosip.registration.status'): Record<string, unknown> {
+    return {
+      id,
+      version: '1.0',
+      requesttime: new Date().toISOString(),
+      request: ids.map((registrationId) => ({ registrationId }))
+    }
+  }
+
+  async function statuses(
+    token: string,
+    path: string,
+    ids: string[],
+    id: string
+  ): Promise<ReturnType<typeof mosipStatusSearchResponseSchema.parse>> {
+    const answer = await send('POST', path, statusBody(ids, id), withToken(token))
+    assert.equal(answer.status, 200)
+    return mosipStatusSearchResponseSchema.parse(answer.body)
+  }
+
+  async function externalStatus(
+    token: string,
+    registrationId: string
+  ): Promise<string | undefined> {
+    const answer = await statuses(
+      token,
+      EXTERNAL_SEARCH_PATH,
+      [registrationId],
+      'mosip.registration.external.status'
+    )
+    return answer.response?.[0]?.statusCode
+  }
+
+  async function searchStatus(token: string, registrationId: string): Promise<string | undefined> {
+    const answer = await statuses(token, SEARCH_PATH, [registrationId], 'mosip.registration.status')
+    return answer.response?.[0]?.statusCode
+  }
+
+  function completedEventFor(registrationId: string): Record<string, unknown> | undefined {
+    const found = published.find(
+      (entry) =>
+        entry.topic === WORKFLOW_COMPLETED_TOPIC &&
+        (entry.event as { instanceId?: string }).instanceId === registrationId
+    )
+    return found?.event as Record<string, unknown> | undefined
+  }
+
+  it('logs in with the token in Set-Cookie and in the Authorization header', async () => {
+    const answer = await send('POST', AUTH_PATH, loginBody())
+    assert.equal(answer.status, 200)
+    const body = mosipAuthResponseSchema.parse(answer.body)
+    assert.equal(body.response?.status, 'Success')
+    assert.equal(
+      body.response?.message,
+      'Clientid and Token combination had been validated successfully'
+    )
+    assert.equal(body.id, 'string')
+    assert.equal(body.errors, null)
+    const cookie = answer.headers.get('set-cookie') ?? ''
+    assert.match(
+      cookie,
+      /^Authorization=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=3600; Path=\/; HttpOnly; Secure$/
+    )
+    const token = cookie.split(';')[0]?.split('=')[1] ?? ''
+    assert.equal(answer.headers.get('authorization'), token)
+    const [header, payload] = token.split('.')
+    assert.equal(JSON.parse(Buffer.from(header ?? '', 'base64url').toString()).alg, 'RS256')
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >
+    assert.equal(claims.clientId, CLIENT.clientId)
+    assert.equal(claims.azp, CLIENT.clientId)
+    assert.equal(claims.preferred_username, `service-account-${CLIENT.clientId}`)
+    assert.ok(typeof claims.exp === 'number' && claims.exp > Date.now() / 1000 + 3000)
+    assert.deepEqual(core.auth.verify(token)?.clientId, CLIENT.clientId)
+  })
+
+  it('refuses a wrong secret, an unknown client and an unknown appId without a cookie', async () => {
+    const wrongSecret = await send('POST', AUTH_PATH, loginBody({ ...CLIENT, secretKey: 'nope' }))
+    assert.equal(wrongSecret.status, 500)
+    assert.equal(wrongSecret.headers.get('set-cookie'), null)
+    const envelope = mosipResponseEnvelopeSchema.parse(wrongSecret.body)
+    assert.equal(envelope.response, null)
+    assert.match(envelope.errors?.[0]?.message ?? '', /Invalid client secret/)
+
+    const unknownClient = await send('POST', AUTH_PATH, loginBody({ ...CLIENT, clientId: 'who' }))
+    assert.equal(unknownClient.status, 500)
+    assert.equal(unknownClient.headers.get('set-cookie'), null)
+
+    core.auth.setRejectCredentialsAs('envelope200')
+    const enveloped = await send('POST', AUTH_PATH, loginBody({ ...CLIENT, secretKey: 'nope' }))
+    core.auth.setRejectCredentialsAs('http500')
+    assert.equal(enveloped.status, 200)
+    assert.equal(enveloped.headers.get('set-cookie'), null)
+    assert.equal(
+      mosipResponseEnvelopeSchema.parse(enveloped.body).errors?.[0]?.errorCode,
+      'KER-ATH-401'
+    )
+
+    const unknownApp = await send('POST', AUTH_PATH, loginBody({ ...CLIENT, appId: 'nothere' }))
+    assert.equal(unknownApp.status, 200)
+    assert.equal(unknownApp.headers.get('set-cookie'), null)
+    assert.equal(
+      mosipResponseEnvelopeSchema.parse(unknownApp.body).errors?.[0]?.errorCode,
+      'KER-ATH-026'
+    )
+  })
+
+  it('answers 401 KER-ATH-401 on createPacket without a valid Authorization cookie', async () => {
+    const token = await login()
+    const request = sampleCreatePacketRequest({ id: freshId() })
+    const expect401 = async (headers: Record<string, string>, why: string): Promise<void> => {
+      const answer = await send('PUT', CREATE_PACKET_PATH, request, headers)
+      assert.equal(answer.status, 401, why)
+      const envelope = mosipResponseEnvelopeSchema.parse(answer.body)
+      assert.deepEqual(
+        envelope.errors,
+        [{ errorCode: 'KER-ATH-401', message: 'Authentication Failed' }],
+        why
+      )
+      assert.equal(envelope.response, null, why)
+    }
+    await expect401({}, 'no cookie')
+    await expect401({ authorization: token }, 'token only in the Authorization header')
+    await expect401({ authorization: `Bearer ${token}` }, 'bearer header')
+    await expect401({ cookie: 'Authorization=not.a.jwt' }, 'garbage token')
+
+    const ok = await send('PUT', CREATE_PACKET_PATH, request, {
+      cookie: `theme=dark; Authorization=${token};`
+    })
+    assert.equal(ok.status, 200, 'a trailing semicolon and other cookies are fine')
+
+    core.auth.expireAllTokens()
+    await expect401(withToken(token), 'token issued before expireAllTokens')
+    const fresh = await login()
+    assert.equal((await createPacket(fresh, request)).status, 200)
+
+    core.auth.setTokenTtl(0)
+    const expired = await login()
+    core.auth.setTokenTtl(3600)
+    await expect401(withToken(expired), 'token past its exp')
+  })
+
+  it('creates the §2 test-vector packet: three PacketInfo, unknown fields dropped', async () => {
+    const token = await login()
+    const id = freshId()
+    const request = sampleCreatePacketRequest({ id })
+    request.request.fields.notInTheSchema = 'dropped silently'
+    const answer = await createPacket(token, request)
+    assert.equal(answer.status, 200)
+    const body = mosipCreatePacketResponseSchema.parse(answer.body)
+    assert.equal(body.id, 'mosip.registration.packet.writer')
+    assert.equal(body.version, 'v1')
+    assert.deepEqual(body.errors, [])
+    const infos = body.response ?? []
+    assert.deepEqual(
+      infos.map((info) => info.packetName),
+      [`${id}_evidence`, `${id}_optional`, `${id}_id`]
+    )
+    for (const info of infos) {
+      assert.equal(info.id, id)
+      assert.equal(info.source, 'OPENCRVS')
+      assert.equal(info.process, 'CRVS_NEW')
+      assert.equal(info.refId, '10001_10004')
+      assert.equal(info.schemaVersion, '0.1')
+      assert.equal(info.providerName, 'PacketWriterImpl')
+      assert.equal(info.providerVersion, 'v1.0')
+      assert.match(info.signature ?? '', /^[\w-]+$/)
+      assert.match(info.creationDate, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+    }
+    const stored = core.packets.get(id)
+    assert.ok(stored)
+    assert.deepEqual(stored.droppedFields, ['notInTheSchema'])
+    assert.equal(stored.fields.notInTheSchema, undefined)
+    assert.equal(stored.fields.birthCertificateNumber, '2025B4XK2LQ')
+    assert.deepEqual(stored.identity.fullName, [{ language: 'eng', value: 'Leo Bwalya' }])
+    assert.equal(stored.identity.IDSchemaVersion, 0.1)
+    assert.equal(stored.metaInfo.registrationId, id, 'the packet manager overwrites registrationId')
+    assert.equal(stored.process, 'CRVS_NEW')
+    assert.equal(stored.source, 'OPENCRVS')
+    assert.deepEqual(stored.validationIssues, [])
+  })
+
+  it('overwrites a packet created again under the same id', async () => {
+    const token = await login()
+    const id = freshId()
+    assert.equal((await createPacket(token, sampleCreatePacketRequest({ id }))).status, 200)
+    const second = sampleCreatePacketRequest({ id })
+    second.request.fields.birthCertificateNumber = '2025ZZZZZZZ'
+    assert.equal((await createPacket(token, second)).status, 200)
+    assert.equal(core.packets.get(id)?.fields.birthCertificateNumber, '2025ZZZZZZZ')
+    assert.equal(core.packets.get(id)?.writes, 2)
+  })
+
+  it('answers an unknown process or source with HTTP 200 and KER-PUT-006', async () => {
+    const token = await login()
+    for (const override of [{ process: 'BIRTH' }, { source: 'SOMEONE' }]) {
+      const id = freshId()
+      const answer = await createPacket(token, sampleCreatePacketRequest({ id, ...override }))
+      assert.equal(answer.status, 200)
+      const body = mosipCreatePacketResponseSchema.parse(answer.body)
+      assert.equal(body.response, null)
+      assert.equal(body.errors?.[0]?.errorCode, 'KER-PUT-006')
+      assert.equal(core.packets.has(id), false)
+    }
+  })
+
+  it('fails like MOSIP by default: 400 for a non-string value, 200 with response null for empty audits', async () => {
+    const token = await login()
+    const nonString = sampleCreatePacketRequest({ id: freshId() }) as unknown as {
+      request: { fields: Record<string, unknown> }
+    }
+    nonString.request.fields.fullName = [{ language: 'eng', value: 'Leo Bwalya' }]
+    const unreadable = await send('PUT', CREATE_PACKET_PATH, nonString, withToken(token))
+    assert.equal(unreadable.status, 400)
+    assert.equal((unreadable.body as { error?: string }).error, 'Bad Request')
+
+    const numbers = sampleCreatePacketRequest({ id: freshId() }) as unknown as {
+      request: { id: string; fields: Record<string, unknown> }
+    }
+    numbers.request.fields.IDSchemaVersion = 0.1
+    assert.equal(
+      (await send('PUT', CREATE_PACKET_PATH, numbers, withToken(token))).status,
+      200,
+      'Jackson coerces scalars'
+    )
+
+    const id = freshId()
+    const emptyAudits = sampleCreatePacketRequest({ id, audits: [] })
+    const answer = await createPacket(token, emptyAudits)
+    assert.equal(answer.status, 200)
+    const body = mosipCreatePacketResponseSchema.parse(answer.body)
+    assert.equal(body.response, null)
+    assert.deepEqual(body.errors, [])
+    assert.equal(core.packets.has(id), false)
+
+    const badSchema = await createPacket(
+      token,
+      sampleCreatePacketRequest({ id: freshId(), schemaJson: '{"nope":' })
+    )
+    assert.equal(mosipCreatePacketResponseSchema.parse(badSchema.body).response, null)
+
+    const notJson = await fetch(`${url}${CREATE_PACKET_PATH}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/plain', ...withToken(token) },
+      body: 'hello'
+    })
+    assert.equal(notJson.status, 415)
+  })
+
+  it('accepts a bad date in createPacket and rejects the registration during processing', async () => {
+    const token = await login()
+    const id = freshId()
+    const request = sampleCreatePacketRequest({ id })
+    request.request.fields.dateOfBirth = '2025-03-14'
+    assert.equal((await createPacket(token, request)).status, 200)
+    assert.equal(core.packets.get(id)?.validationIssues.length, 1)
+    const started = await send('POST', WORKFLOW_PATH, workflowBody(id), withToken(token))
+    assert.ok(mosipWorkflowInstanceResponseSchema.parse(started.body).response?.workflowInstanceId)
+    const event = await waitFor(() => completedEventFor(id), 'the workflow-completed event')
+    assert.deepEqual(mosipWorkflowCompletedEventSchema.parse(event), {
+      instanceId: id,
+      resultCode: 'REJECTED',
+      workflowType: 'CRVS_NEW',
+      errorCode: 'PACKET_REJECTED'
+    })
+    assert.equal(await externalStatus(token, id), 'REJECTED')
+  })
+
+  it('reports every failure as HTTP 200 with errors[] when asked to', async () => {
+    core.packets.setFailureReporting('reported')
+    try {
+      const token = await login()
+      const codeOf = async (request: unknown): Promise<string | undefined> => {
+        const answer = await send('PUT', CREATE_PACKET_PATH, request, withToken(token))
+        assert.equal(answer.status, 200)
+        const body = mosipCreatePacketResponseSchema.parse(answer.body)
+        assert.equal(body.response, null)
+        return body.errors?.[0]?.errorCode
+      }
+      const nonString = sampleCreatePacketRequest({ id: freshId() }) as unknown as {
+        request: { fields: Record<string, unknown> }
+      }
+      nonString.request.fields.gender = { language: 'eng', value: 'Male' }
+      assert.equal(await codeOf(nonString), 'KER-KPM-007')
+      assert.equal(
+        await codeOf(sampleCreatePacketRequest({ id: freshId(), audits: [] })),
+        'KER-KPM-008'
+      )
+      const badDate = sampleCreatePacketRequest({ id: freshId() })
+      badDate.request.fields.dateOfBirth = '14/03/2025'
+      assert.equal(await codeOf(badDate), 'KER-PUT-020')
+      assert.equal(
+        await codeOf(sampleCreatePacketRequest({ id: freshId(), schemaJson: 'x' })),
+        'KER-KPM-002'
+      )
+      assert.equal(
+        await codeOf(sampleCreatePacketRequest({ id: freshId(), process: 'NOPE' })),
+        'KER-PUT-006'
+      )
+    } finally {
+      core.packets.setFailureReporting('as-mosip')
+    }
+  })
+
+  it('answers 200 with response null and no error when the null-response fault is on', async () => {
+    const token = await login()
+    const id = freshId()
+    core.packets.nullResponseNext(1)
+    const first = await createPacket(token, sampleCreatePacketRequest({ id }))
+    assert.equal(first.status, 200)
+    const body = mosipCreatePacketResponseSchema.parse(first.body)
+    assert.equal(body.response, null)
+    assert.deepEqual(body.errors, [])
+    assert.equal(core.packets.has(id), false)
+    const second = await createPacket(token, sampleCreatePacketRequest({ id }))
+    assert.equal(mosipCreatePacketResponseSchema.parse(second.body).response?.length, 3)
+  })
+
+  it('starts a workflow only for an existing packet, once per (registrationId, process)', async () => {
+    const token = await login()
+    const id = freshId()
+    const early = await send('POST', WORKFLOW_PATH, workflowBody(id), withToken(token))
+    assert.equal(early.status, 200)
+    const earlyBody = mosipWorkflowInstanceResponseSchema.parse(early.body)
+    assert.equal(earlyBody.response, null)
+    assert.equal(earlyBody.errors?.[0]?.errorCode, 'RPR-WIS-000')
+
+    assert.equal((await createPacket(token, sampleCreatePacketRequest({ id }))).status, 200)
+    const started = await send('POST', WORKFLOW_PATH, workflowBody(id), withToken(token))
+    assert.equal(started.status, 200)
+    assert.equal(started.headers.get('access-control-allow-origin'), '*')
+    const startedBody = mosipWorkflowInstanceResponseSchema.parse(started.body)
+    assert.equal(startedBody.id, 'mosip.registration.processor.workflow.instance')
+    assert.equal(startedBody.errors, null)
+    assert.match(startedBody.response?.workflowInstanceId ?? '', /^[0-9a-f-]{36}$/)
+
+    const again = await send('POST', WORKFLOW_PATH, workflowBody(id), withToken(token))
+    assert.equal(again.status, 200)
+    assert.deepEqual(mosipWorkflowInstanceResponseSchema.parse(again.body).errors, [
+      { errorCode: 'RPR-WIS-001', message: 'WorkflowInstance already present' }
+    ])
+
+    const invalid = async (change: Record<string, unknown>): Promise<unknown> => {
+      const answer = await send(
+        'POST',
+        WORKFLOW_PATH,
+        { ...workflowBody(freshId()), ...change },
+        withToken(token)
+      )
+      return mosipWorkflowInstanceResponseSchema.parse(answer.body).errors?.[0]
+    }
+    assert.deepEqual(await invalid({ id: 'mosip.registration.processor.workflow.instance2' }), {
+      errorCode: 'RPR-WIN-001',
+      message: 'Invalid Request Value - id'
+    })
+    assert.deepEqual(await invalid({ version: null }), {
+      errorCode: 'RPR-WIN-000',
+      message: 'Missing Request Value - version'
+    })
+    assert.deepEqual(await invalid({ requesttime: '2025-04-17T07:30:02Z' }), {
+      errorCode: 'RPR-WIN-001',
+      message: 'Invalid Request Value - requesttime'
+    })
+    assert.equal((await send('POST', WORKFLOW_PATH, workflowBody(id), {})).status, 401)
+  })
+
+  it('reports mapped statuses over time on both status APIs', async () => {
+    const token = await login()
+    const ok = freshId()
+    const rejected = freshId()
+    const failed = freshId()
+    core.pipeline.setOutcome(rejected, 'rejected')
+    core.pipeline.setOutcome(failed, 'failed')
+    core.pipeline.pause()
+    for (const id of [ok, rejected, failed]) {
+      assert.equal((await createPacket(token, sampleCreatePacketRequest({ id }))).status, 200)
+      assert.equal(
+        (await send('POST', WORKFLOW_PATH, workflowBody(id), withToken(token))).status,
+        200
+      )
+    }
+    assert.equal(core.registrations.get(ok)?.statusCode, 'RESUMABLE')
+    assert.equal(await externalStatus(token, ok), 'PROCESSING')
+    assert.equal(await searchStatus(token, ok), 'PROCESSING')
+
+    const unknown = freshId()
+    const mixed = await statuses(token, SEARCH_PATH, [ok, unknown], 'mosip.registration.status')
+    assert.equal(mixed.id, 'mosip.registration.status')
+    assert.deepEqual(mixed.response, [
+      { registrationId: ok, statusCode: 'PROCESSING', additionalInfoReqId: null }
+    ])
+    assert.deepEqual(mixed.errors, [
+      { registrationId: unknown, errorCode: 'RPR-RGS-031', errorMessage: 'RID Not Found' }
+    ])
+
+    core.pipeline.resume()
+    await waitFor(
+      async () => ((await externalStatus(token, ok)) === 'UIN_GENERATED' ? true : undefined),
+      'UIN_GENERATED'
+    )
+    assert.equal(await searchStatus(token, ok), 'PROCESSED')
+    await waitFor(
+      async () => ((await externalStatus(token, rejected)) === 'REJECTED' ? true : undefined),
+      'REJECTED'
+    )
+    assert.equal(await searchStatus(token, rejected), 'PROCESSED', '/search collapses REJECTED')
+    await waitFor(
+      async () => ((await externalStatus(token, failed)) === 'REREGISTER' ? true : undefined),
+      'REREGISTER'
+    )
+    assert.equal(await searchStatus(token, failed), 'PROCESSED', '/search collapses REREGISTER')
+    assert.equal(completedEventFor(failed)?.errorCode, 'PACKET_FAILED')
+    const history = core.registrations.get(ok)?.history.map((entry) => entry.statusCode) ?? []
+    assert.deepEqual([history[0], history.at(-1)], ['RESUMABLE', 'PROCESSED'])
+    assert.ok(history.includes('PROCESSING'))
+
+    const wrongId = await send(
+      'POST',
+      SEARCH_PATH,
+      statusBody([ok], 'mosip.registration.external.status'),
+      withToken(token)
+    )
+    assert.deepEqual(
+      mosipStatusSearchResponseSchema.parse(wrongId.body).errors?.map((error) => error.errorCode),
+      ['RPR-RGS-015', 'RPR-RGS-024']
+    )
+    const stale = {
+      ...statusBody([ok]),
+      requesttime: new Date(Date.now() - 4 * 3600_000).toISOString()
+    }
+    const staleAnswer = await send('POST', SEARCH_PATH, stale, withToken(token))
+    assert.deepEqual(
+      mosipStatusSearchResponseSchema
+        .parse(staleAnswer.body)
+        .errors?.map((error) => error.errorCode),
+      ['RPR-RGS-015', 'RPR-RGS-023']
+    )
+    assert.equal((await send('POST', EXTERNAL_SEARCH_PATH, statusBody([ok]), {})).status, 401)
+  })
+
+  it('exposes state and faults on the /_sim/mosip control API', async () => {
+    const token = await login()
+    const control = (path: string, init: RequestInit = {}): Promise<Response> =>
+      fetch(`${url}/_sim/mosip${path}`, {
+        ...init,
+        headers: { 'content-type': 'application/json', ...(init.headers ?? {}) }
+      })
+    const id = freshId()
+    assert.equal((await control(`/packets/${id}`)).status, 404)
+    const faults = await control('/faults', {
+      method: 'POST',
+      body: JSON.stringify({ nullResponseNext: 1 })
+    })
+    assert.equal(faults.status, 200)
+    const nulled = await createPacket(token, sampleCreatePacketRequest({ id }))
+    assert.equal(mosipCreatePacketResponseSchema.parse(nulled.body).response, null)
+    assert.equal((await createPacket(token, sampleCreatePacketRequest({ id }))).status, 200)
+    const packet = (await (await control(`/packets/${id}`)).json()) as {
+      id: string
+      process: string
+    }
+    assert.deepEqual([packet.id, packet.process], [id, 'CRVS_NEW'])
+
+    const bad = await control('/outcomes', {
+      method: 'PUT',
+      body: JSON.stringify({ outcome: 'maybe' })
+    })
+    assert.equal(bad.status, 400)
+    const set = await control('/outcomes', {
+      method: 'PUT',
+      body: JSON.stringify({ registrationId: id, outcome: 'failed' })
+    })
+    assert.equal(set.status, 200)
+    assert.equal(
+      (await send('POST', WORKFLOW_PATH, workflowBody(id), withToken(token))).status,
+      200
+    )
+    await waitFor(() => completedEventFor(id), 'the workflow-completed event')
+    const record = (await (await control(`/registrations/${id}`)).json()) as { statusCode: string }
+    assert.equal(record.statusCode, 'FAILED')
+
+    const keystore = await control('/partner/keystore', {
+      method: 'POST',
+      body: JSON.stringify({ password: 'mosip123' })
+    })
+    assert.equal(keystore.headers.get('content-type'), 'application/x-pkcs12')
+    assert.ok(Buffer.from(await keystore.arrayBuffer()).length > 1000)
+    const certificate = await (await control('/partner/certificate')).text()
+    assert.match(certificate, /^-----BEGIN CERTIFICATE-----/)
+    assert.equal(sim.requests().filter((entry) => entry.url.startsWith('/_sim/')).length, 0)
+  })
+})
