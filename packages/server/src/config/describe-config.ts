@@ -48,7 +48,7 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     REJECT_ON_FAILURE: String(config.pipeline.rejectOnFailure),
     MOSIP_PACKET_SOURCE: config.pipeline.packetSource,
     MOSIP_PACKET_SCHEMA_VERSION: config.pipeline.schemaVersion,
-    MOSIP_WEBSUB_RESUBSCRIBE_HOURS: String(config.pipeline.resubscribeMs / 3_600_000),
+    MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: String(config.pipeline.resubscribeMs / 1000),
     OUTBOUND_TIMEOUT_MS: String(config.pipeline.outboundTimeoutMs),
     BODY_LIMIT_BYTES: String(config.pipeline.bodyLimitBytes),
 

@@ -386,7 +386,7 @@ const fields = z
     MOSIP_PACKET_SCHEMA_VERSION: required(matching(/^\d+(\.\d+)?$/, 'a number such as 0.500'), {
       default: '0.500'
     }),
-    MOSIP_WEBSUB_RESUBSCRIBE_HOURS: required(integer(1, 24 * 24), { default: '6' }),
+    MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: required(integer(1, 30 * 24 * 3600), { default: '21600' }),
     OUTBOUND_TIMEOUT_MS: required(integer(100, MAX_TIMER_MS), { default: '15000' }),
     BODY_LIMIT_BYTES: required(integer(1024, 512 * 1024 * 1024), { default: '2097152' }),
 
@@ -633,7 +633,7 @@ function toBridgeConfig(env: Environment): BridgeConfig {
       rejectOnFailure: env.REJECT_ON_FAILURE,
       packetSource: env.MOSIP_PACKET_SOURCE,
       schemaVersion: env.MOSIP_PACKET_SCHEMA_VERSION,
-      resubscribeMs: env.MOSIP_WEBSUB_RESUBSCRIBE_HOURS * 3_600_000,
+      resubscribeMs: env.MOSIP_WEBSUB_RESUBSCRIBE_SECONDS * 1000,
       outboundTimeoutMs: env.OUTBOUND_TIMEOUT_MS,
       bodyLimitBytes: env.BODY_LIMIT_BYTES
     },

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const BRIDGE_BIN = fileURLToPath(new URL('../../server/bin/mosip-bridge.js', import.meta.url))
+
+/** A free TCP port on 127.0.0.1 (for services whose URL must be known before they start). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  server.close()
+  await once(server, 'close')
+  if (!address || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+export interface BridgeProcess {
+  url: string
+  child: ChildProcess
+  /** Everything the bridge wrote to stdout and stderr so far. */
+  output(): string
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<number | null>
+  /** SIGKILL: the process dies at once, mid-work. */
+  kill(): Promise<void>
+}
+
+/**
+ * Runs `mosip-bridge serve` in its own process with exactly `env` (plus PATH and HOME), and waits
+ * until it answers /health.
+ */
+export async function startBridgeProcess(options: {
+  env: Record<string, string>
+  port: number
+  cwd?: string
+  timeoutMs?: number
+}): Promise<BridgeProcess> {
+  const child = spawn(process.execPath, [BRIDGE_BIN, 'serve'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      HOST: '127.0.0.1',
+      PORT: String(options.port),
+      ...options.env
+    },
+    cwd: options.cwd ?? process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const chunks: string[] = []
+  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk.toString()))
+  const url = `http://127.0.0.1:${options.port}`
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`the bridge exited with ${child.exitCode}:\n${chunks.join('')}`)
+    }
+    const healthy = await fetch(`${url}/health`)
+      .then((response) => response.ok)
+      .catch(() => false)
+    if (healthy) break
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`the bridge did not start:\n${chunks.join('')}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {
+    url,
+    child,
+    output: () => chunks.join(''),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      const [code] = (await exited) as [number | null]
+      return code
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill('SIGKILL')
+      await exited
+    }
+  }
+}

@@ -1,0 +1,371 @@
+/**
+ * The registration round trip on real sockets: simulated OpenCRVS → country configuration →
+ * bridge (its own process) → simulated MOSIP → WebSub → bridge → simulated OpenCRVS, with faults.
+ * Runs on SQLite and on PostgreSQL.
+ */
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
+import { createStore, type Store } from '@mosip-bridge/server'
+import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
+import { startCountryConfigStub, type CountryConfigStub } from '../src/country-config-stub.js'
+import { createPostgresDatabase, postgresSuiteOptions, waitFor } from './helpers.js'
+
+const WEBSUB_SECRET = 'e2e-websub-secret-5f1d'
+const DATA_KEY = Buffer.alloc(32, 42).toString('hex')
+
+// Decided before any suite starts: the simulators' key generation blocks the event loop.
+const postgresOptions = await postgresSuiteOptions()
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  const options = dialect === 'postgres' ? postgresOptions : {}
+  describe(`registration round trip on ${dialect}`, options, () => {
+    let dir: string
+    let suite: SimulatorSuite
+    let stub: CountryConfigStub
+    let bridge: BridgeProcess
+    let port: number
+    let env: Record<string, string>
+    let store: Store
+    let dropDatabase: (() => Promise<void>) | undefined
+    const outputs: string[] = []
+
+    async function startBridge() {
+      bridge = await startBridgeProcess({ env, port })
+    }
+
+    async function restartBridge(how: 'kill' | 'stop') {
+      if (how === 'kill') await bridge.kill()
+      else await bridge.stop()
+      outputs.push(bridge.output())
+      await startBridge()
+    }
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), `bridge-e2e-${dialect}-`))
+      port = await freePort()
+      const bridgeUrl = `http://127.0.0.1:${port}`
+      stub = await startCountryConfigStub({ bridgeUrl })
+      suite = await startSimulators({
+        dir,
+        bridgeUrl,
+        countryConfigUrl: stub.url,
+        stepDelayMs: 20,
+        hubRetryDelaysMs: [200, 400, 800],
+        websubSecret: WEBSUB_SECRET
+      })
+      let database: Record<string, string>
+      if (dialect === 'postgres') {
+        const created = await createPostgresDatabase()
+        dropDatabase = created.drop
+        database = { DATABASE_URL: created.url }
+        store = createStore({ kind: 'postgres', url: created.url }, 2)
+      } else {
+        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
+        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
+      }
+      env = {
+        ...suite.env,
+        ...database,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'debug',
+        DATA_ENCRYPTION_KEY: DATA_KEY,
+        JOB_BACKOFF_BASE_MS: '100',
+        JOB_BACKOFF_MAX_MS: '800',
+        JOB_POLL_INTERVAL_MS: '50',
+        JOB_LEASE_SECONDS: '5',
+        MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: '2',
+        OUTBOUND_TIMEOUT_MS: '3000'
+      }
+      await startBridge()
+      await waitFor('the bridge to subscribe at the hub', () =>
+        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
+      )
+    })
+
+    after(async () => {
+      if (bridge) {
+        await bridge.stop()
+        outputs.push(bridge.output())
+      }
+      await store?.close()
+      await stub?.close()
+      await suite?.close()
+      await dropDatabase?.()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    async function registerEvent(type: 'birth' | 'death') {
+      const declaration =
+        type === 'birth'
+          ? {
+              'child.name': { firstname: 'Chanda', surname: 'Bwalya' },
+              'child.dob': '2026-01-15',
+              'informant.name': { firstname: 'Mary', surname: 'Bwalya' },
+              'informant.email': 'mary@example.org'
+            }
+          : {
+              'deceased.name': { firstname: 'Joseph', surname: 'Banda' },
+              'eventDetails.date': '2026-10-01',
+              'informant.email': 'ruth@example.org'
+            }
+      const event = suite.opencrvs.createEvent({ type, declaration })
+      const trigger = await suite.opencrvs.register(event.id)
+      assert.equal(
+        trigger.outcome,
+        'pending',
+        `the trigger left the action requested (${trigger.httpStatus})`
+      )
+      return { eventId: event.id, actionId: trigger.actionId }
+    }
+
+    async function registrationOf(eventId: string) {
+      return store.db
+        .selectFrom('registrations')
+        .select(['id', 'state', 'attempts', 'last_error', 'kind'])
+        .where('opencrvs_event_id', '=', eventId)
+        .executeTakeFirst()
+    }
+
+    /** Accepted in OpenCRVS, and recorded as confirmed by the bridge. */
+    async function confirmed(eventId: string, actionId: string, timeoutMs = 30_000) {
+      const action = await suite.opencrvs.waitForConfirmation(eventId, actionId, 'Accepted', {
+        timeoutMs
+      })
+      await waitFor('the bridge to record the confirmation', async () => {
+        return (await registrationOf(eventId))?.state === 'confirmed'
+      })
+      return action
+    }
+
+    function issuedUin(registrationId: string): string {
+      const issued = suite.mosip.core.issuer.issued.find((c) => c.registrationId === registrationId)
+      const uin = (issued?.credential.credentialSubject as Record<string, unknown> | undefined)?.UIN
+      assert.equal(typeof uin, 'string', 'MOSIP issued a UIN')
+      return uin as string
+    }
+
+    function acceptCalls(eventId: string): number {
+      return suite.opencrvs.server
+        .requests('opencrvs-gateway')
+        .filter((r) => r.url.includes('event.actions.register.accept') && r.body?.includes(eventId))
+        .length
+    }
+
+    it('registers a birth and writes the national id MOSIP issued into OpenCRVS', async () => {
+      const { eventId, actionId } = await registerEvent('birth')
+      await confirmed(eventId, actionId)
+      const registration = await registrationOf(eventId)
+      assert.equal(registration?.state, 'confirmed')
+      assert.equal(suite.opencrvs.declarationOf(eventId)['child.nid'], issuedUin(registration!.id))
+      const packet = suite.mosip.core.packets.get(registration!.id)
+      assert.equal(packet?.process, 'CRVS_NEW')
+      assert.equal(packet?.fields.birthCertificateNumber, stub.registrationNumbers.get(eventId))
+      assert.equal(
+        suite.opencrvs.getEvent(eventId)?.actions.find((a) => a.originalActionId === actionId)
+          ?.registrationNumber,
+        stub.registrationNumbers.get(eventId)
+      )
+    })
+
+    it('registers a death without writing any national id key', async () => {
+      const { eventId, actionId } = await registerEvent('death')
+      await confirmed(eventId, actionId)
+      assert.equal((await registrationOf(eventId))?.state, 'confirmed')
+      assert.equal(
+        'child.nid' in suite.opencrvs.declarationOf(eventId),
+        false,
+        'no child.nid, not even null'
+      )
+      const packet = suite.mosip.core.packets.get((await registrationOf(eventId))!.id)
+      assert.equal(packet?.process, 'CRVS_DEATH')
+    })
+
+    it('refuses a forged delivery; the periodic re-subscription brings the credential back', async () => {
+      suite.mosip.hub.forgeSignatureNext()
+      const { eventId, actionId } = await registerEvent('birth')
+      const registration = await waitFor('the registration', () => registrationOf(eventId))
+      await waitFor('the forged delivery to be refused', () =>
+        suite.mosip.hub.deliveries().some((d) => d.status === 401)
+      )
+      const refused = suite.mosip.hub.deliveries().find((d) => d.status === 401)!
+      assert.equal(
+        (await registrationOf(eventId))?.state,
+        'submitted',
+        'the forged delivery confirmed nothing'
+      )
+      assert.equal(acceptCalls(eventId), 0)
+      await confirmed(eventId, actionId)
+      const redelivered = suite.mosip.hub
+        .deliveries()
+        .find((d) => d.eventId === refused.eventId && d.outcome === 'delivered')
+      assert.ok(redelivered, 'the same event was delivered again, correctly signed')
+      assert.equal(suite.opencrvs.declarationOf(eventId)['child.nid'], issuedUin(registration.id))
+    })
+
+    it('completes a registration accepted while MOSIP refused connections', async () => {
+      await suite.mosip.sim.goDown()
+      try {
+        const { eventId } = await registerEvent('birth')
+        await waitFor('a failed submission attempt', async () => {
+          const registration = await registrationOf(eventId)
+          return registration && registration.attempts >= 1 ? registration : undefined
+        })
+        assert.equal((await registrationOf(eventId))?.state, 'received')
+        await suite.mosip.sim.comeUp()
+        const registration = await registrationOf(eventId)
+        await waitFor(
+          'confirmation',
+          async () => (await registrationOf(eventId))?.state === 'confirmed'
+        )
+        assert.ok(
+          suite.opencrvs.declarationOf(eventId)['child.nid'] === issuedUin(registration!.id)
+        )
+      } finally {
+        await suite.mosip.sim.comeUp()
+      }
+    })
+
+    it('retries createPacket answering errors[] and response: null, then succeeds', async () => {
+      suite.mosip.core.packets.setWriter('CRVS1', [])
+      suite.mosip.core.packets.nullResponseNext(1)
+      const { eventId, actionId } = await registerEvent('birth')
+      await waitFor(
+        'two refused createPacket attempts',
+        async () => ((await registrationOf(eventId))?.attempts ?? 0) >= 2
+      )
+      const stalled = await registrationOf(eventId)
+      assert.equal(stalled?.state, 'received')
+      assert.match(stalled?.last_error ?? '', /KER-PUT-006|MOSIP_EMPTY_RESPONSE/)
+      suite.mosip.core.packets.setWriter('CRVS1', ['CRVS_NEW', 'CRVS_DEATH', 'CRVS_UPDATE'])
+      await confirmed(eventId, actionId)
+      assert.equal((await registrationOf(eventId))?.state, 'confirmed')
+    })
+
+    it('keeps confirming while OpenCRVS answers 503, then completes', async () => {
+      suite.opencrvs.setFaults('opencrvs-gateway', { errorRate: 1, errorStatus: 503 })
+      try {
+        const { eventId, actionId } = await registerEvent('birth')
+        await waitFor('confirmation attempts against the failing gateway', async () => {
+          const registration = await registrationOf(eventId)
+          return registration?.state === 'credential_received' && registration.attempts >= 2
+        })
+        suite.opencrvs.setFaults('opencrvs-gateway', { errorRate: 0 })
+        await confirmed(eventId, actionId)
+        assert.equal((await registrationOf(eventId))?.state, 'confirmed')
+      } finally {
+        suite.opencrvs.setFaults('opencrvs-gateway', { errorRate: 0 })
+      }
+    })
+
+    it('confirms once when the same delivery arrives twice', async () => {
+      suite.mosip.hub.duplicateNext()
+      const { eventId, actionId } = await registerEvent('birth')
+      await confirmed(eventId, actionId)
+      const registration = await registrationOf(eventId)
+      await waitFor('both copies delivered', () => {
+        const event = suite.mosip.core.issuer.issued.find(
+          (c) => c.registrationId === registration!.id
+        )?.event
+        return (
+          suite.mosip.hub
+            .deliveries()
+            .filter((d) => d.eventId === event?.event.id && d.outcome === 'delivered').length >= 2
+        )
+      })
+      // Let the bridge process the second copy before counting.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      assert.equal(acceptCalls(eventId), 1)
+    })
+
+    it('completes registrations after the bridge is killed (SIGKILL) after intake and after an acknowledged delivery', async () => {
+      suite.mosip.core.pipeline.pause()
+      const first = await registerEvent('birth')
+      await restartBridge('kill')
+      suite.mosip.core.pipeline.resume()
+      await confirmed(first.eventId, first.actionId)
+
+      const second = await registerEvent('birth')
+      const registration = await waitFor('the registration', () => registrationOf(second.eventId))
+      await waitFor(
+        'the credential delivery to be acknowledged',
+        () => {
+          const issued = suite.mosip.core.issuer.issued.find(
+            (c) => c.registrationId === registration.id
+          )
+          return suite.mosip.hub
+            .deliveries()
+            .some((d) => d.eventId === issued?.event.event.id && d.outcome === 'delivered')
+        },
+        30_000,
+        5
+      )
+      await restartBridge('kill')
+      await confirmed(second.eventId, second.actionId)
+      assert.equal(
+        suite.opencrvs.declarationOf(second.eventId)['child.nid'],
+        issuedUin(registration.id)
+      )
+    })
+
+    it('gets the credential back after the hub stopped delivering to a bridge that was down', async () => {
+      await bridge.kill()
+      outputs.push(bridge.output())
+      const event = suite.opencrvs.createEvent({
+        type: 'birth',
+        declaration: {
+          'child.name': { firstname: 'Ada', surname: 'Phiri' },
+          'child.dob': '2026-02-01'
+        }
+      })
+      // The country configuration cannot reach the bridge: core rejects synchronously.
+      const refused = await suite.opencrvs.register(event.id)
+      assert.equal(refused.outcome, 'rejected')
+      // Now a registration made while the bridge runs, whose credential comes while it is down.
+      await startBridge()
+      suite.mosip.core.pipeline.pause()
+      const { eventId, actionId } = await registerEvent('birth')
+      await waitFor(
+        'the packet to be in MOSIP',
+        async () => (await registrationOf(eventId))?.state === 'submitted'
+      )
+      await bridge.kill()
+      outputs.push(bridge.output())
+      suite.mosip.core.pipeline.resume()
+      await waitFor('the hub to stop delivering to the dead bridge', () =>
+        suite.mosip.hub.subscriptions().some((s) => s.state === 'stopped')
+      )
+      await startBridge()
+      await confirmed(eventId, actionId)
+    })
+
+    it('never logs tokens, cookies, secrets or credentials, and never sends undefined under a dotted key', async () => {
+      const logs = [...outputs, bridge.output()].join('\n')
+      assert.ok(logs.length > 1000, 'the bridge logged its work')
+      assert.ok(!logs.includes(WEBSUB_SECRET), 'the WebSub secret')
+      assert.ok(!logs.includes(env.MOSIP_PACKET_AUTH_CLIENT_SECRET!), 'the MOSIP client secret')
+      assert.ok(!logs.includes(DATA_KEY), 'the data encryption key')
+      assert.ok(!/eyJ[\w-]{10,}\.[\w-]{10,}/.test(logs), 'a JWT (OpenCRVS or MOSIP token)')
+      for (const trigger of suite.opencrvs.triggers()) {
+        const token = trigger.headers.authorization?.replace(/^Bearer /, '')
+        if (token) assert.ok(!logs.includes(token.slice(-40)), 'an action token')
+      }
+      for (const issued of suite.mosip.core.issuer.issued) {
+        const credential = issued.event.event.data.credential ?? ''
+        assert.ok(!logs.includes(credential.slice(0, 60)), 'an encrypted credential')
+        const uin = (issued.credential.credentialSubject as Record<string, unknown>).UIN
+        if (typeof uin === 'string') assert.ok(!logs.includes(uin), 'a national id')
+      }
+      for (const request of suite.opencrvs.server.requests('opencrvs-gateway')) {
+        if (!request.body) continue
+        assert.ok(
+          !request.body.includes('"undefined"'),
+          `superjson undefined annotation in ${request.url}`
+        )
+      }
+    })
+  })
+}

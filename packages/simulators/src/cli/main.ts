@@ -1,0 +1,70 @@
+import { writeFileSync } from 'node:fs'
+import { Command, InvalidArgumentError } from 'commander'
+import { formatEnvironment, startSimulators } from '../suite.js'
+
+function port(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port')
+  return n
+}
+
+const program = new Command('mosip-bridge-sim')
+  .description(
+    'Start the simulated MOSIP (auth, packet manager, registration processor, WebSub hub, IDA), ' +
+      'E-Signet and OpenCRVS, write their keys for the bridge, and print its environment.'
+  )
+  .option('--dir <path>', 'folder for the key material given to the bridge', 'data/simulators')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--mosip-port <port>', 'simulated MOSIP', port, 20240)
+  .option('--esignet-port <port>', 'simulated E-Signet', port, 20260)
+  .option('--opencrvs-port <port>', 'simulated OpenCRVS (auth and gateway)', port, 7070)
+  .option(
+    '--bridge-url <url>',
+    'where the bridge listens (for the WebSub callback)',
+    'http://localhost:2024'
+  )
+  .option('--opencrvs-version <version>', 'v1.9, v2.0 or v2.1', 'v2.0')
+  .option('--country-config-url <url>', 'where simulated OpenCRVS sends action triggers')
+  .option('--partner-key-bits <bits>', '2048 or 4096', '2048')
+  .option('--env-file <path>', 'also write the environment to this file')
+  .action(async (options: Record<string, string | number | undefined>) => {
+    const version = String(options.opencrvsVersion)
+    if (!['v1.9', 'v2.0', 'v2.1'].includes(version)) {
+      process.stderr.write('--opencrvs-version must be v1.9, v2.0 or v2.1\n')
+      process.exit(2)
+    }
+    const bits = Number(options.partnerKeyBits)
+    if (bits !== 2048 && bits !== 4096) {
+      process.stderr.write('--partner-key-bits must be 2048 or 4096\n')
+      process.exit(2)
+    }
+    const suite = await startSimulators({
+      dir: String(options.dir),
+      host: String(options.host),
+      ports: {
+        mosip: Number(options.mosipPort),
+        esignet: Number(options.esignetPort),
+        opencrvs: Number(options.opencrvsPort)
+      },
+      bridgeUrl: String(options.bridgeUrl),
+      opencrvsVersion: version as 'v1.9' | 'v2.0' | 'v2.1',
+      partnerKeyBits: bits,
+      ...(options.countryConfigUrl ? { countryConfigUrl: String(options.countryConfigUrl) } : {})
+    })
+    const text = formatEnvironment(suite.env)
+    if (options.envFile) writeFileSync(String(options.envFile), `${text}\n`)
+    process.stderr.write(
+      `simulated MOSIP    ${suite.mosip.url}\n` +
+        `simulated E-Signet ${suite.esignet.url}\n` +
+        `simulated OpenCRVS ${suite.opencrvs.url}\n` +
+        `keys in ${String(options.dir)}; control APIs under /_sim on each. Ctrl+C stops.\n\n`
+    )
+    process.stdout.write(`${text}\n`)
+    const stop = () => {
+      void suite.close().then(() => process.exit(0))
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+
+await program.parseAsync(process.argv)

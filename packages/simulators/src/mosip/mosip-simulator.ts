@@ -1,0 +1,91 @@
+import { registerIda, type IdaIdentityInput, type IdaSimulator } from '../ida/index.js'
+import { SimServer } from '../shared/sim-server.js'
+import type { MosipClient } from './auth-manager.js'
+import { registerMosipCore, type MosipCoreOptions } from './mosip-core-register.js'
+import type { MosipCore } from './mosip-core.js'
+import { WebsubHub } from './websub-hub.js'
+
+/** Default clients, as mosip-api's development configuration names them. */
+export const DEFAULT_MOSIP_CLIENTS = {
+  packet: { clientId: 'mosip-regproc-client', secretKey: 'abcdeABCDE123456', appId: 'admin' },
+  websub: { clientId: 'mosip-websub-client', secretKey: 'abcdeABCDE123456', appId: 'admin' }
+} as const
+
+export interface MosipSimulatorOptions {
+  port?: number
+  host?: string
+  clients?: MosipClient[]
+  /** CRVS partner the credentials are issued to (topic `<partnerId>/CREDENTIAL_ISSUED`). */
+  partnerId?: string
+  partnerKeyBits?: 2048 | 4096
+  /** Delay between processing stages after workflowinstance (ms). */
+  stepDelayMs?: number
+  /** WebSub delivery retry delays after connection errors (MOSIP: 3 s, 6 s, 12 s). */
+  hubRetryDelaysMs?: number[]
+  /** Packet manager failure reporting; see PacketManagerOptions. */
+  packetManager?: MosipCoreOptions['packetManager']
+  ida?: {
+    mispLicenseKey?: string
+    partnerId?: string
+    apiKey?: string
+    identities?: IdaIdentityInput[]
+  }
+}
+
+export interface MosipSimulator {
+  url: string
+  sim: SimServer
+  core: MosipCore
+  hub: WebsubHub
+  ida: IdaSimulator
+  idaOptions: { mispLicenseKey: string; partnerId: string; apiKey: string }
+  close(): Promise<void>
+}
+
+/**
+ * One simulated MOSIP host, as a deployment exposes it behind its gateway: auth manager, packet
+ * manager, registration processor, the credential pipeline, the WebSub hub and IDA.
+ */
+export async function createMosipSimulator(
+  options: MosipSimulatorOptions = {}
+): Promise<MosipSimulator> {
+  const sim = new SimServer({ name: 'mosip' })
+  const clients = options.clients ?? [DEFAULT_MOSIP_CLIENTS.packet, DEFAULT_MOSIP_CLIENTS.websub]
+  // The pipeline publishes through the hub, which needs the auth manager: tie them after both exist.
+  const hubRef: { current?: WebsubHub } = {}
+  const core = registerMosipCore(sim, {
+    clients,
+    publish: (topic, event) => hubRef.current?.publish(topic, event),
+    credential: {
+      partnerId: options.partnerId ?? 'crvs_partner',
+      partnerKeyBits: options.partnerKeyBits ?? 2048
+    },
+    ...(options.packetManager ? { packetManager: options.packetManager } : {}),
+    ...(options.stepDelayMs !== undefined ? { pipeline: { stepDelayMs: options.stepDelayMs } } : {})
+  })
+  const hub = new WebsubHub(sim, {
+    verifyToken: (token) => core.auth.verify(token) !== undefined,
+    ...(options.hubRetryDelaysMs ? { retryDelaysMs: options.hubRetryDelaysMs } : {})
+  })
+  const idaOptions = {
+    mispLicenseKey: options.ida?.mispLicenseKey ?? 'aaaaaAAAAAbbbbbBBBBBcccccCCCCCdddddDDDDD',
+    partnerId: options.ida?.partnerId ?? 'crvs-partner',
+    apiKey: options.ida?.apiKey ?? '123456'
+  }
+  const ida = registerIda(sim, { ...idaOptions, identities: options.ida?.identities ?? [] })
+  hubRef.current = hub
+  const url = await sim.listen(options.port ?? 0, options.host ?? '127.0.0.1')
+  return {
+    url,
+    sim,
+    core,
+    hub,
+    ida,
+    idaOptions,
+    close: async () => {
+      core.pipeline.stop()
+      await hub.close()
+      await sim.close()
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { createEsignetSimulator, type EsignetSimulator } from './esignet/index.js'
+import {
+  createMosipSimulator,
+  DEFAULT_MOSIP_CLIENTS,
+  type MosipSimulator
+} from './mosip/mosip-simulator.js'
+import { createOpencrvsSimulator, type OpencrvsSimulator } from './opencrvs/index.js'
+import type { OpencrvsVersion } from '@mosip-bridge/contracts'
+
+export interface SimulatorSuiteOptions {
+  /** Folder the key material for the bridge is written to. */
+  dir: string
+  host?: string
+  /** 0 (default) picks free ports. */
+  ports?: { mosip?: number; esignet?: number; opencrvs?: number }
+  /** Where the bridge listens (its WebSub callback URL is derived from it). */
+  bridgeUrl?: string
+  opencrvsVersion?: OpencrvsVersion
+  /** Where the simulated OpenCRVS core sends action triggers. */
+  countryConfigUrl?: string
+  partnerKeyBits?: 2048 | 4096
+  stepDelayMs?: number
+  hubRetryDelaysMs?: number[]
+  websubSecret?: string
+  keystorePassword?: string
+}
+
+export interface SimulatorSuite {
+  mosip: MosipSimulator
+  esignet: EsignetSimulator
+  opencrvs: OpencrvsSimulator
+  /** The environment a bridge needs, under mosip-api's variable names. */
+  env: Record<string, string>
+  close(): Promise<void>
+}
+
+/** Identities known to IDA and E-Signet, for verification and login demos. */
+export const SAMPLE_IDENTITIES = [
+  {
+    uin: '5836471920',
+    vids: ['6491527384012569'],
+    name: 'Chanda Mwila Bwalya',
+    given: 'Chanda',
+    middle: 'Mwila',
+    family: 'Bwalya',
+    dob: '1990/04/12',
+    gender: 'female'
+  },
+  {
+    uin: '7319402856',
+    vids: [],
+    name: 'Joseph Banda',
+    given: 'Joseph',
+    middle: undefined,
+    family: 'Banda',
+    dob: '1985/11/30',
+    gender: 'male'
+  }
+] as const
+
+/**
+ * Starts the simulated MOSIP (with IDA and the WebSub hub), E-Signet and OpenCRVS, writes the key
+ * material a bridge needs into `dir`, and returns the bridge's environment.
+ */
+export async function startSimulators(options: SimulatorSuiteOptions): Promise<SimulatorSuite> {
+  const dir = resolve(options.dir)
+  mkdirSync(dir, { recursive: true })
+  const host = options.host ?? '127.0.0.1'
+  const password = options.keystorePassword ?? 'mosip123'
+  const websubSecret = options.websubSecret ?? 'mosip-websub-secret'
+  const bridgeUrl = (options.bridgeUrl ?? 'http://localhost:2024').replace(/\/$/, '')
+
+  const mosip = await createMosipSimulator({
+    host,
+    port: options.ports?.mosip ?? 0,
+    partnerKeyBits: options.partnerKeyBits ?? 2048,
+    ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}),
+    ...(options.hubRetryDelaysMs ? { hubRetryDelaysMs: options.hubRetryDelaysMs } : {}),
+    ida: {
+      identities: SAMPLE_IDENTITIES.map((person) => ({
+        uin: person.uin,
+        vids: [...person.vids],
+        name: { eng: person.name },
+        dob: person.dob,
+        gender: person.gender
+      }))
+    }
+  })
+  const esignet = await createEsignetSimulator({
+    host,
+    port: options.ports?.esignet ?? 0,
+    clients: [{ clientId: 'opencrvs-mosip-client', redirectUris: ['*'] }],
+    users: SAMPLE_IDENTITIES.map((person) => ({
+      individualId: person.uin,
+      given_name: person.given,
+      ...(person.middle ? { middle_name: person.middle } : {}),
+      family_name: person.family,
+      gender: person.gender,
+      birthdate: person.dob
+    })),
+    autoApprove: SAMPLE_IDENTITIES[0].uin
+  })
+  const opencrvs = await createOpencrvsSimulator({
+    host,
+    port: options.ports?.opencrvs ?? 0,
+    version: options.opencrvsVersion ?? 'v2.0',
+    ...(options.countryConfigUrl ? { countryConfigUrl: options.countryConfigUrl } : {})
+  })
+
+  const files = {
+    decrypt: join(dir, 'keystore.p12'),
+    sign: join(dir, 'sign-keystore.p12'),
+    idaCert: join(dir, 'ida-partner.crt'),
+    esignetJwk: join(dir, 'esignet-jwk.txt')
+  }
+  writeFileSync(files.decrypt, mosip.core.issuer.partnerKeystore(password), { mode: 0o600 })
+  const idaMaterial = mosip.ida.bridgeMaterial(password)
+  writeFileSync(files.sign, idaMaterial.signKeystore, { mode: 0o600 })
+  writeFileSync(files.idaCert, idaMaterial.idaCertificatePem)
+  writeFileSync(files.esignetJwk, esignet.clientPrivateKeyBase64(), { mode: 0o600 })
+
+  const version = options.opencrvsVersion ?? 'v2.0'
+  const systemClient = opencrvs.systemClients[0]
+  const env: Record<string, string> = {
+    MOSIP_AUTH_URL: `${mosip.url}/v1/authmanager/authenticate/clientidsecretkey`,
+    MOSIP_AUTH_CLIENT_APP_ID: DEFAULT_MOSIP_CLIENTS.packet.appId,
+    MOSIP_PACKET_AUTH_CLIENT_ID: DEFAULT_MOSIP_CLIENTS.packet.clientId,
+    MOSIP_PACKET_AUTH_CLIENT_SECRET: DEFAULT_MOSIP_CLIENTS.packet.secretKey,
+    MOSIP_WEBSUB_AUTH_CLIENT_ID: DEFAULT_MOSIP_CLIENTS.websub.clientId,
+    MOSIP_WEBSUB_AUTH_CLIENT_SECRET: DEFAULT_MOSIP_CLIENTS.websub.secretKey,
+    MOSIP_CREATE_PACKET_URL: `${mosip.url}/commons/v1/packetmanager/createPacket`,
+    MOSIP_PROCESS_PACKET_URL: `${mosip.url}/registrationprocessor/v1/workflowmanager/workflowinstance`,
+    MOSIP_WEBSUB_HUB_URL: mosip.hub.hubUrl,
+    MOSIP_WEBSUB_TOPIC: mosip.core.issuer.topic,
+    MOSIP_WEBSUB_SECRET: websubSecret,
+    MOSIP_WEBSUB_CALLBACK_URL: `${bridgeUrl}/websub/callback`,
+    DECRYPT_P12_FILE_PATH: files.decrypt,
+    DECRYPT_P12_FILE_PASSWORD: password,
+    IDA_AUTH_URL: `${mosip.url}/idauthentication/v1/auth`,
+    IDA_AUTH_DOMAIN_URI: mosip.url,
+    PARTNER_MISP_LK: mosip.idaOptions.mispLicenseKey,
+    PARTNER_ID: mosip.idaOptions.partnerId,
+    PARTNER_APIKEY: mosip.idaOptions.apiKey,
+    ENCRYPT_CERT_PATH: files.idaCert,
+    SIGN_P12_FILE_PATH: files.sign,
+    SIGN_P12_FILE_PASSWORD: password,
+    ESIGNET_TOKEN_URL: esignet.endpoints.token,
+    ESIGNET_USERINFO_URL: esignet.endpoints.userinfo,
+    OIDP_CLIENT_PRIVATE_KEY_PATH: files.esignetJwk,
+    OPENCRVS_GATEWAY_URL: opencrvs.gatewayUrl,
+    OPENCRVS_AUTH_URL: opencrvs.authUrl,
+    OPENCRVS_PUBLIC_KEY_URL: opencrvs.publicKeyUrl,
+    ...(version === 'v2.1' && systemClient
+      ? {
+          OPENCRVS_CLIENT_ID: systemClient.clientId,
+          OPENCRVS_CLIENT_SECRET: systemClient.clientSecret,
+          OPENCRVS_CONFIRMATION_TOKEN: 'system-client',
+          OPENCRVS_INTAKE_SCOPE: 'none'
+        }
+      : {}),
+    ...(version === 'v1.9' ? { OPENCRVS_INTAKE_SCOPE: 'record.confirm-registration' } : {})
+  }
+
+  return {
+    mosip,
+    esignet,
+    opencrvs,
+    env,
+    close: async () => {
+      await Promise.allSettled([mosip.close(), esignet.close(), opencrvs.close()])
+    }
+  }
+}
+
+/** `KEY=value` lines, one a variable, quoted when needed. */
+export function formatEnvironment(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(
+      ([key, value]) => `${key}=${/^[\w./:@%+,-]*$/.test(value) ? value : JSON.stringify(value)}`
+    )
+    .join('\n')
+}
