@@ -1,35 +1,160 @@
 /**
- * `npm run demo`: the bridge on embedded defaults (SQLite under ./data, the development
- * encryption key), configured from the environment and .env like production.
+ * `npm run demo`: the whole chain on embedded defaults. Starts the simulated MOSIP (with its
+ * WebSub hub and IDA), E-Signet and OpenCRVS, a small country configuration and the bridge on
+ * SQLite; registers a few births and deaths in the simulated OpenCRVS and follows each through
+ * MOSIP and back. `--once` stops after the report (used by the tests).
  */
+import { mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { startSimulators } from '@mosip-bridge/simulators'
 import {
   createLogger,
+  createStore,
   formatProblems,
-  loadConfigFromProcess,
+  loadConfig,
   startBridge
 } from '@mosip-bridge/server'
+import { freePort } from './bridge-process.js'
+import { startCountryConfigStub } from './country-config-stub.js'
 
-// The reference's port 2024 is often taken on shared machines; the demo uses its own unless told.
-const DEMO_PORT = '2124'
-process.env.PORT ??= DEMO_PORT
-process.env.MOSIP_WEBSUB_CALLBACK_URL ??= `http://localhost:${process.env.PORT}/websub/callback`
+const once = process.argv.includes('--once')
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const dataDir = process.env.DEMO_DATA_DIR ?? join(root, 'data', 'demo')
+mkdirSync(dataDir, { recursive: true })
 
-const loaded = loadConfigFromProcess()
+const port = process.env.PORT ? Number(process.env.PORT) : await freePort()
+const bridgeUrl = `http://127.0.0.1:${port}`
+const say = (line = '') => process.stdout.write(`${line}\n`)
+
+const stub = await startCountryConfigStub({ bridgeUrl })
+const suite = await startSimulators({
+  dir: join(dataDir, 'keys'),
+  bridgeUrl,
+  countryConfigUrl: stub.url,
+  stepDelayMs: 150
+})
+const loaded = loadConfig({
+  ...suite.env,
+  NODE_ENV: 'development',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  SQLITE_DATABASE_PATH: join(dataDir, 'bridge.db'),
+  JOB_POLL_INTERVAL_MS: '100'
+})
 if (!loaded.ok) {
   process.stderr.write(`${formatProblems(loaded.problems)}\n`)
   process.exit(2)
 }
-const logger = createLogger({ level: loaded.config.logLevel })
-const bridge = await startBridge(loaded.config, logger).catch((error: Error) => {
-  process.stderr.write(`mosip-bridge demo could not start: ${error.message}\n`)
-  process.exit(1)
-})
-process.stdout.write(
-  `\nmosip-bridge demo running at ${bridge.url}\n` +
-    `  health:  ${bridge.url}/health\n` +
-    `  status:  npx mosip-bridge status\n` +
-    `Ctrl+C stops it.\n\n`
+const bridge = await startBridge(loaded.config, createLogger({ level: loaded.config.logLevel }))
+
+say(`simulated MOSIP     ${suite.mosip.url}`)
+say(`simulated E-Signet  ${suite.esignet.url}`)
+say(`simulated OpenCRVS  ${suite.opencrvs.url}`)
+say(`country config      ${stub.url}`)
+say(`bridge              ${bridge.url}  (SQLite: ${join(dataDir, 'bridge.db')})`)
+say()
+
+async function until<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 30_000
+) {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error('the demo timed out waiting')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+await until(() => suite.mosip.hub.subscriptions().some((s) => s.state === 'active'))
+say('the bridge subscribed to the MOSIP hub; registering in OpenCRVS…')
+say()
+
+const people = [
+  { type: 'birth', first: 'Chanda', last: 'Bwalya', date: '2026-01-15' },
+  { type: 'birth', first: 'Mutale', last: 'Phiri', date: '2026-03-02' },
+  { type: 'death', first: 'Joseph', last: 'Banda', date: '2026-10-01' },
+  { type: 'birth', first: 'Thandiwe', last: 'Zulu', date: '2026-06-21' },
+  { type: 'death', first: 'Grace', last: 'Mumba', date: '2026-09-14' }
+] as const
+
+const store = createStore(loaded.config.database, 1)
+const results = await Promise.all(
+  people.map(async (person) => {
+    const event = suite.opencrvs.createEvent({
+      type: person.type,
+      declaration:
+        person.type === 'birth'
+          ? {
+              'child.name': { firstname: person.first, surname: person.last },
+              'child.dob': person.date,
+              'informant.name': { firstname: 'Mary', surname: person.last }
+            }
+          : {
+              'deceased.name': { firstname: person.first, surname: person.last },
+              'eventDetails.date': person.date
+            }
+    })
+    const trigger = await suite.opencrvs.register(event.id)
+    const accepted = await suite.opencrvs.waitForConfirmation(
+      event.id,
+      trigger.actionId,
+      undefined,
+      {
+        timeoutMs: 60_000
+      }
+    )
+    const row = await until(() =>
+      store.db
+        .selectFrom('registrations')
+        .select(['id', 'state'])
+        .where('opencrvs_event_id', '=', event.id)
+        .where('state', 'in', ['confirmed', 'rejected', 'needs_attention'])
+        .executeTakeFirst()
+    )
+    return {
+      person,
+      eventId: event.id,
+      registrationId: row.id,
+      bridgeState: row.state,
+      opencrvs: `${accepted.status} ${accepted.registrationNumber ?? ''}`.trim(),
+      nid: suite.opencrvs.declarationOf(event.id)['child.nid']
+    }
+  })
 )
+
+say('kind   name               MOSIP registration id  national id   OpenCRVS            bridge')
+for (const r of results) {
+  say(
+    [
+      r.person.type.padEnd(6),
+      `${r.person.first} ${r.person.last}`.padEnd(18),
+      r.registrationId.padEnd(22),
+      String(r.nid ?? '—').padEnd(13),
+      r.opencrvs.padEnd(19),
+      r.bridgeState
+    ].join(' ')
+  )
+}
+say()
+say('births carry the national id MOSIP issued (child.nid); deaths are confirmed without one.')
+await store.close()
+
+async function shutdown() {
+  await bridge.stop()
+  await stub.close()
+  await suite.close()
+}
+
+if (once) {
+  await shutdown()
+  process.exit(0)
+}
+say(`everything keeps running: try  curl ${bridge.url}/documentation  or  npx mosip-bridge status`)
+say('(with SQLITE_DATABASE_PATH pointing at the demo database). Ctrl+C stops.')
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void bridge.stop().then(() => process.exit(0)))
+  process.once(signal, () => void shutdown().then(() => process.exit(0)))
 }

@@ -1,0 +1,36 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+describe('npm run demo', () => {
+  it('pushes births and deaths through the whole chain and reports each', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-demo-'))
+    try {
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(new URL('../src/demo.ts', import.meta.url)), '--once'],
+        {
+          env: { PATH: process.env.PATH ?? '', HOME: dir, DEMO_DATA_DIR: dir },
+          encoding: 'utf8',
+          timeout: 120_000
+        }
+      )
+      assert.equal(result.status, 0, result.stderr)
+      const rows = result.stdout.split('\n').filter((line) => /^(birth|death) /.test(line))
+      assert.equal(rows.length, 5)
+      assert.ok(rows.every((row) => /\s1000\d{11}\s/.test(row) && row.endsWith('confirmed')))
+      const births = rows.filter((row) => row.startsWith('birth'))
+      assert.ok(
+        births.every((row) => /\s\d{10}\s+Accepted/.test(row)),
+        'each birth got a national id'
+      )
+      assert.ok(rows.filter((row) => row.startsWith('death')).every((row) => row.includes(' — ')))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
