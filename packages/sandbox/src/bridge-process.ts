@@ -37,8 +37,10 @@ export async function startBridgeProcess(options: {
   port: number
   cwd?: string
   timeoutMs?: number
+  /** Extra arguments for node itself (e.g. --cpu-prof). */
+  nodeArgs?: string[]
 }): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, [BRIDGE_BIN, 'serve'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BRIDGE_BIN, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',

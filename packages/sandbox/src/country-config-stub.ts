@@ -12,6 +12,8 @@ export interface CountryConfigStub {
   url: string
   /** Registration numbers handed out, per OpenCRVS event id. */
   registrationNumbers: Map<string, string>
+  /** How long each call to the bridge's intake took (ms), in arrival order. */
+  intakeLatencies: number[]
   close(): Promise<void>
 }
 
@@ -45,6 +47,7 @@ export async function startCountryConfigStub(options: {
   bridgeUrl: string
 }): Promise<CountryConfigStub> {
   const registrationNumbers = new Map<string, string>()
+  const intakeLatencies: number[] = []
   const server: Server = createServer((request, response) => {
     void (async () => {
       const match = /^\/trigger\/events\/([^/]+)\/actions\/([^/?]+)/.exec(request.url ?? '')
@@ -84,6 +87,7 @@ export async function startCountryConfigStub(options: {
         metaInfo: { metaData: JSON.stringify([{ label: 'opencrvsId', value: event.id }]) },
         audit: { uuid: event.id, createdAt: new Date().toISOString(), eventName: 'REGISTER' }
       }
+      const sentAt = performance.now()
       const answer = await fetch(new URL('events/registration', `${options.bridgeUrl}/`), {
         method: 'POST',
         headers: {
@@ -92,6 +96,7 @@ export async function startCountryConfigStub(options: {
         },
         body: JSON.stringify(payload)
       }).catch((error: Error) => ({ ok: false, status: 0, text: async () => error.message }))
+      intakeLatencies.push(performance.now() - sentAt)
       if (answer.status === 202) {
         response.writeHead(202, { 'content-type': 'application/json' }).end('{}')
       } else {
@@ -114,6 +119,7 @@ export async function startCountryConfigStub(options: {
   return {
     url: `http://127.0.0.1:${address.port}`,
     registrationNumbers,
+    intakeLatencies,
     close: async () => {
       server.closeAllConnections()
       server.close()

@@ -131,6 +131,8 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
     MOSIP_WEBSUB_AUTH_CLIENT_ID: DEFAULT_MOSIP_CLIENTS.websub.clientId,
     MOSIP_WEBSUB_AUTH_CLIENT_SECRET: DEFAULT_MOSIP_CLIENTS.websub.secretKey,
     MOSIP_CREATE_PACKET_URL: `${mosip.url}/commons/v1/packetmanager/createPacket`,
+    MOSIP_CENTER_ID: '10001',
+    MOSIP_MACHINE_ID: '10004',
     MOSIP_PROCESS_PACKET_URL: `${mosip.url}/registrationprocessor/v1/workflowmanager/workflowinstance`,
     MOSIP_WEBSUB_HUB_URL: mosip.hub.hubUrl,
     MOSIP_WEBSUB_TOPIC: mosip.core.issuer.topic,

@@ -52,7 +52,11 @@ async function finish(
   log: Logger
 ): Promise<void> {
   await deps.store.db.transaction().execute(async (trx) => {
-    await deps.registrations.transition(trx, registration.id, to, { reason, lastError: null })
+    await deps.registrations.transition(trx, registration.id, to, {
+      reason,
+      lastError: null,
+      current: registration
+    })
     // OpenCRVS now holds the outcome: nothing of the person or the token is kept.
     await trx
       .updateTable('registrations')
@@ -90,13 +94,13 @@ export function confirmRegistrationJob(
     const token = await deps.tokens.tokenFor({
       eventId,
       actionId: registration.opencrvs_action_id,
-      storedToken: await registrations.readToken(registrationId)
+      storedToken: registrations.tokenOf(registration)
     })
     if (token.kind !== 'ok') return failOpencrvsStep(deps, registration, token, context)
 
     const pending = await deps.events.pendingAction(token.value, eventId)
     if (pending.kind !== 'ok') return failOpencrvsStep(deps, registration, pending, context)
-    const nationalId = await registrations.readNationalId(registrationId)
+    const nationalId = registrations.nationalIdOf(registration)
 
     if (pending.value === null) {
       if (registration.kind === 'birth' && nationalId !== undefined) {
@@ -200,7 +204,7 @@ export function rejectRegistrationJob(deps: OpencrvsDeps): TaskHandler {
     const token = await deps.tokens.tokenFor({
       eventId,
       actionId: registration.opencrvs_action_id,
-      storedToken: await registrations.readToken(registrationId)
+      storedToken: registrations.tokenOf(registration)
     })
     if (token.kind !== 'ok') return failOpencrvsStep(deps, registration, token, context)
     let actionId = registration.opencrvs_action_id

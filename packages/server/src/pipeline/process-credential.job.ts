@@ -41,7 +41,7 @@ export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
     const keep = (state: string, note: string, registrationId: string | null = null) =>
       inbox.markProcessed(deps.store.db, eventId, state, { note, keepBody: true, registrationId })
 
-    const text = await inbox.readBody(eventId)
+    const text = inbox.bodyOf(entry)
     let body: CredentialIssuedBody
     try {
       body = JSON.parse(text ?? '') as CredentialIssuedBody
@@ -100,6 +100,7 @@ export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
 
     await deps.store.db.transaction().execute(async (trx) => {
       await registrations.transition(trx, registration.id, 'credential_received', {
+        current: registration,
         from: 'submitted',
         reason: 'CREDENTIAL_ISSUED',
         lastError: null,

@@ -73,7 +73,7 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler {
       })
     }
     if (registration.state !== 'received' && registration.state !== 'packet_created') return
-    const packet = await registrations.readPayload<StoredPacketInput>(registrationId)
+    const packet = registrations.payloadOf<StoredPacketInput>(registration)
     if (!packet) {
       throw new PermanentFailure(`registration ${registrationId} has no packet input left`, {
         code: 'PACKET_INPUT_MISSING'
@@ -109,8 +109,10 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler {
     })
     if (started.kind !== 'ok') return fail(registration, started, context)
     const update = registration.kind === 'update'
+    const current = registration
     await deps.store.db.transaction().execute(async (trx) => {
       await registrations.transition(trx, registrationId, update ? 'completed' : 'submitted', {
+        current,
         from: 'packet_created',
         reason: started.value.alreadyStarted ? 'WORKFLOW_ALREADY_PRESENT' : 'WORKFLOW_STARTED',
         lastError: null

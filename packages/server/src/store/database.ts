@@ -44,6 +44,30 @@ const pgTypes = {
       : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser
 }
 
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing is a large share of a query's
+ * cost with better-sqlite3. The bridge runs a small set of statement shapes, so keeping the
+ * prepared statements by SQL text (bounded, least recently used dropped first) removes that
+ * cost. Statements are only run to completion (`all`/`run`), never left iterating, so reusing
+ * one is safe. Written by hand because neither library offers it.
+ */
+function cachePreparedStatements(sqlite: SqliteDatabase.Database, limit = 500): void {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  const prepare = sqlite.prepare.bind(sqlite)
+  sqlite.prepare = ((source: string) => {
+    const cached = cache.get(source)
+    if (cached && !cached.busy) {
+      cache.delete(source)
+      cache.set(source, cached)
+      return cached
+    }
+    const statement = prepare(source)
+    cache.set(source, statement)
+    if (cache.size > limit) cache.delete(cache.keys().next().value as string)
+    return statement
+  }) as typeof sqlite.prepare
+}
+
 export function openSqlite(path: string): SqliteDatabase.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new SqliteDatabase(path)
@@ -51,6 +75,7 @@ export function openSqlite(path: string): SqliteDatabase.Database {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('synchronous = NORMAL')
+  cachePreparedStatements(sqlite)
   return sqlite
 }
 

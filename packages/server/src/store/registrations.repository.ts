@@ -121,9 +121,11 @@ export class RegistrationsRepository {
       lastError?: string | null
       /** Other columns to change in the same statement. */
       changes?: RegistrationUpdate
+      /** The row as the caller last read it (saves a read; the update still checks its state). */
+      current?: Registration
     } = {}
   ): Promise<Registration> {
-    const current = await this.get(id, executor)
+    const current = options.current ?? (await this.get(id, executor))
     if (!current) throw new RegistrationNotFoundError(`registration ${id} does not exist`)
     if (!isRegistrationState(current.state)) {
       throw new RegistrationStateError(`registration ${id} has unknown state ${current.state}`)
@@ -176,6 +178,25 @@ export class RegistrationsRepository {
       .orderBy('id')
       .execute()
     return rows.map((row) => ({ ...row, id: Number(row.id) }))
+  }
+
+  /** The sealed token of a row already read, opened. */
+  tokenOf(row: Registration): string | undefined {
+    return row.token_sealed
+      ? this.box.open(row.token_sealed, sealContext('token', row.id))
+      : undefined
+  }
+
+  payloadOf<T = unknown>(row: Registration): T | undefined {
+    return row.payload_sealed
+      ? (JSON.parse(this.box.open(row.payload_sealed, sealContext('payload', row.id))) as T)
+      : undefined
+  }
+
+  nationalIdOf(row: Registration): string | undefined {
+    return row.national_id_sealed
+      ? this.box.open(row.national_id_sealed, sealContext('national_id', row.id))
+      : undefined
   }
 
   async readToken(id: string): Promise<string | undefined> {

@@ -43,6 +43,13 @@ export class WebsubInboxRepository {
       .executeTakeFirst()
   }
 
+  /** The sealed body of an entry already read, opened. */
+  bodyOf(entry: WebsubInboxEntry): string | undefined {
+    return entry.body_sealed
+      ? this.box.open(entry.body_sealed, sealContext(entry.event_id))
+      : undefined
+  }
+
   async readBody(eventId: string): Promise<string | undefined> {
     const row = await this.get(eventId)
     return row?.body_sealed ? this.box.open(row.body_sealed, sealContext(eventId)) : undefined

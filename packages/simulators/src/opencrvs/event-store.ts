@@ -17,7 +17,8 @@ const TRACKING_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
  */
 export class OpencrvsEventStore {
   private readonly events = new Map<string, OpencrvsEventDocument>()
-  private readonly listeners = new Set<() => void>()
+  /** Listeners per event id; waiting on one event costs nothing when others change. */
+  private readonly listeners = new Map<string, Set<() => void>>()
 
   constructor(private readonly now: () => number) {}
 
@@ -42,7 +43,7 @@ export class OpencrvsEventStore {
       actions: []
     }
     this.events.set(event.id, event)
-    this.changed()
+    this.changed(event.id)
     return event
   }
 
@@ -86,7 +87,7 @@ export class OpencrvsEventStore {
     ) as OpencrvsActionDocument
     event.actions.push(written)
     if (written.type !== 'READ') event.updatedAt = at
-    this.changed()
+    this.changed(event.id)
     return written
   }
 
@@ -110,12 +111,22 @@ export class OpencrvsEventStore {
     })
   }
 
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  /** Calls `listener` after every change to event `eventId`; returns the unsubscribe. */
+  onChange(eventId: string, listener: () => void): () => void {
+    let set = this.listeners.get(eventId)
+    if (!set) {
+      set = new Set()
+      this.listeners.set(eventId, set)
+    }
+    set.add(listener)
+    return () => {
+      set.delete(listener)
+      if (set.size === 0) this.listeners.delete(eventId)
+    }
   }
 
-  private changed(): void {
-    for (const listener of [...this.listeners]) listener()
+  private changed(eventId: string): void {
+    const set = this.listeners.get(eventId)
+    if (set) for (const listener of [...set]) listener()
   }
 }

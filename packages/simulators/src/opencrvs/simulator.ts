@@ -499,7 +499,7 @@ export class OpencrvsSimulator {
         return false
       }
       if (check()) return
-      const off = this.store.onChange(() => {
+      const off = this.store.onChange(eventId, () => {
         if (check()) {
           off()
           clearTimeout(timer)

@@ -1,0 +1,126 @@
+/**
+ * End-to-end throughput: registrations per second from the OpenCRVS trigger to the accepted
+ * action with the national id written back, the bridge's intake latency and its peak memory.
+ * The bridge runs in its own process (SQLite by default, PostgreSQL with --postgres); the
+ * simulators, the country configuration and this driver share the other.
+ *   npm run bench [-- --registrations N --concurrency C --postgres]
+ */
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startSimulators } from '@mosip-bridge/simulators'
+import { freePort, startBridgeProcess } from '../src/bridge-process.js'
+import { startCountryConfigStub } from '../src/country-config-stub.js'
+import { createPostgresDatabase } from '../test/helpers.js'
+
+function argument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`)
+  return index > 0 ? Number(process.argv[index + 1]) : fallback
+}
+const TOTAL = argument('registrations', 1000)
+const CONCURRENCY = argument('concurrency', 64)
+const WARMUP = 20
+const usePostgres = process.argv.includes('--postgres')
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+
+function peakRssMb(pid: number | undefined): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
+    return kb ? Math.round(Number(kb) / 1024) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'))
+const port = await freePort()
+const bridgeUrl = `http://127.0.0.1:${port}`
+const stub = await startCountryConfigStub({ bridgeUrl })
+const suite = await startSimulators({ dir, bridgeUrl, countryConfigUrl: stub.url, stepDelayMs: 0 })
+const postgres = usePostgres ? await createPostgresDatabase() : undefined
+const bridge = await startBridgeProcess({
+  port,
+  env: {
+    ...suite.env,
+    ...(postgres
+      ? { DATABASE_URL: postgres.url }
+      : { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }),
+    NODE_ENV: 'production',
+    LOCALE: 'en',
+    CLIENT_APP_URL: 'http://localhost:3000',
+    LOG_LEVEL: 'warn',
+    DATA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('hex'),
+    JOB_CONCURRENCY: process.env.BENCH_JOB_CONCURRENCY ?? '16',
+    JOB_POLL_INTERVAL_MS: '100'
+  },
+  // e.g. BENCH_BRIDGE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profile" to profile the bridge
+  nodeArgs: (process.env.BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter(Boolean)
+})
+
+async function untilSubscribed() {
+  while (!suite.mosip.hub.subscriptions().some((s) => s.state === 'active')) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+async function run(count: number, concurrency: number): Promise<number> {
+  let next = 0
+  const confirmations: Array<Promise<unknown>> = []
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++
+        const type = next % 5 === 0 ? 'death' : 'birth'
+        const event = suite.opencrvs.createEvent({
+          type,
+          declaration:
+            type === 'birth'
+              ? {
+                  'child.name': { firstname: 'Bench', surname: `Child${next}` },
+                  'child.dob': '2026-01-01'
+                }
+              : { 'deceased.name': { firstname: 'Bench', surname: `Person${next}` } }
+        })
+        const trigger = await suite.opencrvs.register(event.id)
+        if (trigger.outcome !== 'pending') throw new Error(`trigger ${trigger.outcome}`)
+        confirmations.push(
+          suite.opencrvs.waitForConfirmation(event.id, trigger.actionId, 'Accepted', {
+            timeoutMs: 600_000
+          })
+        )
+      }
+    })
+  )
+  await Promise.all(confirmations)
+  return performance.now() - started
+}
+
+try {
+  await untilSubscribed()
+  await run(WARMUP, 8)
+  stub.intakeLatencies.length = 0
+  const elapsed = await run(TOTAL, CONCURRENCY)
+  const latencies = [...stub.intakeLatencies].sort((a, b) => a - b)
+  const peak = peakRssMb(bridge.child.pid)
+  const perSecond = TOTAL / (elapsed / 1000)
+  process.stdout.write(
+    [
+      `bridge on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${TOTAL} registrations (1 in 5 a death), ${CONCURRENCY} triggers in flight`,
+      `end to end:       ${perSecond.toFixed(0)} registrations/s (${(elapsed / 1000).toFixed(1)} s, trigger → accepted with national id)`,
+      `intake latency:   p50 ${percentile(latencies, 50).toFixed(1)} ms  p95 ${percentile(latencies, 95).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+      `bridge peak RSS:  ${peak ?? '?'} MB`,
+      ''
+    ].join('\n')
+  )
+} finally {
+  await bridge.stop()
+  await stub.close()
+  await suite.close()
+  await postgres?.drop()
+  rmSync(dir, { recursive: true, force: true })
+}
