@@ -11,6 +11,10 @@ import { createStore, type Store } from '../store/database.js'
 import { migrateToLatest } from '../store/migrate.js'
 import { JobQueue } from '../queue/job-queue.js'
 import type { JobState } from '../store/schema.js'
+import { resolveEncryptionKey } from '../store/encryption-key.js'
+import { SecretBox } from '../store/secret-box.js'
+import { RegistrationsRepository } from '../store/registrations.repository.js'
+import { retryRegistration } from '../pipeline/operator-actions.js'
 
 /** Exit codes: 0 fine, 1 runtime failure, 2 invalid configuration or usage. */
 const EXIT_CONFIG = 2
@@ -140,6 +144,113 @@ export function buildCli(): Command {
         console.log('jobs:')
         for (const state of JOB_STATES) console.log(`  ${state.padEnd(20)} ${jobs[state]}`)
       })
+    })
+
+  const registrations = program
+    .command('registrations')
+    .description('follow registrations through MOSIP and OpenCRVS')
+  registrations
+    .command('list')
+    .description('recent registrations (no personal data)')
+    .option('--state <state>', 'only this state, e.g. needs_attention or failed')
+    .option('--limit <n>', 'how many', positiveInt, 50)
+    .action(async (options: { state?: string; limit: number }) => {
+      const config = configOrExit(envFile())
+      await withStore(config, async (store) => {
+        let query = store.db
+          .selectFrom('registrations')
+          .select([
+            'id',
+            'kind',
+            'state',
+            'attempts',
+            'opencrvs_event_id',
+            'updated_at',
+            'last_error'
+          ])
+          .orderBy('updated_at', 'desc')
+          .limit(options.limit)
+        if (options.state) query = query.where('state', '=', options.state)
+        const rows = await query.execute()
+        if (rows.length === 0) console.log('no registrations')
+        for (const row of rows) {
+          console.log(
+            [
+              row.id,
+              row.kind.padEnd(6),
+              row.state.padEnd(20),
+              `attempts ${row.attempts}`,
+              `event ${row.opencrvs_event_id ?? '-'}`,
+              new Date(row.updated_at).toISOString(),
+              row.last_error ?? ''
+            ].join('  ')
+          )
+        }
+      })
+    })
+  registrations
+    .command('show')
+    .description('one registration and the history of its states')
+    .argument('<id>', 'transaction id')
+    .action(async (id: string) => {
+      const config = configOrExit(envFile())
+      await withStore(config, async (store) => {
+        const row = await store.db
+          .selectFrom('registrations')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirst()
+        if (!row) {
+          console.error(`registration ${id} does not exist`)
+          process.exit(1)
+        }
+        console.log(`${row.id}  ${row.kind}  ${row.state}`)
+        console.log(
+          `  OpenCRVS event ${row.opencrvs_event_id ?? '-'} action ${row.opencrvs_action_id ?? '-'}`
+        )
+        console.log(
+          `  registration number ${row.registration_number ?? '-'}, tracking id ${row.tracking_id ?? '-'}`
+        )
+        console.log(
+          `  kept: token ${row.token_sealed ? 'yes' : 'no'}, packet input ${row.payload_sealed ? 'yes' : 'no'}, national id ${row.national_id_sealed ? 'yes' : 'no'}`
+        )
+        if (row.last_error) console.log(`  last error: ${row.last_error}`)
+        const history = await store.db
+          .selectFrom('registration_history')
+          .selectAll()
+          .where('registration_id', '=', id)
+          .orderBy('id')
+          .execute()
+        for (const entry of history) {
+          console.log(
+            `  ${new Date(entry.at).toISOString()}  ${entry.from_state ?? '-'} → ${entry.to_state}  ${entry.reason ?? ''}`
+          )
+        }
+      })
+    })
+  registrations
+    .command('retry')
+    .description('submit a failed registration again, or confirm one that needs attention again')
+    .argument('<id>', 'transaction id')
+    .action(async (id: string) => {
+      const config = configOrExit(envFile())
+      const result = await withStore(config, (store) => {
+        const key = resolveEncryptionKey(config.encryption.key, config.encryption.keyFile)
+        const box = new SecretBox(key.key, config.encryption.previousKeys)
+        return retryRegistration(
+          {
+            store,
+            registrations: new RegistrationsRepository(store.db, box),
+            queue: queueFor(store, config)
+          },
+          id
+        )
+      })
+      if (!result.retried) {
+        console.error(result.reason)
+        process.exit(1)
+      }
+      console.log(`registration ${id}: ${result.step} queued again`)
     })
 
   const jobs = program.command('jobs').description('inspect and replay background jobs')

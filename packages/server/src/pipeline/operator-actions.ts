@@ -1,0 +1,50 @@
+import type { JobQueue } from '../queue/job-queue.js'
+import type { Store } from '../store/database.js'
+import type { RegistrationsRepository } from '../store/registrations.repository.js'
+import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
+
+export type RetryResult =
+  { retried: true; step: 'submit' | 'confirm' } | { retried: false; reason: string }
+
+/**
+ * An operator's "try again" for a registration that stopped: a failed one is submitted to MOSIP
+ * again; one that needs attention after its credential arrived is confirmed again (after the
+ * cause — an expired token, a missing pending action — has been dealt with).
+ */
+export async function retryRegistration(
+  deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue },
+  id: string
+): Promise<RetryResult> {
+  const registration = await deps.registrations.get(id)
+  if (!registration) return { retried: false, reason: `registration ${id} does not exist` }
+  const payload: RegistrationJobPayload = { v: 1, registrationId: id }
+  const suffix = `retry-${Date.now()}`
+  if (registration.state === 'failed') {
+    if (!registration.payload_sealed) {
+      return { retried: false, reason: 'its packet input was already erased' }
+    }
+    await deps.store.db.transaction().execute(async (trx) => {
+      await deps.registrations.transition(trx, id, 'received', {
+        current: registration,
+        reason: 'OPERATOR_RETRY'
+      })
+      await deps.queue.enqueue(trx, TASKS.submitPacket, payload, {
+        jobKey: `${jobKeys.submitPacket(id)}:${suffix}`
+      })
+    })
+    return { retried: true, step: 'submit' }
+  }
+  if (registration.state === 'needs_attention' && registration.credential_event_id) {
+    await deps.store.db.transaction().execute(async (trx) => {
+      await deps.registrations.transition(trx, id, 'credential_received', {
+        current: registration,
+        reason: 'OPERATOR_RETRY'
+      })
+      await deps.queue.enqueue(trx, TASKS.confirmRegistration, payload, {
+        jobKey: `${jobKeys.confirmRegistration(id, registration.credential_event_id ?? '')}:${suffix}`
+      })
+    })
+    return { retried: true, step: 'confirm' }
+  }
+  return { retried: false, reason: `registration ${id} is ${registration.state}; nothing to retry` }
+}

@@ -1,0 +1,77 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { JobQueue } from '../src/queue/job-queue.js'
+import { RegistrationsRepository } from '../src/store/registrations.repository.js'
+import { SecretBox } from '../src/store/secret-box.js'
+import { retryRegistration } from '../src/pipeline/operator-actions.js'
+import { TEST_KEY, createMigratedStore, type MigratedStore } from './helpers/databases.js'
+
+describe('operator retry of a stopped registration', () => {
+  let ctx: MigratedStore
+  let registrations: RegistrationsRepository
+  let queue: JobQueue
+
+  before(async () => {
+    ctx = await createMigratedStore('sqlite')
+    registrations = new RegistrationsRepository(ctx.store.db, new SecretBox(TEST_KEY))
+    queue = new JobQueue(ctx.store, { maxAttempts: 3, backoff: { baseMs: 10, maxMs: 10 } })
+  })
+  after(() => ctx?.drop())
+
+  async function make(
+    id: string,
+    path: Array<Parameters<RegistrationsRepository['transition']>[2]>
+  ) {
+    await registrations.createOrFind(ctx.store.db, {
+      id,
+      kind: 'birth',
+      opencrvsEventId: `event-${id}`,
+      idempotencyKey: `key-${id}`,
+      payload: { fields: {} }
+    })
+    for (const state of path) await registrations.transition(ctx.store.db, id, state)
+  }
+
+  it('submits a failed registration again', async () => {
+    await make('100010000000001', ['failed'])
+    assert.deepEqual(
+      await retryRegistration({ store: ctx.store, registrations, queue }, '100010000000001'),
+      {
+        retried: true,
+        step: 'submit'
+      }
+    )
+    assert.equal((await registrations.get('100010000000001'))?.state, 'received')
+    assert.equal((await queue.list({ task: 'submit-packet' })).length, 1)
+  })
+
+  it('confirms again a registration that needs attention after its credential arrived', async () => {
+    await make('100010000000002', ['packet_created', 'submitted'])
+    await registrations.transition(ctx.store.db, '100010000000002', 'credential_received', {
+      changes: { credential_event_id: 'mosip-event-1' }
+    })
+    await registrations.transition(ctx.store.db, '100010000000002', 'needs_attention', {
+      reason: 'OPENCRVS_TOKEN_EXPIRED'
+    })
+    const result = await retryRegistration(
+      { store: ctx.store, registrations, queue },
+      '100010000000002'
+    )
+    assert.deepEqual(result, { retried: true, step: 'confirm' })
+    assert.equal((await registrations.get('100010000000002'))?.state, 'credential_received')
+    assert.equal((await queue.list({ task: 'confirm-registration' })).length, 1)
+  })
+
+  it('refuses registrations with nothing to retry', async () => {
+    await make('100010000000003', ['packet_created', 'submitted'])
+    const result = await retryRegistration(
+      { store: ctx.store, registrations, queue },
+      '100010000000003'
+    )
+    assert.equal(result.retried, false)
+    assert.equal(
+      (await retryRegistration({ store: ctx.store, registrations, queue }, 'nope')).retried,
+      false
+    )
+  })
+})
