@@ -1,0 +1,78 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+describe('mosip-bridge-sim', () => {
+  it('starts every simulator, writes the keys and prints the bridge environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'))
+    const bin = fileURLToPath(new URL('../bin/mosip-bridge-sim.js', import.meta.url))
+    const child = spawn(
+      process.execPath,
+      [bin, '--dir', dir, '--mosip-port', '0', '--esignet-port', '0', '--opencrvs-port', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    )
+    try {
+      let out = ''
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+      const deadline = Date.now() + 60_000
+      while (!out.includes('OPENCRVS_PUBLIC_KEY_URL=')) {
+        assert.ok(Date.now() < deadline, 'the environment was printed')
+        assert.equal(child.exitCode, null, 'the simulators keep running')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      const env = Object.fromEntries(
+        out
+          .trim()
+          .split('\n')
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
+      )
+      for (const key of [
+        'MOSIP_AUTH_URL',
+        'MOSIP_CREATE_PACKET_URL',
+        'MOSIP_PROCESS_PACKET_URL',
+        'MOSIP_WEBSUB_HUB_URL',
+        'MOSIP_PACKET_AUTH_CLIENT_ID',
+        'MOSIP_WEBSUB_AUTH_CLIENT_SECRET',
+        'MOSIP_AUTH_CLIENT_APP_ID',
+        'OPENCRVS_GATEWAY_URL',
+        'DECRYPT_P12_FILE_PATH',
+        'SIGN_P12_FILE_PATH',
+        'ENCRYPT_CERT_PATH',
+        'OIDP_CLIENT_PRIVATE_KEY_PATH'
+      ]) {
+        assert.ok(env[key], `${key} is printed`)
+      }
+      for (const file of ['DECRYPT_P12_FILE_PATH', 'SIGN_P12_FILE_PATH', 'ENCRYPT_CERT_PATH']) {
+        assert.ok(existsSync(env[file]!), `${file} exists`)
+      }
+      const key = await fetch(env.OPENCRVS_PUBLIC_KEY_URL!)
+      assert.match(await key.text(), /BEGIN PUBLIC KEY/)
+      const login = await fetch(env.MOSIP_AUTH_URL!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          id: 'string',
+          version: 'string',
+          requesttime: new Date().toISOString(),
+          metadata: {},
+          request: {
+            clientId: env.MOSIP_PACKET_AUTH_CLIENT_ID,
+            secretKey: env.MOSIP_PACKET_AUTH_CLIENT_SECRET,
+            appId: env.MOSIP_AUTH_CLIENT_APP_ID
+          }
+        })
+      })
+      assert.match(login.headers.get('set-cookie') ?? '', /^Authorization=/)
+    } finally {
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      await exited
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
