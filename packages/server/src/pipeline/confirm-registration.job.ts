@@ -44,6 +44,38 @@ export async function failOpencrvsStep(
   )
 }
 
+/**
+ * The OpenCRVS event of a registration and a token to act on it with; on failure the
+ * registration has been dealt with (retry thrown, or handed to an operator) and undefined is
+ * returned.
+ */
+async function openOpencrvs(
+  deps: OpencrvsDeps,
+  registration: Registration,
+  context: JobContext
+): Promise<{ eventId: string; token: { value: string } } | undefined> {
+  const eventId = registration.opencrvs_event_id
+  if (!eventId) {
+    await failOpencrvsStep(
+      deps,
+      registration,
+      { kind: 'permanent', code: 'NO_OPENCRVS_EVENT', reason: 'the intake token had no eventId' },
+      context
+    )
+    return undefined
+  }
+  const token = await deps.tokens.tokenFor({
+    eventId,
+    actionId: registration.opencrvs_action_id,
+    storedToken: deps.registrations.tokenOf(registration)
+  })
+  if (token.kind !== 'ok') {
+    await failOpencrvsStep(deps, registration, token, context)
+    return undefined
+  }
+  return { eventId, token }
+}
+
 async function finish(
   deps: OpencrvsDeps,
   registration: Registration,
@@ -82,21 +114,9 @@ export function confirmRegistrationJob(
     const { registrationId } = payload as RegistrationJobPayload
     const registration = await registrations.get(registrationId)
     if (!registration || registration.state !== 'credential_received') return
-    const eventId = registration.opencrvs_event_id
-    if (!eventId) {
-      return failOpencrvsStep(
-        deps,
-        registration,
-        { kind: 'permanent', code: 'NO_OPENCRVS_EVENT', reason: 'the intake token had no eventId' },
-        context
-      )
-    }
-    const token = await deps.tokens.tokenFor({
-      eventId,
-      actionId: registration.opencrvs_action_id,
-      storedToken: registrations.tokenOf(registration)
-    })
-    if (token.kind !== 'ok') return failOpencrvsStep(deps, registration, token, context)
+    const access = await openOpencrvs(deps, registration, context)
+    if (!access) return
+    const { eventId, token } = access
 
     const pending = await deps.events.pendingAction(token.value, eventId)
     if (pending.kind !== 'ok') return failOpencrvsStep(deps, registration, pending, context)
@@ -192,21 +212,9 @@ export function rejectRegistrationJob(deps: OpencrvsDeps): TaskHandler {
     const { registrationId } = payload as RegistrationJobPayload
     const registration = await registrations.get(registrationId)
     if (!registration || registration.state !== 'failed') return
-    const eventId = registration.opencrvs_event_id
-    if (!eventId) {
-      return failOpencrvsStep(
-        deps,
-        registration,
-        { kind: 'permanent', code: 'NO_OPENCRVS_EVENT', reason: 'the intake token had no eventId' },
-        context
-      )
-    }
-    const token = await deps.tokens.tokenFor({
-      eventId,
-      actionId: registration.opencrvs_action_id,
-      storedToken: registrations.tokenOf(registration)
-    })
-    if (token.kind !== 'ok') return failOpencrvsStep(deps, registration, token, context)
+    const access = await openOpencrvs(deps, registration, context)
+    if (!access) return
+    const { eventId, token } = access
     let actionId = registration.opencrvs_action_id
     if (!actionId) {
       const pending = await deps.events.pendingAction(token.value, eventId)
