@@ -16,7 +16,7 @@ import {
   startBridge
 } from '@mosip-bridge/server'
 import { freePort } from './bridge-process.js'
-import { startCountryConfigStub } from './country-config-stub.js'
+import { startExampleCountryConfig } from './country-config/index.js'
 
 const once = process.argv.includes('--once')
 const root = fileURLToPath(new URL('../../../', import.meta.url))
@@ -27,13 +27,12 @@ const port = process.env.PORT ? Number(process.env.PORT) : await freePort()
 const bridgeUrl = `http://127.0.0.1:${port}`
 const say = (line = '') => process.stdout.write(`${line}\n`)
 
-const stub = await startCountryConfigStub({ bridgeUrl })
-const suite = await startSimulators({
-  dir: join(dataDir, 'keys'),
+const suite = await startSimulators({ dir: join(dataDir, 'keys'), bridgeUrl, stepDelayMs: 150 })
+const countryConfig = await startExampleCountryConfig({
   bridgeUrl,
-  countryConfigUrl: stub.url,
-  stepDelayMs: 150
+  opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl
 })
+suite.opencrvs.setCountryConfigUrl(countryConfig.url)
 const loaded = loadConfig({
   ...suite.env,
   NODE_ENV: 'development',
@@ -52,7 +51,7 @@ const bridge = await startBridge(loaded.config, createLogger({ level: loaded.con
 say(`simulated MOSIP     ${suite.mosip.url}`)
 say(`simulated E-Signet  ${suite.esignet.url}`)
 say(`simulated OpenCRVS  ${suite.opencrvs.url}`)
-say(`country config      ${stub.url}`)
+say(`country config      ${countryConfig.url}  (example built on @mosip-bridge/client)`)
 say(`bridge              ${bridge.url}  (SQLite: ${join(dataDir, 'bridge.db')})`)
 say()
 
@@ -73,12 +72,15 @@ await until(() => suite.mosip.hub.subscriptions().some((s) => s.state === 'activ
 say('the bridge subscribed to the MOSIP hub; registering in OpenCRVS…')
 say()
 
+// The country configuration sends a birth to MOSIP when a parent's identity is verified, and a
+// death when the informant's is; the others are registered without a national id.
 const people = [
-  { type: 'birth', first: 'Chanda', last: 'Bwalya', date: '2026-01-15' },
-  { type: 'birth', first: 'Mutale', last: 'Phiri', date: '2026-03-02' },
-  { type: 'death', first: 'Joseph', last: 'Banda', date: '2026-10-01' },
-  { type: 'birth', first: 'Thandiwe', last: 'Zulu', date: '2026-06-21' },
-  { type: 'death', first: 'Grace', last: 'Mumba', date: '2026-09-14' }
+  { type: 'birth', first: 'Chanda', last: 'Bwalya', date: '2026-01-15', verified: true },
+  { type: 'birth', first: 'Mutale', last: 'Phiri', date: '2026-03-02', verified: true },
+  { type: 'death', first: 'Joseph', last: 'Banda', date: '2026-10-01', verified: true },
+  { type: 'birth', first: 'Thandiwe', last: 'Zulu', date: '2026-06-21', verified: true },
+  { type: 'death', first: 'Grace', last: 'Mumba', date: '2026-09-14', verified: true },
+  { type: 'birth', first: 'Kabwe', last: 'Mwale', date: '2026-05-09', verified: false }
 ] as const
 
 const store = createStore(loaded.config.database, 1)
@@ -91,11 +93,17 @@ const results = await Promise.all(
           ? {
               'child.name': { firstname: person.first, surname: person.last },
               'child.dob': person.date,
-              'informant.name': { firstname: 'Mary', surname: person.last }
+              'mother.name': { firstname: 'Mary', surname: person.last },
+              'mother.verified': person.verified ? 'verified' : 'pending',
+              'informant.relation': 'MOTHER',
+              'informant.email': 'mary@example.org'
             }
           : {
               'deceased.name': { firstname: person.first, surname: person.last },
-              'eventDetails.date': person.date
+              'eventDetails.date': person.date,
+              'informant.name': { firstname: 'Ruth', surname: person.last },
+              'informant.relation': 'SON',
+              'informant.verified': person.verified ? 'verified' : 'pending'
             }
     })
     const trigger = await suite.opencrvs.register(event.id)
@@ -107,19 +115,21 @@ const results = await Promise.all(
         timeoutMs: 60_000
       }
     )
-    const row = await until(() =>
-      store.db
-        .selectFrom('registrations')
-        .select(['id', 'state'])
-        .where('opencrvs_event_id', '=', event.id)
-        .where('state', 'in', ['confirmed', 'rejected', 'needs_attention'])
-        .executeTakeFirst()
-    )
+    const row = person.verified
+      ? await until(() =>
+          store.db
+            .selectFrom('registrations')
+            .select(['id', 'state'])
+            .where('opencrvs_event_id', '=', event.id)
+            .where('state', 'in', ['confirmed', 'rejected', 'needs_attention'])
+            .executeTakeFirst()
+        )
+      : undefined
     return {
       person,
       eventId: event.id,
-      registrationId: row.id,
-      bridgeState: row.state,
+      registrationId: row?.id ?? 'not sent to MOSIP',
+      bridgeState: row?.state ?? '—',
       opencrvs: `${accepted.status} ${accepted.registrationNumber ?? ''}`.trim(),
       nid: suite.opencrvs.declarationOf(event.id)['child.nid']
     }
@@ -140,12 +150,13 @@ for (const r of results) {
   )
 }
 say()
-say('births carry the national id MOSIP issued (child.nid); deaths are confirmed without one.')
+say('births sent to MOSIP carry the national id it issued (child.nid); deaths need none;')
+say('a birth whose parents were not verified is registered without going to MOSIP.')
 await store.close()
 
 async function shutdown() {
   await bridge.stop()
-  await stub.close()
+  await countryConfig.close()
   await suite.close()
 }
 

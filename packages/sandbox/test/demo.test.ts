@@ -21,14 +21,22 @@ describe('npm run demo', () => {
       )
       assert.equal(result.status, 0, result.stderr)
       const rows = result.stdout.split('\n').filter((line) => /^(birth|death) /.test(line))
-      assert.equal(rows.length, 5)
-      assert.ok(rows.every((row) => /\s1000\d{11}\s/.test(row) && row.endsWith('confirmed')))
-      const births = rows.filter((row) => row.startsWith('birth'))
+      assert.equal(rows.length, 6)
+      const sent = rows.filter((row) => /\s1000\d{11}\s/.test(row))
+      assert.equal(sent.length, 5)
+      assert.ok(sent.every((row) => row.endsWith('confirmed')))
+      const births = sent.filter((row) => row.startsWith('birth'))
+      assert.equal(births.length, 3)
       assert.ok(
         births.every((row) => /\s\d{10}\s+Accepted/.test(row)),
         'each birth got a national id'
       )
-      assert.ok(rows.filter((row) => row.startsWith('death')).every((row) => row.includes(' — ')))
+      assert.ok(
+        sent.filter((row) => row.startsWith('death')).every((row) => / — +Accepted/.test(row))
+      )
+      const notSent = rows.filter((row) => row.includes('not sent to MOSIP'))
+      assert.equal(notSent.length, 1)
+      assert.match(notSent[0]!, /Accepted/)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -1,0 +1,330 @@
+import type {
+  MosipCorrectionPayload,
+  MosipInteropPayload,
+  MosipNotification,
+  OpencrvsActionDocument,
+  OpencrvsDeclaration,
+  OpencrvsEventDocument
+} from '@mosip-bridge/contracts'
+import {
+  mosipAddressFields,
+  referenceAdministrativeAreas,
+  type AdministrativeAreaResolver
+} from './address-fields.js'
+import {
+  birthInformantSection,
+  deathInformantSection,
+  fullNameOf,
+  readAddress,
+  readName,
+  readPsut,
+  readText
+} from './declaration-fields.js'
+import {
+  aggregateActionDeclarations,
+  declarationWithPendingAction,
+  registrationNumberOf
+} from './event-document.js'
+import { languageValue, mosipDate, mosipGender, withoutUndefined } from './mosip-values.js'
+
+/**
+ * Builds the bodies the bridge accepts (`MosipInteropPayload`, `MosipCorrectionPayload`) from an
+ * OpenCRVS EventDocument, reading the declaration as it will stand once the pending action is
+ * accepted.
+ */
+
+export type PayloadKind = 'birth' | 'death' | 'correction'
+
+/** What a country's field mapping gets to work with. */
+export interface PayloadContext {
+  kind: PayloadKind
+  event: OpencrvsEventDocument
+  /** The action core is waiting for (undefined when nothing is pending). */
+  action: OpencrvsActionDocument | undefined
+  /** Accepted declarations with the pending action's changes merged in. */
+  declaration: OpencrvsDeclaration
+  /** The OpenCRVS registration number (birth/death certificate number). */
+  registrationNumber: string | undefined
+  /** The language of `[{language, value}]` fields. */
+  language: string
+}
+
+/**
+ * A country's own MOSIP fields. It receives the defaults this package computed and returns the
+ * fields to send: spread `defaults` to extend them, or build a new object to replace them.
+ * Undefined values are left out; the certificate number (birth/death) is always set by the
+ * builder.
+ */
+export type FieldMapping = (
+  context: PayloadContext,
+  defaults: Record<string, string>
+) => Record<string, string | undefined>
+
+export interface PayloadBuilderOptions {
+  /** Language code of multi-language values. Default `eng`. */
+  language?: string
+  /** The country's field mapping (see {@link FieldMapping}). */
+  fieldMapping?: FieldMapping
+  /** OpenCRVS location id → MOSIP administrative levels (default: the reference's). */
+  administrativeAreas?: AdministrativeAreaResolver
+  /** The MOSIP ID schema (JSON text) to build the packet with; the bridge has a default. */
+  schemaJson?: string
+  /** Name of this system in audit records. Default `opencrvs-country-config`. */
+  hostName?: string
+  /** The clock (default: now). */
+  now?: () => Date
+}
+
+/** A record that cannot become a MOSIP payload (e.g. a correction without the child's NID). */
+export class PayloadBuildError extends Error {
+  override readonly name = 'PayloadBuildError'
+}
+
+export const DEFAULT_LANGUAGE = 'eng'
+
+function contextOf(
+  kind: PayloadKind,
+  event: OpencrvsEventDocument,
+  registrationNumber: string | undefined,
+  options: PayloadBuilderOptions
+): PayloadContext {
+  const pending = declarationWithPendingAction(event)
+  return {
+    kind,
+    event,
+    action: pending?.action,
+    declaration: pending?.declaration ?? aggregateActionDeclarations(event),
+    registrationNumber,
+    language: options.language ?? DEFAULT_LANGUAGE
+  }
+}
+
+/** Recipient of MOSIP's notification: the informant (the mother, father or spouse when they inform). */
+export function notificationOf(
+  kind: PayloadKind,
+  declaration: OpencrvsDeclaration
+): MosipNotification {
+  const section =
+    kind === 'death' ? deathInformantSection(declaration) : birthInformantSection(declaration)
+  const name =
+    readName(declaration, `${section}.name`) ??
+    (section === 'informant' ? undefined : readName(declaration, 'informant.name'))
+  return {
+    recipientFullName: fullNameOf(name) ?? '',
+    recipientEmail: readText(declaration, 'informant.email') ?? '',
+    recipientPhone: readText(declaration, 'informant.phoneNo') ?? ''
+  }
+}
+
+function labelled(entries: Array<[string, string | null | undefined]>): string {
+  return JSON.stringify(
+    entries
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '')
+      .map(([label, value]) => ({ label, value }))
+  )
+}
+
+const REGISTRATION_TYPE: Record<PayloadKind, string> = {
+  birth: 'NEW',
+  death: 'DEATH',
+  correction: 'UPDATE'
+}
+
+/**
+ * The packet's `metaInfo`: MOSIP's `metaData` and `operationsData` label/value lists (as JSON
+ * text) with the OpenCRVS record, action and officer, plus `creationDate`.
+ */
+export function metaInfoOf(context: PayloadContext, now: Date): Record<string, string> {
+  const { event, action } = context
+  return {
+    metaData: labelled([
+      ['registrationType', REGISTRATION_TYPE[context.kind]],
+      ['opencrvsEventId', event.id],
+      ['opencrvsEventType', event.type],
+      ['trackingId', event.trackingId],
+      ['registrationNumber', context.registrationNumber],
+      ['opencrvsActionId', action?.id],
+      ['opencrvsActionType', action?.type]
+    ]),
+    operationsData: labelled([
+      ['officerId', action?.createdBy],
+      ['officerRole', action?.createdByRole],
+      ['officeId', action?.createdAtLocation]
+    ]),
+    capturedRegisteredDevices: '[]',
+    creationDate: now.toISOString()
+  }
+}
+
+/** One MOSIP audit entry describing the OpenCRVS action that sends the packet. */
+export function auditOf(
+  context: PayloadContext,
+  now: Date,
+  hostName: string
+): Record<string, string> {
+  const { event, action } = context
+  const actionType = action?.type ?? 'REGISTER'
+  return withoutUndefined({
+    uuid: action?.id ?? event.id,
+    createdAt: action?.createdAt ?? event.updatedAt,
+    eventId: `OPENCRVS_${actionType}`,
+    eventName: `${actionType} ${event.type}`,
+    eventType: 'SYSTEM',
+    actionTimeStamp: now.toISOString(),
+    hostName,
+    applicationId: 'OPENCRVS',
+    applicationName: 'OpenCRVS',
+    sessionUserId: action?.createdBy,
+    sessionUserName: action?.createdByRole ?? action?.createdBy,
+    id: event.id,
+    idType: 'OPENCRVS_EVENT_ID',
+    createdBy: action?.createdBy,
+    moduleName: 'MOSIP interoperability',
+    moduleId: 'OPENCRVS_COUNTRY_CONFIG',
+    description: `${actionType} of ${event.type} record ${event.trackingId}`
+  })
+}
+
+/** The defaults for a birth (before the country's mapping). */
+export function defaultBirthFields(
+  context: PayloadContext,
+  resolveArea: AdministrativeAreaResolver = referenceAdministrativeAreas
+): Record<string, string> {
+  const { declaration: d, language } = context
+  const address =
+    readAddress(d, 'mother.address') ??
+    readAddress(d, 'father.address') ??
+    readAddress(d, 'informant.address')
+  const parent = readName(d, 'mother.name') ?? readName(d, 'father.name')
+  return withoutUndefined({
+    fullName: languageValue(fullNameOf(readName(d, 'child.name')), language),
+    dateOfBirth: mosipDate(d['child.dob']),
+    gender: languageValue(mosipGender(readText(d, 'child.gender')), language),
+    guardianOrParentName: languageValue(fullNameOf(parent), language),
+    ...mosipAddressFields(address, language, resolveArea),
+    email: readText(d, 'informant.email'),
+    phone: readText(d, 'informant.phoneNo')
+  })
+}
+
+/** The deceased's national id when the form says it is one (or does not say). */
+function deceasedNationalId(d: OpencrvsDeclaration): string | undefined {
+  const idType = readText(d, 'deceased.idType')?.toUpperCase()
+  return idType === undefined || idType === 'NATIONAL_ID' ? readText(d, 'deceased.nid') : undefined
+}
+
+/** The defaults for a death (before the country's mapping). */
+export function defaultDeathFields(
+  context: PayloadContext,
+  resolveArea: AdministrativeAreaResolver = referenceAdministrativeAreas
+): Record<string, string> {
+  const { declaration: d, language } = context
+  return withoutUndefined({
+    UIN: deceasedNationalId(d),
+    fullName: languageValue(fullNameOf(readName(d, 'deceased.name')), language),
+    dateOfBirth: mosipDate(d['deceased.dob']),
+    gender: languageValue(mosipGender(readText(d, 'deceased.gender')), language),
+    deathDeclared: 'yes',
+    dateOfDeath: mosipDate(d['eventDetails.date']),
+    ...mosipAddressFields(readAddress(d, 'deceased.address'), language, resolveArea)
+  })
+}
+
+/** The defaults for a biographic update of a registered child (before the country's mapping). */
+export function defaultCorrectionFields(context: PayloadContext): Record<string, string> {
+  const { declaration: d, language } = context
+  return withoutUndefined({
+    VID: readText(d, 'child.nid'),
+    fullName: languageValue(fullNameOf(readName(d, 'child.name')), language),
+    dateOfBirth: mosipDate(d['child.dob']),
+    gender: languageValue(mosipGender(readText(d, 'child.gender')), language),
+    introducerInfoToken: readPsut(d, birthInformantSection(d))
+  })
+}
+
+function mapped(
+  context: PayloadContext,
+  defaults: Record<string, string>,
+  options: PayloadBuilderOptions
+): Record<string, string> {
+  return options.fieldMapping ? withoutUndefined(options.fieldMapping(context, defaults)) : defaults
+}
+
+function envelope(
+  context: PayloadContext,
+  options: PayloadBuilderOptions
+): Omit<MosipInteropPayload, 'requestFields'> {
+  const now = options.now?.() ?? new Date()
+  return {
+    trackingId: context.event.trackingId,
+    notification: notificationOf(context.kind, context.declaration),
+    ...(options.schemaJson !== undefined ? { schemaJson: options.schemaJson } : {}),
+    metaInfo: metaInfoOf(context, now),
+    audit: auditOf(context, now, options.hostName ?? 'opencrvs-country-config')
+  }
+}
+
+/**
+ * `register` body for a birth: `birthCertificateNumber` = the registration number, the child's
+ * name, date of birth and gender, the family's address, the informant's email and phone.
+ */
+export function buildBirthRegistrationPayload(
+  event: OpencrvsEventDocument,
+  registrationNumber: string,
+  options: PayloadBuilderOptions = {}
+): MosipInteropPayload {
+  const context = contextOf('birth', event, registrationNumber, options)
+  const defaults = defaultBirthFields(context, options.administrativeAreas)
+  const { deathCertificateNumber: _never, ...fields } = mapped(context, defaults, options)
+  return {
+    ...envelope(context, options),
+    requestFields: { ...fields, birthCertificateNumber: registrationNumber }
+  }
+}
+
+/**
+ * `register` body for a death: `deathCertificateNumber` = the registration number, the
+ * deceased's UIN (their national id), name, dates and address.
+ */
+export function buildDeathRegistrationPayload(
+  event: OpencrvsEventDocument,
+  registrationNumber: string,
+  options: PayloadBuilderOptions = {}
+): MosipInteropPayload {
+  const context = contextOf('death', event, registrationNumber, options)
+  const defaults = defaultDeathFields(context, options.administrativeAreas)
+  const { birthCertificateNumber: _never, ...fields } = mapped(context, defaults, options)
+  return {
+    ...envelope(context, options),
+    requestFields: { ...fields, deathCertificateNumber: registrationNumber }
+  }
+}
+
+/**
+ * `updateBiographics` body for a corrected birth: the child's national id as `VID`, the
+ * corrected name, date of birth and gender, and the informant's E-Signet PSUT when there is one.
+ * Throws {@link PayloadBuildError} when the child has no national id.
+ */
+export function buildCorrectionPayload(
+  event: OpencrvsEventDocument,
+  options: PayloadBuilderOptions = {}
+): MosipCorrectionPayload {
+  const context = contextOf('correction', event, registrationNumberOf(event), options)
+  const fields = mapped(context, defaultCorrectionFields(context), options)
+  const { VID, fullName, dateOfBirth, gender, introducerInfoToken } = fields
+  if (VID === undefined) {
+    throw new PayloadBuildError('the child has no national id (child.nid) to update in MOSIP')
+  }
+  return {
+    ...envelope(context, options),
+    requestFields: withoutUndefined({
+      VID,
+      fullName,
+      dateOfBirth,
+      gender,
+      introducerInfoToken
+    }) as {
+      VID: string
+    } & Record<string, string>
+  }
+}
