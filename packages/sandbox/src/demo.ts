@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
-import { startSimulators } from '@mosip-bridge/simulators'
+import { SAMPLE_IDENTITIES, startSimulators } from '@mosip-bridge/simulators'
 import {
   createLogger,
   createStore,
@@ -153,6 +153,64 @@ say()
 say('births sent to MOSIP carry the national id it issued (child.nid); deaths need none;')
 say('a birth whose parents were not verified is registered without going to MOSIP.')
 await store.close()
+
+// Identity checks a form makes through the bridge: MOSIP IDA and an E-Signet login.
+say()
+const userToken = await suite.opencrvs.issueUserToken()
+const person = SAMPLE_IDENTITIES[0]
+async function verify(dob: string): Promise<string> {
+  const response = await fetch(`${bridge.url}/verify`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${userToken}`,
+      accept: 'application/json'
+    },
+    body: JSON.stringify({
+      nid: person.uin,
+      dob,
+      name: { firstname: person.given, middlename: person.middle, surname: person.family },
+      gender: person.gender
+    })
+  })
+  const body = (await response.json()) as {
+    status?: string
+    errors?: Array<{ errorCode?: string }>
+  }
+  const codes = (body.errors ?? []).map((error) => error.errorCode).join(', ')
+  return `${body.status ?? response.status}${codes ? ` (${codes})` : ''}`
+}
+say(
+  `verify ${person.name}, born ${person.dob.replaceAll('/', '-')}:  ${await verify(person.dob.replaceAll('/', '-'))}`
+)
+say(`verify ${person.name}, born 1991-04-12:  ${await verify('1991-04-12')}`)
+
+const redirectUri = 'http://localhost:3000/mosip-esignet-callback'
+const authorize = await fetch(
+  suite.esignet.authorizeUrl({
+    clientId: 'opencrvs-mosip-client',
+    redirectUri,
+    state: 'demo-state'
+  }),
+  { redirect: 'manual' }
+)
+const callback = new URL(authorize.headers.get('location') ?? redirectUri)
+const login = await fetch(
+  `${bridge.url}/esignet/get-oidp-user-info?code=${callback.searchParams.get('code')}&state=${callback.searchParams.get('state')}`,
+  {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${userToken}` },
+    body: JSON.stringify({ clientId: 'opencrvs-mosip-client', redirectUri })
+  }
+)
+const user = (await login.json()) as {
+  name?: { firstname?: string; middlename?: string; surname?: string }
+  birthDate?: string
+  nid?: string
+}
+say(
+  `E-Signet login: ${login.status} ${[user.name?.firstname, user.name?.middlename, user.name?.surname].filter(Boolean).join(' ')}, born ${user.birthDate ?? '?'}, national id ${user.nid ?? '?'}`
+)
 
 async function shutdown() {
   await bridge.stop()

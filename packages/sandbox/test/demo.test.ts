@@ -37,6 +37,12 @@ describe('npm run demo', () => {
       const notSent = rows.filter((row) => row.includes('not sent to MOSIP'))
       assert.equal(notSent.length, 1)
       assert.match(notSent[0]!, /Accepted/)
+      assert.match(result.stdout, /^verify .*born 1990-04-12: +verified$/m)
+      assert.match(result.stdout, /^verify .*born 1991-04-12: +failed \(IDA-DEA-001\)$/m)
+      assert.match(
+        result.stdout,
+        /^E-Signet login: 200 Chanda Mwila Bwalya, born 1990-04-12, national id 5836471920$/m
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

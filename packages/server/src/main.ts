@@ -4,6 +4,10 @@ import { retry, type Outcome } from './core/outcome.js'
 import type { CredentialDecryptor, IssuedCredential } from './core/ports.js'
 import { buildApp } from './http/build-app.js'
 import { registerDebugRoutes } from './http/routes/debug.route.js'
+import { registerEsignetRoutes } from './http/routes/esignet.route.js'
+import { registerVerifyRoutes } from './http/routes/verify.route.js'
+import { createEsignetClient } from './integrations/esignet/index.js'
+import { createIdaVerifier } from './integrations/ida/index.js'
 import { registerIntakeRoutes } from './http/routes/intake.route.js'
 import { registerWebsubRoutes } from './http/routes/websub.route.js'
 import { MosipTokenSource } from './integrations/mosip/auth-token.js'
@@ -158,6 +162,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     audiences: [...config.pipeline.jwtAudiences, 'opencrvs:gateway-user'],
     logger
   })
+  // Identity checks for forms: IDA demographic authentication and E-Signet logins. Their key
+  // files are read once here; when missing, only these routes answer 503.
+  const ida = createIdaVerifier(config, logger)
+  const esignet = createEsignetClient(config, logger)
   const events = new OpencrvsEventsClient({
     gatewayUrl: config.opencrvs.gatewayUrl,
     timeoutMs,
@@ -228,7 +236,20 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
           secret: mosip.websub.secret,
           deliveries
         }),
-      (instance) => registerDebugRoutes(instance, { verifier: operatorVerifier, store })
+      (instance) => registerDebugRoutes(instance, { verifier: operatorVerifier, store }),
+      (instance) =>
+        registerVerifyRoutes(instance, {
+          verifier: operatorVerifier,
+          ida,
+          requiredScope: config.ida.verifyScope
+        }),
+      (instance) =>
+        registerEsignetRoutes(instance, {
+          verifier: operatorVerifier,
+          esignet,
+          requiredScope: config.esignet.requiredScope,
+          corsOrigin: config.server.clientAppUrl
+        })
     ]
   })
   let url: string

@@ -551,3 +551,72 @@ function loadConfigOk(env: Environment): BridgeConfig {
   if (!result.ok) throw new Error(formatProblems(result.problems))
   return result.config
 }
+
+describe('identity verification settings', () => {
+  it('default to mosip-api behaviour: UIN, Staging, eng, no scope, state unchecked, JWKS discovered', () => {
+    const c = loadConfigOk({})
+    assert.equal(c.ida.individualIdType, 'UIN')
+    assert.equal(c.ida.env, 'Staging')
+    assert.equal(c.ida.language, 'eng')
+    assert.equal(c.ida.verifyScope, undefined)
+    assert.equal(c.esignet.jwksUrl, undefined)
+    assert.equal(c.esignet.expectedStates, undefined)
+    assert.equal(c.esignet.requiredScope, undefined)
+    const described = describeConfig(c)
+    assert.equal(described.IDA_INDIVIDUAL_ID_TYPE, 'UIN')
+    assert.equal(described.VERIFY_REQUIRED_SCOPE, 'none')
+    assert.equal(described.ESIGNET_JWKS_URL, '')
+    assert.equal(described.ESIGNET_EXPECTED_STATE, '')
+    assert.equal(described.ESIGNET_REQUIRED_SCOPE, 'none')
+  })
+
+  it('parses every setting', () => {
+    const c = loadConfigOk({
+      IDA_INDIVIDUAL_ID_TYPE: 'Auto',
+      IDA_AUTH_ENV: 'Production',
+      IDA_LANGUAGE: 'fra',
+      VERIFY_REQUIRED_SCOPE: 'record.verify-id',
+      ESIGNET_JWKS_URL: 'https://esignet.example.org/v1/esignet/oauth/.well-known/jwks.json',
+      ESIGNET_EXPECTED_STATE: 'fetch-on-mount,noop',
+      ESIGNET_REQUIRED_SCOPE: 'NONE'
+    })
+    assert.equal(c.ida.individualIdType, 'auto')
+    assert.equal(c.ida.env, 'Production')
+    assert.equal(c.ida.language, 'fra')
+    assert.equal(c.ida.verifyScope, 'record.verify-id')
+    assert.equal(
+      c.esignet.jwksUrl,
+      'https://esignet.example.org/v1/esignet/oauth/.well-known/jwks.json'
+    )
+    assert.deepEqual(c.esignet.expectedStates, ['fetch-on-mount', 'noop'])
+    assert.equal(c.esignet.requiredScope, undefined)
+    assert.equal(loadConfigOk({ IDA_INDIVIDUAL_ID_TYPE: 'vid' }).ida.individualIdType, 'VID')
+    const described = describeConfig(c)
+    assert.equal(described.IDA_INDIVIDUAL_ID_TYPE, 'auto')
+    assert.equal(described.VERIFY_REQUIRED_SCOPE, 'record.verify-id')
+    assert.equal(described.ESIGNET_EXPECTED_STATE, 'fetch-on-mount,noop')
+  })
+
+  it('names malformed values', () => {
+    const env = {
+      IDA_INDIVIDUAL_ID_TYPE: 'NIN',
+      IDA_AUTH_ENV: 'Pre Production',
+      IDA_LANGUAGE: 'english',
+      VERIFY_REQUIRED_SCOPE: 'record verify',
+      ESIGNET_JWKS_URL: 'ftp://keys',
+      ESIGNET_EXPECTED_STATE: 'a, b'
+    }
+    assert.match(problemFor(env, 'IDA_INDIVIDUAL_ID_TYPE').message, /UIN, VID or auto/)
+    assert.match(problemFor(env, 'IDA_AUTH_ENV').message, /without spaces/)
+    assert.match(problemFor(env, 'IDA_LANGUAGE').message, /language code/)
+    assert.match(problemFor(env, 'VERIFY_REQUIRED_SCOPE').message, /scope/)
+    assert.match(problemFor(env, 'ESIGNET_JWKS_URL').message, /http\(s\) URL/)
+    assert.match(problemFor(env, 'ESIGNET_EXPECTED_STATE').message, /comma-separated/)
+  })
+
+  it('are optional in production', () => {
+    const c = config(productionEnv())
+    assert.equal(c.ida.individualIdType, 'UIN')
+    assert.equal(c.esignet.jwksUrl, undefined)
+  })
+})

@@ -84,10 +84,17 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     ENCRYPT_CERT_PATH: ida.encryptCertPath,
     SIGN_P12_FILE_PATH: ida.signP12Path,
     SIGN_P12_FILE_PASSWORD: MASK,
+    IDA_INDIVIDUAL_ID_TYPE: ida.individualIdType,
+    IDA_AUTH_ENV: ida.env,
+    IDA_LANGUAGE: ida.language,
+    VERIFY_REQUIRED_SCOPE: ida.verifyScope ?? 'none',
 
     ESIGNET_USERINFO_URL: url(esignet.userinfoUrl),
     ESIGNET_TOKEN_URL: url(esignet.tokenUrl),
-    OIDP_CLIENT_PRIVATE_KEY_PATH: esignet.clientPrivateKeyPath
+    OIDP_CLIENT_PRIVATE_KEY_PATH: esignet.clientPrivateKeyPath,
+    ESIGNET_JWKS_URL: esignet.jwksUrl === undefined ? '' : url(esignet.jwksUrl),
+    ESIGNET_EXPECTED_STATE: esignet.expectedStates?.join(',') ?? '',
+    ESIGNET_REQUIRED_SCOPE: esignet.requiredScope ?? 'none'
   }
   for (const name of config.ignoredVariables) {
     described[name] = '(ignored: no longer used)'

@@ -107,6 +107,9 @@ export interface MosipConfig {
   }
 }
 
+/** `individualIdType` sent to IDA: always one type, or `auto` (16 digits: VID, else UIN). */
+export type IdaIndividualIdType = 'UIN' | 'VID' | 'auto'
+
 export interface IdaConfig {
   authUrl: string
   authDomainUri: string
@@ -114,12 +117,26 @@ export interface IdaConfig {
   encryptCertPath: string
   signP12Path: string
   signP12Password: string
+  /** How `individualIdType` is chosen (mosip-api always sends UIN). */
+  individualIdType: IdaIndividualIdType
+  /** `env` of the request body (mosip-api hard-codes `Staging`); IDA checks it. */
+  env: string
+  /** Language code of the demographic name and gender sent to IDA (mosip-api: `eng`). */
+  language: string
+  /** Scope a `/verify` token must carry; undefined: none (the tokens callers hold vary). */
+  verifyScope: string | undefined
 }
 
 export interface EsignetConfig {
   userinfoUrl: string
   tokenUrl: string
   clientPrivateKeyPath: string
+  /** E-Signet's JWKS; undefined: found through `.well-known/openid-configuration`. */
+  jwksUrl: string | undefined
+  /** Accepted `state` values of a login; undefined: not checked (as mosip-api). */
+  expectedStates: string[] | undefined
+  /** Scope an `/esignet/get-oidp-user-info` token must carry; undefined: none. */
+  requiredScope: string | undefined
 }
 
 export type ConfirmationTokenMode = 'stored-token' | 'token-exchange' | 'system-client'
@@ -248,6 +265,21 @@ function oneOf<T extends string>(choices: readonly T[], caseInsensitive = false)
       const value = caseInsensitive ? raw.toLowerCase() : raw
       return (choices as readonly string[]).includes(value) ? (value as T) : INVALID
     }
+  }
+}
+
+/** An OpenCRVS scope to require, or `none` (any case) for no scope check. */
+const scopeOrNone: Format<string | undefined> = {
+  expected: "a scope without spaces, or 'none'",
+  parse: (raw) => (/\s/.test(raw) ? INVALID : raw.toLowerCase() === 'none' ? undefined : raw)
+}
+
+const individualIdType: Format<IdaIndividualIdType> = {
+  expected: 'UIN, VID or auto',
+  parse: (raw) => {
+    const value = raw.toUpperCase()
+    if (value === 'UIN' || value === 'VID') return value
+    return value === 'AUTO' ? 'auto' : INVALID
   }
 }
 
@@ -437,10 +469,21 @@ const fields = z
     ENCRYPT_CERT_PATH: required(filePath, { devDefault: 'certs/ida-partner.crt' }),
     SIGN_P12_FILE_PATH: required(filePath, { devDefault: 'certs/keystore.p12' }),
     SIGN_P12_FILE_PASSWORD: required(text, { secret, devDefault: 'mosip123' }),
+    IDA_INDIVIDUAL_ID_TYPE: required(individualIdType, { default: 'UIN' }),
+    IDA_AUTH_ENV: required(token, { default: 'Staging' }),
+    IDA_LANGUAGE: required(matching(/^[a-z]{2,3}$/, 'a language code such as eng'), {
+      default: 'eng'
+    }),
+    VERIFY_REQUIRED_SCOPE: optional(scopeOrNone),
 
     ESIGNET_USERINFO_URL: required(httpUrl, { devDefault: `${ESIGNET_DEV}/oidc/userinfo` }),
     ESIGNET_TOKEN_URL: required(httpUrl, { devDefault: `${ESIGNET_DEV}/oauth/token` }),
     OIDP_CLIENT_PRIVATE_KEY_PATH: required(filePath, { devDefault: 'certs/esignet-jwk.txt' }),
+    ESIGNET_JWKS_URL: optional(httpUrl),
+    ESIGNET_EXPECTED_STATE: optional(
+      matching(/^[^\s,]+(,[^\s,]+)*$/, 'a comma-separated list of state values')
+    ),
+    ESIGNET_REQUIRED_SCOPE: optional(scopeOrNone),
 
     MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST: deprecated(),
     MOSIP_BIRTH_WEBHOOK_URL: deprecated(),
@@ -688,12 +731,19 @@ function toBridgeConfig(env: Environment): BridgeConfig {
       },
       encryptCertPath: env.ENCRYPT_CERT_PATH,
       signP12Path: env.SIGN_P12_FILE_PATH,
-      signP12Password: env.SIGN_P12_FILE_PASSWORD
+      signP12Password: env.SIGN_P12_FILE_PASSWORD,
+      individualIdType: env.IDA_INDIVIDUAL_ID_TYPE,
+      env: env.IDA_AUTH_ENV,
+      language: env.IDA_LANGUAGE,
+      verifyScope: env.VERIFY_REQUIRED_SCOPE
     },
     esignet: {
       userinfoUrl: env.ESIGNET_USERINFO_URL,
       tokenUrl: env.ESIGNET_TOKEN_URL,
-      clientPrivateKeyPath: env.OIDP_CLIENT_PRIVATE_KEY_PATH
+      clientPrivateKeyPath: env.OIDP_CLIENT_PRIVATE_KEY_PATH,
+      jwksUrl: env.ESIGNET_JWKS_URL,
+      expectedStates: env.ESIGNET_EXPECTED_STATE?.split(','),
+      requiredScope: env.ESIGNET_REQUIRED_SCOPE
     },
     ignoredVariables: variableNames.filter(
       (name) => variableInfo.get(fields.shape[name])?.deprecated && env[name] !== undefined

@@ -1,0 +1,82 @@
+/**
+ * The relying party's private key (`OIDP_CLIENT_PRIVATE_KEY_PATH`), read once at start-up. It
+ * signs the `private_key_jwt` client assertions and decrypts JWE userinfo (E-Signet encrypts to
+ * the client's registered key). The file holds base64 of the private JWK's JSON, as mosip-api
+ * and OpenCRVS's `esignet-jwk.txt` have it; the JWK JSON itself or a PEM private key are accepted
+ * too.
+ */
+import { createPrivateKey, type KeyObject } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+
+export class EsignetSetupError extends Error {
+  readonly code = 'ESIGNET_CLIENT_KEY_UNUSABLE'
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'EsignetSetupError'
+  }
+}
+
+export interface EsignetClientKey {
+  privateKey: KeyObject
+  /** The JWK's `kid`, when it has one. */
+  kid: string | undefined
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return isRecord(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Parses the key file's text; throws EsignetSetupError (never quoting the key). */
+export function parseClientKey(text: string, source = 'the key'): EsignetClientKey {
+  const trimmed = text.trim()
+  if (trimmed.length === 0) throw new EsignetSetupError(`${source} is empty`)
+  let privateKey: KeyObject
+  let kid: string | undefined
+  try {
+    if (trimmed.includes('-----BEGIN')) {
+      privateKey = createPrivateKey(trimmed)
+    } else {
+      const jwk = jsonObject(trimmed) ?? jsonObject(Buffer.from(trimmed, 'base64').toString('utf8'))
+      if (!jwk) {
+        throw new EsignetSetupError(
+          `${source} is neither base64 of a JWK, a JWK nor a PEM private key`
+        )
+      }
+      if (typeof jwk.d !== 'string') {
+        throw new EsignetSetupError(`${source} is a public JWK: the private key is needed`)
+      }
+      kid = typeof jwk.kid === 'string' && jwk.kid.length > 0 ? jwk.kid : undefined
+      privateKey = createPrivateKey({ key: jwk as never, format: 'jwk' })
+    }
+  } catch (error) {
+    if (error instanceof EsignetSetupError) throw error
+    throw new EsignetSetupError(`${source} is not a usable private key`, { cause: error })
+  }
+  if (privateKey.asymmetricKeyType !== 'rsa') {
+    throw new EsignetSetupError(`${source} is not an RSA key (client assertions are RS256)`)
+  }
+  return { privateKey, kid }
+}
+
+export function loadClientKeyFile(path: string): EsignetClientKey {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'read error'
+    throw new EsignetSetupError(`cannot read OIDP_CLIENT_PRIVATE_KEY_PATH ${path} (${code})`, {
+      cause: error
+    })
+  }
+  return parseClientKey(text, `OIDP_CLIENT_PRIVATE_KEY_PATH ${path}`)
+}

@@ -1,0 +1,244 @@
+/**
+ * E-Signet's signing keys, to verify userinfo: the JWKS at `ESIGNET_JWKS_URL` when it is set,
+ * otherwise the `jwks_uri` of the provider's `.well-known/openid-configuration`, otherwise
+ * `<origin>/.well-known/jwks.json`. Found on first use (E-Signet may be down when the bridge
+ * starts), cached, and fetched again when a token names a key the cache does not hold or does not
+ * verify (key rotation), at most once per cooldown.
+ */
+import {
+  createLocalJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey
+} from 'jose'
+import {
+  classifyDocumentResponse,
+  ESIGNET_CODES,
+  esignetFailure,
+  esignetOk,
+  type EsignetStep
+} from '../../core/esignet-outcome.js'
+import type { Logger } from '../../observability/logger.js'
+import { exchange } from '../mosip/http-exchange.js'
+
+/** Signature algorithms accepted on userinfo (eSignet signs PS256 by default). */
+export const USERINFO_ALGORITHMS = ['PS256', 'RS256', 'PS384', 'RS384', 'PS512', 'RS512', 'ES256']
+
+export interface EsignetKeysOptions {
+  /** `ESIGNET_JWKS_URL`; undefined: discover it. */
+  jwksUrl: string | undefined
+  /** `ESIGNET_TOKEN_URL`: where the provider lives. */
+  tokenUrl: string
+  timeoutMs: number
+  logger: Pick<Logger, 'info' | 'warn'>
+  clock?: () => number
+  /** How long a fetched JWKS is used before it is fetched again. Default 10 minutes. */
+  maxAgeMs?: number
+  /** Least time between two fetches forced by unknown keys or failed signatures. Default 30 s. */
+  refreshCooldownMs?: number
+  /** Clock skew accepted on `exp`/`nbf`/`iat` of userinfo. Default 60 s. */
+  clockToleranceSec?: number
+}
+
+interface CachedKeySet {
+  getKey: JWTVerifyGetKey
+  fetchedAt: number
+}
+
+/** The provider's base (token URL without `/oauth/v2/token` or `/oauth/token`) and origin. */
+export function providerLocations(tokenUrl: string): { base: string; origin: string } {
+  const url = new URL(tokenUrl)
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/oauth(\/v2)?\/token$/, '')
+  return { base: `${url.origin}${path}`, origin: url.origin }
+}
+
+/** Where the discovery document may be, most specific first. */
+export function discoveryCandidates(tokenUrl: string): string[] {
+  const { base, origin } = providerLocations(tokenUrl)
+  const candidates = [
+    `${base}/.well-known/openid-configuration`,
+    `${base}/oidc/.well-known/openid-configuration`,
+    `${origin}/.well-known/openid-configuration`
+  ]
+  return [...new Set(candidates)]
+}
+
+const isHttpUrl = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  URL.canParse(value) &&
+  ['http:', 'https:'].includes(new URL(value).protocol)
+
+type Attempt =
+  | { ok: true; payload: JWTPayload }
+  | { ok: false; retryable: boolean; detail: string; malformed: boolean }
+
+export class EsignetKeys {
+  private readonly options: EsignetKeysOptions
+  private readonly clock: () => number
+  private jwksUrl: string | undefined
+  private cached: CachedKeySet | undefined
+  private inFlight: Promise<EsignetStep<CachedKeySet>> | undefined
+  private fetches = 0
+
+  constructor(options: EsignetKeysOptions) {
+    this.options = options
+    this.clock = options.clock ?? Date.now
+    this.jwksUrl = options.jwksUrl
+  }
+
+  /** How many times the JWKS was fetched (tests, metrics). */
+  get fetchCount(): number {
+    return this.fetches
+  }
+
+  /** The JWKS URL in use, once known. */
+  get resolvedJwksUrl(): string | undefined {
+    return this.jwksUrl
+  }
+
+  /**
+   * Verifies a compact JWS (a JWT) against E-Signet's keys: signature, algorithm, and the
+   * `exp`/`nbf` claims when present. Failures are 502 (does not verify) or 503 (no keys).
+   */
+  async verify(jws: string, signal?: AbortSignal): Promise<EsignetStep<JWTPayload>> {
+    const keys = await this.current(signal)
+    if (!keys.ok) return keys
+    let attempt = await this.attempt(jws, keys.value)
+    if (!attempt.ok && attempt.retryable && this.mayRefresh(keys.value)) {
+      const fresh = await this.load(signal)
+      if (!fresh.ok) return fresh
+      attempt = await this.attempt(jws, fresh.value)
+    }
+    if (attempt.ok) return esignetOk(attempt.payload)
+    return attempt.malformed
+      ? esignetFailure(
+          502,
+          ESIGNET_CODES.userinfoInvalid,
+          'E-Signet answered userinfo with a token that cannot be read',
+          attempt.detail
+        )
+      : esignetFailure(
+          502,
+          ESIGNET_CODES.userinfoSignatureInvalid,
+          "E-Signet's userinfo does not verify against E-Signet's published keys",
+          attempt.detail
+        )
+  }
+
+  /** Keys fetched within the cooldown are not fetched again for an unknown key or signature. */
+  private mayRefresh(keys: CachedKeySet): boolean {
+    return this.clock() - keys.fetchedAt >= (this.options.refreshCooldownMs ?? 30_000)
+  }
+
+  private async attempt(jws: string, keys: CachedKeySet): Promise<Attempt> {
+    try {
+      const { payload } = await jwtVerify(jws, keys.getKey, {
+        algorithms: USERINFO_ALGORITHMS,
+        clockTolerance: this.options.clockToleranceSec ?? 60,
+        currentDate: new Date(this.clock())
+      })
+      return { ok: true, payload }
+    } catch (error) {
+      if (
+        error instanceof joseErrors.JWKSNoMatchingKey ||
+        error instanceof joseErrors.JWSSignatureVerificationFailed
+      ) {
+        return { ok: false, retryable: true, malformed: false, detail: error.code }
+      }
+      if (error instanceof joseErrors.JOSEAlgNotAllowed) {
+        return { ok: false, retryable: false, malformed: false, detail: error.code }
+      }
+      if (error instanceof joseErrors.JOSEError) {
+        return { ok: false, retryable: false, malformed: true, detail: error.code }
+      }
+      return { ok: false, retryable: false, malformed: true, detail: 'unverifiable' }
+    }
+  }
+
+  /** The cached key set, loaded when absent or older than maxAge. */
+  private async current(signal?: AbortSignal): Promise<EsignetStep<CachedKeySet>> {
+    const cached = this.cached
+    if (cached && this.clock() - cached.fetchedAt < (this.options.maxAgeMs ?? 600_000)) {
+      return esignetOk(cached)
+    }
+    const loaded = await this.load(signal)
+    // An E-Signet that is briefly unreachable does not invalidate keys we already hold.
+    if (!loaded.ok && cached) return esignetOk(cached)
+    return loaded
+  }
+
+  /** Fetches the JWKS (finding its URL first if needed); concurrent callers share one fetch. */
+  private load(signal?: AbortSignal): Promise<EsignetStep<CachedKeySet>> {
+    this.inFlight ??= this.fetchKeySet(signal).finally(() => {
+      this.inFlight = undefined
+    })
+    return this.inFlight
+  }
+
+  private async fetchKeySet(signal?: AbortSignal): Promise<EsignetStep<CachedKeySet>> {
+    const url = this.jwksUrl ?? (await this.discover(signal))
+    if (typeof url !== 'string') return url
+    this.fetches++
+    const document = classifyDocumentResponse(
+      await exchange(url, this.request(signal)),
+      this.clock()
+    )
+    if (!document.ok) return document
+    let getKey: JWTVerifyGetKey
+    try {
+      getKey = createLocalJWKSet(document.value as unknown as JSONWebKeySet)
+    } catch (error) {
+      return esignetFailure(
+        503,
+        ESIGNET_CODES.keysUnavailable,
+        "E-Signet's signing keys are unavailable; try again later",
+        error instanceof joseErrors.JOSEError ? error.code : 'not a JWKS'
+      )
+    }
+    this.jwksUrl ??= url
+    const keySet = { getKey, fetchedAt: this.clock() }
+    this.cached = keySet
+    return esignetOk(keySet)
+  }
+
+  /**
+   * The `jwks_uri` of the first discovery document found, else `<origin>/.well-known/jwks.json`.
+   * When E-Signet cannot be reached at all, a 503 failure (nothing is cached).
+   */
+  private async discover(signal?: AbortSignal): Promise<string | EsignetStep<never>> {
+    let reachable = false
+    let lastFailure: EsignetStep<never> | undefined
+    for (const candidate of discoveryCandidates(this.options.tokenUrl)) {
+      const result = await exchange(candidate, this.request(signal))
+      if (result.status !== undefined && result.status < 500) reachable = true
+      const document = classifyDocumentResponse(result, this.clock())
+      if (!document.ok) {
+        lastFailure = document
+        continue
+      }
+      const jwksUri = document.value.jwks_uri
+      if (isHttpUrl(jwksUri)) {
+        this.options.logger.info({ discovery: candidate, jwksUri }, 'E-Signet JWKS discovered')
+        return jwksUri
+      }
+    }
+    if (!reachable && lastFailure) return lastFailure
+    const fallback = `${providerLocations(this.options.tokenUrl).origin}/.well-known/jwks.json`
+    this.options.logger.warn(
+      { jwksUri: fallback },
+      'no E-Signet discovery document found: using the default JWKS location (set ESIGNET_JWKS_URL to choose)'
+    )
+    return fallback
+  }
+
+  private request(signal?: AbortSignal) {
+    return {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      timeoutMs: this.options.timeoutMs,
+      ...(signal ? { signal } : {})
+    }
+  }
+}
