@@ -20,6 +20,7 @@ import { OpencrvsJwtVerifier } from './integrations/opencrvs/jwt-verifier.js'
 import { OpencrvsPublicKey } from './integrations/opencrvs/public-key.js'
 import { createTokenSource } from './integrations/opencrvs/token-source.js'
 import type { Logger } from './observability/logger.js'
+import { createMetrics } from './observability/metrics.js'
 import {
   confirmRegistrationJob,
   rejectRegistrationJob
@@ -219,10 +220,22 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     transactionIdPrefix: config.transactionIdPrefix
   })
   const deliveries = new WebsubIntakeService({ store, inbox, queue })
+  const subscriber = new WebsubSubscriber({
+    hubUrl: mosip.websub.hubUrl,
+    topic: mosip.websub.topic,
+    callbackUrl: mosip.websub.callbackUrl,
+    secret: mosip.websub.secret,
+    tokens: websubTokens,
+    intervalMs: config.pipeline.resubscribeMs,
+    timeoutMs,
+    logger
+  })
+  const metrics = createMetrics({ store, subscription: () => subscriber.status() })
   const app = buildApp({
     logger,
     store,
     bodyLimit: config.pipeline.bodyLimitBytes,
+    metrics,
     routes: [
       (instance) =>
         registerIntakeRoutes(instance, {
@@ -264,16 +277,6 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     })
   }
   runner.start()
-  const subscriber = new WebsubSubscriber({
-    hubUrl: mosip.websub.hubUrl,
-    topic: mosip.websub.topic,
-    callbackUrl: mosip.websub.callbackUrl,
-    secret: mosip.websub.secret,
-    tokens: websubTokens,
-    intervalMs: config.pipeline.resubscribeMs,
-    timeoutMs,
-    logger
-  })
   subscriber.start()
   logger.info({ url, workerId: runner.workerId }, 'mosip-bridge listening')
 

@@ -310,6 +310,18 @@ describe('bridge routes', () => {
       assert.match(String(rows[0]?.created_at), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
     })
 
+    it('serves metrics computed from where registrations and jobs stand', async () => {
+      const response = await fetch(`${url}/metrics`)
+      assert.equal(response.status, 200)
+      const text = await response.text()
+      const births = /mosip_bridge_registrations\{state="received",kind="birth"\} (\d+)/.exec(text)
+      assert.ok(births && Number(births[1]) >= 2, 'accepted births waiting for MOSIP are counted')
+      assert.match(text, /mosip_bridge_jobs\{task="submit-packet",state="queued"\} \d+/)
+      assert.match(text, /mosip_bridge_oldest_unfinished_registration_seconds \d/)
+      assert.match(text, /mosip_bridge_websub_deliveries\{state="received"\} 1/)
+      assert.match(text, /mosip_bridge_websub_subscription_age_seconds -1/)
+    })
+
     it('serves the OpenAPI document', async () => {
       const response = await fetch(`${url}/documentation/json`)
       assert.equal(response.status, 200)

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import type { Registry } from 'prom-client'
 import { sql } from 'kysely'
 import type { Logger } from '../observability/logger.js'
 import type { Store } from '../store/database.js'
@@ -17,6 +18,8 @@ export interface AppDependencies {
   store: Store
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number
+  /** Prometheus registry served at /metrics, when given. */
+  metrics?: Registry
   /** Feature routes (intake, WebSub, operations…), registered after the basics. */
   routes?: Array<(app: FastifyInstance) => void>
 }
@@ -87,6 +90,13 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   )
 
   app.get('/health', async () => ({ status: 'ok' }))
+
+  if (deps.metrics) {
+    const metrics = deps.metrics
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.metrics())
+    )
+  }
 
   app.get('/ready', async (_request, reply) => {
     try {

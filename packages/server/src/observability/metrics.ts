@@ -1,0 +1,102 @@
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Store } from '../store/database.js'
+import { REGISTRATION_STATES } from '../core/registration-state.js'
+
+export interface MetricsSources {
+  store: Store
+  /** State of the WebSub subscription loop. */
+  subscription?: () => { lastSuccessAt: Date | null }
+  clock?: () => number
+}
+
+/**
+ * Prometheus metrics computed from the state of the store at scrape time: where registrations
+ * stand, how much work is queued or dead, which deliveries could not be used, and whether the
+ * WebSub subscription is current. Nothing is counted in memory, so every instance reports the
+ * same truth and a restart loses nothing.
+ */
+export function createMetrics(sources: MetricsSources): Registry {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'mosip_bridge_process_' })
+  const clock = sources.clock ?? Date.now
+
+  new Gauge({
+    name: 'mosip_bridge_registrations',
+    help: 'Registrations by state',
+    labelNames: ['state', 'kind'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const rows = await sources.store.db
+        .selectFrom('registrations')
+        .select((eb) => ['state', 'kind', eb.fn.countAll<number>().as('n')])
+        .groupBy(['state', 'kind'])
+        .execute()
+      for (const state of REGISTRATION_STATES) {
+        for (const kind of ['birth', 'death', 'update']) this.set({ state, kind }, 0)
+      }
+      for (const row of rows) this.set({ state: row.state, kind: row.kind }, Number(row.n))
+    }
+  })
+
+  new Gauge({
+    name: 'mosip_bridge_oldest_unfinished_registration_seconds',
+    help: 'Age of the oldest registration not yet confirmed, completed or rejected',
+    registers: [registry],
+    async collect() {
+      const row = await sources.store.db
+        .selectFrom('registrations')
+        .select((eb) => eb.fn.min('created_at').as('oldest'))
+        .where('state', 'not in', ['confirmed', 'completed', 'rejected'])
+        .executeTakeFirst()
+      const oldest =
+        row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest)
+      this.set(oldest === undefined ? 0 : Math.max(0, (clock() - oldest) / 1000))
+    }
+  })
+
+  new Gauge({
+    name: 'mosip_bridge_jobs',
+    help: 'Background jobs by task and state',
+    labelNames: ['task', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const rows = await sources.store.db
+        .selectFrom('jobs')
+        .select((eb) => ['task', 'state', eb.fn.countAll<number>().as('n')])
+        .where('state', '!=', 'done')
+        .groupBy(['task', 'state'])
+        .execute()
+      for (const row of rows) this.set({ task: row.task, state: row.state }, Number(row.n))
+    }
+  })
+
+  new Gauge({
+    name: 'mosip_bridge_websub_deliveries',
+    help: 'MOSIP WebSub deliveries by state (unmatched and undecryptable ones wait for an operator)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset()
+      const rows = await sources.store.db
+        .selectFrom('websub_inbox')
+        .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+        .groupBy('state')
+        .execute()
+      for (const row of rows) this.set({ state: row.state }, Number(row.n))
+    }
+  })
+
+  new Gauge({
+    name: 'mosip_bridge_websub_subscription_age_seconds',
+    help: 'Time since the last successful subscription at the MOSIP hub (-1: never)',
+    registers: [registry],
+    collect() {
+      const last = sources.subscription?.().lastSuccessAt
+      this.set(last ? (clock() - last.getTime()) / 1000 : -1)
+    }
+  })
+
+  return registry
+}
