@@ -311,6 +311,13 @@ describe('bridge routes', () => {
     })
 
     it('serves metrics computed from where registrations and jobs stand', async () => {
+      const soonExpiring = await keys.actionToken({}, { expiresIn: '1h' })
+      const accepted = await post(
+        '/events/registration',
+        birthPayload({ trackingId: 'TRK-SOON' }),
+        soonExpiring
+      )
+      assert.equal(accepted.status, 202)
       const response = await fetch(`${url}/metrics`)
       assert.equal(response.status, 200)
       const text = await response.text()
@@ -320,6 +327,7 @@ describe('bridge routes', () => {
       assert.match(text, /mosip_bridge_oldest_unfinished_registration_seconds \d/)
       assert.match(text, /mosip_bridge_websub_deliveries\{state="received"\} 1/)
       assert.match(text, /mosip_bridge_websub_subscription_age_seconds -1/)
+      assert.match(text, /mosip_bridge_tokens_expiring\{within="24h"\} 1/)
     })
 
     it('serves the OpenAPI document', async () => {

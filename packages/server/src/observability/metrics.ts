@@ -56,6 +56,29 @@ export function createMetrics(sources: MetricsSources): Registry {
   })
 
   new Gauge({
+    name: 'mosip_bridge_tokens_expiring',
+    help: 'Unfinished registrations whose stored OpenCRVS token expires within the window (the action token lives 7 days; after it, the registration cannot be confirmed with it)',
+    labelNames: ['within'] as const,
+    registers: [registry],
+    async collect() {
+      const now = clock()
+      for (const [label, ms] of [
+        ['24h', 86_400_000],
+        ['72h', 3 * 86_400_000]
+      ] as const) {
+        const row = await sources.store.db
+          .selectFrom('registrations')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('state', 'not in', ['confirmed', 'completed', 'rejected'])
+          .where('token_sealed', 'is not', null)
+          .where('token_expires_at', '<', now + ms)
+          .executeTakeFirst()
+        this.set({ within: label }, Number(row?.n ?? 0))
+      }
+    }
+  })
+
+  new Gauge({
     name: 'mosip_bridge_jobs',
     help: 'Background jobs by task and state',
     labelNames: ['task', 'state'] as const,
