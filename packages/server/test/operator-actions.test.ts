@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { JobQueue } from '../src/queue/job-queue.js'
 import { RegistrationsRepository } from '../src/store/registrations.repository.js'
 import { SecretBox } from '../src/store/secret-box.js'
-import { retryRegistration } from '../src/pipeline/operator-actions.js'
+import { retryDelivery, retryRegistration } from '../src/pipeline/operator-actions.js'
+import { WebsubInboxRepository } from '../src/store/websub-inbox.repository.js'
 import { TEST_KEY, createMigratedStore, type MigratedStore } from './helpers/databases.js'
 
 describe('operator retry of a stopped registration', () => {
@@ -73,5 +74,24 @@ describe('operator retry of a stopped registration', () => {
       (await retryRegistration({ store: ctx.store, registrations, queue }, 'nope')).retried,
       false
     )
+  })
+
+  it('processes a kept delivery again, and only a kept one', async () => {
+    const inbox = new WebsubInboxRepository(ctx.store.db, new SecretBox(TEST_KEY))
+    await inbox.record(ctx.store.db, { eventId: 'evt-kept', topic: 't', body: '{"event":{}}' })
+    await inbox.markProcessed(ctx.store.db, 'evt-kept', 'undecryptable', {
+      note: 'CREDENTIAL_WRONG_RECIPIENT',
+      keepBody: true
+    })
+    assert.deepEqual(await retryDelivery({ store: ctx.store, queue }, 'evt-kept'), {
+      retried: true,
+      step: 'process'
+    })
+    assert.equal((await inbox.get('evt-kept'))?.state, 'received')
+    assert.equal((await queue.list({ task: 'process-credential' })).length, 1)
+    assert.equal((await retryDelivery({ store: ctx.store, queue }, 'evt-kept')).retried, false)
+    await inbox.record(ctx.store.db, { eventId: 'evt-done', topic: 't', body: '{}' })
+    await inbox.markProcessed(ctx.store.db, 'evt-done', 'processed')
+    assert.equal((await retryDelivery({ store: ctx.store, queue }, 'evt-done')).retried, false)
   })
 })

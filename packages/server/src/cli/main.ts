@@ -14,7 +14,7 @@ import type { JobState } from '../store/schema.js'
 import { resolveEncryptionKey } from '../store/encryption-key.js'
 import { SecretBox } from '../store/secret-box.js'
 import { RegistrationsRepository } from '../store/registrations.repository.js'
-import { retryRegistration } from '../pipeline/operator-actions.js'
+import { retryDelivery, retryRegistration } from '../pipeline/operator-actions.js'
 
 /** Exit codes: 0 fine, 1 runtime failure, 2 invalid configuration or usage. */
 const EXIT_CONFIG = 2
@@ -251,6 +251,54 @@ export function buildCli(): Command {
         process.exit(1)
       }
       console.log(`registration ${id}: ${result.step} queued again`)
+    })
+
+  const deliveries = program
+    .command('deliveries')
+    .description('MOSIP WebSub deliveries, including those kept for an operator')
+  deliveries
+    .command('list')
+    .description('recent deliveries (no content)')
+    .option('--state <state>', 'e.g. unmatched, undecryptable, invalid, processed')
+    .option('--limit <n>', 'how many', positiveInt, 50)
+    .action(async (options: { state?: string; limit: number }) => {
+      const config = configOrExit(envFile())
+      await withStore(config, async (store) => {
+        let query = store.db
+          .selectFrom('websub_inbox')
+          .select(['event_id', 'state', 'note', 'registration_id', 'received_at'])
+          .orderBy('received_at', 'desc')
+          .limit(options.limit)
+        if (options.state) query = query.where('state', '=', options.state)
+        const rows = await query.execute()
+        if (rows.length === 0) console.log('no deliveries')
+        for (const row of rows) {
+          console.log(
+            [
+              row.event_id,
+              row.state.padEnd(14),
+              new Date(row.received_at).toISOString(),
+              row.registration_id ?? '-',
+              row.note ?? ''
+            ].join('  ')
+          )
+        }
+      })
+    })
+  deliveries
+    .command('retry')
+    .description('process a kept delivery (unmatched, undecryptable, invalid) again')
+    .argument('<eventId>', 'MOSIP event id')
+    .action(async (eventId: string) => {
+      const config = configOrExit(envFile())
+      const result = await withStore(config, (store) =>
+        retryDelivery({ store, queue: queueFor(store, config) }, eventId)
+      )
+      if (!result.retried) {
+        console.error(result.reason)
+        process.exit(1)
+      }
+      console.log(`delivery ${eventId} queued for processing again`)
     })
 
   const jobs = program.command('jobs').description('inspect and replay background jobs')

@@ -48,3 +48,39 @@ export async function retryRegistration(
   }
   return { retried: false, reason: `registration ${id} is ${registration.state}; nothing to retry` }
 }
+
+/** States of a delivery that was kept for an operator instead of being processed. */
+const KEPT_DELIVERY_STATES = ['unmatched', 'undecryptable', 'invalid']
+
+/**
+ * Processes a kept WebSub delivery again — after the cause was fixed (a keystore or thumbprint
+ * setting for an undecryptable credential, a registration restored for an unmatched one).
+ */
+export async function retryDelivery(
+  deps: { store: Store; queue: JobQueue },
+  eventId: string
+): Promise<RetryResult> {
+  const reopened = await deps.store.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('websub_inbox')
+      .set({ state: 'received', processed_at: null, note: null })
+      .where('event_id', '=', eventId)
+      .where('state', 'in', KEPT_DELIVERY_STATES)
+      .where('body_sealed', 'is not', null)
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) !== 1) return false
+    await deps.queue.enqueue(
+      trx,
+      TASKS.processCredential,
+      { v: 1, eventId },
+      { jobKey: `${jobKeys.processCredential(eventId)}:retry-${Date.now()}` }
+    )
+    return true
+  })
+  return reopened
+    ? { retried: true, step: 'process' }
+    : {
+        retried: false,
+        reason: `delivery ${eventId} is not kept for an operator (or does not exist)`
+      }
+}
