@@ -4,7 +4,7 @@ import type { RegistrationsRepository } from '../store/registrations.repository.
 import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
 
 export type RetryResult =
-  { retried: true; step: 'submit' | 'confirm' } | { retried: false; reason: string }
+  { retried: true; step: 'submit' | 'confirm' | 'process' } | { retried: false; reason: string }
 
 /**
  * An operator's "try again" for a registration that stopped: a failed one is submitted to MOSIP
