@@ -14,7 +14,7 @@ import {
   extractAuthToken,
   tokenRefreshAt
 } from '../src/integrations/mosip/auth-token.js'
-import { exchange } from '../src/integrations/mosip/http-exchange.js'
+import { exchange } from '../src/integrations/http-exchange.js'
 import { MosipPacketClient } from '../src/integrations/mosip/packet-manager.client.js'
 import { WebsubSubscriber, classifyHubAnswer } from '../src/integrations/mosip/websub-subscriber.js'
 import {

@@ -21,7 +21,7 @@ import {
   type EsignetStep
 } from '../../core/esignet-outcome.js'
 import type { Logger } from '../../observability/logger.js'
-import { exchange } from '../mosip/http-exchange.js'
+import { exchange } from '../http-exchange.js'
 
 /** Signature algorithms accepted on userinfo (eSignet signs PS256 by default). */
 export const USERINFO_ALGORITHMS = ['PS256', 'RS256', 'PS384', 'RS384', 'PS512', 'RS512', 'ES256']

@@ -23,7 +23,7 @@ import {
 } from '../../core/esignet-outcome.js'
 import { toOidpUserInfo, type OidpUserInfo } from '../../core/esignet-person.js'
 import type { Logger } from '../../observability/logger.js'
-import { exchange } from '../mosip/http-exchange.js'
+import { exchange } from '../http-exchange.js'
 import { signClientAssertion } from './client-assertion.js'
 import type { EsignetClientKey } from './client-key.js'
 import type { EsignetKeys } from './esignet-keys.js'

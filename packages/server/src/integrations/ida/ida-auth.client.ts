@@ -16,7 +16,7 @@ import {
 import { classifyIdaResponse, type IdaVerdict } from '../../core/ida-auth-result.js'
 import type { IdaVerifier, IdaVerifyContext } from '../../core/ida-verification.js'
 import type { Logger } from '../../observability/logger.js'
-import { exchange } from '../mosip/http-exchange.js'
+import { exchange } from '../http-exchange.js'
 import {
   base64urlPadded,
   encryptIdaSymmetric,

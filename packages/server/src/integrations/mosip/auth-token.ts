@@ -1,7 +1,7 @@
 import { classifyMosip } from '../../core/mosip-outcome.js'
 import { classifyTransport, ok, retry, type Outcome } from '../../core/outcome.js'
 import { buildAuthEnvelope, mosipRequestTime } from '../../core/packet-envelope.js'
-import { exchange, type ExchangeResult } from './http-exchange.js'
+import { exchange, type ExchangeResult } from '../http-exchange.js'
 
 export interface MosipTokenSourceOptions {
   /** Auth manager `…/v1/authmanager/authenticate/clientidsecretkey`. */

@@ -13,7 +13,7 @@ import type {
   PacketRequest
 } from '../../core/ports.js'
 import type { MosipTokenSource } from './auth-token.js'
-import { exchange, type ExchangeResult } from './http-exchange.js'
+import { exchange, type ExchangeResult } from '../http-exchange.js'
 
 export interface MosipPacketClientOptions {
   /** `PUT …/commons/v1/packetmanager/createPacket` (MOSIP_CREATE_PACKET_URL). */

@@ -3,7 +3,7 @@ import { ok, type HttpExchange, type Outcome } from '../../core/outcome.js'
 import { backoffDelay } from '../../core/retry-policy.js'
 import type { Logger } from '../../observability/logger.js'
 import type { MosipTokenSource } from './auth-token.js'
-import { exchange, type ExchangeResult } from './http-exchange.js'
+import { exchange, type ExchangeResult } from '../http-exchange.js'
 
 export interface WebsubSubscriberOptions {
   /** MOSIP WebSub hub (MOSIP_WEBSUB_HUB_URL). */

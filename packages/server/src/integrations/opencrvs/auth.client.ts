@@ -7,7 +7,7 @@ import { OPENCRVS_CODES, classifyOpencrvsAuth } from '../../core/opencrvs-outcom
 import { ok, type Outcome } from '../../core/outcome.js'
 import type { ClientCredentials } from '../../config/schema.js'
 import type { Logger } from '../../observability/logger.js'
-import { exchangeHttp, type FetchLike } from './http-exchange.js'
+import { exchange, type FetchLike } from '../http-exchange.js'
 import { decodeExpiry } from './token-expiry.js'
 
 export const TOKEN_EXCHANGE = {
@@ -143,16 +143,13 @@ export class OpencrvsAuthClient {
     const encoded = new URLSearchParams(params).toString()
     const url = new URL(this.url)
     url.search = `?${encoded}`
-    const exchange = await exchangeHttp(
-      this.fetchImpl,
-      url,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: encoded
-      },
-      this.timeoutMs
-    )
-    return classifyOpencrvsAuth(exchange, this.clock())
+    const answer = await exchange(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: encoded,
+      timeoutMs: this.timeoutMs,
+      fetch: this.fetchImpl
+    })
+    return classifyOpencrvsAuth(answer, this.clock())
   }
 }

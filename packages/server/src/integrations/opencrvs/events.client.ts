@@ -20,7 +20,7 @@ import {
 } from '../../core/pending-action.js'
 import type { OpencrvsEvents, PendingAction } from '../../core/ports.js'
 import type { Logger } from '../../observability/logger.js'
-import { exchangeHttp, type FetchLike } from './http-exchange.js'
+import { exchange, type FetchLike } from '../http-exchange.js'
 import {
   UndefinedInputError,
   definedStrings,
@@ -227,11 +227,15 @@ export class OpencrvsEventsClient implements OpencrvsEvents {
   }
 
   private async send(procedure: string, url: URL, init: RequestInit): Promise<Outcome<unknown>> {
-    const exchange = await exchangeHttp(this.fetchImpl, url, init, this.timeoutMs)
-    const outcome = classifyOpencrvs(exchange, this.clock())
+    const answer = await exchange(url, {
+      ...init,
+      timeoutMs: this.timeoutMs,
+      fetch: this.fetchImpl
+    })
+    const outcome = classifyOpencrvs(answer, this.clock())
     if (outcome.kind !== 'ok') {
       this.logger?.debug(
-        { procedure, status: exchange.status, code: outcome.code },
+        { procedure, status: answer.status, code: outcome.code },
         'OpenCRVS call did not succeed'
       )
       return outcome

@@ -8,7 +8,7 @@ import { importSPKI, type CryptoKey } from 'jose'
 import { OPENCRVS_AUTH_SYSTEM } from '../../core/opencrvs-outcome.js'
 import { classifyTransport, ok, permanent, type Outcome } from '../../core/outcome.js'
 import type { Logger } from '../../observability/logger.js'
-import { exchangeHttp, type FetchLike } from './http-exchange.js'
+import { exchange, type ExchangeResult, type FetchLike } from '../http-exchange.js'
 
 export interface OpencrvsKey {
   pem: string
@@ -108,8 +108,12 @@ export class OpencrvsPublicKey {
 
   private async fetchKey(): Promise<Outcome<OpencrvsKey>> {
     this.fetches += 1
-    const exchange = await exchangeHttp(this.fetchImpl, this.url, { method: 'GET' }, this.timeoutMs)
-    const outcome = await this.interpret(exchange)
+    const answer = await exchange(this.url, {
+      method: 'GET',
+      timeoutMs: this.timeoutMs,
+      fetch: this.fetchImpl
+    })
+    const outcome = await this.interpret(answer)
     if (outcome.kind === 'ok') {
       this.cached = outcome.value
     } else {
@@ -121,7 +125,7 @@ export class OpencrvsPublicKey {
     return outcome
   }
 
-  private async interpret(exchange: Awaited<ReturnType<typeof exchangeHttp>>) {
+  private async interpret(exchange: ExchangeResult) {
     const transport = classifyTransport(exchange, OPENCRVS_AUTH_SYSTEM, this.clock())
     if (transport) return transport
     const status = exchange.status as number

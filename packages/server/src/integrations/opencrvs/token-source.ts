@@ -16,7 +16,7 @@ import type { OpencrvsTokenSource } from '../../core/ports.js'
 import type { ClientCredentials } from '../../config/schema.js'
 import type { Logger } from '../../observability/logger.js'
 import { OpencrvsAuthClient } from './auth.client.js'
-import type { FetchLike } from './http-exchange.js'
+import type { FetchLike } from '../http-exchange.js'
 
 export type TokenContext = Parameters<OpencrvsTokenSource['tokenFor']>[0]
 
