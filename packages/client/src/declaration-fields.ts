@@ -1,7 +1,7 @@
 import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
 
 /**
- * Typed reads of declaration values (opencrvs.md §4.3). A declaration is untrusted JSON keyed by
+ * Typed reads of declaration values. A declaration is untrusted JSON keyed by
  * dotted field id; every reader returns undefined for an absent, empty or mis-shaped value
  * instead of throwing, so that rules and builders can treat "missing" uniformly.
  */

@@ -9,9 +9,8 @@ import {
 
 /**
  * Which records go to MOSIP, as pure functions of the declaration (the accepted declarations with
- * the pending action's changes merged in). Defaults are the reference rules
- * (mosip-api-reference-implementation.md §6.2, opencrvs.md §5.2); the reasons are those of
- * opencrvs-countryconfig-mosip.
+ * the pending action's changes merged in). Defaults are the rules of the reference country
+ * configuration; the reasons are those of opencrvs-countryconfig-mosip.
  */
 
 export interface EligibilityResult {

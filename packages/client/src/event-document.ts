@@ -5,7 +5,7 @@ import type {
 } from '@mosip-bridge/contracts'
 
 /**
- * Reading an OpenCRVS EventDocument the way `@opencrvs/toolkit/events` does (opencrvs.md §4.2):
+ * Reading an OpenCRVS EventDocument the way `@opencrvs/toolkit/events` does:
  * merging declarations, finding the action core is waiting for, and the declaration a registrar
  * is about to register (the accepted declarations with the pending action's changes on top).
  */

@@ -35,7 +35,7 @@ import {
  * Action-trigger handlers for an OpenCRVS country configuration, independent of the web
  * framework: each takes the request body (the EventDocument core posted to
  * `/trigger/events/{event}/actions/{ACTION}`) and the action token from its `Authorization`
- * header, and returns the status and body to answer core with (opencrvs.md §1.3):
+ * header, and returns the status and body to answer core with:
  *
  * - 200 `{registrationNumber}`: core accepts the action now;
  * - 202 `{}`: the action stays requested until the bridge confirms it with MOSIP's answer;

@@ -1,7 +1,7 @@
 /**
  * What a CREDENTIAL_ISSUED event carries inside: the keymanager hybrid encryption of
  * `event.data.credential` and the verifiable credential it decrypts to, with the public-key
- * document its proof refers to. Reference: mosip.md §5b, §5c, §9, §10.
+ * document its proof refers to.
  *
  * The event envelope itself (`publisher`, `topic`, `publishedOn`, `event.{id, transactionId, type,
  * timestamp, dataShareUri, data}`) is `credentialIssuedEventSchema` in `./websub.ts`, next to the

@@ -1,7 +1,6 @@
 /**
  * Registration processor: the workflow-instance API that starts processing a packet, the status
  * search APIs used to reconcile stalled records, and the workflow-completed event.
- * Reference: mosip.md §3a, §3b, §3c, §9, §10.
  */
 import { z } from 'zod'
 import {

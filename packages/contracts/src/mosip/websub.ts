@@ -1,8 +1,7 @@
 /**
  * MOSIP WebSub hub (`mosip/websub`, Ballerina kafkaHub): what a subscriber sends to the hub, what
- * the hub sends back to the subscriber's callback, and the event envelope it delivers.
- * Reference: mosip.md §4 (hub), §5a (CREDENTIAL_ISSUED), mosip-api-reference-implementation.md
- * §1.5, §1.6, §2.7, §3.
+ * the hub sends back to the subscriber's callback, and the `CREDENTIAL_ISSUED` event envelope it
+ * delivers.
  *
  * Form and query values are always strings on the wire (`hub.lease_seconds` included).
  */
@@ -141,7 +140,7 @@ export const credentialIssuedDataSchema = z.looseObject({
   registrationId: z.string().min(1),
   templateTypeCode: z.string().optional(),
   /**
-   * Keymanager hybrid ciphertext, normally unpadded base64url (§5b). Absent when the policy
+   * Keymanager hybrid ciphertext, normally unpadded base64url. Absent when the policy
    * shares by datashare (`event.dataShareUri` is then set).
    */
   credential: z.string().min(1).optional(),

@@ -3,7 +3,7 @@ import { opencrvsDeclarationSchema } from './event-document.js'
 import type { OpencrvsVersion } from './versions.js'
 
 /**
- * Input schemas of the events API procedures the bridge calls (opencrvs.md §2.2). They depend
+ * Input schemas of the events API procedures the bridge calls. They depend
  * on the version: v1.9 (zod 3 `string().uuid()`) accepts any 8-4-4-4-12 hex id, v2.0 (zod 4
  * `z.uuid()`) is RFC-strict, so `11111111-1111-1111-1111-111111111111` fails there. `waitFor`
  * exists from v2.0 on. Objects strip unknown keys except where noted.

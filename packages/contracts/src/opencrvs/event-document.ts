@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-/** Every action type of v1.9 and v2.0 (v2.0 drops VALIDATE and adds EDIT and CUSTOM), §4.1. */
+/** Every action type of v1.9 and v2.0 (v2.0 drops VALIDATE and adds EDIT and CUSTOM). */
 export const opencrvsActionTypeSchema = z.enum([
   'DELETE',
   'CREATE',
@@ -25,7 +25,7 @@ export const opencrvsActionTypeSchema = z.enum([
 ])
 export type OpencrvsActionType = z.infer<typeof opencrvsActionTypeSchema>
 
-/** Action types core sends to the country config for confirmation (§1.1, `ConfirmableActions`). */
+/** Action types core sends to the country config for confirmation (`ConfirmableActions`). */
 export const OPENCRVS_CONFIRMABLE_ACTIONS = {
   'v1.9': [
     'NOTIFY',
@@ -58,7 +58,7 @@ export const opencrvsActionStatusSchema = z.enum(['Requested', 'Accepted', 'Reje
 export type OpencrvsActionStatus = z.infer<typeof opencrvsActionStatusSchema>
 
 /**
- * Field values keyed by dotted field id (`child.name`, `child.nid`, `mother.verified`…, §4.3).
+ * Field values keyed by dotted field id (`child.name`, `child.nid`, `mother.verified`…).
  * A partial update: `null` means "clear this field".
  */
 export const opencrvsDeclarationSchema = z.record(z.string(), z.unknown())
@@ -80,7 +80,7 @@ export const opencrvsVerificationStatusSchema = z.enum([
 ])
 
 /**
- * One action of an EventDocument (ActionBase plus the per-type extras of §4.1). Optional fields
+ * One action of an EventDocument (ActionBase plus the per-type extras). Optional fields
  * are absent rather than null. `declaration` is absent on an asynchronously rejected
  * confirmation (`AsyncRejectActionDocument`); every other action carries one. Unknown keys are
  * kept, as later core versions add fields.
@@ -112,7 +112,7 @@ export const opencrvsActionDocumentSchema = z.looseObject({
 })
 export type OpencrvsActionDocument = z.infer<typeof opencrvsActionDocumentSchema>
 
-/** The EventDocument core returns from the events API and sends as the trigger body (§4.1). */
+/** The EventDocument core returns from the events API and sends as the trigger body. */
 export const opencrvsEventDocumentSchema = z.looseObject({
   id: z.string(),
   type: z.string(),

@@ -1,11 +1,11 @@
 import { z } from 'zod'
 
-/** JWT facts of the OpenCRVS auth service (opencrvs.md §1.4, §1.7, §3). */
+/** JWT facts of the OpenCRVS auth service. */
 
 export const OPENCRVS_JWT_ISSUER = 'opencrvs:auth-service'
 export const OPENCRVS_JWT_ALGORITHM = 'RS256'
 
-/** Audiences each service requires (§3.2). */
+/** Audiences each service requires. */
 export const OPENCRVS_AUDIENCE = {
   gateway: 'opencrvs:gateway-user',
   events: 'opencrvs:events-user',
@@ -60,7 +60,7 @@ export const OPENCRVS_TOKEN_LIFETIME_SECONDS = {
   system: 600
 } as const
 
-/** Scope names that matter (§3.3). v1.9 writes them plain, v2.0 as `type=<name>&…`. */
+/** Scope names that matter. v1.9 writes them plain, v2.0 as `type=<name>&…`. */
 export const OPENCRVS_SCOPE = {
   confirmRegistration: 'record.confirm-registration',
   rejectRegistration: 'record.reject-registration',
@@ -99,14 +99,14 @@ export const opencrvsTokenClaimsSchema = z.looseObject({
 })
 export type OpencrvsTokenClaims = z.infer<typeof opencrvsTokenClaimsSchema>
 
-/** The action-bound ("record-specific") token sent with the trigger (§1.4). */
+/** The action-bound ("record-specific") token sent with the trigger. */
 export const opencrvsActionTokenClaimsSchema = opencrvsTokenClaimsSchema.extend({
   eventId: z.string(),
   actionId: z.string()
 })
 export type OpencrvsActionTokenClaims = z.infer<typeof opencrvsActionTokenClaimsSchema>
 
-/** Parameter values of the token-exchange grant (§1.7). */
+/** Parameter values of the token-exchange grant. */
 export const OPENCRVS_TOKEN_EXCHANGE = {
   grantType: 'urn:opencrvs:oauth:grant-type:token-exchange',
   subjectTokenType: 'urn:ietf:params:oauth:token-type:access_token',

@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { opencrvsDeclarationSchema, opencrvsEventDocumentSchema } from './event-document.js'
 
 /**
- * The action-confirmation request core sends to the country configuration (opencrvs.md §1.2)
- * and how core reads the answer (§1.3).
+ * The action-confirmation request core sends to the country configuration
+ * and how core reads the answer.
  */
 
 /** `POST new URL('/trigger/events/${eventType}/actions/${actionType}', COUNTRY_CONFIG_URL)`. */

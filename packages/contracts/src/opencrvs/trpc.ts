@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /**
- * The tRPC-over-HTTP envelope of the events API (opencrvs.md §2.3, §2.4), with the superjson
+ * The tRPC-over-HTTP envelope of the events API, with the superjson
  * transformer core uses on both sides.
  */
 

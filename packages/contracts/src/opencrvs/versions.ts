@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /**
- * OpenCRVS release lines whose wire behaviour differs for the bridge (opencrvs.md §0, §1.8):
+ * OpenCRVS release lines whose wire behaviour differs for the bridge:
  * - `v1.9`: plain or bracket scopes (`record.read[event=birth|death]`), `event.get` takes a bare
  *   UUID, lenient UUIDs, client_credentials parameters read from the query only;
  * - `v2.0`: qs-encoded scopes (`type=record.read&event=birth,death`), `event.get` takes
