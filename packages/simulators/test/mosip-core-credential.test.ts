@@ -21,8 +21,8 @@ import {
   type MosipVerifiableCredential
 } from '@mosip-bridge/contracts'
 import { SimServer } from '../src/shared/sim-server.js'
-import { registerMosipCore, type MosipCore } from '../src/mosip/mosip-core-register.js'
-import { sampleCreatePacketRequest, simpleTypeValue } from '../src/mosip/mosip-core-samples.js'
+import { registerMosipCore, type MosipCore } from '../src/mosip/core/register-mosip-core.js'
+import { sampleCreatePacketRequest, simpleTypeValue } from '../src/mosip/core/samples.js'
 
 const CLIENT = { clientId: 'mosip-crvs1-client', secretKey: 'abcdeABCDE123456', appId: 'ida' }
 const PARTNER = 'crvs_partner'

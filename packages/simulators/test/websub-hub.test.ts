@@ -4,8 +4,8 @@ import { createHmac } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { SimServer } from '../src/shared/sim-server.js'
-import { WebsubHub, type WebsubHubOptions } from '../src/mosip/websub-hub.js'
-import { ballerinaJsonString, tokenFromCookieHeader } from '../src/mosip/websub-wire.js'
+import { WebsubHub, type WebsubHubOptions } from '../src/mosip/websub/websub-hub.js'
+import { ballerinaJsonString, tokenFromCookieHeader } from '../src/mosip/websub/wire.js'
 // Until contracts/src/mosip/index.ts re-exports websub.ts, reach the schemas by path.
 import {
   credentialIssuedEventSchema,

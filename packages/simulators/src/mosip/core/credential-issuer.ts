@@ -26,8 +26,8 @@ import type {
   MosipPublicKeyDocument,
   MosipVerifiableCredential
 } from '@mosip-bridge/contracts'
-import { createCertifiedKey, toPkcs12, type CertifiedKey } from '../shared/pki.js'
-import type { SimServer } from '../shared/sim-server.js'
+import { createCertifiedKey, toPkcs12, type CertifiedKey } from '../../shared/pki.js'
+import type { SimServer } from '../../shared/sim-server.js'
 import {
   base64url,
   canonicalJson,
@@ -36,7 +36,7 @@ import {
   signDetachedRs256,
   signDetachedUnencoded,
   tamperHybridCiphertext
-} from './mosip-core-crypto.js'
+} from './crypto.js'
 
 export const KEYMANAGER_SERVICE = 'keymanager'
 

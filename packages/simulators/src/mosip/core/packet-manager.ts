@@ -23,9 +23,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { MosipCreatePacketResponse, MosipPacketInfo } from '@mosip-bridge/contracts'
-import type { SimServer } from '../shared/sim-server.js'
+import type { SimServer } from '../../shared/sim-server.js'
 import type { AuthManager } from './auth-manager.js'
-import { loadIdSchema, parseIdentityValue, validateIdentity } from './mosip-core-id-schema.js'
+import { loadIdSchema, parseIdentityValue, validateIdentity } from './id-schema.js'
 import {
   hasJsonContentType,
   isPlainObject,
@@ -33,7 +33,7 @@ import {
   mosipTimestamp,
   sendSpringError,
   type MosipErrorEntry
-} from './mosip-core-wire.js'
+} from './wire.js'
 
 export const PACKET_MANAGER_SERVICE = 'packet-manager'
 const CREATE_PACKET_PATH = '/commons/v1/packetmanager/createPacket'

@@ -23,7 +23,7 @@ import type {
   MosipStatusSearchResponse,
   MosipWorkflowInstanceResponse
 } from '@mosip-bridge/contracts'
-import type { SimServer } from '../shared/sim-server.js'
+import type { SimServer } from '../../shared/sim-server.js'
 import type { AuthManager } from './auth-manager.js'
 import type { PacketManager } from './packet-manager.js'
 import type { ProcessingPipeline, RegistrationRecord } from './processing-pipeline.js'
@@ -33,7 +33,7 @@ import {
   parseMosipTimestamp,
   sendSpringError,
   type MosipErrorEntry
-} from './mosip-core-wire.js'
+} from './wire.js'
 
 export const REGISTRATION_PROCESSOR_SERVICE = 'registration-processor'
 

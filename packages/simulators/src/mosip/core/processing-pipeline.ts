@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto'
 import type { MosipInternalStatusCode, MosipWorkflowCompletedEvent } from '@mosip-bridge/contracts'
 import type { CredentialIssuer } from './credential-issuer.js'
-import { generateUin, generateVid } from './mosip-core-identifiers.js'
+import { generateUin, generateVid } from './identifiers.js'
 import type { PacketManager, StoredPacket } from './packet-manager.js'
 
 /** How a registration ends: a UIN (and a credential), a rejection or a failure. */

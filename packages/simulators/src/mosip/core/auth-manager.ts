@@ -11,14 +11,9 @@
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import type { MosipAuthResponse } from '@mosip-bridge/contracts'
-import type { SimServer } from '../shared/sim-server.js'
-import { signJwt, verifyJwtSignature } from './mosip-core-crypto.js'
-import {
-  cookieValue,
-  isPlainObject,
-  mosipEnvelope,
-  type MosipErrorEntry
-} from './mosip-core-wire.js'
+import type { SimServer } from '../../shared/sim-server.js'
+import { signJwt, verifyJwtSignature } from './crypto.js'
+import { cookieValue, isPlainObject, mosipEnvelope, type MosipErrorEntry } from './wire.js'
 
 export const AUTH_SERVICE = 'auth'
 

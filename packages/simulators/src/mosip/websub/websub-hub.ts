@@ -24,9 +24,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { SimServer } from '../shared/sim-server.js'
-import { registerWebsubControlApi } from './websub-control.js'
-import { send, type HttpOutcome } from './websub-http.js'
+import type { SimServer } from '../../shared/sim-server.js'
+import { registerWebsubControlApi } from './control-api.js'
+import { send, type HttpOutcome } from './outbound-http.js'
 import type {
   WebsubArmedFault,
   WebsubDeliveryFault,
@@ -37,7 +37,7 @@ import type {
   WebsubTokenCheck,
   WebsubTopicView,
   WebsubVerificationRecord
-} from './websub-types.js'
+} from './hub-types.js'
 import {
   ballerinaJsonString,
   eventIdOf,
@@ -47,7 +47,7 @@ import {
   linkHeader,
   maskSecret,
   tokenFromCookieHeader
-} from './websub-wire.js'
+} from './wire.js'
 
 /** Service name of the hub's routes on the SimServer (faults, request log). */
 export const WEBSUB_HUB_SERVICE = 'websub-hub'
@@ -67,7 +67,7 @@ export type {
   WebsubTokenCheck,
   WebsubTopicView,
   WebsubVerificationRecord
-} from './websub-types.js'
+} from './hub-types.js'
 
 interface StoredMessage {
   offset: number
