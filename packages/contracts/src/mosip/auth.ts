@@ -20,7 +20,11 @@ export const MOSIP_AUTH_COOKIE = 'Authorization'
 /** Error codes of kernel-auth-adapter protected services: HTTP 401 / 403 with these codes. */
 export const MOSIP_AUTH_ERROR_CODES = {
   unauthenticated: 'KER-ATH-401',
-  forbidden: 'KER-ATH-403'
+  forbidden: 'KER-ATH-403',
+  /** Login: a blank `clientId`, `secretKey` or `appId` (HTTP 200, one entry per member). */
+  blankClientSecret: 'KER-ATH-019',
+  /** Login: the `appId` maps to no Keycloak realm (HTTP 200). */
+  realmNotFound: 'KER-ATH-026'
 } as const
 
 /** `ServiceError` of the kernel `ResponseWrapper`: `{errorCode, message}`. */

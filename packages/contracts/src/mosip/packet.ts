@@ -22,6 +22,8 @@ export const MOSIP_PACKET_ERROR_CODES = {
   invalidSourceOrProcess: 'KER-PUT-025',
   packetValidation: 'KER-PUT-020',
   invalidInput: 'KER-KPM-007',
+  /** The packet cannot be encrypted: no reference id (`<centerId>_<machineId>`). */
+  encryptionFailed: 'KER-KPM-001',
   /** Swallowed by the facade in current MOSIP: the answer is then `response: null` and no error. */
   auditsEmpty: 'KER-KPM-008',
   /** Swallowed too: schemaJson (or an identity value) is not parsable. */

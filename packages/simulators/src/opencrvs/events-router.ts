@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
+  OPENCRVS_EVENTS_PROCEDURES,
+  OPENCRVS_SCOPE,
   opencrvsApproveCorrectionAcceptInputSchema,
   opencrvsAsyncRejectInputSchema,
   opencrvsEventGetInputSchema,
@@ -62,7 +64,7 @@ function confirmableSegments(version: OpencrvsVersion): Array<[string, OpencrvsA
  */
 export function createEventsRouter(deps: EventsRouterDeps): TrpcRouter<GatewayContext> {
   const router = new Map<string, TrpcProcedure<GatewayContext>>()
-  router.set('event.get', {
+  router.set(OPENCRVS_EVENTS_PROCEDURES.get, {
     type: 'query',
     resolve: async (input, context) => eventGet(deps, input, context)
   })
@@ -76,7 +78,7 @@ export function createEventsRouter(deps: EventsRouterDeps): TrpcRouter<GatewayCo
       resolve: async (input, context) => reject(deps, type, input, context)
     })
   }
-  router.set('event.actions.reject.request', {
+  router.set(OPENCRVS_EVENTS_PROCEDURES.rejectDeclarationRequest, {
     type: 'mutation',
     resolve: async (input, context) => rejectDeclarationRequest(deps, input, context)
   })
@@ -105,14 +107,15 @@ async function eventGet(
 ): Promise<OpencrvsEventDocument> {
   const { version, store } = deps
   const { claims } = context
-  if (version !== 'v1.9' && !hasScope(claims.scope, 'record.read', version)) {
+  if (version !== 'v1.9' && !hasScope(claims.scope, OPENCRVS_SCOPE.read, version)) {
     throw new TrpcError('FORBIDDEN')
   }
   const parsed = parseInput(opencrvsEventGetInputSchema(version), input)
   const eventId = typeof parsed === 'string' ? parsed : parsed.eventId
   if (claims.eventId !== undefined && claims.eventId !== eventId) throw new TrpcError('FORBIDDEN')
   const event = store.require(eventId)
-  if (!hasScope(claims.scope, 'record.read', version, event.type)) throw new TrpcError('FORBIDDEN')
+  if (!hasScope(claims.scope, OPENCRVS_SCOPE.read, version, event.type))
+    throw new TrpcError('FORBIDDEN')
   const requester = requesterOf(deps, context)
   store.append(event, {
     type: 'READ',
@@ -139,7 +142,7 @@ function authorizeConfirmation(
     if (claims.userType !== 'system') {
       throw new TrpcError('FORBIDDEN', 'Only system clients can confirm or reject actions')
     }
-    const scope = kind === 'accept' ? 'record.action.accept' : 'record.action.reject'
+    const scope = kind === 'accept' ? OPENCRVS_SCOPE.actionAccept : OPENCRVS_SCOPE.actionReject
     if (!hasScope(claims.scope, scope, version)) {
       throw new TrpcError('FORBIDDEN', 'Missing required scopes for action confirmation')
     }
@@ -162,7 +165,7 @@ function authorizeV21(
   event: OpencrvsEventDocument,
   kind: 'accept' | 'reject'
 ): void {
-  const scope = kind === 'accept' ? 'record.action.accept' : 'record.action.reject'
+  const scope = kind === 'accept' ? OPENCRVS_SCOPE.actionAccept : OPENCRVS_SCOPE.actionReject
   if (!hasScope(claims.scope, scope, 'v2.1', event.type)) {
     throw new TrpcError('FORBIDDEN', 'Missing required scopes for action confirmation')
   }
@@ -292,8 +295,8 @@ async function rejectDeclarationRequest(
   }
   const scopeTypes =
     version === 'v1.9'
-      ? ['record.declared.reject', 'record.declaration-submit-for-updates']
-      : ['record.reject']
+      ? [OPENCRVS_SCOPE.declaredReject, 'record.declaration-submit-for-updates']
+      : [OPENCRVS_SCOPE.reject]
   if (!scopeTypes.some((type) => hasScope(claims.scope, type, version))) {
     throw new TrpcError('FORBIDDEN')
   }

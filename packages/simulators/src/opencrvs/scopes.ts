@@ -1,4 +1,4 @@
-import type { OpencrvsVersion } from '@mosip-bridge/contracts'
+import { OPENCRVS_SCOPE, type OpencrvsVersion } from '@mosip-bridge/contracts'
 
 /**
  * Scope strings as each OpenCRVS line writes them (opencrvs.md §3.3):
@@ -80,7 +80,7 @@ export function hasConfirmationScopes(
   scopes: readonly string[] | undefined,
   version: OpencrvsVersion
 ): boolean {
-  const needed = ['record.confirm-registration', 'record.reject-registration']
+  const needed = [OPENCRVS_SCOPE.confirmRegistration, OPENCRVS_SCOPE.rejectRegistration]
   if (version === 'v1.9') return needed.every((scope) => (scopes ?? []).includes(scope))
   return needed.every((type) => hasScope(scopes, type, version))
 }

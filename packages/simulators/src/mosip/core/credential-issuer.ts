@@ -21,10 +21,13 @@
  * a wrong key.
  */
 import { generateKeyPairSync, randomInt, randomUUID, type KeyObject } from 'node:crypto'
-import type {
-  CredentialIssuedEvent,
-  MosipPublicKeyDocument,
-  MosipVerifiableCredential
+import {
+  MOSIP_VC_SIGN_ALGORITHM,
+  MOSIP_VC_VERSION,
+  credentialIssuedTopic,
+  type CredentialIssuedEvent,
+  type MosipPublicKeyDocument,
+  type MosipVerifiableCredential
 } from '@mosip-bridge/contracts'
 import { createCertifiedKey, toPkcs12, type CertifiedKey } from '../../shared/pki.js'
 import type { SimServer } from '../../shared/sim-server.js'
@@ -151,7 +154,7 @@ export class CredentialIssuer {
 
   /** `<partnerId>/CREDENTIAL_ISSUED`. */
   get topic(): string {
-    return `${this.partnerId}/CREDENTIAL_ISSUED`
+    return credentialIssuedTopic(this.partnerId)
   }
 
   /** PEM of the partner certificate MOSIP encrypts to. */
@@ -244,7 +247,7 @@ export class CredentialIssuer {
       if (value !== undefined) additional[label] = value
     }
     const now = new Date().toISOString()
-    const event: CredentialIssuedEvent = {
+    const event = {
       publisher: 'CREDENTIAL_SERVICE',
       topic: this.topic,
       publishedOn: now,
@@ -264,7 +267,7 @@ export class CredentialIssuer {
           protectionKey: String(randomInt(100000, 1000000))
         }
       }
-    }
+    } satisfies CredentialIssuedEvent
     const issued: IssuedCredential = {
       registrationId: request.registrationId,
       topic: this.topic,
@@ -320,7 +323,7 @@ export class CredentialIssuer {
         if (value !== undefined) attributes[attribute] = value
       }
     }
-    return { ...attributes, id: `${idUrl}${request.registrationId}`, vcVer: 'VC-V1' }
+    return { ...attributes, id: `${idUrl}${request.registrationId}`, vcVer: MOSIP_VC_VERSION }
   }
 
   private buildCredential(
@@ -353,7 +356,7 @@ export class CredentialIssuer {
       sha256(canonicalJson(unsigned))
     ])
     const jws = signDetachedUnencoded(
-      { b64: false, crit: ['b64'], alg: 'PS256' },
+      { b64: false, crit: ['b64'], alg: MOSIP_VC_SIGN_ALGORITHM },
       verifyData,
       signingKey
     )

@@ -10,6 +10,7 @@
  * from the query string.
  */
 import { randomUUID } from 'node:crypto'
+import { WEBSUB_DEFAULT_LEASE_SECONDS } from '@mosip-bridge/contracts'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { SimServer } from '../../shared/sim-server.js'
 import type { WebsubTokenCheck } from './hub-types.js'
@@ -19,8 +20,6 @@ import { ballerinaJsonString, eventIdOf, isAuthorizedFor, tokenFromCookieHeader 
 
 /** Service name of the hub's routes on the SimServer (faults, request log). */
 export const WEBSUB_HUB_SERVICE = 'websub-hub'
-
-const DEFAULT_LEASE_SECONDS = 864_000
 
 const FORM = 'application/x-www-form-urlencoded'
 const QUERY_MODE_TYPES = [
@@ -113,7 +112,7 @@ function handleIntent(
     topic,
     callback,
     secret: mode === 'subscribe' ? params['hub.secret'] : undefined,
-    leaseSeconds: Number.isSafeInteger(lease) ? lease : DEFAULT_LEASE_SECONDS,
+    leaseSeconds: Number.isSafeInteger(lease) ? lease : WEBSUB_DEFAULT_LEASE_SECONDS,
     at: Date.now()
   }
   void reply.code(202).send()
