@@ -269,7 +269,7 @@ describe('MOSIP core simulators on the wire', () => {
     await expect401(withToken(expired), 'token past its exp')
   })
 
-  it('creates the §2 test-vector packet: three PacketInfo, unknown fields dropped', async () => {
+  it('creates the sample birth packet: three PacketInfo, unknown fields dropped', async () => {
     const token = await login()
     const id = freshId()
     const request = sampleCreatePacketRequest({ id })

@@ -31,7 +31,8 @@ const WORKFLOW_COMPLETED_TOPIC = 'REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVEN
 const KEYSTORE_PASSWORD = 'mosip123'
 
 // ---------------------------------------------------------------------------------------------
-// What the bridge has to do, written here from mosip.md §5b/§5c (not from the simulator's code)
+// What the bridge has to do to read a credential (hybrid decryption, VC proof), written here from
+// the wire format and not from the simulator's code
 
 /** Private key and certificate of a PKCS#12 keystore (`DECRYPT_P12_FILE_PATH`). */
 function readKeystore(

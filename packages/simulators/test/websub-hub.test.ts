@@ -791,7 +791,7 @@ describe('WebSub hub: scripted faults and the control API', () => {
 })
 
 describe('WebSub contracts and wire details', () => {
-  it('parses the subscribe form the bridge sends and the §5a event', () => {
+  it('parses the subscribe form the bridge sends and the CREDENTIAL_ISSUED event', () => {
     const form = websubSubscriptionFormSchema.parse({
       'hub.mode': 'subscribe',
       'hub.topic': credentialIssuedTopic('crvs_partner'),

@@ -1,6 +1,7 @@
 /**
- * MOSIP kernel request/response wrappers and the auth manager's `clientidsecretkey` login.
- * Reference: mosip.md §1 (auth manager), §2 and §3 (the wrappers as the other services use them).
+ * MOSIP kernel request/response wrappers and the auth manager's `clientidsecretkey` login. The
+ * wrappers are the ones the packet manager, the registration processor and the other MOSIP
+ * services use.
  *
  * The schemas describe what MOSIP accepts and answers, not stricter: Jackson ignores unknown
  * request keys and MOSIP adds response keys between versions, so responses keep unknown keys.

@@ -1,6 +1,6 @@
 /**
  * Packet manager `PUT /commons/v1/packetmanager/createPacket`: `RequestWrapper<PacketDto>` in,
- * `ResponseWrapper<List<PacketInfo>>` out. Reference: mosip.md §2, §9, §10.
+ * `ResponseWrapper<List<PacketInfo>>` out.
  */
 import { z } from 'zod'
 import { mosipRequestWrapperSchema, mosipResponseWrapperSchema } from './auth.js'
@@ -49,7 +49,7 @@ export const mosipPacketDocumentSchema = z.object({
 })
 export type MosipPacketDocument = z.infer<typeof mosipPacketDocumentSchema>
 
-/** `PacketDto` (mosip.md §2 table). */
+/** `PacketDto`, the packet to write. */
 export const mosipPacketDtoSchema = z.object({
   /** AID/RID the packet is stored under; a repeated id overwrites. Keep it ≥ 10 characters. */
   id: z.string().min(1),

@@ -40,7 +40,7 @@ export interface EventsRouterDeps {
   identity: (sub: string) => Pick<ActionRequester, 'role' | 'primaryOfficeId'>
 }
 
-/** `event.actions.<segment>.{accept,reject}` for each confirmable action (§2.1). */
+/** `event.actions.<segment>.{accept,reject}` for each confirmable action. */
 function confirmableSegments(version: OpencrvsVersion): Array<[string, OpencrvsActionType]> {
   return [
     ['notify', 'NOTIFY'],
@@ -96,7 +96,7 @@ function requesterOf(deps: EventsRouterDeps, context: GatewayContext): ActionReq
 }
 
 /**
- * `event.get` (§2.1): v1.9 takes a bare UUID and checks `userCanReadEvent`; v2.0 takes
+ * `event.get`: v1.9 takes a bare UUID and checks `userCanReadEvent`; v2.0 takes
  * `{eventId}` and needs a `record.read` scope. A granted `eventId` claim must match. Appends an
  * Accepted READ action (audit row).
  */
@@ -128,8 +128,8 @@ async function eventGet(
 }
 
 /**
- * `requireActionConfirmationAuthorization` (§1.5) for v1.9/v2.0: both confirmation scopes, the
- * `eventId`/`actionId` claims, and both equal to the input. 2.1 (§1.8): a system client holding
+ * `requireActionConfirmationAuthorization` for v1.9/v2.0: both confirmation scopes, the
+ * `eventId`/`actionId` claims, and both equal to the input. 2.1: a system client holding
  * `record.action.accept` / `record.action.reject`; user tokens are refused.
  */
 function authorizeConfirmation(
@@ -203,7 +203,7 @@ interface AcceptFields {
   content?: Record<string, unknown>
 }
 
-/** `event.actions.<action>.accept` (§1.5). */
+/** `event.actions.<action>.accept`, after `authorizeConfirmation`. */
 async function accept(
   deps: EventsRouterDeps,
   type: OpencrvsActionType,
@@ -244,7 +244,7 @@ async function accept(
 }
 
 /**
- * `event.actions.<action>.reject` (§1.5). A missing action and "already accepted" are plain
+ * `event.actions.<action>.reject`, after `authorizeConfirmation`. A missing action and "already accepted" are plain
  * Errors in core, so they reach the client as INTERNAL_SERVER_ERROR (500).
  */
 async function reject(
@@ -279,7 +279,7 @@ async function reject(
 }
 
 /**
- * `event.actions.reject.request` ("send for updates", §2.2): users only (v2.0), scope
+ * `event.actions.reject.request` ("send for updates"): users only (v2.0), scope
  * `record.reject` (v2.0) / `record.declared.reject` (v1.9), strict input from v2.0, the caller
  * must be assigned, REJECT must be available; then the country config is triggered for REJECT.
  */

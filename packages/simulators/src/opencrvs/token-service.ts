@@ -97,7 +97,7 @@ export class OpencrvsTokenService {
   }
 
   /**
-   * The action-bound token core mints by exchanging the requester's token (§1.4): confirm and
+   * The action-bound token core mints by exchanging the requester's token: confirm and
    * reject scopes plus the subject's read/reject scopes (v1.9, v2.0), none in 2.1.
    */
   async signActionToken(

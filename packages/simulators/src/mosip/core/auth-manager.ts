@@ -1,5 +1,5 @@
 /**
- * MOSIP auth manager `POST /v1/authmanager/authenticate/clientidsecretkey` (mosip.md §1) and the
+ * MOSIP auth manager `POST /v1/authmanager/authenticate/clientidsecretkey` and the
  * kernel-auth-adapter check every other MOSIP service applies to the `Authorization` cookie.
  *
  * Faithful parts: the token is an RS256 JWT shaped like a Keycloak client-credentials access token

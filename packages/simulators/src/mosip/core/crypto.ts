@@ -1,6 +1,6 @@
 /**
- * The cryptography MOSIP applies on the wire, written from the format descriptions (mosip.md §1,
- * §5b, §5c) with Node's crypto only: RS256 JWTs, the keymanager hybrid encryption of credentials,
+ * The cryptography MOSIP applies on the wire, written from the wire formats (not from the bridge's
+ * code) with Node's crypto only: RS256 JWTs, the keymanager hybrid encryption of credentials,
  * detached JWS signatures and a canonical JSON form for the VC proof.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * MOSIP packet manager `PUT /commons/v1/packetmanager/createPacket` (mosip.md §2, §9, §11.2).
+ * MOSIP packet manager `PUT /commons/v1/packetmanager/createPacket`.
  *
  * What it reproduces, in MOSIP's order:
  * 1. kernel-auth-adapter: no valid `Authorization` cookie → HTTP 401 `KER-ATH-401`.

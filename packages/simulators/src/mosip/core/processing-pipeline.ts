@@ -1,5 +1,5 @@
 /**
- * What registration processing does after `workflowinstance` (mosip.md §3a–§3c, §5, §11.3):
+ * What registration processing does after `workflowinstance`:
  * the registration leaves `RESUMABLE`, goes `PROCESSING` through the stages of the CRVS camel
  * route (validation, classification, UIN generation, finalization, credential request), and ends
  *

@@ -1,5 +1,5 @@
 /**
- * MOSIP registration processor (mosip.md §3, §11.3, §11.4):
+ * MOSIP registration processor:
  *
  * - `POST /registrationprocessor/v1/workflowmanager/workflowinstance` (Vert.x, always HTTP 200):
  *   `id`/`version` must match the configured ones (case-insensitive) and `requesttime` must be

@@ -1,6 +1,6 @@
 /**
- * Wire details of MOSIP's Ballerina WebSub hub that a faithful fake has to reproduce byte for byte
- * (mosip.md §4). Pure functions, no I/O.
+ * Wire details of MOSIP's Ballerina WebSub hub that a faithful fake has to reproduce byte for byte.
+ * Pure functions, no I/O.
  */
 import { createHmac } from 'node:crypto'
 import { MOSIP_AUTH_COOKIE } from '@mosip-bridge/contracts'
