@@ -7,7 +7,13 @@ import {
   type MosipSimulator
 } from './mosip/mosip-simulator.js'
 import { createOpencrvsSimulator, type OpencrvsSimulator } from './opencrvs/index.js'
-import type { OpencrvsVersion } from '@mosip-bridge/contracts'
+import {
+  MOSIP_AUTH_CLIENT_ID_SECRET_KEY_PATH,
+  MOSIP_CREATE_PACKET_PATH,
+  MOSIP_WORKFLOW_INSTANCE_PATH,
+  OPENCRVS_SCOPE,
+  type OpencrvsVersion
+} from '@mosip-bridge/contracts'
 
 export interface SimulatorSuiteOptions {
   /** Folder the key material for the bridge is written to. */
@@ -124,16 +130,16 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
   const version = options.opencrvsVersion ?? 'v2.0'
   const systemClient = opencrvs.systemClients[0]
   const env: Record<string, string> = {
-    MOSIP_AUTH_URL: `${mosip.url}/v1/authmanager/authenticate/clientidsecretkey`,
+    MOSIP_AUTH_URL: `${mosip.url}${MOSIP_AUTH_CLIENT_ID_SECRET_KEY_PATH}`,
     MOSIP_AUTH_CLIENT_APP_ID: DEFAULT_MOSIP_CLIENTS.packet.appId,
     MOSIP_PACKET_AUTH_CLIENT_ID: DEFAULT_MOSIP_CLIENTS.packet.clientId,
     MOSIP_PACKET_AUTH_CLIENT_SECRET: DEFAULT_MOSIP_CLIENTS.packet.secretKey,
     MOSIP_WEBSUB_AUTH_CLIENT_ID: DEFAULT_MOSIP_CLIENTS.websub.clientId,
     MOSIP_WEBSUB_AUTH_CLIENT_SECRET: DEFAULT_MOSIP_CLIENTS.websub.secretKey,
-    MOSIP_CREATE_PACKET_URL: `${mosip.url}/commons/v1/packetmanager/createPacket`,
+    MOSIP_CREATE_PACKET_URL: `${mosip.url}${MOSIP_CREATE_PACKET_PATH}`,
     MOSIP_CENTER_ID: '10001',
     MOSIP_MACHINE_ID: '10004',
-    MOSIP_PROCESS_PACKET_URL: `${mosip.url}/registrationprocessor/v1/workflowmanager/workflowinstance`,
+    MOSIP_PROCESS_PACKET_URL: `${mosip.url}${MOSIP_WORKFLOW_INSTANCE_PATH}`,
     MOSIP_WEBSUB_HUB_URL: mosip.hub.hubUrl,
     MOSIP_WEBSUB_TOPIC: mosip.core.issuer.topic,
     MOSIP_WEBSUB_SECRET: websubSecret,
@@ -162,7 +168,7 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
           OPENCRVS_INTAKE_SCOPE: 'none'
         }
       : {}),
-    ...(version === 'v1.9' ? { OPENCRVS_INTAKE_SCOPE: 'record.confirm-registration' } : {})
+    ...(version === 'v1.9' ? { OPENCRVS_INTAKE_SCOPE: OPENCRVS_SCOPE.confirmRegistration } : {})
   }
 
   return {

@@ -20,8 +20,8 @@ import { createCertifiedKey } from '../src/shared/pki.js'
 import { SimServer } from '../src/shared/sim-server.js'
 
 // ---------------------------------------------------------------------------------------------
-// A minimal IDA client, written here from the wire description (mosip.md §6, reference §2.4),
-// so that the simulator is checked against the format and not against its own code.
+// A minimal IDA client, written here from IDA's wire format (request encryption, HMAC and
+// signature), so that the simulator is checked against the format and not against its own code.
 // ---------------------------------------------------------------------------------------------
 
 interface PartnerKeys {

@@ -11,8 +11,8 @@ import {
   type MosipCreatePacketRequest
 } from '@mosip-bridge/contracts'
 import { SimServer } from '../src/shared/sim-server.js'
-import { registerMosipCore, type MosipCore } from '../src/mosip/mosip-core-register.js'
-import { sampleCreatePacketRequest } from '../src/mosip/mosip-core-samples.js'
+import { registerMosipCore, type MosipCore } from '../src/mosip/core/register-mosip-core.js'
+import { sampleCreatePacketRequest } from '../src/mosip/core/samples.js'
 
 const CLIENT = { clientId: 'mosip-crvs1-client', secretKey: 'abcdeABCDE123456', appId: 'ida' }
 const AUTH_PATH = '/v1/authmanager/authenticate/clientidsecretkey'
@@ -269,7 +269,7 @@ describe('MOSIP core simulators on the wire', () => {
     await expect401(withToken(expired), 'token past its exp')
   })
 
-  it('creates the §2 test-vector packet: three PacketInfo, unknown fields dropped', async () => {
+  it('creates the sample birth packet: three PacketInfo, unknown fields dropped', async () => {
     const token = await login()
     const id = freshId()
     const request = sampleCreatePacketRequest({ id })

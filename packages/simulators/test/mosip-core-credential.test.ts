@@ -21,8 +21,8 @@ import {
   type MosipVerifiableCredential
 } from '@mosip-bridge/contracts'
 import { SimServer } from '../src/shared/sim-server.js'
-import { registerMosipCore, type MosipCore } from '../src/mosip/mosip-core-register.js'
-import { sampleCreatePacketRequest, simpleTypeValue } from '../src/mosip/mosip-core-samples.js'
+import { registerMosipCore, type MosipCore } from '../src/mosip/core/register-mosip-core.js'
+import { sampleCreatePacketRequest, simpleTypeValue } from '../src/mosip/core/samples.js'
 
 const CLIENT = { clientId: 'mosip-crvs1-client', secretKey: 'abcdeABCDE123456', appId: 'ida' }
 const PARTNER = 'crvs_partner'
@@ -31,7 +31,8 @@ const WORKFLOW_COMPLETED_TOPIC = 'REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVEN
 const KEYSTORE_PASSWORD = 'mosip123'
 
 // ---------------------------------------------------------------------------------------------
-// What the bridge has to do, written here from mosip.md §5b/§5c (not from the simulator's code)
+// What the bridge has to do to read a credential (hybrid decryption, VC proof), written here from
+// the wire format and not from the simulator's code
 
 /** Private key and certificate of a PKCS#12 keystore (`DECRYPT_P12_FILE_PATH`). */
 function readKeystore(

@@ -4,8 +4,8 @@ import { createHmac } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { SimServer } from '../src/shared/sim-server.js'
-import { WebsubHub, type WebsubHubOptions } from '../src/mosip/websub-hub.js'
-import { ballerinaJsonString, tokenFromCookieHeader } from '../src/mosip/websub-wire.js'
+import { WebsubHub, type WebsubHubOptions } from '../src/mosip/websub/websub-hub.js'
+import { ballerinaJsonString, tokenFromCookieHeader } from '../src/mosip/websub/wire.js'
 // Until contracts/src/mosip/index.ts re-exports websub.ts, reach the schemas by path.
 import {
   credentialIssuedEventSchema,
@@ -791,7 +791,7 @@ describe('WebSub hub: scripted faults and the control API', () => {
 })
 
 describe('WebSub contracts and wire details', () => {
-  it('parses the subscribe form the bridge sends and the §5a event', () => {
+  it('parses the subscribe form the bridge sends and the CREDENTIAL_ISSUED event', () => {
     const form = websubSubscriptionFormSchema.parse({
       'hub.mode': 'subscribe',
       'hub.topic': credentialIssuedTopic('crvs_partner'),

@@ -1,5 +1,7 @@
 /**
- * MOSIP kernel request/response wrappers and the auth manager's `clientidsecretkey` login.
+ * MOSIP kernel request/response wrappers and the auth manager's `clientidsecretkey` login. The
+ * wrappers are the ones the packet manager, the registration processor and the other MOSIP
+ * services use.
  *
  * The schemas describe what MOSIP accepts and answers, not stricter: Jackson ignores unknown
  * request keys and MOSIP adds response keys between versions, so responses keep unknown keys.
@@ -19,7 +21,11 @@ export const MOSIP_AUTH_COOKIE = 'Authorization'
 /** Error codes of kernel-auth-adapter protected services: HTTP 401 / 403 with these codes. */
 export const MOSIP_AUTH_ERROR_CODES = {
   unauthenticated: 'KER-ATH-401',
-  forbidden: 'KER-ATH-403'
+  forbidden: 'KER-ATH-403',
+  /** Login: a blank `clientId`, `secretKey` or `appId` (HTTP 200, one entry per member). */
+  blankClientSecret: 'KER-ATH-019',
+  /** Login: the `appId` maps to no Keycloak realm (HTTP 200). */
+  realmNotFound: 'KER-ATH-026'
 } as const
 
 /** `ServiceError` of the kernel `ResponseWrapper`: `{errorCode, message}`. */

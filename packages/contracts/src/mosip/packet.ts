@@ -22,6 +22,8 @@ export const MOSIP_PACKET_ERROR_CODES = {
   invalidSourceOrProcess: 'KER-PUT-025',
   packetValidation: 'KER-PUT-020',
   invalidInput: 'KER-KPM-007',
+  /** The packet cannot be encrypted: no reference id (`<centerId>_<machineId>`). */
+  encryptionFailed: 'KER-KPM-001',
   /** Swallowed by the facade in current MOSIP: the answer is then `response: null` and no error. */
   auditsEmpty: 'KER-KPM-008',
   /** Swallowed too: schemaJson (or an identity value) is not parsable. */
@@ -47,7 +49,7 @@ export const mosipPacketDocumentSchema = z.object({
 })
 export type MosipPacketDocument = z.infer<typeof mosipPacketDocumentSchema>
 
-/** `PacketDto`. */
+/** `PacketDto`, the packet to write. */
 export const mosipPacketDtoSchema = z.object({
   /** AID/RID the packet is stored under; a repeated id overwrites. Keep it ≥ 10 characters. */
   id: z.string().min(1),

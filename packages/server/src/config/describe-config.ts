@@ -2,7 +2,7 @@
  * The effective configuration keyed by environment variable name, safe to print
  * (`mosip-bridge config check`): secrets are masked, DATABASE_URL keeps all but its password.
  */
-import type { BridgeConfig } from './schema.js'
+import type { BridgeConfig } from './config-types.js'
 
 export const MASK = '********'
 

@@ -1,13 +1,13 @@
+export { LOG_LEVELS, NODE_ENVS } from './config-types.js'
+export { decodeEncryptionKey } from './value-parsers.js'
 export {
   DEFAULT_SQLITE_PATH,
-  LOG_LEVELS,
-  NODE_ENVS,
-  decodeEncryptionKey,
-  environmentSchema,
   isDeprecatedVariable,
   isSecretVariable,
   variableNames
-} from './schema.js'
+} from './variables.js'
+export type { VariableName } from './variables.js'
+export { environmentSchema } from './assemble-config.js'
 export type {
   BridgeConfig,
   ClientCredentials,
@@ -21,9 +21,8 @@ export type {
   NodeEnv,
   OpencrvsConfig,
   QueueConfig,
-  ServerConfig,
-  VariableName
-} from './schema.js'
+  ServerConfig
+} from './config-types.js'
 export {
   formatProblems,
   loadConfig,

@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import type { z } from 'zod'
-import { environmentSchema, isSecretVariable, variableNames } from './schema.js'
-import type { BridgeConfig } from './schema.js'
+import { environmentSchema } from './assemble-config.js'
+import type { BridgeConfig } from './config-types.js'
+import { isSecretVariable, variableNames } from './variables.js'
 
 export type Environment = Record<string, string | undefined>
 

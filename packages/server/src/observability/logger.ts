@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import { pino } from 'pino'
-import { REDACTED, createRedactor, scrubString } from './redact.js'
+import { createRedactor } from './redact.js'
+import { REDACTED, scrubString } from './redaction-rules.js'
 import type { Redactor } from './redact.js'
 
 export type Logger = pino.Logger

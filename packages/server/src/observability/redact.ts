@@ -4,20 +4,11 @@
  * pino's own `redact` option only understands fixed paths, so a token or a person's name nested
  * at an arbitrary depth (a MOSIP response inside an error inside a job payload...) slips through.
  * This module walks values instead and censors every property whose key looks sensitive, plus
- * JWT / `Bearer` / OAuth query-parameter shaped substrings of any string value.
- *
- * Matching works on a normalised key: lower-cased with `-` and `_` removed, so `Set-Cookie`,
- * `set_cookie` and `setCookie` are all `setcookie`. A key is sensitive when its normalised form
- *   - is in `SENSITIVE_KEYS` (exact), or
- *   - is not in `NON_SENSITIVE_KEYS` and ends with one of `SENSITIVE_KEY_SUFFIXES`
- *     (`mosipAuthToken`, `x-api-key`, `motherFirstName`...) or starts with one of
- *     `SENSITIVE_KEY_PREFIXES` (`decryptedVc`, `informantPhone`...), or
- *   - contains dots and one of its dot-separated segments is sensitive (`mother.nid`).
- * `key` and `code` are deliberately exact-only: `keyId` and `statusCode` stay readable.
+ * JWT / `Bearer` / OAuth query-parameter shaped substrings of any string value. What counts as
+ * sensitive is decided in `redaction-rules.ts`.
  */
+import { REDACTED, createKeyClassifier, scrubString, scrubUrlWith } from './redaction-rules.js'
 
-/** Replaces every censored value. */
-export const REDACTED = '[REDACTED]'
 /** Replaces a reference back to an object that is being copied (a cycle). */
 export const CIRCULAR = '[Circular]'
 /** Replaces Buffers, typed arrays and ArrayBuffers: raw bytes are never logged. */
@@ -26,252 +17,6 @@ export const BINARY = '[Binary]'
 export const TRUNCATED = '[Truncated]'
 /** Objects deeper than this (the value passed in is depth 0) are replaced by `TRUNCATED`. */
 export const DEFAULT_MAX_DEPTH = 10
-
-/** Normalised key names that are always sensitive. Extend per redactor via `extraSensitiveKeys`. */
-export const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
-  // transport secrets
-  'authorization',
-  'proxyauthorization',
-  'auth',
-  'cookie',
-  'cookies',
-  'setcookie',
-  'token',
-  'accesstoken',
-  'refreshtoken',
-  'idtoken',
-  'idtokenhint',
-  'jwt',
-  'jwk',
-  'bearer',
-  'password',
-  'passwd',
-  'passphrase',
-  'secret',
-  'clientsecret',
-  'hubsecret',
-  'apikey',
-  'licensekey',
-  'misplk',
-  'privatekey',
-  'encryptionkey',
-  'key',
-  'clientassertion',
-  'code',
-  'authcode',
-  'authorizationcode',
-  'otp',
-  'pin',
-  'sessionid',
-  'rawheaders',
-  // credentials and bodies that may carry personal data
-  'credential',
-  'credentials',
-  'credentialsubject',
-  'vc',
-  'decrypted',
-  'payload',
-  'body',
-  'requestbody',
-  'responsebody',
-  'fields',
-  'declaration',
-  'annotation',
-  'demographics',
-  // personal data
-  'name',
-  'names',
-  'firstname',
-  'firstnames',
-  'lastname',
-  'familyname',
-  'surname',
-  'givenname',
-  'middlename',
-  'fullname',
-  'dob',
-  'dateofbirth',
-  'birthdate',
-  'placeofbirth',
-  'birthplace',
-  'gender',
-  'sex',
-  'nid',
-  'nin',
-  'ssn',
-  'uin',
-  'vid',
-  'nationalid',
-  'nationalidnumber',
-  'individualid',
-  'idnumber',
-  'documentnumber',
-  'passportnumber',
-  'phone',
-  'phonenumber',
-  'mobile',
-  'mobilenumber',
-  'email',
-  'address',
-  'informant',
-  'mother',
-  'father',
-  'child',
-  'deceased',
-  'spouse',
-  'biometrics',
-  'fingerprint',
-  'fingerprints',
-  'iris',
-  'photo',
-  'face',
-  'signature'
-])
-
-/** A normalised key ending with one of these is sensitive (unless listed in NON_SENSITIVE_KEYS). */
-export const SENSITIVE_KEY_SUFFIXES: readonly string[] = [
-  'token',
-  'tokens',
-  'password',
-  'passwords',
-  'passwd',
-  'passphrase',
-  'secret',
-  'secrets',
-  'secretkey',
-  'apikey',
-  'privatekey',
-  'privatejwk',
-  'licensekey',
-  'encryptionkey',
-  'signingkey',
-  'hmackey',
-  'cookie',
-  'cookies',
-  'authorization',
-  'credential',
-  'credentials',
-  'assertion',
-  'jwt',
-  'bearer',
-  'payload',
-  'body',
-  'demographics',
-  'name',
-  'firstnames',
-  'surname',
-  'dob',
-  'dateofbirth',
-  'birthdate',
-  'phone',
-  'phonenumber',
-  'mobilenumber',
-  'email',
-  'homeaddress',
-  'postaladdress',
-  'residentialaddress',
-  'streetaddress',
-  'nationalid',
-  'individualid',
-  'biometrics',
-  'fingerprints',
-  'photo',
-  'signature'
-]
-
-/** A normalised key starting with one of these is sensitive (unless listed in NON_SENSITIVE_KEYS). */
-export const SENSITIVE_KEY_PREFIXES: readonly string[] = [
-  'decrypted',
-  'mother',
-  'father',
-  'informant',
-  'deceased',
-  'spouse',
-  'child'
-]
-
-/**
- * Technical names that a suffix or prefix rule would otherwise catch (`hostname` ends with
- * `name`). Exact entries of SENSITIVE_KEYS / extraSensitiveKeys still win over this list.
- */
-export const NON_SENSITIVE_KEYS: ReadonlySet<string> = new Set([
-  'hostname',
-  'servicename',
-  'taskname',
-  'queuename',
-  'jobname',
-  'eventname',
-  'filename',
-  'pathname',
-  'typename',
-  'tablename',
-  'columnname',
-  'schemaname',
-  'indexname',
-  'keyname',
-  'fieldname',
-  'methodname',
-  'functionname',
-  'modulename',
-  'packagename',
-  'appname',
-  'applicationname',
-  'clientname',
-  'loggername',
-  'metricname',
-  'servername',
-  'dbname',
-  'databasename',
-  'bucketname',
-  'topicname',
-  'routename',
-  'actionname',
-  'statename',
-  'stepname',
-  'handlername',
-  'tokentype',
-  'tokenendpoint'
-])
-
-/** Query (and fragment) parameters whose values are censored in URLs, compared lower-cased. */
-export const SENSITIVE_QUERY_PARAMS: ReadonlySet<string> = new Set([
-  'code',
-  'state',
-  'token',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'id_token_hint',
-  'client_secret',
-  'client_assertion',
-  'password',
-  'apikey',
-  'api_key'
-])
-
-const JWT_PATTERN = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){2,4}/g
-const BEARER_HINT = /bearer\s/i
-const BEARER_PATTERN = /\bbearer\s+[A-Za-z0-9\-._~+/]+=*/gi
-const QUERY_PARAM_PATTERN =
-  /([?&#;](?:code|state|token|access_token|refresh_token|id_token|id_token_hint|client_secret|client_assertion|password|api_?key)=)[^&#\s"'<>\\]*/gi
-
-/**
- * Censors token-shaped substrings of a string: JWTs / JWEs (`eyJ...`), `Bearer <token>` and the
- * values of OAuth-ish query parameters (`?code=`, `&access_token=`...). Everything else is kept.
- */
-export function scrubString(value: string): string {
-  if (value.length < 8) return value
-  let out = value
-  if (BEARER_HINT.test(out)) out = out.replace(BEARER_PATTERN, REDACTED)
-  if (out.includes('eyJ')) out = out.replace(JWT_PATTERN, REDACTED)
-  if (out.includes('=')) out = out.replace(QUERY_PARAM_PATTERN, `$1${REDACTED}`)
-  return out
-}
-
-/** `Set-Cookie` -> `setcookie`, `access_token` -> `accesstoken`. */
-export function normalizeKey(key: string): string {
-  return key.toLowerCase().replace(/[-_]/g, '')
-}
 
 export interface RedactOptions {
   /** More key names to censor (exact match after normalisation). */
@@ -301,36 +46,10 @@ export interface Redactor {
 
 const ERROR_KEPT_KEYS: ReadonlySet<string> = new Set(['name', 'type', 'message', 'stack', 'code'])
 const ERROR_NESTED_KEYS: ReadonlySet<string> = new Set(['cause', 'errors', 'aggregateErrors'])
-const KEY_CACHE_LIMIT = 10_000
 
 export function createRedactor(options: RedactOptions = {}): Redactor {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
-  const exact = new Set(SENSITIVE_KEYS)
-  for (const key of options.extraSensitiveKeys ?? []) exact.add(normalizeKey(key))
-  const cache = new Map<string, boolean>()
-
-  function classifyNormalized(normalized: string): boolean {
-    if (exact.has(normalized)) return true
-    if (NON_SENSITIVE_KEYS.has(normalized)) return false
-    for (const suffix of SENSITIVE_KEY_SUFFIXES) if (normalized.endsWith(suffix)) return true
-    for (const prefix of SENSITIVE_KEY_PREFIXES) if (normalized.startsWith(prefix)) return true
-    return false
-  }
-
-  function isSensitiveKey(key: string): boolean {
-    const cached = cache.get(key)
-    if (cached !== undefined) return cached
-    const normalized = normalizeKey(key)
-    let sensitive = classifyNormalized(normalized)
-    if (!sensitive && normalized.includes('.')) {
-      sensitive = normalized
-        .split('.')
-        .some((segment) => segment !== '' && classifyNormalized(segment))
-    }
-    if (cache.size >= KEY_CACHE_LIMIT) cache.clear()
-    cache.set(key, sensitive)
-    return sensitive
-  }
+  const isSensitiveKey = createKeyClassifier(options.extraSensitiveKeys)
 
   function walk(value: unknown, depth: number, ancestors: Set<object>): unknown {
     if (typeof value === 'string') return scrubString(value)
@@ -464,25 +183,6 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     }
   }
 
-  function scrubParams(params: string): string {
-    return params
-      .split('&')
-      .map((part) => {
-        const eq = part.indexOf('=')
-        if (eq <= 0) return part
-        const rawName = part.slice(0, eq)
-        let name = rawName
-        try {
-          name = decodeURIComponent(rawName.replace(/\+/g, ' '))
-        } catch {
-          // keep the raw name
-        }
-        const sensitive = SENSITIVE_QUERY_PARAMS.has(name.toLowerCase()) || isSensitiveKey(name)
-        return sensitive ? `${rawName}=${REDACTED}` : part
-      })
-      .join('&')
-  }
-
   return {
     redact(value) {
       return walk(value, 0, new Set())
@@ -496,16 +196,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     },
     isSensitiveKey,
     scrubUrl(url) {
-      const query = url.indexOf('?')
-      const hash = url.indexOf('#')
-      if (query === -1 && hash === -1) return scrubString(url)
-      const pathEnd = query === -1 ? hash : hash === -1 ? query : Math.min(query, hash)
-      let out = url.slice(0, pathEnd)
-      if (query !== -1 && (hash === -1 || query < hash)) {
-        out += '?' + scrubParams(url.slice(query + 1, hash === -1 ? undefined : hash))
-      }
-      if (hash !== -1) out += '#' + scrubParams(url.slice(hash + 1))
-      return scrubString(out)
+      return scrubUrlWith(url, isSensitiveKey)
     }
   }
 }
@@ -535,7 +226,7 @@ function assign(target: Record<string, unknown>, key: string, value: unknown): v
 const defaultRedactor = createRedactor()
 
 /**
- * Returns a redacted deep copy of `value` (see the module comment for the rules). Cycles become
+ * Returns a redacted deep copy of `value` (rules in `redaction-rules.ts`). Cycles become
  * `[Circular]`, binary data `[Binary]`, objects nested deeper than `maxDepth` `[Truncated]`.
  * Errors keep name/message/code/stack. With options a fresh redactor is built on every call:
  * prefer `createRedactor(options)` on hot paths.

@@ -1,9 +1,9 @@
 import { registerIda, type IdaIdentityInput, type IdaSimulator } from '../ida/index.js'
 import { SimServer } from '../shared/sim-server.js'
-import type { MosipClient } from './auth-manager.js'
-import { registerMosipCore, type MosipCoreOptions } from './mosip-core-register.js'
-import type { MosipCore } from './mosip-core.js'
-import { WebsubHub } from './websub-hub.js'
+import type { MosipClient } from './core/auth-manager.js'
+import { registerMosipCore, type MosipCoreOptions } from './core/register-mosip-core.js'
+import type { MosipCore } from './core/mosip-core.js'
+import { WebsubHub } from './websub/websub-hub.js'
 
 /** Default clients, as mosip-api's development configuration names them. */
 export const DEFAULT_MOSIP_CLIENTS = {

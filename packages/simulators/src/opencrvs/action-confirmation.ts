@@ -86,7 +86,7 @@ export interface ActionConfirmationDeps {
 }
 
 /**
- * Core's `defaultRequestHandler` for a confirmable action (opencrvs.md §1.1-§1.3): commit the
+ * Core's `defaultRequestHandler` for a confirmable action: commit the
  * Requested action, mint the action-bound token, POST the bare EventDocument to
  * `/trigger/events/{event}/actions/{ACTION}` and map 200/202/400/other like core.
  */

@@ -47,7 +47,7 @@ const INVALID_SUBJECT_TOKEN: OpencrvsOauthError = {
 }
 
 /**
- * `POST {AUTH_URL}/token` (opencrvs.md §1.7): client_credentials for system clients and, in
+ * `POST {AUTH_URL}/token`: client_credentials for system clients and, in
  * v1.9/v2.0, the token exchange for an action-bound token. v1.9 reads the query string only;
  * v2.0 the form body or the query. Every answer carries `Cache-Control: no-store`.
  */

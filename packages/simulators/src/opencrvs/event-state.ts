@@ -7,9 +7,8 @@ import type {
 } from '@mosip-bridge/contracts'
 
 /**
- * Pure readings of an EventDocument the way core and `@opencrvs/toolkit/events` read it
- * (opencrvs.md §1.6, §4.2): declaration merging, pending actions, confirmations, flags, lock and
- * assignment.
+ * Pure readings of an EventDocument the way core and `@opencrvs/toolkit/events` read it:
+ * declaration merging, pending actions, confirmations, flags, lock and assignment.
  */
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

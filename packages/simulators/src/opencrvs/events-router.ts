@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import {
+  OPENCRVS_EVENTS_PROCEDURES,
+  OPENCRVS_SCOPE,
   opencrvsApproveCorrectionAcceptInputSchema,
   opencrvsAsyncRejectInputSchema,
   opencrvsEventGetInputSchema,
@@ -38,7 +40,7 @@ export interface EventsRouterDeps {
   identity: (sub: string) => Pick<ActionRequester, 'role' | 'primaryOfficeId'>
 }
 
-/** `event.actions.<segment>.{accept,reject}` for each confirmable action (§2.1). */
+/** `event.actions.<segment>.{accept,reject}` for each confirmable action. */
 function confirmableSegments(version: OpencrvsVersion): Array<[string, OpencrvsActionType]> {
   return [
     ['notify', 'NOTIFY'],
@@ -62,7 +64,7 @@ function confirmableSegments(version: OpencrvsVersion): Array<[string, OpencrvsA
  */
 export function createEventsRouter(deps: EventsRouterDeps): TrpcRouter<GatewayContext> {
   const router = new Map<string, TrpcProcedure<GatewayContext>>()
-  router.set('event.get', {
+  router.set(OPENCRVS_EVENTS_PROCEDURES.get, {
     type: 'query',
     resolve: async (input, context) => eventGet(deps, input, context)
   })
@@ -76,7 +78,7 @@ export function createEventsRouter(deps: EventsRouterDeps): TrpcRouter<GatewayCo
       resolve: async (input, context) => reject(deps, type, input, context)
     })
   }
-  router.set('event.actions.reject.request', {
+  router.set(OPENCRVS_EVENTS_PROCEDURES.rejectDeclarationRequest, {
     type: 'mutation',
     resolve: async (input, context) => rejectDeclarationRequest(deps, input, context)
   })
@@ -94,7 +96,7 @@ function requesterOf(deps: EventsRouterDeps, context: GatewayContext): ActionReq
 }
 
 /**
- * `event.get` (§2.1): v1.9 takes a bare UUID and checks `userCanReadEvent`; v2.0 takes
+ * `event.get`: v1.9 takes a bare UUID and checks `userCanReadEvent`; v2.0 takes
  * `{eventId}` and needs a `record.read` scope. A granted `eventId` claim must match. Appends an
  * Accepted READ action (audit row).
  */
@@ -105,14 +107,15 @@ async function eventGet(
 ): Promise<OpencrvsEventDocument> {
   const { version, store } = deps
   const { claims } = context
-  if (version !== 'v1.9' && !hasScope(claims.scope, 'record.read', version)) {
+  if (version !== 'v1.9' && !hasScope(claims.scope, OPENCRVS_SCOPE.read, version)) {
     throw new TrpcError('FORBIDDEN')
   }
   const parsed = parseInput(opencrvsEventGetInputSchema(version), input)
   const eventId = typeof parsed === 'string' ? parsed : parsed.eventId
   if (claims.eventId !== undefined && claims.eventId !== eventId) throw new TrpcError('FORBIDDEN')
   const event = store.require(eventId)
-  if (!hasScope(claims.scope, 'record.read', version, event.type)) throw new TrpcError('FORBIDDEN')
+  if (!hasScope(claims.scope, OPENCRVS_SCOPE.read, version, event.type))
+    throw new TrpcError('FORBIDDEN')
   const requester = requesterOf(deps, context)
   store.append(event, {
     type: 'READ',
@@ -125,8 +128,8 @@ async function eventGet(
 }
 
 /**
- * `requireActionConfirmationAuthorization` (§1.5) for v1.9/v2.0: both confirmation scopes, the
- * `eventId`/`actionId` claims, and both equal to the input. 2.1 (§1.8): a system client holding
+ * `requireActionConfirmationAuthorization` for v1.9/v2.0: both confirmation scopes, the
+ * `eventId`/`actionId` claims, and both equal to the input. 2.1: a system client holding
  * `record.action.accept` / `record.action.reject`; user tokens are refused.
  */
 function authorizeConfirmation(
@@ -139,7 +142,7 @@ function authorizeConfirmation(
     if (claims.userType !== 'system') {
       throw new TrpcError('FORBIDDEN', 'Only system clients can confirm or reject actions')
     }
-    const scope = kind === 'accept' ? 'record.action.accept' : 'record.action.reject'
+    const scope = kind === 'accept' ? OPENCRVS_SCOPE.actionAccept : OPENCRVS_SCOPE.actionReject
     if (!hasScope(claims.scope, scope, version)) {
       throw new TrpcError('FORBIDDEN', 'Missing required scopes for action confirmation')
     }
@@ -162,7 +165,7 @@ function authorizeV21(
   event: OpencrvsEventDocument,
   kind: 'accept' | 'reject'
 ): void {
-  const scope = kind === 'accept' ? 'record.action.accept' : 'record.action.reject'
+  const scope = kind === 'accept' ? OPENCRVS_SCOPE.actionAccept : OPENCRVS_SCOPE.actionReject
   if (!hasScope(claims.scope, scope, 'v2.1', event.type)) {
     throw new TrpcError('FORBIDDEN', 'Missing required scopes for action confirmation')
   }
@@ -200,7 +203,7 @@ interface AcceptFields {
   content?: Record<string, unknown>
 }
 
-/** `event.actions.<action>.accept` (§1.5). */
+/** `event.actions.<action>.accept`, after `authorizeConfirmation`. */
 async function accept(
   deps: EventsRouterDeps,
   type: OpencrvsActionType,
@@ -241,7 +244,7 @@ async function accept(
 }
 
 /**
- * `event.actions.<action>.reject` (§1.5). A missing action and "already accepted" are plain
+ * `event.actions.<action>.reject`, after `authorizeConfirmation`. A missing action and "already accepted" are plain
  * Errors in core, so they reach the client as INTERNAL_SERVER_ERROR (500).
  */
 async function reject(
@@ -276,7 +279,7 @@ async function reject(
 }
 
 /**
- * `event.actions.reject.request` ("send for updates", §2.2): users only (v2.0), scope
+ * `event.actions.reject.request` ("send for updates"): users only (v2.0), scope
  * `record.reject` (v2.0) / `record.declared.reject` (v1.9), strict input from v2.0, the caller
  * must be assigned, REJECT must be available; then the country config is triggered for REJECT.
  */
@@ -292,8 +295,8 @@ async function rejectDeclarationRequest(
   }
   const scopeTypes =
     version === 'v1.9'
-      ? ['record.declared.reject', 'record.declaration-submit-for-updates']
-      : ['record.reject']
+      ? [OPENCRVS_SCOPE.declaredReject, 'record.declaration-submit-for-updates']
+      : [OPENCRVS_SCOPE.reject]
   if (!scopeTypes.some((type) => hasScope(claims.scope, type, version))) {
     throw new TrpcError('FORBIDDEN')
   }

@@ -10,7 +10,7 @@ export interface GatewayAuthDeps {
 }
 
 /**
- * The gateway's default JWT auth in front of `/events/*` (opencrvs.md §2.3): hapi-auth-jwt2 with
+ * The gateway's default JWT auth in front of `/events/*`: hapi-auth-jwt2 with
  * RS256, issuer `opencrvs:auth-service`, audience `opencrvs:gateway-user`. Failures are answered
  * by hapi/Boom as a 401 JSON object — not a tRPC envelope. The token is whatever remains of the
  * Authorization header once "Bearer" and spaces are removed. Returns undefined when it answered.

@@ -1,7 +1,7 @@
-import type { OpencrvsVersion } from '@mosip-bridge/contracts'
+import { OPENCRVS_SCOPE, type OpencrvsVersion } from '@mosip-bridge/contracts'
 
 /**
- * Scope strings as each OpenCRVS line writes them (opencrvs.md §3.3):
+ * Scope strings as each OpenCRVS line writes them:
  * - v1.9: plain `record.confirm-registration` or bracketed `record.read[event=birth|death]`
  *   (options separated by `,`, values by `|`);
  * - v2.0 and 2.1: qs-encoded `type=record.read&event=birth,death` (values separated by `,`).
@@ -75,12 +75,15 @@ export function hasScope(
   })
 }
 
-/** v1.9 compares the confirmation scopes as plain strings; v2.0 decodes them (§1.5). */
+/**
+ * Whether a token holds both confirmation scopes (confirm and reject registration): v1.9 compares
+ * them as plain strings; v2.0 decodes them.
+ */
 export function hasConfirmationScopes(
   scopes: readonly string[] | undefined,
   version: OpencrvsVersion
 ): boolean {
-  const needed = ['record.confirm-registration', 'record.reject-registration']
+  const needed = [OPENCRVS_SCOPE.confirmRegistration, OPENCRVS_SCOPE.rejectRegistration]
   if (version === 'v1.9') return needed.every((scope) => (scopes ?? []).includes(scope))
   return needed.every((type) => hasScope(scopes, type, version))
 }

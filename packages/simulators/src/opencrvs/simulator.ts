@@ -455,7 +455,7 @@ export class OpencrvsSimulator {
     return event ? structuredClone(pendingActions(event.actions)) : []
   }
 
-  /** `register:requested`, `register:rejected`… (§1.6). */
+  /** The event's flags as core derives them: `register:requested`, `register:rejected`… */
   flags(eventId: string): string[] {
     const event = this.store.find(eventId)
     return event ? actionStatusFlags(event) : []

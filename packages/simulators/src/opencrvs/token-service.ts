@@ -3,6 +3,7 @@ import { SignJWT, errors as joseErrors, jwtVerify } from 'jose'
 import {
   OPENCRVS_JWT_ALGORITHM,
   OPENCRVS_JWT_ISSUER,
+  OPENCRVS_SCOPE,
   OPENCRVS_V19_TOKEN_AUDIENCES,
   OPENCRVS_V20_ACTION_TOKEN_AUDIENCES,
   OPENCRVS_V20_USER_TOKEN_AUDIENCES,
@@ -96,7 +97,7 @@ export class OpencrvsTokenService {
   }
 
   /**
-   * The action-bound token core mints by exchanging the requester's token (§1.4): confirm and
+   * The action-bound token core mints by exchanging the requester's token: confirm and
    * reject scopes plus the subject's read/reject scopes (v1.9, v2.0), none in 2.1.
    */
   async signActionToken(
@@ -121,19 +122,21 @@ export class OpencrvsTokenService {
     switch (this.version) {
       case 'v1.9':
         return [
-          'record.confirm-registration',
-          'record.reject-registration',
+          OPENCRVS_SCOPE.confirmRegistration,
+          OPENCRVS_SCOPE.rejectRegistration,
           ...subjectScopes.filter(
-            (scope) => scope.startsWith('record.declared.reject') || scope.startsWith('record.read')
+            (scope) =>
+              scope.startsWith(OPENCRVS_SCOPE.declaredReject) ||
+              scope.startsWith(OPENCRVS_SCOPE.read)
           )
         ]
       case 'v2.0':
         return [
-          'type=record.confirm-registration',
-          'type=record.reject-registration',
+          `type=${OPENCRVS_SCOPE.confirmRegistration}`,
+          `type=${OPENCRVS_SCOPE.rejectRegistration}`,
           ...subjectScopes.filter((scope) => {
             const type = parseScope(scope, 'v2.0')?.type
-            return type === 'record.reject' || type === 'record.read'
+            return type === OPENCRVS_SCOPE.reject || type === OPENCRVS_SCOPE.read
           })
         ]
       case 'v2.1':

@@ -16,7 +16,7 @@ export class TrpcError extends Error {
 }
 
 /**
- * The error shape tRPC builds with OpenCRVS's errorFormatter (opencrvs.md §2.4): a thrown
+ * The error shape tRPC builds with OpenCRVS's errorFormatter: a thrown
  * non-tRPC error becomes INTERNAL_SERVER_ERROR with its message; in production an
  * INTERNAL_SERVER_ERROR reads "Internal server error" with `data: {code, httpStatus}` only, and
  * no error carries a stack.

@@ -4,8 +4,7 @@ import type { OpencrvsTrpcResponseItem } from '@mosip-bridge/contracts'
 import { TrpcError, trpcErrorShape } from './trpc-error.js'
 
 /**
- * tRPC-over-HTTP as `@trpc/server` 11 answers it with the superjson transformer
- * (opencrvs.md §2.3, §2.4): batch calls (`?batch=1`, paths joined by `,`, inputs keyed by
+ * tRPC-over-HTTP as `@trpc/server` 11 answers it with the superjson transformer: batch calls (`?batch=1`, paths joined by `,`, inputs keyed by
  * position), single calls, lazy per-call input parsing, error shapes and the HTTP status rule
  * (one common status, or 207).
  */
@@ -144,7 +143,7 @@ function batchItem(raw: unknown, index: number): unknown {
 /**
  * superjson 1.9.0-0, as core pins it: `{json, meta}` → value. A body without the `json` wrapper
  * decodes to undefined (so the input schema then refuses it), and a dotted innermost key such as
- * `"child.nid"` misses its `undefined` annotation and stays `null` (§2.5).
+ * `"child.nid"` misses its `undefined` annotation and stays `null`.
  */
 function decodeInput(encoded: unknown): unknown {
   if (encoded === undefined) return undefined

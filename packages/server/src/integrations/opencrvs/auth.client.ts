@@ -5,7 +5,7 @@
  */
 import { OPENCRVS_CODES, classifyOpencrvsAuth } from '../../core/opencrvs-outcome.js'
 import { ok, type Outcome } from '../../core/outcome.js'
-import type { ClientCredentials } from '../../config/schema.js'
+import type { ClientCredentials } from '../../config/index.js'
 import type { Logger } from '../../observability/logger.js'
 import { exchange, type FetchLike } from '../http-exchange.js'
 import { decodeExpiry } from './token-expiry.js'

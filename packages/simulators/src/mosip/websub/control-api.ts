@@ -12,7 +12,7 @@
  * - `PUT  …/trailing-slash` `{enabled, topic?, callback?}`
  */
 import { z } from 'zod'
-import type { SimServer } from '../shared/sim-server.js'
+import type { SimServer } from '../../shared/sim-server.js'
 import type {
   WebsubArmedFault,
   WebsubDeliveryFault,
@@ -21,7 +21,7 @@ import type {
   WebsubSubscriptionView,
   WebsubTopicView,
   WebsubVerificationRecord
-} from './websub-types.js'
+} from './hub-types.js'
 
 /** What the control API needs of the hub. */
 export interface WebsubControlTarget {

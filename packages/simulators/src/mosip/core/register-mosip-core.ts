@@ -15,8 +15,8 @@
  * writeFileSync('keystore.p12', mosip.issuer.partnerKeystore('mosip123'))
  * ```
  */
-import type { SimServer } from '../shared/sim-server.js'
-import { registerMosipCoreControlApi } from './mosip-core-control.js'
+import type { SimServer } from '../../shared/sim-server.js'
+import { registerMosipCoreControlApi } from './control-api.js'
 import type { MosipCore } from './mosip-core.js'
 import { AuthManager, type AuthManagerOptions, type MosipClient } from './auth-manager.js'
 import { CredentialIssuer, type CredentialIssuerOptions } from './credential-issuer.js'
@@ -50,7 +50,7 @@ export interface MosipCoreOptions {
   pipeline?: Omit<ProcessingPipelineOptions, 'packets' | 'issuer' | 'publish'>
   /** Partner id (topic), partner key size, issuer URL, shared attributes, metaInfo labels. */
   credential?: CredentialIssuerOptions
-  /** Prefix of the control API (`mosip-core-control.ts`), or `false` for none. Default `/_sim/mosip`. */
+  /** Prefix of the control API (`control-api.ts`), or `false` for none. Default `/_sim/mosip`. */
   controlPrefix?: string | false
 }
 

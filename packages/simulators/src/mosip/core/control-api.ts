@@ -13,7 +13,7 @@
  * - `GET  /partner/certificate` (PEM), `POST /partner/keystore` `{password}` (PKCS#12 bytes)
  */
 import { z } from 'zod'
-import type { SimServer } from '../shared/sim-server.js'
+import type { SimServer } from '../../shared/sim-server.js'
 import type { MosipCore } from './mosip-core.js'
 
 const outcome = z.enum(['uin', 'rejected', 'failed'])

@@ -1,5 +1,5 @@
 /**
- * What registration processing does after `workflowinstance` (mosip.md §3a–§3c, §5, §11.3):
+ * What registration processing does after `workflowinstance`:
  * the registration leaves `RESUMABLE`, goes `PROCESSING` through the stages of the CRVS camel
  * route (validation, classification, UIN generation, finalization, credential request), and ends
  *
@@ -14,9 +14,13 @@
  * injected `publish(topic, event)`, normally the WebSub hub simulator.
  */
 import { randomUUID } from 'node:crypto'
-import type { MosipInternalStatusCode, MosipWorkflowCompletedEvent } from '@mosip-bridge/contracts'
+import {
+  MOSIP_WORKFLOW_COMPLETED_TOPIC,
+  type MosipInternalStatusCode,
+  type MosipWorkflowCompletedEvent
+} from '@mosip-bridge/contracts'
 import type { CredentialIssuer } from './credential-issuer.js'
-import { generateUin, generateVid } from './mosip-core-identifiers.js'
+import { generateUin, generateVid } from './identifiers.js'
 import type { PacketManager, StoredPacket } from './packet-manager.js'
 
 /** How a registration ends: a UIN (and a credential), a rejection or a failure. */
@@ -125,8 +129,7 @@ export class ProcessingPipeline {
     this.publisher = options.publish
     this.stepDelayMs = options.stepDelayMs ?? 100
     this.credentialDelayMs = options.credentialDelayMs
-    this.workflowCompletedTopic =
-      options.workflowCompletedTopic ?? 'REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT'
+    this.workflowCompletedTopic = options.workflowCompletedTopic ?? MOSIP_WORKFLOW_COMPLETED_TOPIC
     for (const [process, outcome] of Object.entries(options.processOutcomes ?? {}))
       this.processOutcomes.set(process, outcome)
   }
@@ -327,7 +330,7 @@ export class ProcessingPipeline {
       comment
     )
     record.completedAt = record.updatedAt
-    const event: MosipWorkflowCompletedEvent = {
+    const event = {
       instanceId: record.registrationId,
       resultCode: statusCode,
       workflowType: record.process,
@@ -337,7 +340,7 @@ export class ProcessingPipeline {
           : statusCode === 'FAILED'
             ? 'PACKET_FAILED'
             : null
-    }
+    } satisfies MosipWorkflowCompletedEvent
     this.emit(this.workflowCompletedTopic, event)
   }
 

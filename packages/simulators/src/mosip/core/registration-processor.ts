@@ -1,5 +1,5 @@
 /**
- * MOSIP registration processor (mosip.md §3, §11.3, §11.4):
+ * MOSIP registration processor:
  *
  * - `POST /registrationprocessor/v1/workflowmanager/workflowinstance` (Vert.x, always HTTP 200):
  *   `id`/`version` must match the configured ones (case-insensitive) and `requesttime` must be
@@ -17,13 +17,24 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type {
-  MosipExternalStatusCode,
-  MosipInternalStatusCode,
-  MosipStatusSearchResponse,
-  MosipWorkflowInstanceResponse
+import {
+  MOSIP_EXTERNAL_STATUS_ID,
+  MOSIP_EXTERNAL_STATUS_SEARCH_PATH,
+  MOSIP_EXTERNAL_STATUS_VERSION,
+  MOSIP_REGISTRATION_STATUS_ID,
+  MOSIP_REGISTRATION_STATUS_SEARCH_PATH,
+  MOSIP_REGISTRATION_STATUS_VERSION,
+  MOSIP_STATUS_ERROR_CODES,
+  MOSIP_WORKFLOW_ERROR_CODES,
+  MOSIP_WORKFLOW_INSTANCE_ID,
+  MOSIP_WORKFLOW_INSTANCE_PATH,
+  MOSIP_WORKFLOW_INSTANCE_VERSION,
+  type MosipExternalStatusCode,
+  type MosipInternalStatusCode,
+  type MosipStatusSearchResponse,
+  type MosipWorkflowInstanceResponse
 } from '@mosip-bridge/contracts'
-import type { SimServer } from '../shared/sim-server.js'
+import type { SimServer } from '../../shared/sim-server.js'
 import type { AuthManager } from './auth-manager.js'
 import type { PacketManager } from './packet-manager.js'
 import type { ProcessingPipeline, RegistrationRecord } from './processing-pipeline.js'
@@ -33,14 +44,9 @@ import {
   parseMosipTimestamp,
   sendSpringError,
   type MosipErrorEntry
-} from './mosip-core-wire.js'
+} from './wire.js'
 
 export const REGISTRATION_PROCESSOR_SERVICE = 'registration-processor'
-
-const WORKFLOW_INSTANCE_PATH = '/registrationprocessor/v1/workflowmanager/workflowinstance'
-const STATUS_SEARCH_PATH = '/registrationprocessor/v1/registrationstatus/search'
-const EXTERNAL_STATUS_SEARCH_PATH =
-  '/registrationprocessor/v1/registrationstatus/externalstatus/search'
 
 /** `registration.processor.main-processes` of a MOSIP configured for CRVS. */
 export const DEFAULT_MAIN_PROCESSES: readonly string[] = [
@@ -137,22 +143,34 @@ interface StatusApi {
 
 const RGS = {
   validationFailed: {
-    errorCode: 'RPR-RGS-015',
+    errorCode: MOSIP_STATUS_ERROR_CODES.dataValidationFailed,
     message: 'Invalid Request Value - Input Data is Incorrect'
   },
-  unknown: { errorCode: 'RPR-RGS-018', message: 'Unknown Exception Found' },
-  missingVersion: { errorCode: 'RPR-RGS-019', message: 'Missing Request Value - version' },
+  unknown: { errorCode: MOSIP_STATUS_ERROR_CODES.unknown, message: 'Unknown Exception Found' },
+  missingVersion: {
+    errorCode: MOSIP_STATUS_ERROR_CODES.missingVersion,
+    message: 'Missing Request Value - version'
+  },
   missingRequesttime: {
-    errorCode: 'RPR-RGS-020',
+    errorCode: MOSIP_STATUS_ERROR_CODES.missingRequesttime,
     message: 'Missing Request Parameter - requesttime'
   },
-  missingId: { errorCode: 'RPR-RGS-021', message: 'Missing Request Parameter - id' },
-  invalidVersion: { errorCode: 'RPR-RGS-022', message: 'Invalid Request Parameter - version' },
+  missingId: {
+    errorCode: MOSIP_STATUS_ERROR_CODES.missingId,
+    message: 'Missing Request Parameter - id'
+  },
+  invalidVersion: {
+    errorCode: MOSIP_STATUS_ERROR_CODES.invalidVersion,
+    message: 'Invalid Request Parameter - version'
+  },
   invalidRequesttime: {
-    errorCode: 'RPR-RGS-023',
+    errorCode: MOSIP_STATUS_ERROR_CODES.invalidRequesttime,
     message: 'Invalid Request Parameter - requesttime'
   },
-  invalidId: { errorCode: 'RPR-RGS-024', message: 'Invalid Request Parameter - id' }
+  invalidId: {
+    errorCode: MOSIP_STATUS_ERROR_CODES.invalidId,
+    message: 'Invalid Request Parameter - id'
+  }
 } as const satisfies Record<string, MosipErrorEntry>
 
 export class RegistrationProcessor {
@@ -168,28 +186,28 @@ export class RegistrationProcessor {
     this.packets = options.packets
     this.pipeline = options.pipeline
     this.mainProcesses = options.mainProcesses ?? DEFAULT_MAIN_PROCESSES
-    this.workflowInstanceId =
-      options.workflowInstanceId ?? 'mosip.registration.processor.workflow.instance'
-    this.workflowInstanceVersion = options.workflowInstanceVersion ?? 'v1'
+    this.workflowInstanceId = options.workflowInstanceId ?? MOSIP_WORKFLOW_INSTANCE_ID
+    this.workflowInstanceVersion =
+      options.workflowInstanceVersion ?? MOSIP_WORKFLOW_INSTANCE_VERSION
     this.gracePeriodMs = (options.gracePeriodSeconds ?? 10800) * 1000
     const config = { service: REGISTRATION_PROCESSOR_SERVICE }
 
     sim.app.post(
-      WORKFLOW_INSTANCE_PATH,
+      MOSIP_WORKFLOW_INSTANCE_PATH,
       { config, preHandler: options.auth.requireAuth(WORKFLOW_INSTANCE_ROLES) },
       async (request, reply) => this.workflowInstance(request, reply)
     )
     const search: StatusApi = {
-      id: options.statusId ?? 'mosip.registration.status',
-      version: options.statusVersion ?? '1.0',
-      path: STATUS_SEARCH_PATH,
+      id: options.statusId ?? MOSIP_REGISTRATION_STATUS_ID,
+      version: options.statusVersion ?? MOSIP_REGISTRATION_STATUS_VERSION,
+      path: MOSIP_REGISTRATION_STATUS_SEARCH_PATH,
       limit: options.fetchLimit ?? 100,
       status: (record) => searchStatusOf(record.statusCode)
     }
     const external: StatusApi = {
-      id: options.externalStatusId ?? 'mosip.registration.external.status',
-      version: options.externalStatusVersion ?? '1.0',
-      path: EXTERNAL_STATUS_SEARCH_PATH,
+      id: options.externalStatusId ?? MOSIP_EXTERNAL_STATUS_ID,
+      version: options.externalStatusVersion ?? MOSIP_EXTERNAL_STATUS_VERSION,
+      path: MOSIP_EXTERNAL_STATUS_SEARCH_PATH,
       limit: undefined,
       status: (record) => externalStatusOf(record.statusCode)
     }
@@ -224,13 +242,13 @@ export class RegistrationProcessor {
     response: { workflowInstanceId: string } | null,
     error?: MosipErrorEntry
   ): FastifyReply {
-    const body: MosipWorkflowInstanceResponse = {
+    const body = {
       id: this.workflowInstanceId,
       version: this.workflowInstanceVersion,
       responsetime: new Date().toISOString(),
       response,
       errors: error ? [error] : null
-    }
+    } satisfies MosipWorkflowInstanceResponse
     return reply.header('Access-Control-Allow-Origin', '*').send(body)
   }
 
@@ -238,16 +256,16 @@ export class RegistrationProcessor {
     const body = request.body
     if (!isPlainObject(body)) {
       return this.workflowAnswer(reply, null, {
-        errorCode: 'RPR-WIN-002',
+        errorCode: MOSIP_WORKFLOW_ERROR_CODES.apiUnknown,
         message: 'Unknown Exception'
       })
     }
     const missing = (field: string): MosipErrorEntry => ({
-      errorCode: 'RPR-WIN-000',
+      errorCode: MOSIP_WORKFLOW_ERROR_CODES.missingInput,
       message: `Missing Request Value - ${field}`
     })
     const invalid = (field: string): MosipErrorEntry => ({
-      errorCode: 'RPR-WIN-001',
+      errorCode: MOSIP_WORKFLOW_ERROR_CODES.invalidInput,
       message: `Invalid Request Value - ${field}`
     })
     const { id, version, requesttime } = body
@@ -266,7 +284,10 @@ export class RegistrationProcessor {
     if (parseMosipTimestamp(requesttime) === undefined)
       return this.workflowAnswer(reply, null, invalid('requesttime'))
 
-    const unknown: MosipErrorEntry = { errorCode: 'RPR-WIS-000', message: 'Unknown Exception' }
+    const unknown: MosipErrorEntry = {
+      errorCode: MOSIP_WORKFLOW_ERROR_CODES.unknown,
+      message: 'Unknown Exception'
+    }
     const details = isPlainObject(body.request) ? body.request : undefined
     const registrationId = details?.registrationId
     const process = details?.process
@@ -282,7 +303,7 @@ export class RegistrationProcessor {
     if (!this.mainProcesses.includes(process)) return this.workflowAnswer(reply, null, unknown)
     if (this.records.has(this.key(registrationId, process))) {
       return this.workflowAnswer(reply, null, {
-        errorCode: 'RPR-WIS-001',
+        errorCode: MOSIP_WORKFLOW_ERROR_CODES.alreadyPresent,
         message: 'WorkflowInstance already present'
       })
     }
@@ -379,16 +400,20 @@ export class RegistrationProcessor {
         seen.add(registrationId)
         found.push({ registrationId, statusCode: api.status(record), additionalInfoReqId: null })
       } else {
-        errors.push({ registrationId, errorCode: 'RPR-RGS-031', errorMessage: 'RID Not Found' })
+        errors.push({
+          registrationId,
+          errorCode: MOSIP_STATUS_ERROR_CODES.ridNotFound,
+          errorMessage: 'RID Not Found'
+        })
       }
     }
-    const answer: MosipStatusSearchResponse = {
+    const answer = {
       id: api.id,
       version: api.version,
       responsetime: new Date().toISOString(),
       response: found,
       errors
-    }
+    } satisfies MosipStatusSearchResponse
     return reply.send(answer)
   }
 }

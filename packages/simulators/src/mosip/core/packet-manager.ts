@@ -1,5 +1,5 @@
 /**
- * MOSIP packet manager `PUT /commons/v1/packetmanager/createPacket` (mosip.md §2, §9, §11.2).
+ * MOSIP packet manager `PUT /commons/v1/packetmanager/createPacket`.
  *
  * What it reproduces, in MOSIP's order:
  * 1. kernel-auth-adapter: no valid `Authorization` cookie → HTTP 401 `KER-ATH-401`.
@@ -22,10 +22,17 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { MosipCreatePacketResponse, MosipPacketInfo } from '@mosip-bridge/contracts'
-import type { SimServer } from '../shared/sim-server.js'
+import {
+  MOSIP_CREATE_PACKET_PATH,
+  MOSIP_PACKET_ERROR_CODES,
+  MOSIP_PACKET_WRITER_RESPONSE_ID,
+  MOSIP_PACKET_WRITER_RESPONSE_VERSION,
+  type MosipCreatePacketResponse,
+  type MosipPacketInfo
+} from '@mosip-bridge/contracts'
+import type { SimServer } from '../../shared/sim-server.js'
 import type { AuthManager } from './auth-manager.js'
-import { loadIdSchema, parseIdentityValue, validateIdentity } from './mosip-core-id-schema.js'
+import { loadIdSchema, parseIdentityValue, validateIdentity } from './id-schema.js'
 import {
   hasJsonContentType,
   isPlainObject,
@@ -33,10 +40,9 @@ import {
   mosipTimestamp,
   sendSpringError,
   type MosipErrorEntry
-} from './mosip-core-wire.js'
+} from './wire.js'
 
 export const PACKET_MANAGER_SERVICE = 'packet-manager'
-const CREATE_PACKET_PATH = '/commons/v1/packetmanager/createPacket'
 
 /** A `provider.packetwriter.*=source:…,process:…` entry. */
 export interface PacketWriterProvider {
@@ -222,7 +228,7 @@ export class PacketManager {
     this.failureReporting = options.failureReporting ?? 'as-mosip'
     this.random = options.random ?? Math.random
     sim.app.put(
-      CREATE_PACKET_PATH,
+      MOSIP_CREATE_PACKET_PATH,
       {
         config: { service: PACKET_MANAGER_SERVICE },
         preHandler: options.auth.requireAuth(options.roles ?? CREATE_PACKET_ROLES)
@@ -293,8 +299,8 @@ export class PacketManager {
       errors.length > 0
         ? (mosipEnvelope({ errors }) as MosipCreatePacketResponse)
         : {
-            id: 'mosip.registration.packet.writer',
-            version: 'v1',
+            id: MOSIP_PACKET_WRITER_RESPONSE_ID,
+            version: MOSIP_PACKET_WRITER_RESPONSE_VERSION,
             responsetime: mosipTimestamp(),
             metadata: null,
             response,
@@ -305,7 +311,7 @@ export class PacketManager {
 
   private createPacket(request: FastifyRequest, reply: FastifyReply): FastifyReply {
     if (!hasJsonContentType(request.headers['content-type']))
-      return sendSpringError(reply, 415, CREATE_PACKET_PATH)
+      return sendSpringError(reply, 415, MOSIP_CREATE_PACKET_PATH)
     let input: PacketInput | null
     try {
       const body = request.body
@@ -327,22 +333,28 @@ export class PacketManager {
       if (!(error instanceof UnreadableBody)) throw error
       if (this.reported())
         return this.answer(reply, null, [
-          { errorCode: 'KER-KPM-007', message: `Invalid input parameter - ${error.message}` }
+          {
+            errorCode: MOSIP_PACKET_ERROR_CODES.invalidInput,
+            message: `Invalid input parameter - ${error.message}`
+          }
         ])
-      return sendSpringError(reply, 400, CREATE_PACKET_PATH)
+      return sendSpringError(reply, 400, MOSIP_CREATE_PACKET_PATH)
     }
     if (input === null) {
       // The facade dereferences the missing PacketDto before any try: an uncaught NPE.
       if (this.reported())
         return this.answer(reply, null, [
-          { errorCode: 'KER-KPM-007', message: 'Invalid input parameter - request' }
+          {
+            errorCode: MOSIP_PACKET_ERROR_CODES.invalidInput,
+            message: 'Invalid input parameter - request'
+          }
         ])
-      return sendSpringError(reply, 500, CREATE_PACKET_PATH)
+      return sendSpringError(reply, 500, MOSIP_CREATE_PACKET_PATH)
     }
     if (!this.hasWriter(input.source, input.process)) {
       return this.answer(reply, null, [
         {
-          errorCode: 'KER-PUT-006',
+          errorCode: MOSIP_PACKET_ERROR_CODES.noProvider,
           message: 'No available provider for given source and process'
         }
       ])
@@ -353,7 +365,7 @@ export class PacketManager {
     if (this.reported() && packet.validationIssues.length > 0) {
       return this.answer(reply, null, [
         {
-          errorCode: 'KER-PUT-020',
+          errorCode: MOSIP_PACKET_ERROR_CODES.packetValidation,
           message: `Packet validation failed: ${packet.validationIssues.join('; ')}`
         }
       ])
@@ -381,19 +393,23 @@ export class PacketManager {
       error: { errorCode, message }
     })
     if (input.id === null || input.id.trim().length === 0)
-      return fail('KER-KPM-007', 'Invalid input parameter - id')
+      return fail(MOSIP_PACKET_ERROR_CODES.invalidInput, 'Invalid input parameter - id')
     const schema = loadIdSchema(input.schemaJson)
-    if (!schema.ok) return fail('KER-KPM-002', `JSON parsing error - ${schema.reason}`)
+    if (!schema.ok)
+      return fail(MOSIP_PACKET_ERROR_CODES.jsonParse, `JSON parsing error - ${schema.reason}`)
     const version = javaDouble(input.schemaVersion)
     if (version === undefined)
       return fail(
-        'KER-KPM-007',
+        MOSIP_PACKET_ERROR_CODES.invalidInput,
         `Invalid input parameter - schemaVersion ${String(input.schemaVersion)}`
       )
     if (input.audits === null || input.audits.length === 0)
-      return fail('KER-KPM-008', 'Registration audits is empty')
+      return fail(MOSIP_PACKET_ERROR_CODES.auditsEmpty, 'Registration audits is empty')
     if (input.refId === null || input.refId.trim().length === 0)
-      return fail('KER-KPM-001', 'Packet encryption failed - no reference id')
+      return fail(
+        MOSIP_PACKET_ERROR_CODES.encryptionFailed,
+        'Packet encryption failed - no reference id'
+      )
 
     const fields: Record<string, string> = {}
     const droppedFields: string[] = []

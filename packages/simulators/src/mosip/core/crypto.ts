@@ -1,6 +1,6 @@
 /**
- * The cryptography MOSIP applies on the wire, written from the format descriptions (mosip.md §1,
- * §5b, §5c) with Node's crypto only: RS256 JWTs, the keymanager hybrid encryption of credentials,
+ * The cryptography MOSIP applies on the wire, written from the wire formats (not from the bridge's
+ * code) with Node's crypto only: RS256 JWTs, the keymanager hybrid encryption of credentials,
  * detached JWS signatures and a canonical JSON form for the VC proof.
  */
 import {
@@ -13,6 +13,7 @@ import {
   verify,
   type KeyObject
 } from 'node:crypto'
+import { MOSIP_CREDENTIAL_ENCRYPTION } from '@mosip-bridge/contracts'
 
 export function base64url(data: Buffer | string): string {
   return (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64url')
@@ -72,8 +73,8 @@ export function verifyJwtSignature(
 // ---------------------------------------------------------------------------------------------
 // Keymanager hybrid encryption (CryptomanagerServiceImpl.encrypt, no caller AAD)
 
-const VERSION_PREFIX = Buffer.from('VER_R2', 'ascii')
-const KEY_SPLITTER = Buffer.from('#KEY_SPLITTER#', 'ascii')
+const VERSION_PREFIX = Buffer.from(MOSIP_CREDENTIAL_ENCRYPTION.versionPrefix, 'ascii')
+const KEY_SPLITTER = Buffer.from(MOSIP_CREDENTIAL_ENCRYPTION.keySplitter, 'ascii')
 
 /**
  * `base64url(VER_R2 || SHA-256(cert DER) || RSA-OAEP-SHA256(key) || #KEY_SPLITTER# || aad ||

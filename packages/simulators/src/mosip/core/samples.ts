@@ -1,6 +1,6 @@
 /**
- * A realistic MOSIP ID schema (shaped like the "Tonga identity" schema OpenCRVS ships, mosip.md
- * §2) and the createPacket test vector of mosip.md §2, for tests, the sandbox and demos.
+ * A realistic MOSIP ID schema (shaped like the "Tonga identity" schema OpenCRVS ships) and a
+ * createPacket request for a birth built on it, for tests, the sandbox and demos.
  */
 import type { MosipCreatePacketRequest } from '@mosip-bridge/contracts'
 
@@ -169,7 +169,7 @@ export function simpleTypeValue(value: string, language = 'eng'): string {
   return JSON.stringify([{ language, value }])
 }
 
-/** The birth `fields` of the mosip.md §2 test vector. */
+/** The `fields` of a sample birth, as OpenCRVS sends them: multilingual values as JSON strings. */
 export function sampleBirthFields(): Record<string, string> {
   return {
     fullName: simpleTypeValue('Leo Bwalya'),
@@ -184,8 +184,7 @@ export function sampleBirthFields(): Record<string, string> {
 }
 
 /**
- * The createPacket request of mosip.md §2 (a birth, `CRVS_NEW` from `OPENCRVS`), with the sample
- * schema. `overrides` replace top-level `request` keys; `fields` replaces the fields entirely.
+ * A createPacket request for a birth (`CRVS_NEW` from `OPENCRVS`) with the sample schema. `overrides` replace top-level `request` keys; `fields` replaces the fields entirely.
  */
 export function sampleCreatePacketRequest(
   overrides: Partial<MosipCreatePacketRequest['request']> & { id?: string } = {}

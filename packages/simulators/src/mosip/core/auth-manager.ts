@@ -1,5 +1,5 @@
 /**
- * MOSIP auth manager `POST /v1/authmanager/authenticate/clientidsecretkey` (mosip.md §1) and the
+ * MOSIP auth manager `POST /v1/authmanager/authenticate/clientidsecretkey` and the
  * kernel-auth-adapter check every other MOSIP service applies to the `Authorization` cookie.
  *
  * Faithful parts: the token is an RS256 JWT shaped like a Keycloak client-credentials access token
@@ -10,15 +10,15 @@
  */
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
-import type { MosipAuthResponse } from '@mosip-bridge/contracts'
-import type { SimServer } from '../shared/sim-server.js'
-import { signJwt, verifyJwtSignature } from './mosip-core-crypto.js'
 import {
-  cookieValue,
-  isPlainObject,
-  mosipEnvelope,
-  type MosipErrorEntry
-} from './mosip-core-wire.js'
+  MOSIP_AUTH_CLIENT_ID_SECRET_KEY_PATH,
+  MOSIP_AUTH_COOKIE,
+  MOSIP_AUTH_ERROR_CODES,
+  type MosipAuthResponse
+} from '@mosip-bridge/contracts'
+import type { SimServer } from '../../shared/sim-server.js'
+import { signJwt, verifyJwtSignature } from './crypto.js'
+import { cookieValue, isPlainObject, mosipEnvelope, type MosipErrorEntry } from './wire.js'
 
 export const AUTH_SERVICE = 'auth'
 
@@ -89,8 +89,14 @@ export interface AuthIdentity {
   expiresAt: number
 }
 
-const AUTH_FAILED: MosipErrorEntry = { errorCode: 'KER-ATH-401', message: 'Authentication Failed' }
-const FORBIDDEN: MosipErrorEntry = { errorCode: 'KER-ATH-403', message: 'Forbidden' }
+const AUTH_FAILED: MosipErrorEntry = {
+  errorCode: MOSIP_AUTH_ERROR_CODES.unauthenticated,
+  message: 'Authentication Failed'
+}
+const FORBIDDEN: MosipErrorEntry = {
+  errorCode: MOSIP_AUTH_ERROR_CODES.forbidden,
+  message: 'Forbidden'
+}
 
 export class AuthManager {
   private readonly clients = new Map<string, MosipClient>()
@@ -176,7 +182,7 @@ export class AuthManager {
    * an `Authorization` request header (with or without `Bearer`) is ignored.
    */
   authenticate(request: FastifyRequest): AuthIdentity | undefined {
-    const token = cookieValue(request.headers.cookie, 'Authorization')
+    const token = cookieValue(request.headers.cookie, MOSIP_AUTH_COOKIE)
     return token === undefined ? undefined : this.verify(token)
   }
 
@@ -241,7 +247,7 @@ export class AuthManager {
 
   private registerRoutes(): void {
     this.sim.app.post(
-      '/v1/authmanager/authenticate/clientidsecretkey',
+      MOSIP_AUTH_CLIENT_ID_SECRET_KEY_PATH,
       { config: { service: AUTH_SERVICE } },
       async (request, reply) => {
         const body: Record<string, unknown> = isPlainObject(request.body) ? request.body : {}
@@ -260,7 +266,7 @@ export class AuthManager {
             mosipEnvelope({
               ...echo,
               errors: missing.map((key) => ({
-                errorCode: 'KER-ATH-019',
+                errorCode: MOSIP_AUTH_ERROR_CODES.blankClientSecret,
                 message: `request.${key} should not be null or empty`
               }))
             })
@@ -274,7 +280,12 @@ export class AuthManager {
           return reply.send(
             mosipEnvelope({
               ...echo,
-              errors: [{ errorCode: 'KER-ATH-026', message: `Realm not found:: ${appId}` }]
+              errors: [
+                {
+                  errorCode: MOSIP_AUTH_ERROR_CODES.realmNotFound,
+                  message: `Realm not found:: ${appId}`
+                }
+              ]
             })
           )
         }
@@ -293,8 +304,8 @@ export class AuthManager {
         }
         const token = this.sign(client, realm)
         const maxAge = this.cookieMaxAgeSeconds ?? this.tokenTtlSeconds
-        const cookie = `Authorization=${token}; Max-Age=${maxAge}; Path=/; HttpOnly${this.secureCookie ? '; Secure' : ''}`
-        const body200: MosipAuthResponse = {
+        const cookie = `${MOSIP_AUTH_COOKIE}=${token}; Max-Age=${maxAge}; Path=/; HttpOnly${this.secureCookie ? '; Secure' : ''}`
+        const body200 = {
           ...echo,
           responsetime: new Date().toISOString(),
           metadata: null,
@@ -303,7 +314,7 @@ export class AuthManager {
             message: 'Clientid and Token combination had been validated successfully'
           },
           errors: null
-        }
+        } satisfies MosipAuthResponse
         return reply.header('Set-Cookie', cookie).header('Authorization', token).send(body200)
       }
     )

@@ -1,7 +1,7 @@
 /**
- * MOSIP credential-service issuing a `vercred` credential to the CRVS partner (mosip.md §5):
+ * MOSIP credential-service issuing a `vercred` credential to the CRVS partner:
  *
- * - the verifiable credential of §5c: `credentialSubject.id` = `<id url><registration id>`,
+ * - the verifiable credential: `credentialSubject.id` = `<id url><registration id>`,
  *   `vcVer: VC-V1` and the attributes the partner policy shares (UIN, VID, birthCertificateNumber,
  *   name, date of birth, gender; a death credential has only `id` and `vcVer`), values as-is;
  * - its proof: `RsaSignature2018` with a detached JWS, header `{"b64":false,"crit":["b64"],
@@ -9,11 +9,11 @@
  *   proof))` as the LD-signature suites build it. MOSIP canonicalizes with URDNA2015 (RDF); the
  *   simulator uses JCS (RFC 8785), so a verifier must canonicalize the same way to check it. The
  *   key is published at `verificationMethod` (`GET /.well-known/public-key.json`);
- * - the keymanager hybrid encryption of §5b to the partner certificate: `VER_R2`, the real SHA-256
+ * - the keymanager hybrid encryption to the partner certificate: `VER_R2`, the real SHA-256
  *   thumbprint of the certificate, RSA-OAEP-SHA256 of the AES key (2048- or 4096-bit partner key),
  *   `#KEY_SPLITTER#`, 32-byte AAD whose first 12 bytes are the GCM nonce, AES-256-GCM, unpadded
  *   base64url;
- * - the `CREDENTIAL_ISSUED` event of §5a on topic `<partnerId>/CREDENTIAL_ISSUED`, with
+ * - the `CREDENTIAL_ISSUED` event on topic `<partnerId>/CREDENTIAL_ISSUED`, with
  *   `data.proof.signature`: a detached RS256 JWS (header with `x5c` and `x5t#S256`) over the
  *   base64url plaintext credential.
  *
@@ -21,13 +21,16 @@
  * a wrong key.
  */
 import { generateKeyPairSync, randomInt, randomUUID, type KeyObject } from 'node:crypto'
-import type {
-  CredentialIssuedEvent,
-  MosipPublicKeyDocument,
-  MosipVerifiableCredential
+import {
+  MOSIP_VC_SIGN_ALGORITHM,
+  MOSIP_VC_VERSION,
+  credentialIssuedTopic,
+  type CredentialIssuedEvent,
+  type MosipPublicKeyDocument,
+  type MosipVerifiableCredential
 } from '@mosip-bridge/contracts'
-import { createCertifiedKey, toPkcs12, type CertifiedKey } from '../shared/pki.js'
-import type { SimServer } from '../shared/sim-server.js'
+import { createCertifiedKey, toPkcs12, type CertifiedKey } from '../../shared/pki.js'
+import type { SimServer } from '../../shared/sim-server.js'
 import {
   base64url,
   canonicalJson,
@@ -36,7 +39,7 @@ import {
   signDetachedRs256,
   signDetachedUnencoded,
   tamperHybridCiphertext
-} from './mosip-core-crypto.js'
+} from './crypto.js'
 
 export const KEYMANAGER_SERVICE = 'keymanager'
 
@@ -151,7 +154,7 @@ export class CredentialIssuer {
 
   /** `<partnerId>/CREDENTIAL_ISSUED`. */
   get topic(): string {
-    return `${this.partnerId}/CREDENTIAL_ISSUED`
+    return credentialIssuedTopic(this.partnerId)
   }
 
   /** PEM of the partner certificate MOSIP encrypts to. */
@@ -244,7 +247,7 @@ export class CredentialIssuer {
       if (value !== undefined) additional[label] = value
     }
     const now = new Date().toISOString()
-    const event: CredentialIssuedEvent = {
+    const event = {
       publisher: 'CREDENTIAL_SERVICE',
       topic: this.topic,
       publishedOn: now,
@@ -264,7 +267,7 @@ export class CredentialIssuer {
           protectionKey: String(randomInt(100000, 1000000))
         }
       }
-    }
+    } satisfies CredentialIssuedEvent
     const issued: IssuedCredential = {
       registrationId: request.registrationId,
       topic: this.topic,
@@ -320,7 +323,7 @@ export class CredentialIssuer {
         if (value !== undefined) attributes[attribute] = value
       }
     }
-    return { ...attributes, id: `${idUrl}${request.registrationId}`, vcVer: 'VC-V1' }
+    return { ...attributes, id: `${idUrl}${request.registrationId}`, vcVer: MOSIP_VC_VERSION }
   }
 
   private buildCredential(
@@ -353,7 +356,7 @@ export class CredentialIssuer {
       sha256(canonicalJson(unsigned))
     ])
     const jws = signDetachedUnencoded(
-      { b64: false, crit: ['b64'], alg: 'PS256' },
+      { b64: false, crit: ['b64'], alg: MOSIP_VC_SIGN_ALGORITHM },
       verifyData,
       signingKey
     )

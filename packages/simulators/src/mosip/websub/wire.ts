@@ -1,8 +1,9 @@
 /**
- * Wire details of MOSIP's Ballerina WebSub hub that a faithful fake has to reproduce byte for byte
- * (mosip.md §4). Pure functions, no I/O.
+ * Wire details of MOSIP's Ballerina WebSub hub that a faithful fake has to reproduce byte for byte.
+ * Pure functions, no I/O.
  */
 import { createHmac } from 'node:crypto'
+import { MOSIP_AUTH_COOKIE } from '@mosip-bridge/contracts'
 
 /**
  * Serialises a JSON value the way Ballerina's `toJsonString()` does: `{"a":1, "b":[1, 2]}` — a
@@ -76,7 +77,7 @@ export function tokenFromCookieHeader(cookie: string | string[] | undefined): Co
   const header = Array.isArray(cookie) ? cookie.join('; ') : cookie
   if (header === undefined) return { ok: false, reason: 'Authorization token cannot be found' }
   for (const part of header.split('; ')) {
-    if (!part.startsWith('Authorization=')) continue
+    if (!part.startsWith(`${MOSIP_AUTH_COOKIE}=`)) continue
     const value = part.split('=')[1] ?? ''
     const token = value.split(';')[0]?.trim() ?? ''
     if (token.length > 0) return { ok: true, token }

@@ -1,0 +1,166 @@
+/** The typed shape of the bridge's configuration, as the rest of the server reads it. */
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const
+export type NodeEnv = (typeof NODE_ENVS)[number]
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface ServerConfig {
+  port: number
+  host: string
+  /** CORS origin of the OpenCRVS client application. */
+  clientAppUrl: string
+  locale: string
+}
+
+export type DatabaseConfig =
+  { kind: 'sqlite'; sqlitePath: string } | { kind: 'postgres'; url: string }
+
+export interface EncryptionConfig {
+  /** Key for encrypting data at rest (32 bytes); undefined: use (or create) `keyFile`. */
+  key: Buffer | undefined
+  /** Where the key is kept when DATA_ENCRYPTION_KEY is not set: created on first start. */
+  keyFile: string
+  /** Older keys, still accepted for decryption while data is re-encrypted under `key`. */
+  previousKeys: Buffer[]
+}
+
+export interface QueueConfig {
+  concurrency: number
+  leaseMs: number
+  pollIntervalMs: number
+  maxAttempts: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  retentionMs: number
+  shutdownTimeoutMs: number
+}
+
+export interface ClientCredentials {
+  clientId: string
+  clientSecret: string
+}
+
+export interface OpencrvsConfig {
+  /** Base URL of the OpenCRVS gateway (tRPC `/events`). */
+  gatewayUrl: string
+  /** OpenCRVS auth service: `/token` for client credentials. Unknown only when a production
+   * deployment gives just an `OPENCRVS_PUBLIC_KEY_URL` that does not end in `/.well-known`. */
+  authUrl: string | undefined
+  /** Where OpenCRVS's public key (PEM) is fetched to verify JWTs. */
+  publicKeyUrl: string
+  /** The integration's system client; absent means "confirm with the stored per-record token". */
+  systemClient: ClientCredentials | undefined
+}
+
+export interface MosipWebsubConfig {
+  hubUrl: string
+  topic: string
+  callbackUrl: string
+  /** `hub.secret`, also the HMAC key of deliveries. */
+  secret: string
+  /** Credentials used to subscribe at the hub. */
+  client: ClientCredentials
+}
+
+export interface MosipConfig {
+  /** Auth manager `clientidsecretkey` endpoint. */
+  authUrl: string
+  authClientAppId: string
+  /** Credentials used for packet creation and processing. */
+  packetClient: ClientCredentials
+  createPacketUrl: string
+  processPacketUrl: string
+  centerId: string
+  machineId: string
+  websub: MosipWebsubConfig
+  credential: {
+    /** credentialSubject key copied into `child.nid`. */
+    nationalIdKey: string
+    decryptP12Path: string
+    decryptP12Password: string
+    /** Refuse credentials encrypted to a certificate whose thumbprint we do not know. */
+    checkThumbprint: boolean
+    /** SHA-256 thumbprints accepted besides our keystore's certificates (MOSIP's signed copy). */
+    extraThumbprints: Buffer[]
+  }
+}
+
+/** `individualIdType` sent to IDA: always one type, or `auto` (16 digits: VID, else UIN). */
+export type IdaIndividualIdType = 'UIN' | 'VID' | 'auto'
+
+export interface IdaConfig {
+  authUrl: string
+  authDomainUri: string
+  partner: { apiKey: string; mispLicenseKey: string; id: string }
+  encryptCertPath: string
+  signP12Path: string
+  signP12Password: string
+  /** How `individualIdType` is chosen (mosip-api always sends UIN). */
+  individualIdType: IdaIndividualIdType
+  /** `env` of the request body (mosip-api hard-codes `Staging`); IDA checks it. */
+  env: string
+  /** Language code of the demographic name and gender sent to IDA (mosip-api: `eng`). */
+  language: string
+  /** Scope a `/verify` token must carry; undefined: none (the tokens callers hold vary). */
+  verifyScope: string | undefined
+}
+
+export interface EsignetConfig {
+  userinfoUrl: string
+  tokenUrl: string
+  clientPrivateKeyPath: string
+  /** E-Signet's JWKS; undefined: found through `.well-known/openid-configuration`. */
+  jwksUrl: string | undefined
+  /** Accepted `state` values of a login; undefined: not checked (as mosip-api). */
+  expectedStates: string[] | undefined
+  /** Scope an `/esignet/get-oidp-user-info` token must carry; undefined: none. */
+  requiredScope: string | undefined
+}
+
+export type ConfirmationTokenMode = 'stored-token' | 'token-exchange' | 'system-client'
+
+/** How registrations move through the bridge (settings of ours; mosip-api has none). */
+export interface PipelineConfig {
+  /** Scope an intake token must carry (1.9 or 2.0 format); undefined: no scope check (2.1). */
+  intakeScope: string | undefined
+  /** Audiences accepted on intake tokens (any one of them). */
+  jwtAudiences: string[]
+  /** Which token confirms registrations in OpenCRVS. */
+  confirmationToken: ConfirmationTokenMode
+  /** Declaration field that receives the national id on a birth. */
+  nationalIdFieldId: string
+  /** Reject the action in OpenCRVS when MOSIP refuses a registration or we give up. */
+  rejectOnFailure: boolean
+  /** createPacket `source` and `schemaVersion`. */
+  packetSource: string
+  schemaVersion: string
+  /** Re-subscription interval at the WebSub hub. */
+  resubscribeMs: number
+  /** Timeout of every outbound HTTP call. */
+  outboundTimeoutMs: number
+  /** Largest accepted request body. */
+  bodyLimitBytes: number
+}
+
+export interface BridgeConfig {
+  nodeEnv: NodeEnv
+  logLevel: LogLevel
+  /** Accepted for compatibility with mosip-api. It may only make logging more verbose: redaction
+   * of secrets, tokens and personal data stays on regardless. */
+  unsafeDebugLog: boolean
+  server: ServerConfig
+  database: DatabaseConfig
+  encryption: EncryptionConfig
+  queue: QueueConfig
+  /** Prefix of the 15-digit MOSIP transaction id. */
+  transactionIdPrefix: string
+  pipeline: PipelineConfig
+  opencrvs: OpencrvsConfig
+  mosip: MosipConfig
+  ida: IdaConfig
+  esignet: EsignetConfig
+  /** Deprecated mosip-api variables that were set and are ignored (for a start-up notice). */
+  ignoredVariables: string[]
+}

@@ -1,0 +1,125 @@
+/**
+ * Value parsers: each turns the raw string of one variable into a value, or `INVALID`, and says
+ * in a phrase what a valid value looks like (the phrase appears in problem messages).
+ */
+import type { IdaIndividualIdType } from './config-types.js'
+
+export const INVALID = Symbol('invalid')
+export type Parsed<T> = T | typeof INVALID
+
+export interface Format<T> {
+  /** What a valid value looks like, e.g. "an integer from 1 to 65535". */
+  expected: string
+  parse: (raw: string) => Parsed<T>
+}
+
+export const text: Format<string> = { expected: 'a non-empty string', parse: (raw) => raw }
+
+export const filePath: Format<string> = { expected: 'a file path', parse: (raw) => raw }
+
+export const token: Format<string> = {
+  expected: 'a value without spaces',
+  parse: (raw) => (/\s/.test(raw) ? INVALID : raw)
+}
+
+export const httpUrl: Format<string> = {
+  expected: 'an http(s) URL',
+  parse: (raw) => {
+    if (/\s/.test(raw) || !URL.canParse(raw)) return INVALID
+    const { protocol } = new URL(raw)
+    return protocol === 'http:' || protocol === 'https:' ? raw : INVALID
+  }
+}
+
+export const postgresUrl: Format<string> = {
+  expected: 'a postgres:// or postgresql:// URL',
+  parse: (raw) => {
+    const value = raw.trim()
+    if (/\s/.test(value) || !URL.canParse(value)) return INVALID
+    const { protocol } = new URL(value)
+    return protocol === 'postgres:' || protocol === 'postgresql:' ? value : INVALID
+  }
+}
+
+export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER): Format<number> {
+  return {
+    expected:
+      max === Number.MAX_SAFE_INTEGER
+        ? `an integer of at least ${min}`
+        : `an integer from ${min} to ${max}`,
+    parse: (raw) => {
+      if (!/^\d+$/.test(raw)) return INVALID
+      const value = Number(raw)
+      return Number.isSafeInteger(value) && value >= min && value <= max ? value : INVALID
+    }
+  }
+}
+
+export function oneOf<T extends string>(choices: readonly T[], caseInsensitive = false): Format<T> {
+  return {
+    expected: `one of ${choices.join(', ')}`,
+    parse: (raw) => {
+      const value = caseInsensitive ? raw.toLowerCase() : raw
+      return (choices as readonly string[]).includes(value) ? (value as T) : INVALID
+    }
+  }
+}
+
+/** An OpenCRVS scope to require, or `none` (any case) for no scope check. */
+export const scopeOrNone: Format<string | undefined> = {
+  expected: "a scope without spaces, or 'none'",
+  parse: (raw) => (/\s/.test(raw) ? INVALID : raw.toLowerCase() === 'none' ? undefined : raw)
+}
+
+export const individualIdType: Format<IdaIndividualIdType> = {
+  expected: 'UIN, VID or auto',
+  parse: (raw) => {
+    const value = raw.toUpperCase()
+    if (value === 'UIN' || value === 'VID') return value
+    return value === 'AUTO' ? 'auto' : INVALID
+  }
+}
+
+export function matching(pattern: RegExp, expected: string): Format<string> {
+  return { expected, parse: (raw) => (pattern.test(raw) ? raw : INVALID) }
+}
+
+/** Like envalid's `bool`; anything unrecognised is false (UNSAFE_DEBUG_LOG must never fail). */
+export const lenientBoolean: Format<boolean> = {
+  expected: 'true or false',
+  parse: (raw) => ['true', 't', '1', 'yes', 'y', 'on'].includes(raw.toLowerCase())
+}
+
+/** 32 bytes as standard base64 (44 characters, one `=`) or hex (64 characters). */
+export function decodeEncryptionKey(raw: string): Buffer | undefined {
+  const value = raw.trim()
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex')
+  if (/^[A-Za-z0-9+/]{43}=$/.test(value)) {
+    const key = Buffer.from(value, 'base64')
+    return key.length === 32 ? key : undefined
+  }
+  return undefined
+}
+
+export const encryptionKey: Format<Buffer> = {
+  expected: '32 bytes, base64 or hex',
+  parse: (raw) => decodeEncryptionKey(raw) ?? INVALID
+}
+
+export const encryptionKeyList: Format<Buffer[]> = {
+  expected: 'a comma-separated list of keys of 32 bytes, base64 or hex',
+  parse: (raw) => {
+    const keys: Buffer[] = []
+    for (const part of raw.split(',')) {
+      if (part.trim() === '') continue
+      const key = decodeEncryptionKey(part)
+      if (key === undefined) return INVALID
+      keys.push(key)
+    }
+    return keys
+  }
+}
+
+export function pathSegment(): Format<string> {
+  return matching(/^[^\s/?#]+$/, "a single URL path segment without spaces, '/', '?' or '#'")
+}
