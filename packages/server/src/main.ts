@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { BridgeConfig } from './config/index.js'
+import { errorCode } from './core/error-code.js'
 import { retry, type Outcome } from './core/outcome.js'
 import type { CredentialDecryptor, IssuedCredential } from './core/ports.js'
 import { buildApp } from './http/build-app.js'
@@ -76,7 +77,7 @@ function openDecryptor(config: BridgeConfig, logger: Logger): CredentialDecrypto
     logger.info(decryptor.describe(), 'credential keystore loaded')
     return decryptor
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'KEYSTORE_UNREADABLE'
+    const code = errorCode(error) ?? 'KEYSTORE_UNREADABLE'
     logger.error(
       { code, path: decryptP12Path },
       'cannot open DECRYPT_P12_FILE_PATH: credentials are stored and wait until the bridge restarts with a usable keystore'
@@ -271,7 +272,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   } catch (error) {
     await app.close().catch(() => undefined)
     await store.close()
-    const code = (error as { code?: string }).code ?? 'unknown error'
+    const code = errorCode(error) ?? 'unknown error'
     throw new Error(`cannot listen on ${config.server.host}:${config.server.port} (${code})`, {
       cause: error
     })
