@@ -19,6 +19,7 @@
  */
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
+import { joinUrl } from '../core/join-url.js'
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const
 export type NodeEnv = (typeof NODE_ENVS)[number]
@@ -594,8 +595,7 @@ function resolveOpencrvsAuth(
         ? publicKeyUrl.replace(wellKnown, '')
         : undefined),
     publicKeyUrl:
-      publicKeyUrl ??
-      (authUrl === undefined ? undefined : `${authUrl.replace(/\/+$/, '')}/.well-known`)
+      publicKeyUrl ?? (authUrl === undefined ? undefined : joinUrl(authUrl, '.well-known').href)
   }
 }
 

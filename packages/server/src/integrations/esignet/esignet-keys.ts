@@ -20,6 +20,7 @@ import {
   esignetOk,
   type EsignetStep
 } from '../../core/esignet-outcome.js'
+import { joinUrl } from '../../core/join-url.js'
 import type { Logger } from '../../observability/logger.js'
 import { exchange } from '../http-exchange.js'
 
@@ -58,11 +59,11 @@ export function providerLocations(tokenUrl: string): { base: string; origin: str
 export function discoveryCandidates(tokenUrl: string): string[] {
   const { base, origin } = providerLocations(tokenUrl)
   const candidates = [
-    `${base}/.well-known/openid-configuration`,
-    `${base}/oidc/.well-known/openid-configuration`,
-    `${origin}/.well-known/openid-configuration`
+    joinUrl(base, '.well-known', 'openid-configuration'),
+    joinUrl(base, 'oidc', '.well-known', 'openid-configuration'),
+    joinUrl(origin, '.well-known', 'openid-configuration')
   ]
-  return [...new Set(candidates)]
+  return [...new Set(candidates.map((url) => url.href))]
 }
 
 const isHttpUrl = (value: unknown): value is string =>
@@ -225,7 +226,8 @@ export class EsignetKeys {
       }
     }
     if (!reachable && lastFailure) return lastFailure
-    const fallback = `${providerLocations(this.options.tokenUrl).origin}/.well-known/jwks.json`
+    const { origin } = providerLocations(this.options.tokenUrl)
+    const fallback = joinUrl(origin, '.well-known', 'jwks.json').href
     this.options.logger.warn(
       { jwksUri: fallback },
       'no E-Signet discovery document found: using the default JWKS location (set ESIGNET_JWKS_URL to choose)'

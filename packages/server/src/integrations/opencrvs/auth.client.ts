@@ -5,6 +5,7 @@
  */
 import { OPENCRVS_CODES, classifyOpencrvsAuth } from '../../core/opencrvs-outcome.js'
 import { ok, type Outcome } from '../../core/outcome.js'
+import { joinUrl } from '../../core/join-url.js'
 import type { ClientCredentials } from '../../config/schema.js'
 import type { Logger } from '../../observability/logger.js'
 import { exchange, type FetchLike } from '../http-exchange.js'
@@ -32,11 +33,7 @@ export interface OpencrvsAuthClientOptions {
 
 /** `{authUrl}/token`, keeping any path on the auth URL (e.g. behind the gateway's `/auth`). */
 export function tokenUrl(authUrl: string): URL {
-  const base = new URL(authUrl)
-  base.search = ''
-  base.hash = ''
-  if (!base.pathname.endsWith('/')) base.pathname = `${base.pathname}/`
-  return new URL('token', base)
+  return joinUrl(authUrl, 'token')
 }
 
 export class OpencrvsAuthClient {

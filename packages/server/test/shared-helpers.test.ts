@@ -1,0 +1,46 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { errorCode } from '../src/core/error-code.js'
+import { joinUrl } from '../src/core/join-url.js'
+
+describe('errorCode', () => {
+  it('is the string code of an error or error-like object', () => {
+    const missing = Object.assign(new Error('no such file'), { code: 'ENOENT' })
+    assert.equal(errorCode(missing), 'ENOENT')
+    assert.equal(errorCode({ code: '23505' }), '23505')
+  })
+
+  it('is undefined without a string code', () => {
+    for (const value of [new Error('plain'), { code: 42 }, null, undefined, 'ENOENT', 7]) {
+      assert.equal(errorCode(value), undefined, String(value))
+    }
+  })
+})
+
+describe('joinUrl', () => {
+  it('keeps the base path with or without a trailing slash', () => {
+    for (const base of [
+      'https://gw.example/api',
+      'https://gw.example/api/',
+      'https://gw.example/api//'
+    ]) {
+      assert.equal(
+        joinUrl(base, 'events', 'event.get').href,
+        'https://gw.example/api/events/event.get'
+      )
+    }
+    assert.equal(joinUrl('http://auth:4040', 'token').href, 'http://auth:4040/token')
+    assert.equal(joinUrl('http://auth:4040/', '.well-known').href, 'http://auth:4040/.well-known')
+  })
+
+  it('drops the query and fragment of the base and encodes each segment', () => {
+    assert.equal(
+      joinUrl('https://ida.example/auth/?x=1#top', 'a/b', 'c d').href,
+      'https://ida.example/auth/a%2Fb/c%20d'
+    )
+  })
+
+  it('is the base itself without segments', () => {
+    assert.equal(joinUrl('https://ida.example/auth/?x=1').href, 'https://ida.example/auth')
+  })
+})
