@@ -1,3 +1,4 @@
+import { MOSIP_AUTH_COOKIE } from '@mosip-bridge/contracts'
 import { classifyMosip } from '../../core/mosip-outcome.js'
 import { classifyTransport, ok, retry, type Outcome } from '../../core/outcome.js'
 import { buildAuthEnvelope, mosipRequestTime } from '../../core/packet-envelope.js'
@@ -164,7 +165,7 @@ export function extractAuthToken(headers: Headers): string | undefined {
     const pair = line.split(';', 1)[0] ?? ''
     const eq = pair.indexOf('=')
     if (eq < 0) continue
-    if (pair.slice(0, eq).trim().toLowerCase() !== 'authorization') continue
+    if (pair.slice(0, eq).trim().toLowerCase() !== MOSIP_AUTH_COOKIE.toLowerCase()) continue
     let value = pair.slice(eq + 1).trim()
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
       value = value.slice(1, -1)
