@@ -26,7 +26,7 @@ export interface MosipIntegration {
 }
 
 /** Stands in for the decryptor while the keystore cannot be opened: deliveries wait, stored. */
-export class UnavailableDecryptor implements CredentialDecryptor {
+class UnavailableDecryptor implements CredentialDecryptor {
   constructor(private readonly reason: string) {}
   decrypt(): Outcome<IssuedCredential> {
     return retry('KEYSTORE_UNAVAILABLE', this.reason)

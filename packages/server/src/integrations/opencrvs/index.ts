@@ -35,7 +35,6 @@ export { decodeExpiry } from './token-expiry.js'
 export { UndefinedInputError, findUndefinedPath } from './trpc-input.js'
 
 export interface OpencrvsIntegration {
-  publicKey: OpencrvsPublicKey
   /** Checks the tokens of intake calls (`OPENCRVS_JWT_AUDIENCES`). */
   verifier: OpencrvsJwtVerifier
   /** Also accepts gateway user tokens: operators and forms calling verify, E-Signet and debug. */
@@ -64,7 +63,6 @@ export function createOpencrvsIntegration(
   })
   const audiences = config.pipeline.jwtAudiences
   return {
-    publicKey,
     verifier: new OpencrvsJwtVerifier({ publicKey, audiences, logger }),
     operatorVerifier: new OpencrvsJwtVerifier({
       publicKey,
