@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import {
+  mosipAuthRequestSchema,
+  mosipCreatePacketRequestSchema,
+  mosipWorkflowInstanceRequestSchema
+} from '@mosip-bridge/contracts'
+import {
   buildAuthEnvelope,
   buildCreatePacketEnvelope,
   buildWorkflowInstanceEnvelope,
@@ -90,6 +95,11 @@ describe('buildAuthEnvelope', () => {
       }
     )
   })
+
+  it('satisfies the wire schema of the login', () => {
+    const envelope = buildAuthEnvelope({ clientId: 'c', secretKey: 's', appId: 'a' }, 't')
+    assert.equal(mosipAuthRequestSchema.safeParse(envelope).success, true)
+  })
 })
 
 describe('buildCreatePacketEnvelope', () => {
@@ -133,6 +143,12 @@ describe('buildCreatePacketEnvelope', () => {
       'audits',
       'schemaJson'
     ])
+  })
+
+  it('satisfies the wire schema of createPacket', () => {
+    const envelope = buildCreatePacketEnvelope(request, settings, '2025-04-17T07:30:00.000Z')
+    const parsed = mosipCreatePacketRequestSchema.safeParse(envelope)
+    assert.equal(parsed.success, true, parsed.error?.message)
   })
 
   it('uses the default schema when the request has none or a blank one', () => {
@@ -195,6 +211,20 @@ describe('buildWorkflowInstanceEnvelope', () => {
         }
       }
     )
+  })
+
+  it('satisfies the wire schema of workflowinstance', () => {
+    const envelope = buildWorkflowInstanceEnvelope(
+      {
+        registrationId: 'r',
+        process: 'CRVS_NEW',
+        source: 's',
+        notification: { name: 'N', phone: '', email: '' }
+      },
+      '2025-04-17T07:30:02.000Z'
+    )
+    const parsed = mosipWorkflowInstanceRequestSchema.safeParse(envelope)
+    assert.equal(parsed.success, true, parsed.error?.message)
   })
 
   it('sends empty strings for missing notification values, never null', () => {

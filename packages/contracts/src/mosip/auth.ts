@@ -18,15 +18,28 @@ export const MOSIP_AUTH_CLIENT_ID_SECRET_KEY_PATH = '/v1/authmanager/authenticat
  */
 export const MOSIP_AUTH_COOKIE = 'Authorization'
 
-/** Error codes of kernel-auth-adapter protected services: HTTP 401 / 403 with these codes. */
+/**
+ * Error codes that refuse the caller's token. Services behind the kernel auth adapter answer
+ * HTTP 401 / 403 with the first two; the auth manager's token checks report the other two.
+ */
 export const MOSIP_AUTH_ERROR_CODES = {
   unauthenticated: 'KER-ATH-401',
   forbidden: 'KER-ATH-403',
   /** Login: a blank `clientId`, `secretKey` or `appId` (HTTP 200, one entry per member). */
   blankClientSecret: 'KER-ATH-019',
   /** Login: the `appId` maps to no Keycloak realm (HTTP 200). */
-  realmNotFound: 'KER-ATH-026'
+  realmNotFound: 'KER-ATH-026',
+  /** The request carried no token in its cookies. */
+  tokenNotInCookies: 'KER-ATH-007',
+  /** The token is not in the auth manager's token store (logged out or replaced): log in again. */
+  tokenNotInDatastore: 'KER-ATH-008'
 } as const
+
+/**
+ * `id` and `version` the reference clients send where the service does not check them (auth
+ * manager login, createPacket): the literal text `"string"`.
+ */
+export const MOSIP_UNCHECKED_REQUEST_ID = 'string'
 
 /** `ServiceError` of the kernel `ResponseWrapper`: `{errorCode, message}`. */
 export const mosipServiceErrorSchema = z.looseObject({

@@ -13,6 +13,7 @@
  */
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
+import { joinUrl } from '../core/join-url.js'
 import type { BridgeConfig } from './config-types.js'
 import { variableInfoOf, variableNames, variables } from './variables.js'
 import type { VariableInfo, VariableName } from './variables.js'
@@ -121,8 +122,7 @@ function resolveOpencrvsAuth(
         ? publicKeyUrl.replace(wellKnown, '')
         : undefined),
     publicKeyUrl:
-      publicKeyUrl ??
-      (authUrl === undefined ? undefined : `${authUrl.replace(/\/+$/, '')}/.well-known`)
+      publicKeyUrl ?? (authUrl === undefined ? undefined : joinUrl(authUrl, '.well-known').href)
   }
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
 import type { z } from 'zod'
+import { errorCode } from '../core/error-code.js'
 import { environmentSchema } from './assemble-config.js'
 import type { BridgeConfig } from './config-types.js'
 import { isSecretVariable, variableNames } from './variables.js'
@@ -79,7 +80,7 @@ function readOptionalFile(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (errorCode(error) === 'ENOENT') return undefined
     throw new Error(`cannot read environment file ${path}`, { cause: error })
   }
 }

@@ -2,6 +2,7 @@
  * What a job handler can say besides succeeding (returning) or failing for an unknown reason
  * (throwing anything else, which is retried with backoff until the attempts run out).
  */
+import { errorCode } from './error-code.js'
 
 /** Try again later, after `afterMs` (for instance a Retry-After from a partner system). */
 export class RetryLater extends Error {
@@ -45,8 +46,8 @@ export function decideAfterFailure(
 /** A short, log-safe description of an error: its code and message, no stack, no payloads. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code
-    const text = `${typeof code === 'string' ? `${code}: ` : ''}${error.message}`
+    const code = errorCode(error)
+    const text = `${code !== undefined ? `${code}: ` : ''}${error.message}`
     return text.length > 1000 ? `${text.slice(0, 1000)}…` : text
   }
   return String(error).slice(0, 1000)

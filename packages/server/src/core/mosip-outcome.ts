@@ -1,4 +1,11 @@
 import {
+  MOSIP_AUTH_ERROR_CODES,
+  MOSIP_PACKET_ERROR_CODES,
+  MOSIP_WORKFLOW_ERROR_CODES,
+  mosipStatusErrorSchema,
+  type MosipStatusError
+} from '@mosip-bridge/contracts'
+import {
   classifyTransport,
   ok,
   permanent,
@@ -7,12 +14,12 @@ import {
   type Outcome
 } from './outcome.js'
 
-/** MOSIP error entry as found in `errors[]` (packet manager and workflow use `message`). */
-export interface MosipError {
-  errorCode?: string
-  message?: string
-  errorMessage?: string
-}
+/**
+ * An entry of `errors[]`, read leniently: packet manager and workflow put the text in `message`,
+ * the status APIs in `errorMessage`, and an entry that fits neither still counts as an error.
+ */
+type MosipErrorEntry = Partial<MosipStatusError>
+const errorEntrySchema = mosipStatusErrorSchema.partial()
 
 /**
  * MOSIP error codes that no retry can fix for this request: the request itself is malformed or
@@ -20,27 +27,32 @@ export interface MosipError {
  * or storage failures, codes we do not know — is treated as transient, because rejecting a
  * citizen's registration on a guess is worse than retrying a bounded number of times.
  */
-const PERMANENT_CODES = new Set([
-  'KER-PUT-020', // packet validation failed
-  'KER-KPM-002', // schemaJson or identity JSON unparsable
-  'KER-KPM-007', // invalid input
-  'KER-KPM-008', // audits empty
-  'RPR-WIN-000', // missing id/version/requesttime
-  'RPR-WIN-001' // invalid id/version/requesttime
+const PERMANENT_CODES = new Set<string>([
+  MOSIP_PACKET_ERROR_CODES.packetValidation,
+  MOSIP_PACKET_ERROR_CODES.jsonParse,
+  MOSIP_PACKET_ERROR_CODES.invalidInput,
+  MOSIP_PACKET_ERROR_CODES.auditsEmpty,
+  MOSIP_WORKFLOW_ERROR_CODES.missingInput,
+  MOSIP_WORKFLOW_ERROR_CODES.invalidInput
 ])
 
 /** Codes that mean "your token is not accepted": re-login and retry. */
-const AUTH_CODES = new Set(['KER-ATH-401', 'KER-ATH-403', 'KER-ATH-007', 'KER-ATH-008'])
+const AUTH_CODES = new Set<string>(Object.values(MOSIP_AUTH_ERROR_CODES))
 
-/** Workflow instance already exists for (registrationId, process): the earlier call succeeded. */
-export const WORKFLOW_ALREADY_PRESENT = 'RPR-WIS-001'
-
-function errorsOf(body: unknown): MosipError[] {
-  const errors = (body as { errors?: unknown } | null)?.errors
-  return Array.isArray(errors) ? (errors as MosipError[]) : []
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function describe(errors: MosipError[]): string {
+function errorsOf(body: unknown): MosipErrorEntry[] {
+  const errors = isRecord(body) ? body.errors : undefined
+  if (!Array.isArray(errors)) return []
+  return errors.map((entry) => {
+    const parsed = errorEntrySchema.safeParse(entry)
+    return parsed.success ? parsed.data : {}
+  })
+}
+
+function describe(errors: MosipErrorEntry[]): string {
   return errors
     .map((e) => `${e.errorCode ?? 'UNKNOWN'} ${e.message ?? e.errorMessage ?? ''}`.trim())
     .join('; ')
@@ -87,7 +99,7 @@ export function classifyMosip<T>(
       ? permanent(code, reason)
       : retry(code, reason)
   }
-  const response = (exchange.body as { response?: unknown } | null)?.response
+  const response = isRecord(exchange.body) ? exchange.body.response : undefined
   const value = response === null || response === undefined ? undefined : interpret(response)
   if (value === undefined) {
     return retry(

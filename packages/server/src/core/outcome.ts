@@ -1,3 +1,5 @@
+import { errorCode } from './error-code.js'
+
 /**
  * The result of one call to a partner system, after classification: done, worth retrying
  * (optionally not before `afterMs`), or pointless to retry. Every outbound call of the bridge
@@ -47,11 +49,11 @@ export function classifyTransport(
   now: number
 ): Outcome<never> | undefined {
   if (exchange.status === undefined) {
-    const code = exchange.error as { cause?: { code?: string }; code?: string } | undefined
+    const error = exchange.error
     const detail =
-      code?.cause?.code ??
-      code?.code ??
-      (exchange.error instanceof Error ? exchange.error.name : 'network error')
+      (error instanceof Error ? errorCode(error.cause) : undefined) ??
+      errorCode(error) ??
+      (error instanceof Error ? error.name : 'network error')
     return retry(`${system}_UNREACHABLE`, `${system} did not answer (${detail})`)
   }
   if (exchange.status === 429) {

@@ -2,13 +2,19 @@
  * The request envelopes the bridge sends to MOSIP, built by pure functions so that the wire
  * format is tested without a network. The shapes are those of the reference `mosip-api`
  * (auth manager, packet manager createPacket, registration-processor workflowinstance): a MOSIP
- * deployment that works with the reference must receive the same JSON from the bridge.
+ * deployment that works with the reference must receive the same JSON from the bridge. Their
+ * types, ids and versions are those of `@mosip-bridge/contracts`.
  */
+import {
+  MOSIP_UNCHECKED_REQUEST_ID,
+  MOSIP_WORKFLOW_INSTANCE_ID,
+  MOSIP_WORKFLOW_INSTANCE_VERSION,
+  type MosipAuthRequest,
+  type MosipClientSecret,
+  type MosipCreatePacketRequest,
+  type MosipWorkflowInstanceRequest
+} from '@mosip-bridge/contracts'
 import type { MosipProcess, NotificationInfo, PacketRequest } from './ports.js'
-
-/** `id` the registration processor expects on workflowinstance (config-checked by MOSIP). */
-export const WORKFLOW_INSTANCE_API_ID = 'mosip.registration.processor.workflow.instance'
-export const WORKFLOW_INSTANCE_API_VERSION = 'v1'
 
 /**
  * MOSIP's request time, `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` in UTC. `Date#toISOString` produces
@@ -53,22 +59,14 @@ function asFieldString(value: unknown): string | undefined {
 
 // ---------------------------------------------------------------- auth manager
 
-export interface AuthEnvelope {
-  id: 'string'
-  version: 'string'
-  requesttime: string
-  metadata: Record<string, never>
-  request: { clientId: string; secretKey: string; appId: string }
-}
-
 /** Body of `POST /v1/authmanager/authenticate/clientidsecretkey`. */
 export function buildAuthEnvelope(
-  credentials: { clientId: string; secretKey: string; appId: string },
+  credentials: MosipClientSecret,
   requesttime: string
-): AuthEnvelope {
+): MosipAuthRequest {
   return {
-    id: 'string',
-    version: 'string',
+    id: MOSIP_UNCHECKED_REQUEST_ID,
+    version: MOSIP_UNCHECKED_REQUEST_ID,
     requesttime,
     metadata: {},
     request: {
@@ -93,24 +91,6 @@ export interface PacketSettings {
   defaultSchemaJson: string
 }
 
-export interface CreatePacketEnvelope {
-  id: 'string'
-  version: 'string'
-  requesttime: string
-  request: {
-    id: string
-    refId: string
-    offlineMode: false
-    process: MosipProcess
-    source: string
-    schemaVersion: string
-    fields: Record<string, string>
-    metaInfo: Record<string, string>
-    audits: Array<Record<string, string>>
-    schemaJson: string
-  }
-}
-
 /**
  * Body of `PUT /commons/v1/packetmanager/createPacket` (`RequestWrapper<PacketDto>`).
  * `fields`, `metaInfo` and every audit go through `ensureStringFields` again: their types say
@@ -121,14 +101,14 @@ export function buildCreatePacketEnvelope(
   request: PacketRequest,
   settings: PacketSettings,
   requesttime: string
-): CreatePacketEnvelope {
+): MosipCreatePacketRequest {
   const schemaJson =
     typeof request.schemaJson === 'string' && request.schemaJson.trim() !== ''
       ? request.schemaJson
       : settings.defaultSchemaJson
   return {
-    id: 'string',
-    version: 'string',
+    id: MOSIP_UNCHECKED_REQUEST_ID,
+    version: MOSIP_UNCHECKED_REQUEST_ID,
     requesttime,
     request: {
       id: request.id,
@@ -147,19 +127,6 @@ export function buildCreatePacketEnvelope(
 
 // ---------------------------------------------------------------- registration processor
 
-export interface WorkflowInstanceEnvelope {
-  id: typeof WORKFLOW_INSTANCE_API_ID
-  version: typeof WORKFLOW_INSTANCE_API_VERSION
-  requesttime: string
-  request: {
-    registrationId: string
-    process: MosipProcess
-    source: string
-    additionalInfoReqId: ''
-    notificationInfo: NotificationInfo
-  }
-}
-
 /** Body of `POST /registrationprocessor/v1/workflowmanager/workflowinstance`. */
 export function buildWorkflowInstanceEnvelope(
   input: {
@@ -169,10 +136,10 @@ export function buildWorkflowInstanceEnvelope(
     notification: NotificationInfo
   },
   requesttime: string
-): WorkflowInstanceEnvelope {
+): MosipWorkflowInstanceRequest {
   return {
-    id: WORKFLOW_INSTANCE_API_ID,
-    version: WORKFLOW_INSTANCE_API_VERSION,
+    id: MOSIP_WORKFLOW_INSTANCE_ID,
+    version: MOSIP_WORKFLOW_INSTANCE_VERSION,
     requesttime,
     request: {
       registrationId: input.registrationId,

@@ -2,6 +2,7 @@ import type { Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { JobQueue } from '../queue/job-queue.js'
 import type { IntakePlan } from '../core/intake-plan.js'
+import { errorCode } from '../core/error-code.js'
 import { newTransactionId } from '../core/transaction-id.js'
 import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
 
@@ -21,7 +22,7 @@ export interface IntakeResult {
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
+  const code = errorCode(error)
   return (
     code === '23505' ||
     code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||

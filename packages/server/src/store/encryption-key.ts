@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { errorCode } from '../core/error-code.js'
 
 export class EncryptionKeyError extends Error {
   readonly code = 'ENCRYPTION_KEY_UNUSABLE'
@@ -39,8 +40,7 @@ export function resolveEncryptionKey(configured: Buffer | undefined, keyFile: st
   try {
     writeFileSync(keyFile, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' })
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-      return resolveEncryptionKey(undefined, keyFile)
+    if (errorCode(error) === 'EEXIST') return resolveEncryptionKey(undefined, keyFile)
     throw new EncryptionKeyError(`cannot write the data encryption key to ${keyFile}`, {
       cause: error
     })

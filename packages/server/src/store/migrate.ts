@@ -1,4 +1,5 @@
 import { Migrator, type MigrationResult } from 'kysely'
+import { errorCode } from '../core/error-code.js'
 import type { Store } from './database.js'
 import { migrationsFor } from './migrations/index.js'
 
@@ -23,8 +24,8 @@ export class MigrationError extends Error {
  * bookkeeping tables (unique violation in the catalog, or "relation already exists").
  */
 function isConcurrencyConflict(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  if (typeof code !== 'string') return false
+  const code = errorCode(error)
+  if (code === undefined) return false
   return code.startsWith('SQLITE_BUSY') || code === '23505' || code === '42P07'
 }
 

@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { errorCode } from '../../core/error-code.js'
 
 export class EsignetSetupError extends Error {
   readonly code = 'ESIGNET_CLIENT_KEY_UNUSABLE'
@@ -73,7 +74,7 @@ export function loadClientKeyFile(path: string): EsignetClientKey {
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'read error'
+    const code = errorCode(error) ?? 'read error'
     throw new EsignetSetupError(`cannot read OIDP_CLIENT_PRIVATE_KEY_PATH ${path} (${code})`, {
       cause: error
     })

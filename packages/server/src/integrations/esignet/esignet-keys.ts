@@ -18,9 +18,12 @@ import {
   ESIGNET_CODES,
   esignetFailure,
   esignetOk,
+  type EsignetFailure,
   type EsignetStep
 } from '../../core/esignet-outcome.js'
+import { joinUrl } from '../../core/join-url.js'
 import type { Logger } from '../../observability/logger.js'
+import { CachedValue, type Fetched } from '../cached-value.js'
 import { exchange } from '../http-exchange.js'
 
 /** Signature algorithms accepted on userinfo (eSignet signs PS256 by default). */
@@ -58,11 +61,11 @@ export function providerLocations(tokenUrl: string): { base: string; origin: str
 export function discoveryCandidates(tokenUrl: string): string[] {
   const { base, origin } = providerLocations(tokenUrl)
   const candidates = [
-    `${base}/.well-known/openid-configuration`,
-    `${base}/oidc/.well-known/openid-configuration`,
-    `${origin}/.well-known/openid-configuration`
+    joinUrl(base, '.well-known', 'openid-configuration'),
+    joinUrl(base, 'oidc', '.well-known', 'openid-configuration'),
+    joinUrl(origin, '.well-known', 'openid-configuration')
   ]
-  return [...new Set(candidates)]
+  return [...new Set(candidates.map((url) => url.href))]
 }
 
 const isHttpUrl = (value: unknown): value is string =>
@@ -78,14 +81,17 @@ export class EsignetKeys {
   private readonly options: EsignetKeysOptions
   private readonly clock: () => number
   private jwksUrl: string | undefined
-  private cached: CachedKeySet | undefined
-  private inFlight: Promise<EsignetStep<CachedKeySet>> | undefined
+  private readonly cached: CachedValue<CachedKeySet, EsignetFailure>
   private fetches = 0
 
   constructor(options: EsignetKeysOptions) {
     this.options = options
     this.clock = options.clock ?? Date.now
     this.jwksUrl = options.jwksUrl
+    this.cached = new CachedValue({
+      fetch: (signal) => this.fetchKeySet(signal),
+      clock: this.clock
+    })
   }
 
   /** How many times the JWKS was fetched (tests, metrics). */
@@ -107,7 +113,7 @@ export class EsignetKeys {
     if (!keys.ok) return keys
     let attempt = await this.attempt(jws, keys.value)
     if (!attempt.ok && attempt.retryable && this.mayRefresh(keys.value)) {
-      const fresh = await this.load(signal)
+      const fresh = await this.cached.load(signal)
       if (!fresh.ok) return fresh
       attempt = await this.attempt(jws, fresh.value)
     }
@@ -157,27 +163,17 @@ export class EsignetKeys {
     }
   }
 
-  /** The cached key set, loaded when absent or older than maxAge. */
+  /** The cached key set, loaded (one fetch for concurrent callers) when absent or older than maxAge. */
   private async current(signal?: AbortSignal): Promise<EsignetStep<CachedKeySet>> {
-    const cached = this.cached
-    if (cached && this.clock() - cached.fetchedAt < (this.options.maxAgeMs ?? 600_000)) {
-      return esignetOk(cached)
-    }
-    const loaded = await this.load(signal)
+    const held = this.cached.peek()
+    const loaded = await this.cached.get(signal)
     // An E-Signet that is briefly unreachable does not invalidate keys we already hold.
-    if (!loaded.ok && cached) return esignetOk(cached)
+    if (!loaded.ok && held) return esignetOk(held)
     return loaded
   }
 
-  /** Fetches the JWKS (finding its URL first if needed); concurrent callers share one fetch. */
-  private load(signal?: AbortSignal): Promise<EsignetStep<CachedKeySet>> {
-    this.inFlight ??= this.fetchKeySet(signal).finally(() => {
-      this.inFlight = undefined
-    })
-    return this.inFlight
-  }
-
-  private async fetchKeySet(signal?: AbortSignal): Promise<EsignetStep<CachedKeySet>> {
+  /** Fetches the JWKS, finding its URL first if needed. */
+  private async fetchKeySet(signal?: AbortSignal): Promise<Fetched<CachedKeySet, EsignetFailure>> {
     const url = this.jwksUrl ?? (await this.discover(signal))
     if (typeof url !== 'string') return url
     this.fetches++
@@ -198,9 +194,12 @@ export class EsignetKeys {
       )
     }
     this.jwksUrl ??= url
-    const keySet = { getKey, fetchedAt: this.clock() }
-    this.cached = keySet
-    return esignetOk(keySet)
+    const fetchedAt = this.clock()
+    return {
+      ok: true,
+      value: { getKey, fetchedAt },
+      renewAt: fetchedAt + (this.options.maxAgeMs ?? 600_000)
+    }
   }
 
   /**
@@ -225,7 +224,8 @@ export class EsignetKeys {
       }
     }
     if (!reachable && lastFailure) return lastFailure
-    const fallback = `${providerLocations(this.options.tokenUrl).origin}/.well-known/jwks.json`
+    const { origin } = providerLocations(this.options.tokenUrl)
+    const fallback = joinUrl(origin, '.well-known', 'jwks.json').href
     this.options.logger.warn(
       { jwksUri: fallback },
       'no E-Signet discovery document found: using the default JWKS location (set ESIGNET_JWKS_URL to choose)'

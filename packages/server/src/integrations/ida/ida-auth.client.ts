@@ -15,6 +15,7 @@ import {
 } from '../../core/ida-auth-request.js'
 import { classifyIdaResponse, type IdaVerdict } from '../../core/ida-auth-result.js'
 import type { IdaVerifier, IdaVerifyContext } from '../../core/ida-verification.js'
+import { joinUrl } from '../../core/join-url.js'
 import type { Logger } from '../../observability/logger.js'
 import { exchange } from '../http-exchange.js'
 import {
@@ -70,11 +71,7 @@ export class IdaAuthClient implements IdaVerifier {
   constructor(options: IdaAuthClientOptions) {
     this.options = options
     const { mispLicenseKey, id, apiKey } = options.partner
-    const base = options.authUrl.replace(/\/+$/, '')
-    this.url = [mispLicenseKey, id, apiKey].reduce(
-      (url, segment) => `${url}/${encodeURIComponent(segment)}`,
-      base
-    )
+    this.url = joinUrl(options.authUrl, mispLicenseKey, id, apiKey).href
     this.clock = options.clock ?? Date.now
     this.newTransactionId = options.newTransactionId ?? randomTransactionId
   }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { X509Certificate, type KeyObject } from 'node:crypto'
 import { KeystoreError, loadPkcs12File } from '../mosip/pkcs12.js'
+import { errorCode } from '../../core/error-code.js'
 import { base64urlPadded, certificateThumbprint, DetachedJwsSigner } from './ida-crypto.js'
 
 export type IdaSetupCode =
@@ -61,7 +62,7 @@ export function readCertificate(path: string): X509Certificate {
   try {
     bytes = readFileSync(path)
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'read error'
+    const code = errorCode(error) ?? 'read error'
     throw new IdaSetupError(
       'IDA_CERTIFICATE_UNUSABLE',
       `cannot read ENCRYPT_CERT_PATH ${path} (${code})`,

@@ -1,6 +1,8 @@
+import { MOSIP_AUTH_COOKIE } from '@mosip-bridge/contracts'
 import { classifyMosip } from '../../core/mosip-outcome.js'
 import { classifyTransport, ok, retry, type Outcome } from '../../core/outcome.js'
 import { buildAuthEnvelope, mosipRequestTime } from '../../core/packet-envelope.js'
+import { asOutcome, CachedValue, renewalTime, type Fetched } from '../cached-value.js'
 import { exchange, type ExchangeResult } from '../http-exchange.js'
 
 export interface MosipTokenSourceOptions {
@@ -17,11 +19,6 @@ export interface MosipTokenSourceOptions {
   /** How long a token without a readable `exp` is reused; default 60 s. */
   fallbackTtlMs?: number
   clock?: () => number
-}
-
-interface CachedToken {
-  value: string
-  refreshAt: number
 }
 
 /** Code of a login that MOSIP answered but refused (wrong credentials, no token, ...). */
@@ -55,8 +52,7 @@ export class MosipTokenSource {
   readonly #refreshMarginMs: number
   readonly #fallbackTtlMs: number
   readonly #clock: () => number
-  #cached: CachedToken | undefined
-  #inflight: Promise<Outcome<string>> | undefined
+  readonly #cached: CachedValue<string, Outcome<never>>
   #logins = 0
 
   constructor(options: MosipTokenSourceOptions) {
@@ -70,6 +66,7 @@ export class MosipTokenSource {
     this.#refreshMarginMs = options.refreshMarginMs ?? 60_000
     this.#fallbackTtlMs = options.fallbackTtlMs ?? 60_000
     this.#clock = options.clock ?? Date.now
+    this.#cached = new CachedValue({ fetch: () => this.#login(), clock: this.#clock })
   }
 
   /** Number of login calls made so far (for metrics and tests). */
@@ -78,22 +75,13 @@ export class MosipTokenSource {
   }
 
   /** A usable token: the cached one while it is fresh, otherwise the result of one shared login. */
-  token(): Promise<Outcome<string>> {
-    const cached = this.#cached
-    if (cached !== undefined && this.#clock() < cached.refreshAt) {
-      return Promise.resolve(ok(cached.value))
-    }
-    if (this.#inflight === undefined) {
-      this.#inflight = this.#login().finally(() => {
-        this.#inflight = undefined
-      })
-    }
-    return this.#inflight
+  async token(): Promise<Outcome<string>> {
+    return asOutcome(await this.#cached.get())
   }
 
   /** Forgets `token` if it is the cached one (MOSIP refused it); a newer token is kept. */
   invalidate(token: string): void {
-    if (this.#cached?.value === token) this.#cached = undefined
+    this.#cached.invalidate(token)
   }
 
   /**
@@ -115,7 +103,7 @@ export class MosipTokenSource {
     return again
   }
 
-  async #login(): Promise<Outcome<string>> {
+  async #login(): Promise<Fetched<string, Outcome<never>>> {
     this.#logins += 1
     const sentAt = this.#clock()
     let answer: ExchangeResult
@@ -132,13 +120,12 @@ export class MosipTokenSource {
     }
     const token = answer.headers === undefined ? undefined : extractAuthToken(answer.headers)
     const outcome = classifyLogin(answer, token, this.#clock(), this.#credentials.clientId)
-    if (outcome.kind === 'ok') {
-      this.#cached = {
-        value: outcome.value,
-        refreshAt: tokenRefreshAt(outcome.value, sentAt, this.#refreshMarginMs, this.#fallbackTtlMs)
-      }
+    if (outcome.kind !== 'ok') return { ok: false, failure: outcome }
+    return {
+      ok: true,
+      value: outcome.value,
+      renewAt: tokenRefreshAt(outcome.value, sentAt, this.#refreshMarginMs, this.#fallbackTtlMs)
     }
-    return outcome
   }
 }
 
@@ -178,7 +165,7 @@ export function extractAuthToken(headers: Headers): string | undefined {
     const pair = line.split(';', 1)[0] ?? ''
     const eq = pair.indexOf('=')
     if (eq < 0) continue
-    if (pair.slice(0, eq).trim().toLowerCase() !== 'authorization') continue
+    if (pair.slice(0, eq).trim().toLowerCase() !== MOSIP_AUTH_COOKIE.toLowerCase()) continue
     let value = pair.slice(eq + 1).trim()
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
       value = value.slice(1, -1)
@@ -206,11 +193,11 @@ export function decodeJwtClaims(token: string): Record<string, unknown> | undefi
 }
 
 /**
- * When a token obtained by a login sent at `sentAt` must be renewed: `marginMs` before it
- * expires. The lifetime is `exp - iat` when the token has both (measured on MOSIP's clock, so a
- * skew between the two clocks does not matter), else `exp` against our clock. A lifetime no
- * longer than the margin is used for half its length; a token without `exp` for `fallbackTtlMs`;
- * an already expired one only by the callers of that login.
+ * When a token obtained by a login sent at `sentAt` must be renewed (`renewalTime`: `marginMs`
+ * before it expires, or halfway through a short lifetime). The lifetime is `exp - iat` when the
+ * token has both (measured on MOSIP's clock, so a skew between the two clocks does not matter),
+ * else `exp` against our clock. A token without `exp` is used for `fallbackTtlMs`; an already
+ * expired one only by the callers of that login.
  */
 export function tokenRefreshAt(
   token: string,
@@ -223,8 +210,7 @@ export function tokenRefreshAt(
   const iat = numericClaim(claims?.iat)
   if (exp === undefined) return sentAt + fallbackTtlMs
   const lifetimeMs = iat !== undefined && exp > iat ? (exp - iat) * 1000 : exp * 1000 - sentAt
-  if (lifetimeMs <= 0) return sentAt
-  return sentAt + (lifetimeMs > marginMs ? lifetimeMs - marginMs : lifetimeMs / 2)
+  return renewalTime(sentAt, sentAt + lifetimeMs, marginMs)
 }
 
 function numericClaim(value: unknown): number | undefined {

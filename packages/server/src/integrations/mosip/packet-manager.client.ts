@@ -1,4 +1,5 @@
-import { classifyMosip, WORKFLOW_ALREADY_PRESENT } from '../../core/mosip-outcome.js'
+import { MOSIP_AUTH_COOKIE, MOSIP_WORKFLOW_ERROR_CODES } from '@mosip-bridge/contracts'
+import { classifyMosip } from '../../core/mosip-outcome.js'
 import type { Outcome } from '../../core/outcome.js'
 import {
   buildCreatePacketEnvelope,
@@ -85,7 +86,7 @@ export class MosipPacketClient implements MosipPacketGateway {
       )
       const answer = await this.#send(this.#processPacketUrl, 'POST', token, envelope)
       return classifyMosip(answer, this.#clock(), interpretWorkflowInstance, {
-        alreadyDoneCode: WORKFLOW_ALREADY_PRESENT,
+        alreadyDoneCode: MOSIP_WORKFLOW_ERROR_CODES.alreadyPresent,
         alreadyDone: { alreadyStarted: true }
       })
     })
@@ -99,7 +100,7 @@ export class MosipPacketClient implements MosipPacketGateway {
   ): Promise<ExchangeResult> {
     return exchange(url, {
       method,
-      headers: { 'Content-Type': 'application/json', Cookie: `Authorization=${token}` },
+      headers: { 'Content-Type': 'application/json', Cookie: `${MOSIP_AUTH_COOKIE}=${token}` },
       body: JSON.stringify(body),
       timeoutMs: this.#timeoutMs
     })

@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, X509Certificate } from '
 import type { KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import forge from 'node-forge'
+import { errorCode } from '../../core/error-code.js'
 
 /**
  * Opens the partner keystore (PKCS#12, `DECRYPT_P12_FILE_PATH`) once at start-up.
@@ -252,7 +253,7 @@ export function loadPkcs12File(path: string, password: string): Pkcs12Contents {
   try {
     bytes = readFileSync(path)
   } catch (error) {
-    const code = (error as { code?: string }).code ?? 'read error'
+    const code = errorCode(error) ?? 'read error'
     throw new KeystoreError('KEYSTORE_UNREADABLE', `cannot read the keystore ${path} (${code})`, {
       cause: error
     })

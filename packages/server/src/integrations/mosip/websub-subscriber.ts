@@ -1,3 +1,4 @@
+import { MOSIP_AUTH_COOKIE } from '@mosip-bridge/contracts'
 import { classifyMosip } from '../../core/mosip-outcome.js'
 import { ok, type HttpExchange, type Outcome } from '../../core/outcome.js'
 import { backoffDelay } from '../../core/retry-policy.js'
@@ -268,7 +269,7 @@ export class WebsubSubscriber {
       method: 'POST',
       headers: {
         'Content-Type': 'application/x-www-form-urlencoded',
-        Cookie: `Authorization=${token}`,
+        Cookie: `${MOSIP_AUTH_COOKIE}=${token}`,
         Authorization: token
       },
       body: form.toString(),

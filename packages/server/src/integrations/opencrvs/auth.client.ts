@@ -4,9 +4,11 @@
  * token for one event and action (v1.9/v2.0; removed in 2.1).
  */
 import { OPENCRVS_CODES, classifyOpencrvsAuth } from '../../core/opencrvs-outcome.js'
-import { ok, type Outcome } from '../../core/outcome.js'
+import type { Outcome } from '../../core/outcome.js'
+import { joinUrl } from '../../core/join-url.js'
 import type { ClientCredentials } from '../../config/index.js'
 import type { Logger } from '../../observability/logger.js'
+import { asOutcome, CachedValue, renewalTime, type Fetched } from '../cached-value.js'
 import { exchange, type FetchLike } from '../http-exchange.js'
 import { decodeExpiry } from './token-expiry.js'
 
@@ -32,11 +34,7 @@ export interface OpencrvsAuthClientOptions {
 
 /** `{authUrl}/token`, keeping any path on the auth URL (e.g. behind the gateway's `/auth`). */
 export function tokenUrl(authUrl: string): URL {
-  const base = new URL(authUrl)
-  base.search = ''
-  base.hash = ''
-  if (!base.pathname.endsWith('/')) base.pathname = `${base.pathname}/`
-  return new URL('token', base)
+  return joinUrl(authUrl, 'token')
 }
 
 export class OpencrvsAuthClient {
@@ -48,8 +46,7 @@ export class OpencrvsAuthClient {
   private readonly clock: () => number
   private readonly fetchImpl: FetchLike
   private readonly logger: Pick<Logger, 'debug' | 'warn'> | undefined
-  private cached: { token: string; renewAt: number } | undefined
-  private inFlight: Promise<Outcome<string>> | undefined
+  private readonly cached: CachedValue<string, Outcome<never>>
   private logins = 0
 
   constructor(options: OpencrvsAuthClientOptions) {
@@ -61,6 +58,7 @@ export class OpencrvsAuthClient {
     this.clock = options.clock ?? Date.now
     this.fetchImpl = options.fetch ?? fetch
     this.logger = options.logger
+    this.cached = new CachedValue({ fetch: () => this.login(), clock: this.clock })
   }
 
   /** How many client_credentials requests were sent (for tests and metrics). */
@@ -69,19 +67,13 @@ export class OpencrvsAuthClient {
   }
 
   /** The system token, from the cache while it has more than the refresh margin left. */
-  systemToken(): Promise<Outcome<string>> {
-    if (this.cached && this.clock() < this.cached.renewAt) {
-      return Promise.resolve(ok(this.cached.token))
-    }
-    this.inFlight ??= this.login().finally(() => {
-      this.inFlight = undefined
-    })
-    return this.inFlight
+  async systemToken(): Promise<Outcome<string>> {
+    return asOutcome(await this.cached.get())
   }
 
   /** Forgets the cached system token (OpenCRVS refused it). */
   invalidate(): void {
-    this.cached = undefined
+    this.cached.invalidate()
   }
 
   /**
@@ -112,27 +104,27 @@ export class OpencrvsAuthClient {
     })
   }
 
-  private async login(): Promise<Outcome<string>> {
+  private async login(): Promise<Fetched<string, Outcome<never>>> {
     this.logins += 1
     const outcome = await this.post({
       grant_type: 'client_credentials',
       client_id: this.client.clientId,
       client_secret: this.client.clientSecret
     })
-    if (outcome.kind === 'ok') {
-      const now = this.clock()
-      const expiresAt = decodeExpiry(outcome.value)
-      const lifetime = expiresAt === undefined ? this.fallbackTtlMs : expiresAt - now
-      // Keep at least half of a short lifetime rather than renewing on every call.
-      const keep = Math.max(0, lifetime - Math.min(this.refreshMarginMs, lifetime / 2))
-      this.cached = { token: outcome.value, renewAt: now + keep }
-    } else {
+    if (outcome.kind !== 'ok') {
       this.logger?.warn(
         { code: outcome.code, reason: outcome.reason },
         'OpenCRVS client_credentials login failed'
       )
+      return { ok: false, failure: outcome }
     }
-    return outcome
+    const now = this.clock()
+    const expiresAt = decodeExpiry(outcome.value) ?? now + this.fallbackTtlMs
+    return {
+      ok: true,
+      value: outcome.value,
+      renewAt: renewalTime(now, expiresAt, this.refreshMarginMs)
+    }
   }
 
   /**

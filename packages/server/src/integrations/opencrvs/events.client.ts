@@ -11,6 +11,7 @@
 import superjson from 'superjson'
 import { OPENCRVS_CODES, classifyOpencrvs } from '../../core/opencrvs-outcome.js'
 import { ok, permanent, retry, type Outcome } from '../../core/outcome.js'
+import { joinUrl } from '../../core/join-url.js'
 import {
   ACTION_STATUS,
   asEventDocument,
@@ -64,11 +65,7 @@ export interface OpencrvsEventsClientOptions {
  * kept (`new URL('events', base)` as the toolkit does would drop its last segment).
  */
 export function eventsUrl(gatewayUrl: string, procedure: string): URL {
-  const base = new URL(gatewayUrl)
-  base.search = ''
-  base.hash = ''
-  if (!base.pathname.endsWith('/')) base.pathname = `${base.pathname}/`
-  return new URL(`events/${procedure}`, base)
+  return joinUrl(gatewayUrl, 'events', procedure)
 }
 
 type SerializedBatch = Record<'0', ReturnType<typeof superjson.serialize>>

@@ -8,6 +8,7 @@ import { importSPKI, type CryptoKey } from 'jose'
 import { OPENCRVS_AUTH_SYSTEM } from '../../core/opencrvs-outcome.js'
 import { classifyTransport, ok, permanent, type Outcome } from '../../core/outcome.js'
 import type { Logger } from '../../observability/logger.js'
+import { asOutcome, CachedValue, type Fetched } from '../cached-value.js'
 import { exchange, type ExchangeResult, type FetchLike } from '../http-exchange.js'
 
 export interface OpencrvsKey {
@@ -42,8 +43,7 @@ export class OpencrvsPublicKey {
   private readonly clock: () => number
   private readonly fetchImpl: FetchLike
   private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined
-  private cached: OpencrvsKey | undefined
-  private inFlight: Promise<Outcome<OpencrvsKey>> | undefined
+  private readonly cached: CachedValue<OpencrvsKey, Outcome<never>>
   private lastRefreshAt: number | undefined
   private fetches = 0
 
@@ -54,6 +54,7 @@ export class OpencrvsPublicKey {
     this.clock = options.clock ?? Date.now
     this.fetchImpl = options.fetch ?? fetch
     this.logger = options.logger
+    this.cached = new CachedValue({ fetch: () => this.fetchKey(), clock: this.clock })
   }
 
   /** How many times the key was requested from OpenCRVS (for tests and metrics). */
@@ -63,7 +64,7 @@ export class OpencrvsPublicKey {
 
   /** The cached key, without fetching. */
   peek(): OpencrvsKey | undefined {
-    return this.cached
+    return this.cached.peek()
   }
 
   /**
@@ -71,16 +72,13 @@ export class OpencrvsPublicKey {
    * key in place and never throws, so start-up can log it and try again later. Concurrent calls
    * share one request.
    */
-  load(): Promise<Outcome<OpencrvsKey>> {
-    this.inFlight ??= this.fetchKey().finally(() => {
-      this.inFlight = undefined
-    })
-    return this.inFlight
+  async load(): Promise<Outcome<OpencrvsKey>> {
+    return asOutcome(await this.cached.load())
   }
 
   /** The cached key, fetching it first when there is none yet (e.g. start-up failed). */
   async get(): Promise<Outcome<OpencrvsKey>> {
-    return this.cached ? ok(this.cached) : this.load()
+    return asOutcome(await this.cached.get())
   }
 
   /**
@@ -89,10 +87,12 @@ export class OpencrvsPublicKey {
    * verifying again worthwhile.
    */
   async refreshIfStale(): Promise<boolean> {
-    const before = this.cached?.pem
-    if (this.inFlight) {
-      await this.inFlight
-      return this.cached !== undefined && this.cached.pem !== before
+    const before = this.cached.peek()?.pem
+    const running = this.cached.inFlight
+    if (running) {
+      await running
+      const after = this.cached.peek()
+      return after !== undefined && after.pem !== before
     }
     const now = this.clock()
     if (this.lastRefreshAt !== undefined && now - this.lastRefreshAt < this.minRefreshIntervalMs) {
@@ -106,7 +106,7 @@ export class OpencrvsPublicKey {
     return changed
   }
 
-  private async fetchKey(): Promise<Outcome<OpencrvsKey>> {
+  private async fetchKey(): Promise<Fetched<OpencrvsKey, Outcome<never>>> {
     this.fetches += 1
     const answer = await exchange(this.url, {
       method: 'GET',
@@ -114,15 +114,12 @@ export class OpencrvsPublicKey {
       fetch: this.fetchImpl
     })
     const outcome = await this.interpret(answer)
-    if (outcome.kind === 'ok') {
-      this.cached = outcome.value
-    } else {
-      this.logger?.warn(
-        { code: outcome.code, reason: outcome.reason },
-        'could not fetch the OpenCRVS public key'
-      )
-    }
-    return outcome
+    if (outcome.kind === 'ok') return { ok: true, value: outcome.value }
+    this.logger?.warn(
+      { code: outcome.code, reason: outcome.reason },
+      'could not fetch the OpenCRVS public key'
+    )
+    return { ok: false, failure: outcome }
   }
 
   private async interpret(exchange: ExchangeResult) {

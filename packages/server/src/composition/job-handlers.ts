@@ -1,0 +1,51 @@
+import type { BridgeConfig } from '../config/index.js'
+import type { Logger } from '../observability/logger.js'
+import {
+  confirmRegistrationJob,
+  rejectRegistrationJob
+} from '../pipeline/confirm-registration.job.js'
+import { processCredentialJob } from '../pipeline/process-credential.job.js'
+import { submitPacketJob } from '../pipeline/submit-packet.job.js'
+import { TASKS } from '../pipeline/tasks.js'
+import type { JobRunnerOptions } from '../queue/job-runner.js'
+import type { Integrations } from './integrations.js'
+import type { Storage } from './storage.js'
+
+/** The handler of every task of the pipeline, as the job runner runs them. */
+export function buildJobHandlers(
+  config: BridgeConfig,
+  logger: Logger,
+  { store, registrations, inbox, queue }: Storage,
+  { mosip, opencrvs }: Integrations
+): JobRunnerOptions['handlers'] {
+  const opencrvsDeps = {
+    store,
+    registrations,
+    tokens: opencrvs.tokens,
+    events: opencrvs.events,
+    logger
+  }
+  return {
+    [TASKS.submitPacket]: submitPacketJob({
+      store,
+      registrations,
+      queue,
+      mosip: mosip.packets,
+      rejectOnFailure: config.pipeline.rejectOnFailure,
+      logger
+    }),
+    [TASKS.processCredential]: processCredentialJob({
+      store,
+      inbox,
+      registrations,
+      queue,
+      decryptor: mosip.decryptor,
+      nationalIdKey: config.mosip.credential.nationalIdKey
+    }),
+    [TASKS.confirmRegistration]: confirmRegistrationJob({
+      ...opencrvsDeps,
+      nationalIdFieldId: config.pipeline.nationalIdFieldId
+    }),
+    [TASKS.rejectRegistration]: rejectRegistrationJob(opencrvsDeps)
+  }
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify'
+import type { BridgeConfig } from '../config/index.js'
+import { buildApp } from '../http/build-app.js'
+import { registerDebugRoutes } from '../http/routes/debug.route.js'
+import { registerEsignetRoutes } from '../http/routes/esignet.route.js'
+import { registerIntakeRoutes } from '../http/routes/intake.route.js'
+import { registerVerifyRoutes } from '../http/routes/verify.route.js'
+import { registerWebsubRoutes } from '../http/routes/websub.route.js'
+import type { Logger } from '../observability/logger.js'
+import { createMetrics } from '../observability/metrics.js'
+import { IntakeService } from '../pipeline/intake.service.js'
+import { WebsubIntakeService } from '../pipeline/websub-intake.service.js'
+import type { Integrations } from './integrations.js'
+import type { Storage } from './storage.js'
+
+/** The feature routes (intake, WebSub, debug, verify, E-Signet), as `buildApp` registers them. */
+export function buildRoutes(
+  config: BridgeConfig,
+  { store, registrations, inbox, queue }: Storage,
+  { opencrvs, ida, esignet }: Integrations
+): Array<(app: FastifyInstance) => void> {
+  const intake = new IntakeService({
+    store,
+    registrations,
+    queue,
+    transactionIdPrefix: config.transactionIdPrefix
+  })
+  const deliveries = new WebsubIntakeService({ store, inbox, queue })
+  const operatorVerifier = opencrvs.operatorVerifier
+  return [
+    (app) =>
+      registerIntakeRoutes(app, {
+        verifier: opencrvs.verifier,
+        intake,
+        requiredScope: config.pipeline.intakeScope
+      }),
+    (app) =>
+      registerWebsubRoutes(app, {
+        topic: config.mosip.websub.topic,
+        secret: config.mosip.websub.secret,
+        deliveries
+      }),
+    (app) => registerDebugRoutes(app, { verifier: operatorVerifier, store }),
+    (app) =>
+      registerVerifyRoutes(app, {
+        verifier: operatorVerifier,
+        ida,
+        requiredScope: config.ida.verifyScope
+      }),
+    (app) =>
+      registerEsignetRoutes(app, {
+        verifier: operatorVerifier,
+        esignet,
+        requiredScope: config.esignet.requiredScope,
+        corsOrigin: config.server.clientAppUrl
+      })
+  ]
+}
+
+/**
+ * The bridge's whole HTTP surface — basics, metrics and every feature route — not listening.
+ * Requests are answered without a job runner: accepted work waits in the queue.
+ */
+export function buildBridgeApp(
+  config: BridgeConfig,
+  logger: Logger,
+  storage: Storage,
+  integrations: Integrations
+): FastifyInstance {
+  const { subscriber } = integrations.mosip
+  return buildApp({
+    logger,
+    store: storage.store,
+    bodyLimit: config.pipeline.bodyLimitBytes,
+    metrics: createMetrics({ store: storage.store, subscription: () => subscriber.status() }),
+    routes: buildRoutes(config, storage, integrations)
+  })
+}

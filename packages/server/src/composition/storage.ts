@@ -1,0 +1,52 @@
+import type { BridgeConfig } from '../config/index.js'
+import type { Logger } from '../observability/logger.js'
+import { JobQueue } from '../queue/job-queue.js'
+import { createStore, type Store } from '../store/database.js'
+import { resolveEncryptionKey } from '../store/encryption-key.js'
+import { migrateToLatest } from '../store/migrate.js'
+import { RegistrationsRepository } from '../store/registrations.repository.js'
+import { SecretBox } from '../store/secret-box.js'
+import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
+
+/** The database, migrated, with the repositories and the job queue that live in it. */
+export interface Storage {
+  store: Store
+  registrations: RegistrationsRepository
+  inbox: WebsubInboxRepository
+  queue: JobQueue
+}
+
+/**
+ * Opens the configured database, brings its schema up to date and builds the repositories, which
+ * seal secrets with the data encryption key. Logs where that key comes from when it is not the
+ * environment. The store is closed again when the migration fails.
+ */
+export async function openStorage(config: BridgeConfig, logger: Logger): Promise<Storage> {
+  const encryptionKey = resolveEncryptionKey(config.encryption.key, config.encryption.keyFile)
+  if (encryptionKey.source !== 'environment') {
+    logger.warn(
+      { keyFile: config.encryption.keyFile, source: encryptionKey.source },
+      encryptionKey.source === 'generated'
+        ? 'DATA_ENCRYPTION_KEY is not set: generated a data encryption key into the key file; back it up, or set DATA_ENCRYPTION_KEY (required when several instances share a database)'
+        : 'DATA_ENCRYPTION_KEY is not set: using the key file'
+    )
+  }
+  const store = createStore(config.database)
+  try {
+    const report = await migrateToLatest(store)
+    logger.info({ applied: report.applied, database: store.dialect }, 'database ready')
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+  const box = new SecretBox(encryptionKey.key, config.encryption.previousKeys)
+  return {
+    store,
+    registrations: new RegistrationsRepository(store.db, box),
+    inbox: new WebsubInboxRepository(store.db, box),
+    queue: new JobQueue(store, {
+      maxAttempts: config.queue.maxAttempts,
+      backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
+    })
+  }
+}

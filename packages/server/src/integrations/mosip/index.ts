@@ -1,0 +1,90 @@
+/**
+ * MOSIP: packets (packet manager and registration processor), the WebSub subscription to issued
+ * credentials, and the keystore that decrypts them.
+ *
+ * `createMosipIntegration` builds them from the configuration, with one cached login per MOSIP
+ * client (the packet client and the WebSub client) shared by every job. When the credential
+ * keystore cannot be opened the bridge still starts: credentials are stored and wait, and the
+ * reason is logged once, at start-up.
+ */
+import type { BridgeConfig } from '../../config/index.js'
+import { errorCode } from '../../core/error-code.js'
+import { retry, type Outcome } from '../../core/outcome.js'
+import type { CredentialDecryptor, IssuedCredential, MosipPacketGateway } from '../../core/ports.js'
+import type { Logger } from '../../observability/logger.js'
+import { MosipTokenSource } from './auth-token.js'
+import { MosipCredentialDecryptor } from './credential-decryptor.js'
+import { DEFAULT_ID_SCHEMA_JSON } from './default-id-schema.js'
+import { MosipPacketClient } from './packet-manager.client.js'
+import { WebsubSubscriber } from './websub-subscriber.js'
+
+export interface MosipIntegration {
+  packets: MosipPacketGateway
+  decryptor: CredentialDecryptor
+  /** Keeps the subscription to issued credentials alive once started. */
+  subscriber: WebsubSubscriber
+}
+
+/** Stands in for the decryptor while the keystore cannot be opened: deliveries wait, stored. */
+class UnavailableDecryptor implements CredentialDecryptor {
+  constructor(private readonly reason: string) {}
+  decrypt(): Outcome<IssuedCredential> {
+    return retry('KEYSTORE_UNAVAILABLE', this.reason)
+  }
+}
+
+function openDecryptor(config: BridgeConfig, logger: Logger): CredentialDecryptor {
+  const { decryptP12Path, decryptP12Password, checkThumbprint, extraThumbprints } =
+    config.mosip.credential
+  try {
+    const decryptor = MosipCredentialDecryptor.fromKeystoreFile(
+      decryptP12Path,
+      decryptP12Password,
+      { checkThumbprint, extraThumbprints }
+    )
+    logger.info(decryptor.describe(), 'credential keystore loaded')
+    return decryptor
+  } catch (error) {
+    const code = errorCode(error) ?? 'KEYSTORE_UNREADABLE'
+    logger.error(
+      { code, path: decryptP12Path },
+      'cannot open DECRYPT_P12_FILE_PATH: credentials are stored and wait until the bridge restarts with a usable keystore'
+    )
+    return new UnavailableDecryptor(`${code}: the credential keystore could not be opened`)
+  }
+}
+
+export function createMosipIntegration(config: BridgeConfig, logger: Logger): MosipIntegration {
+  const { mosip } = config
+  const timeoutMs = config.pipeline.outboundTimeoutMs
+  const login = (client: { clientId: string; clientSecret: string }) =>
+    new MosipTokenSource({
+      authUrl: mosip.authUrl,
+      clientId: client.clientId,
+      secretKey: client.clientSecret,
+      appId: mosip.authClientAppId,
+      timeoutMs
+    })
+  const packets = new MosipPacketClient({
+    createPacketUrl: mosip.createPacketUrl,
+    processPacketUrl: mosip.processPacketUrl,
+    tokens: login(mosip.packetClient),
+    source: config.pipeline.packetSource,
+    schemaVersion: config.pipeline.schemaVersion,
+    centerId: mosip.centerId,
+    machineId: mosip.machineId,
+    defaultSchemaJson: DEFAULT_ID_SCHEMA_JSON,
+    timeoutMs
+  })
+  const subscriber = new WebsubSubscriber({
+    hubUrl: mosip.websub.hubUrl,
+    topic: mosip.websub.topic,
+    callbackUrl: mosip.websub.callbackUrl,
+    secret: mosip.websub.secret,
+    tokens: login(mosip.websub.client),
+    intervalMs: config.pipeline.resubscribeMs,
+    timeoutMs,
+    logger
+  })
+  return { packets, decryptor: openDecryptor(config, logger), subscriber }
+}
