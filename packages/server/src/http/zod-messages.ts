@@ -17,7 +17,10 @@ type ValidationContext = 'body' | 'headers' | 'params' | 'querystring'
 /** At most this many problems are named in one message. */
 const MAX_PROBLEMS = 10
 
-/** `/a/0/b` → `a.0.b`; the root of the validated part is named after the part (`body`). */
+/**
+ * `/a/0/b` → `a.0.b`; the root of the validated part is named after the part (`body`). The
+ * provider joins path segments with `/`, so a key that itself holds a `/` reads as two segments.
+ */
 function fieldName(instancePath: string, context: ValidationContext): string {
   const path = instancePath.replace(/^\//, '')
   return path.length > 0 ? path.replaceAll('/', '.') : context
