@@ -103,6 +103,13 @@ describe('bridge routes', () => {
       assert.equal((await post('/events/registration', birthPayload(), expired)).status, 401)
     })
 
+    it('checks the token before the body', async () => {
+      assert.equal((await post('/events/registration', { trackingId: 1 })).status, 401)
+      assert.equal((await post('/events/update-biographics', '[]')).status, 401)
+      const unscoped = await keys.actionToken({ scope: ['record.read'] })
+      assert.equal((await post('/events/registration', 'null', unscoped)).status, 403)
+    })
+
     it('refuses a token without the confirmation scope with 403', async () => {
       const token = await keys.actionToken({ scope: ['record.read'] })
       const response = await post('/events/registration', birthPayload(), token)
@@ -135,7 +142,41 @@ describe('bridge routes', () => {
         token
       )
       assert.equal(missing.status, 400)
-      assert.match(((await missing.json()) as { message: string }).message, /trackingId/)
+      assert.deepEqual(await missing.json(), {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'trackingId: Invalid input: expected string, received undefined'
+      })
+
+      const twoProblems = await post(
+        '/events/update-biographics',
+        { ...birthPayload({ requestFields: { VID: '' } }), notification: undefined },
+        token
+      )
+      assert.equal(twoProblems.status, 400)
+      assert.equal(
+        ((await twoProblems.json()) as { message: string }).message,
+        'notification: Invalid input: expected object, received undefined; ' +
+          'requestFields.VID: Too small: expected string to have >=1 characters'
+      )
+
+      for (const body of ['null', '"text"', '42']) {
+        const notAnObject = await post('/events/registration', body, token)
+        assert.equal(notAnObject.status, 400, body)
+        assert.equal(
+          ((await notAnObject.json()) as { message: string }).message,
+          'the body must be a JSON object'
+        )
+      }
+      const noBody = await fetch(`${url}/events/registration`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` }
+      })
+      assert.equal(noBody.status, 400)
+      assert.equal(
+        ((await noBody.json()) as { message: string }).message,
+        'the body must be a JSON object'
+      )
 
       const neither = await post(
         '/events/registration',
@@ -290,6 +331,19 @@ describe('bridge routes', () => {
       assert.equal(entries.length, 1)
       const jobs = await bridge.queue.list({ task: 'process-credential' })
       assert.equal(jobs.filter((job) => job.job_key === `credential:${eventId}`).length, 1)
+    })
+
+    it('stores and acknowledges any signed delivery, and checks the signature first', async () => {
+      for (const body of ['[1,2]', '"text"', '{"event":{"id":7}}']) {
+        assert.equal((await post('/websub/callback', body)).status, 401, body)
+        const response = await post('/websub/callback', body, undefined, {
+          'x-hub-signature': sign(body)
+        })
+        assert.equal(response.status, 200, body)
+        const ack = (await response.json()) as { event: { id?: unknown; status: string } }
+        assert.equal(ack.event.status, 'ERROR')
+        assert.equal(ack.event.id, undefined)
+      }
     })
   })
 

@@ -438,6 +438,10 @@ describe('POST /esignet/get-oidp-user-info against the E-Signet simulator', () =
     it('requires an OpenCRVS token (401) and the configured scope (403)', async () => {
       const anonymous = await login(main, { code: 'x' }, { authorization: '' })
       assert.equal(anonymous.status, 401)
+      const anonymousWithoutQuery = await fetch(`${main.url}/esignet/get-oidp-user-info`, {
+        method: 'POST'
+      })
+      assert.equal(anonymousWithoutQuery.status, 401, 'the token is checked before the request')
       const scoped = await startApp(config({ ESIGNET_REQUIRED_SCOPE: 'record.verify-id' }))
       assert.equal((await login(scoped, { code: 'x' })).status, 403)
       assert.equal(tokenRequests().length, 0)
@@ -463,6 +467,10 @@ describe('POST /esignet/get-oidp-user-info against the E-Signet simulator', () =
         headers: { authorization: `Bearer ${token}` }
       })
       assert.equal(noBody.status, 400)
+      assert.equal(
+        ((await noBody.json()) as ErrorBody).message,
+        'the body must be a JSON object { clientId, redirectUri }'
+      )
     })
 
     it("answers CORS preflights for the OpenCRVS client's origin only", async () => {

@@ -454,6 +454,12 @@ describe('POST /verify against the IDA simulator', () => {
         body: JSON.stringify(CHANDA.body)
       })
       assert.equal(refused.status, 401)
+      const badBody = await fetch(`${main.url}/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ nid: '' })
+      })
+      assert.equal(badBody.status, 401, 'the token is checked before the body')
       assert.equal(mosip.ida.attempts().length, 0)
     })
 
@@ -487,6 +493,18 @@ describe('POST /verify against the IDA simulator', () => {
         assert.match(answer.message, message)
         assert.ok(!answer.message.includes('Chanda'), 'messages do not quote values')
       }
+      const exact = await verify(main, { ...CHANDA.body, dob: '12/04/1990', nid: '' })
+      assert.deepEqual(await exact.json(), {
+        statusCode: 400,
+        error: 'Bad Request',
+        message:
+          'nid: is required; nid: must be a UIN or VID (letters, digits, -); dob: must be a date YYYY-MM-DD'
+      })
+      const notAnObject = await verify(main, 'verify me')
+      assert.equal(
+        ((await notAnObject.json()) as { message: string }).message,
+        'the body must be a JSON object'
+      )
       assert.equal(mosip.ida.attempts().length, 0)
     })
 

@@ -1,10 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler
+} from 'fastify-type-provider-zod'
+import { z } from 'zod'
 import type { Registry } from 'prom-client'
 import { sql } from 'kysely'
 import type { Logger } from '../observability/logger.js'
 import type { Store } from '../store/database.js'
+import { describeValidationProblems } from './zod-messages.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,20 +61,34 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     }
   })
 
-  // Route schemas document the API (OpenAPI at /documentation); bodies are validated with zod
-  // in the handlers, which name every problem in the 400 they return.
-  app.setValidatorCompiler(() => () => true)
+  // Route schemas are zod schemas: Fastify validates requests with them (after the onRequest
+  // hooks, so authentication is checked first), serializes responses with them, and the OpenAPI
+  // document at /documentation is generated from them.
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
   void app.register(swagger, {
     openapi: {
       info: { title: 'OpenCRVS API for MOSIP', version: '1.0.0' },
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }
       }
-    }
+    },
+    transform: jsonSchemaTransform
   })
   void app.register(swaggerUi, { routePrefix: '/documentation' })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      return reply.status(400).send({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: describeValidationProblems(
+          error.validation,
+          error.validationContext ?? 'body',
+          request
+        )
+      })
+    }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed')
@@ -89,12 +111,41 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     })
   )
 
-  app.get('/health', async () => ({ status: 'ok' }))
+  // Registered as plugins so that they load after swagger, which then documents them.
+  void app.register(async (instance) => registerBasicRoutes(instance, deps))
+  void app.register(async (instance) => {
+    for (const register of deps.routes ?? []) register(instance)
+  })
+
+  return app
+}
+
+/** Liveness, metrics and readiness. */
+function registerBasicRoutes(app: FastifyInstance, deps: AppDependencies): void {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process answers',
+        response: { 200: z.object({ status: z.literal('ok') }) }
+      }
+    },
+    async () => ({ status: 'ok' as const })
+  )
 
   if (deps.metrics) {
     const metrics = deps.metrics
-    app.get('/metrics', async (_request, reply) =>
-      reply.type(metrics.contentType).send(await metrics.metrics())
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['operations'],
+          summary:
+            'Prometheus metrics of registrations, jobs and deliveries (text exposition format)'
+        }
+      },
+      async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics())
     )
   }
 
@@ -106,11 +157,4 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       return reply.status(503).send({ status: 'unavailable', database: deps.store.dialect })
     }
   })
-
-  // Registered as a plugin so they load after swagger, which then documents them.
-  void app.register(async (instance) => {
-    for (const register of deps.routes ?? []) register(instance)
-  })
-
-  return app
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
 import { hasScope } from '../../integrations/opencrvs/scopes.js'
 import type { Store } from '../../store/database.js'
 import { FINAL_STATES } from '../../core/registration-state.js'
@@ -10,6 +11,29 @@ export interface DebugRouteDeps {
 }
 
 const FORBIDDEN = { error: 'You do not have permission to access this resource.' }
+
+/** mosip-api's error body on these routes: only `error`. */
+const legacyErrorSchema = z.object({ error: z.string() })
+
+/** One registration in progress, as mosip-api listed its transactions (no token, ever). */
+const transactionInProgressSchema = z.object({
+  eventId: z.string().nullable(),
+  actionId: z.string().nullable(),
+  id: z.string(),
+  registration_number: z.string().nullable(),
+  /** `YYYY-MM-DD HH:MM:SS`, UTC. */
+  created_at: z.string()
+})
+
+const transactionParamsSchema = z.object({
+  /** The bridge's transaction id (the MOSIP registration id). */
+  id: z.string()
+})
+
+const removedTransactionSchema = z.object({
+  eventId: z.string().nullable(),
+  registrationNumber: z.string().nullable()
+})
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, as mosip-api's SQLite `datetime('now')` wrote it. */
 function sqliteTimestamp(epochMs: number): string {
@@ -32,7 +56,15 @@ export function registerDebugRoutes(app: FastifyInstance, deps: DebugRouteDeps):
 
   app.get(
     '/debug/transactions',
-    { onRequest: guard, schema: { tags: ['operations'], summary: 'Registrations in progress' } },
+    {
+      onRequest: guard,
+      schema: {
+        tags: ['operations'],
+        summary: 'Registrations in progress',
+        security: [{ bearerAuth: [] }],
+        response: { 200: z.array(transactionInProgressSchema), 403: legacyErrorSchema }
+      }
+    },
     async (request, reply) => {
       if (!allowed(request, reply, [['search.birth', 'search.death'], ['record.search']]))
         return reply
@@ -61,7 +93,16 @@ export function registerDebugRoutes(app: FastifyInstance, deps: DebugRouteDeps):
 
   app.delete(
     '/debug/transactions/:id',
-    { onRequest: guard, schema: { tags: ['operations'], summary: 'Stop tracking a registration' } },
+    {
+      onRequest: guard,
+      schema: {
+        tags: ['operations'],
+        summary: 'Stop tracking a registration',
+        security: [{ bearerAuth: [] }],
+        params: transactionParamsSchema,
+        response: { 200: removedTransactionSchema, 403: legacyErrorSchema, 404: legacyErrorSchema }
+      }
+    },
     async (request, reply) => {
       if (!allowed(request, reply, [['record.reject-registration'], ['record.register']]))
         return reply

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { EsignetFailure } from '../../core/esignet-outcome.js'
+import type { OidpUserInfo } from '../../core/esignet-person.js'
 import type { EsignetLogin } from '../../integrations/esignet/esignet.client.js'
+import { errorResponseSchema } from '../error-response.js'
 import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
-import { describeZodError } from '../zod-messages.js'
 
 export const OIDP_USER_INFO_PATH = '/esignet/get-oidp-user-info'
 
@@ -35,6 +37,22 @@ export const oidpBodySchema = z.looseObject({
   redirectUri: requiredText('the page the login returned to')
 })
 
+/** The person, as mosip-api answers it to the OpenCRVS form (plus `middlename`). */
+export const oidpUserInfoSchema = z.object({
+  sub: z.string(),
+  name: z.object({
+    firstname: z.string(),
+    middlename: z.string().optional(),
+    surname: z.string()
+  }),
+  gender: z.string().optional(),
+  dobUnknown: z.null().optional(),
+  birthDate: z.string().optional(),
+  verificationStatus: z.literal('authenticated'),
+  idType: z.literal('NATIONAL_ID').nullable(),
+  nid: z.string().nullable()
+}) satisfies z.ZodType<OidpUserInfo>
+
 const STATUS_TEXT: Record<EsignetFailure['status'], string> = {
   400: 'Bad Request',
   502: 'Bad Gateway',
@@ -51,10 +69,6 @@ function sendFailure(reply: FastifyReply, failure: EsignetFailure) {
     message: failure.message,
     code: failure.code
   })
-}
-
-function badRequest(reply: FastifyReply, message: string) {
-  return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message })
 }
 
 function corsHook(origin: string | undefined) {
@@ -84,34 +98,35 @@ export function registerEsignetRoutes(app: FastifyInstance, deps: EsignetRouteDe
     )
   }
 
-  app.post(
+  app.withTypeProvider<ZodTypeProvider>().post(
     OIDP_USER_INFO_PATH,
     {
       onRequest: [cors, requireOpencrvsToken(deps.verifier, deps.requiredScope)],
+      config: { expectedBody: '{ clientId, redirectUri }' },
       schema: {
         tags: ['verification'],
         summary: 'Finish an E-Signet login and return the verified person',
         description:
           'Query `code` and `state` as E-Signet returned them; body `{ clientId, redirectUri }`. ' +
-          'Answers `{ sub, name: { firstname, middlename?, surname }, gender?, dobUnknown?, birthDate?, ' +
-          'verificationStatus: "authenticated", idType, nid }`. 400 for a code, state, client id or redirect URI ' +
+          'Answers the verified person. 400 for a code, state, client id or redirect URI ' +
           'E-Signet refuses; 502 when E-Signet refuses the bridge or its userinfo does not verify; 503 when it is unavailable.',
-        security: [{ bearerAuth: [] }]
+        security: [{ bearerAuth: [] }],
+        querystring: oidpQuerySchema,
+        body: oidpBodySchema,
+        response: {
+          200: oidpUserInfoSchema,
+          400: errorResponseSchema,
+          502: errorResponseSchema,
+          503: errorResponseSchema
+        }
       }
     },
     async (request, reply) => {
-      const query = oidpQuerySchema.safeParse(request.query ?? {})
-      if (!query.success) return badRequest(reply, describeZodError(query.error))
-      if (request.body === undefined || request.body === null || typeof request.body !== 'object') {
-        return badRequest(reply, 'the body must be a JSON object { clientId, redirectUri }')
-      }
-      const body = oidpBodySchema.safeParse(request.body)
-      if (!body.success) return badRequest(reply, describeZodError(body.error))
       const result = await deps.esignet.login({
-        code: query.data.code,
-        state: query.data.state,
-        clientId: body.data.clientId,
-        redirectUri: body.data.redirectUri
+        code: request.query.code,
+        state: request.query.state,
+        clientId: request.body.clientId,
+        redirectUri: request.body.redirectUri
       })
       if (!result.ok) return sendFailure(reply, result.failure)
       return reply.status(200).header('cache-control', 'no-store').send(result.value)

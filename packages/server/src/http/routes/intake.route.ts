@@ -1,45 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { z } from 'zod'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import {
+  intakeAcceptedSchema,
   mosipCorrectionPayloadSchema,
   mosipInteropPayloadSchema,
   type IntakeAccepted
 } from '@mosip-bridge/contracts'
 import { planRegistration, planUpdate, type IntakePlan } from '../../core/intake-plan.js'
 import type { IntakeService } from '../../pipeline/intake.service.js'
+import { errorResponseSchema } from '../error-response.js'
 import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
-import { describeZodError } from '../zod-messages.js'
 
 export interface IntakeRouteDeps {
   verifier: TokenVerifier
-  intake: IntakeService
+  intake: Pick<IntakeService, 'accept'>
   /** Scope the token must carry; undefined: none (OpenCRVS 2.1 trigger tokens carry none). */
   requiredScope: string | undefined
-}
-
-function parseBody<S extends z.ZodType>(
-  schema: S,
-  request: FastifyRequest,
-  reply: FastifyReply
-): z.infer<S> | undefined {
-  if (request.body === undefined || request.body === null || typeof request.body !== 'object') {
-    void reply.status(400).send({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'the body must be a JSON object'
-    })
-    return undefined
-  }
-  const parsed = schema.safeParse(request.body)
-  if (!parsed.success) {
-    void reply.status(400).send({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: describeZodError(parsed.error)
-    })
-    return undefined
-  }
-  return parsed.data
 }
 
 /** `POST /events/registration` and `POST /events/update-biographics`, as mosip-api has them. */
@@ -70,13 +46,23 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
     return reply.status(202).send(body)
   }
 
-  app.post(
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+  const response = { 202: intakeAcceptedSchema, 400: errorResponseSchema }
+
+  routes.post(
     '/events/registration',
-    { onRequest: guard, schema: { tags: ['intake'], summary: 'Send a birth or death to MOSIP' } },
+    {
+      onRequest: guard,
+      schema: {
+        tags: ['intake'],
+        summary: 'Send a birth or death to MOSIP',
+        security: [{ bearerAuth: [] }],
+        body: mosipInteropPayloadSchema,
+        response
+      }
+    },
     async (request, reply) => {
-      const payload = parseBody(mosipInteropPayloadSchema, request, reply)
-      if (!payload) return reply
-      const planned = planRegistration(payload, request.opencrvs ?? {})
+      const planned = planRegistration(request.body, request.opencrvs ?? {})
       if (!planned.ok) {
         return reply
           .status(400)
@@ -86,16 +72,19 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
     }
   )
 
-  app.post(
+  routes.post(
     '/events/update-biographics',
     {
       onRequest: guard,
-      schema: { tags: ['intake'], summary: 'Send a biographic update (CRVS_UPDATE)' }
+      schema: {
+        tags: ['intake'],
+        summary: 'Send a biographic update (CRVS_UPDATE)',
+        security: [{ bearerAuth: [] }],
+        body: mosipCorrectionPayloadSchema,
+        response
+      }
     },
-    async (request, reply) => {
-      const payload = parseBody(mosipCorrectionPayloadSchema, request, reply)
-      if (!payload) return reply
-      return accept(request, reply, planUpdate(payload, request.opencrvs ?? {}))
-    }
+    async (request, reply) =>
+      accept(request, reply, planUpdate(request.body, request.opencrvs ?? {}))
   )
 }

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { idaDob, idaFullName, type PersonToVerify } from '../../core/ida-auth-request.js'
 import { IDA_RESULT_CODES, type IdaVerdict } from '../../core/ida-auth-result.js'
 import { IDA_NOT_CONFIGURED, type IdaVerifier } from '../../core/ida-verification.js'
+import { errorResponseSchema } from '../error-response.js'
 import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
-import { describeZodError } from '../zod-messages.js'
 
 export interface VerifyRouteDeps {
   verifier: TokenVerifier
@@ -56,22 +57,25 @@ export const verifyBodySchema = z.object({
 })
 
 /** What the caller receives when it asks for JSON (`Accept: application/json`). */
-export interface VerifyJsonResponse {
-  status: 'verified' | 'failed'
+export const verifyJsonResponseSchema = z.object({
+  status: z.enum(['verified', 'failed']),
   /** The caller's transaction id, echoed. */
-  transactionId: string | null
+  transactionId: z.string().nullable(),
   /** IDA's transaction id, to find the authentication in MOSIP's records. */
-  idaTransactionId: string | null
+  idaTransactionId: z.string().nullable(),
   /** IDA's reasons when `failed` (error code, message, action, attribute). */
-  errors: Array<{
-    errorCode: string
-    errorMessage: string
-    actionMessage?: string
-    reason: string
-    attribute?: string
-    language?: string
-  }>
-}
+  errors: z.array(
+    z.object({
+      errorCode: z.string(),
+      errorMessage: z.string(),
+      actionMessage: z.string().optional(),
+      reason: z.string(),
+      attribute: z.string().optional(),
+      language: z.string().optional()
+    })
+  )
+})
+export type VerifyJsonResponse = z.infer<typeof verifyJsonResponseSchema>
 
 /**
  * Whether the caller prefers JSON over text: `application/json` (or `*+json`) in Accept with a
@@ -104,13 +108,8 @@ const SERVICE_UNAVAILABLE: Record<string, string> = {
   [IDA_RESULT_CODES.unavailable]: 'MOSIP IDA is unavailable; try again later'
 }
 
-function sendError(
-  reply: FastifyReply,
-  status: 400 | 502 | 503,
-  code: string | undefined,
-  message: string
-) {
-  const error = { 400: 'Bad Request', 502: 'Bad Gateway', 503: 'Service Unavailable' }[status]
+function sendError(reply: FastifyReply, status: 502 | 503, code: string, message: string) {
+  const error = { 502: 'Bad Gateway', 503: 'Service Unavailable' }[status]
   return reply
     .status(status)
     .send({ statusCode: status, error, message, ...(code ? { code } : {}) })
@@ -169,7 +168,7 @@ function answer(
  * unverified because of MOSIP or the bridge.
  */
 export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps): void {
-  app.post(
+  app.withTypeProvider<ZodTypeProvider>().post(
     '/verify',
     {
       onRequest: requireOpencrvsToken(deps.verifier, deps.requiredScope),
@@ -177,19 +176,26 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
         tags: ['verification'],
         summary: 'Check a national id, name and date of birth with MOSIP IDA',
         description:
-          'Body `{ nid, dob: "YYYY-MM-DD", name: { firstname, middlename?, surname }, gender?, transactionId? }`. ' +
           'Answers `verified` or `failed` as text/plain, or JSON `{status, transactionId, idaTransactionId, errors}` ' +
           'with `Accept: application/json`. 503 when MOSIP IDA is unavailable, 502 when it refuses the bridge.',
-        security: [{ bearerAuth: [] }]
+        security: [{ bearerAuth: [] }],
+        body: verifyBodySchema,
+        response: {
+          200: {
+            description: 'The verdict, as text or, when asked for, as JSON',
+            content: {
+              'text/plain': { schema: z.enum(['verified', 'failed']) },
+              'application/json': { schema: verifyJsonResponseSchema }
+            }
+          },
+          400: errorResponseSchema,
+          502: errorResponseSchema,
+          503: errorResponseSchema
+        }
       }
     },
     async (request, reply) => {
-      if (request.body === undefined || request.body === null || typeof request.body !== 'object') {
-        return sendError(reply, 400, undefined, 'the body must be a JSON object')
-      }
-      const parsed = verifyBodySchema.safeParse(request.body)
-      if (!parsed.success) return sendError(reply, 400, undefined, describeZodError(parsed.error))
-      const { nid, dob, name, gender, transactionId } = parsed.data
+      const { nid, dob, name, gender, transactionId } = request.body
       const person: PersonToVerify = {
         nid,
         dob,

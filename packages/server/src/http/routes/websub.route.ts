@@ -1,19 +1,57 @@
 import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { websubEventEnvelopeSchema } from '@mosip-bridge/contracts'
 import { verifyHubSignature } from '../../integrations/mosip/hub-signature.js'
 import type { WebsubIntakeService } from '../../pipeline/websub-intake.service.js'
 
 export interface WebsubRouteDeps {
   topic: string
   secret: string
-  deliveries: WebsubIntakeService
+  deliveries: Pick<WebsubIntakeService, 'receive'>
   clock?: () => number
 }
 
-interface DeliveryBody {
-  publisher?: unknown
-  topic?: unknown
-  event?: { id?: unknown; transactionId?: unknown }
-}
+/**
+ * The hub's intent verification query. Every parameter is optional here: the handler answers
+ * each missing or unexpected one itself, in plain text, as the hub expects.
+ */
+const intentVerificationQuerySchema = z.looseObject({
+  'hub.mode': z.string().optional(),
+  'hub.topic': z.string().optional(),
+  'hub.challenge': z.string().optional(),
+  'hub.lease_seconds': z.string().optional(),
+  'hub.reason': z.string().optional()
+})
+
+/**
+ * A delivery: normally the MOSIP event envelope, but anything is accepted. The signature is
+ * checked before anything is read from it, and a signed delivery is stored and acknowledged
+ * whatever it holds (the hub stops delivering after a non-2xx), so this schema never refuses.
+ */
+const deliveryBodySchema = z
+  .union([websubEventEnvelopeSchema, z.unknown()])
+  .describe('The MOSIP event envelope; any other body is stored and acknowledged too')
+
+const envelope = websubEventEnvelopeSchema.shape
+const event = envelope.event.shape
+
+/**
+ * The fields of a delivery its acknowledgement echoes. Each is taken from the event envelope's
+ * schema and kept only when it is valid there: a delivery that does not match the envelope is
+ * still stored and acknowledged, so nothing here may fail.
+ */
+const deliveryEchoSchema = z.object({
+  publisher: envelope.publisher.optional().catch(undefined),
+  topic: envelope.topic.optional().catch(undefined),
+  event: z
+    .object({
+      id: event.id.optional().catch(undefined),
+      transactionId: event.transactionId.optional().catch(undefined)
+    })
+    .optional()
+    .catch(undefined)
+})
 
 /**
  * The WebSub subscriber endpoints. Intent verification answers only for our topic; deliveries
@@ -24,11 +62,22 @@ interface DeliveryBody {
 export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps): void {
   const now = () => new Date((deps.clock ?? Date.now)()).toISOString()
 
-  app.get(
+  const routes = app.withTypeProvider<ZodTypeProvider>()
+
+  routes.get(
     '/websub/callback',
-    { schema: { tags: ['websub'], hide: true } },
+    {
+      schema: {
+        tags: ['websub'],
+        summary: "MOSIP WebSub hub: intent verification of the bridge's subscription",
+        description:
+          'Called by the hub, not by clients. Answers the challenge as text/plain for our topic, ' +
+          '404 for another topic or mode, 400 without a challenge, 200 to a denial.',
+        querystring: intentVerificationQuerySchema
+      }
+    },
     async (request, reply) => {
-      const query = request.query as Record<string, string | undefined>
+      const query = request.query
       const mode = query['hub.mode']
       const challenge = query['hub.challenge']
       if (mode === 'denied') {
@@ -53,28 +102,38 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
     }
   )
 
-  app.post(
+  routes.post(
     '/websub/callback',
-    { schema: { tags: ['websub'], hide: true } },
+    {
+      schema: {
+        tags: ['websub'],
+        summary: 'MOSIP WebSub hub: delivery of an event (CREDENTIAL_ISSUED)',
+        description:
+          'Called by the hub, not by clients. The body is the MOSIP event envelope, signed with ' +
+          '`X-Hub-Signature: sha256=<hex HMAC of the raw body>`; 401 without a valid signature. ' +
+          'A signed delivery is stored and answered 200, whatever it holds.',
+        body: deliveryBodySchema
+      }
+    },
     async (request, reply) => {
       if (!verifyHubSignature(request.headers['x-hub-signature'], request.rawBytes, deps.secret)) {
         request.log.warn('websub delivery refused: X-Hub-Signature missing or wrong')
         return reply.status(401).send({ error: 'Invalid X-Hub-Signature' })
       }
-      const body = (request.body ?? {}) as DeliveryBody
-      const receipt = await deps.deliveries.receive(request.rawBytes!, body)
+      const receipt = await deps.deliveries.receive(request.rawBytes!, request.body ?? {})
       request.log.info(
         { mosipEventId: receipt.eventId, duplicate: receipt.duplicate, usable: receipt.usable },
         receipt.duplicate ? 'websub delivery already received' : 'websub delivery stored'
       )
-      const event = body.event ?? {}
+      const echo = deliveryEchoSchema.safeParse(request.body)
+      const delivery = echo.success ? echo.data : {}
       return reply.status(200).send({
-        publisher: body.publisher,
-        topic: body.topic,
+        publisher: delivery.publisher,
+        topic: delivery.topic,
         publishedOn: now(),
         event: {
-          id: event.id,
-          requestId: event.transactionId,
+          id: delivery.event?.id,
+          requestId: delivery.event?.transactionId,
           timestamp: now(),
           status: receipt.usable ? 'RECEIVED' : 'ERROR',
           url: ''
