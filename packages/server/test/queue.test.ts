@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import pino from 'pino'
 import { JobQueue } from '../src/queue/job-queue.js'
 import { JobRunner, type TaskHandler } from '../src/queue/job-runner.js'
-import { PermanentFailure, RetryLater } from '../src/core/job-outcome.js'
+import { PermanentFailure, RetryLater } from '../src/core/job-failure.js'
 import {
   DIALECTS,
   createMigratedStore,

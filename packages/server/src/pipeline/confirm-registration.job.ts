@@ -5,7 +5,7 @@ import type { RegistrationsRepository } from '../store/registrations.repository.
 import type { Registration } from '../store/schema.js'
 import type { RegistrationState } from '../core/registration-state.js'
 import type { OpencrvsEvents, OpencrvsTokenSource } from '../core/ports.js'
-import { describeFailure, lastAttempt, retryJob, type Failure } from './job-outcome.js'
+import { describeFailure, lastAttempt, retryJob, type Failure } from './partner-failure.js'
 import type { RegistrationJobPayload } from './tasks.js'
 
 export interface OpencrvsDeps {

@@ -3,10 +3,10 @@ import type { TaskHandler } from '../queue/job-runner.js'
 import type { Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
-import { RetryLater } from '../core/job-outcome.js'
+import { RetryLater } from '../core/job-failure.js'
 import type { CredentialDecryptor } from '../core/ports.js'
 import { nationalIdFrom } from '../core/verifiable-credential.js'
-import { retryJob } from './job-outcome.js'
+import { retryJob } from './partner-failure.js'
 import { TASKS, jobKeys, type DeliveryJobPayload, type RegistrationJobPayload } from './tasks.js'
 
 export interface ProcessCredentialDeps {

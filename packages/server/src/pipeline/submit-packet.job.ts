@@ -4,10 +4,10 @@ import type { JobQueue } from '../queue/job-queue.js'
 import type { Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { Registration } from '../store/schema.js'
-import { PermanentFailure } from '../core/job-outcome.js'
+import { PermanentFailure } from '../core/job-failure.js'
 import type { StoredPacketInput } from '../core/intake-plan.js'
 import type { MosipPacketGateway } from '../core/ports.js'
-import { describeFailure, lastAttempt, retryJob, type Failure } from './job-outcome.js'
+import { describeFailure, lastAttempt, retryJob, type Failure } from './partner-failure.js'
 import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
 
 export interface SubmitPacketDeps {

@@ -4,7 +4,7 @@ import type { ExpressionBuilder, Kysely, UpdateObject } from 'kysely'
 import type { Store } from '../store/database.js'
 import type { Database, Job, JobState } from '../store/schema.js'
 import { backoffDelay, type BackoffPolicy } from '../core/retry-policy.js'
-import { decideAfterFailure, describeError } from '../core/job-outcome.js'
+import { decideAfterFailure, describeError } from '../core/job-failure.js'
 
 export interface EnqueueOptions {
   /** Makes enqueueing idempotent: a second job with the same key is not created. */

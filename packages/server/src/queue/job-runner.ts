@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { PermanentFailure, describeError } from '../core/job-outcome.js'
+import { PermanentFailure, describeError } from '../core/job-failure.js'
 import type { ClaimedJob, JobQueue } from './job-queue.js'
 
 export interface JobContext {
