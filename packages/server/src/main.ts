@@ -21,12 +21,10 @@ import { OpencrvsPublicKey } from './integrations/opencrvs/public-key.js'
 import { createTokenSource } from './integrations/opencrvs/token-source.js'
 import type { Logger } from './observability/logger.js'
 import { createMetrics } from './observability/metrics.js'
-import {
-  confirmRegistrationJob,
-  rejectRegistrationJob
-} from './pipeline/confirm-registration.job.js'
+import { confirmRegistrationJob } from './pipeline/confirm-registration.job.js'
 import { IntakeService } from './pipeline/intake.service.js'
 import { processCredentialJob } from './pipeline/process-credential.job.js'
+import { rejectRegistrationJob } from './pipeline/reject-registration.job.js'
 import { submitPacketJob } from './pipeline/submit-packet.job.js'
 import { TASKS } from './pipeline/tasks.js'
 import { WebsubIntakeService } from './pipeline/websub-intake.service.js'
