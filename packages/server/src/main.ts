@@ -23,6 +23,7 @@ import type { Logger } from './observability/logger.js'
 import { createMetrics } from './observability/metrics.js'
 import { confirmRegistrationJob } from './pipeline/confirm-registration.job.js'
 import { IntakeService } from './pipeline/intake.service.js'
+import { removeRegistration } from './pipeline/operator-actions.js'
 import { processCredentialJob } from './pipeline/process-credential.job.js'
 import { rejectRegistrationJob } from './pipeline/reject-registration.job.js'
 import { submitPacketJob } from './pipeline/submit-packet.job.js'
@@ -33,6 +34,7 @@ import { JobRunner } from './queue/job-runner.js'
 import { createStore, type Store } from './store/database.js'
 import { resolveEncryptionKey } from './store/encryption-key.js'
 import { migrateToLatest } from './store/migrate.js'
+import { OperatorQueries } from './store/operator-queries.js'
 import { RegistrationsRepository } from './store/registrations.repository.js'
 import { SecretBox } from './store/secret-box.js'
 import { WebsubInboxRepository } from './store/websub-inbox.repository.js'
@@ -109,6 +111,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const box = new SecretBox(encryptionKey.key, config.encryption.previousKeys)
   const registrations = new RegistrationsRepository(store.db, box)
   const inbox = new WebsubInboxRepository(store.db, box)
+  const operator = new OperatorQueries(store.db)
   const queue = new JobQueue(store, {
     maxAttempts: config.queue.maxAttempts,
     backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
@@ -228,7 +231,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     timeoutMs,
     logger
   })
-  const metrics = createMetrics({ store, subscription: () => subscriber.status() })
+  const metrics = createMetrics({ operator, subscription: () => subscriber.status() })
   const app = buildApp({
     logger,
     store,
@@ -247,7 +250,12 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
           secret: mosip.websub.secret,
           deliveries
         }),
-      (instance) => registerDebugRoutes(instance, { verifier: operatorVerifier, store }),
+      (instance) =>
+        registerDebugRoutes(instance, {
+          verifier: operatorVerifier,
+          operator,
+          removeRegistration: (id) => removeRegistration({ store, registrations, queue }, id)
+        }),
       (instance) =>
         registerVerifyRoutes(instance, {
           verifier: operatorVerifier,

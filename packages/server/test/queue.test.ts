@@ -280,5 +280,31 @@ for (const dialect of DIALECTS) {
       assert.equal(await queue.purgeDone(now), 1)
       assert.equal(await queue.get(id), undefined)
     })
+
+    it('discards waiting and dead jobs by key or key prefix, never running or finished ones', async () => {
+      const keys = ['submit:1', 'submit:1:retry-5', 'confirm:1:e1', 'confirm:1:e2', 'confirm:10:e1']
+      for (const jobKey of keys) await queue.enqueue(ctx.store.db, 'x', {}, { jobKey })
+      const running = await queue.enqueue(ctx.store.db, 'x', {}, { jobKey: 'confirm:1:e3' })
+      const dead = await queue.enqueue(ctx.store.db, 'x', {}, { jobKey: 'confirm:1:e4' })
+      now += 1
+      const claimed = await queue.claim('w', 10, 1000)
+      for (const job of claimed) {
+        if (job.id === dead.id) await queue.fail(job, new PermanentFailure('no'))
+        else if (job.id !== running.id) await queue.release(job)
+      }
+      assert.equal((await queue.get(dead.id))?.state, 'dead')
+      const discarded = await ctx.store.transaction((trx) =>
+        queue.discardWaiting(trx, { keys: ['submit:1'], prefixes: ['confirm:1:'] })
+      )
+      assert.equal(discarded, 4, 'submit:1, confirm:1:e1, confirm:1:e2 and the dead confirm:1:e4')
+      const left = (await queue.list()).map((job) => job.job_key).sort()
+      assert.deepEqual(left, ['confirm:10:e1', 'confirm:1:e3', 'submit:1:retry-5'])
+      assert.equal(await queue.discardWaiting(ctx.store.db, { keys: [], prefixes: [] }), 0)
+      assert.equal(
+        await queue.discardWaiting(ctx.store.db, { keys: [], prefixes: ['confirm:1_'] }),
+        0,
+        'a prefix is literal text, not a pattern'
+      )
+    })
   })
 }

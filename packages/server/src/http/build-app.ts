@@ -2,7 +2,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Registry } from 'prom-client'
-import { sql } from 'kysely'
 import type { Logger } from '../observability/logger.js'
 import type { Store } from '../store/database.js'
 
@@ -100,7 +99,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
 
   app.get('/ready', async (_request, reply) => {
     try {
-      await sql`select 1`.execute(deps.store.db)
+      await deps.store.ping()
       return { status: 'ready', database: deps.store.dialect }
     } catch {
       return reply.status(503).send({ status: 'unavailable', database: deps.store.dialect })

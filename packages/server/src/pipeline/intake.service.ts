@@ -1,9 +1,9 @@
-import type { Store } from '../store/database.js'
+import { isUniqueViolation, type Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { JobQueue } from '../queue/job-queue.js'
 import type { IntakePlan } from '../core/intake-plan.js'
 import { newTransactionId } from '../core/transaction-id.js'
-import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
+import { TASKS, jobKeys } from './tasks.js'
 
 export interface IntakeSource {
   eventId?: string
@@ -18,15 +18,6 @@ export interface IntakeResult {
   transactionId: string
   /** False when the same record had already been accepted. */
   created: boolean
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return (
-    code === '23505' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE'
-  )
 }
 
 /**
@@ -47,7 +38,7 @@ export class IntakeService {
     for (let attempt = 1; ; attempt++) {
       const id = newTransactionId(this.deps.transactionIdPrefix)
       try {
-        const result = await this.deps.store.db.transaction().execute(async (trx) => {
+        const result = await this.deps.store.transaction(async (trx) => {
           const { registration, created } = await this.deps.registrations.createOrFind(trx, {
             id,
             kind: plan.kind,
@@ -61,10 +52,12 @@ export class IntakeService {
             payload: plan.packet
           })
           if (created) {
-            const payload: RegistrationJobPayload = { v: 1, registrationId: id }
-            await this.deps.queue.enqueue(trx, TASKS.submitPacket, payload, {
-              jobKey: jobKeys.submitPacket(id)
-            })
+            await this.deps.queue.enqueue(
+              trx,
+              TASKS.submitPacket,
+              { v: 1, registrationId: id },
+              { jobKey: jobKeys.submitPacket(id) }
+            )
           }
           return { transactionId: registration.id, created }
         })

@@ -88,18 +88,18 @@ export async function finishRegistration(
   reason: string,
   log: Logger
 ): Promise<void> {
-  await deps.store.db.transaction().execute(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await deps.registrations.transition(trx, registration.id, to, {
       reason,
       lastError: null,
       current: registration
     })
     // OpenCRVS now holds the outcome: nothing of the person or the token is kept.
-    await trx
-      .updateTable('registrations')
-      .set({ token_sealed: null, payload_sealed: null, national_id_sealed: null })
-      .where('id', '=', registration.id)
-      .execute()
+    await deps.registrations.wipeSecrets(trx, registration.id, {
+      token: true,
+      payload: true,
+      nationalId: true
+    })
   })
   log.info({ registrationId: registration.id, state: to, reason }, 'registration finished')
 }

@@ -82,7 +82,7 @@ export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
 
     const nationalId = nationalIdFrom(credential.subject, deps.nationalIdKey)
     if (registration.kind === 'birth' && nationalId === undefined) {
-      await deps.store.db.transaction().execute(async (trx) => {
+      await deps.store.transaction(async (trx) => {
         await registrations.transition(trx, registration.id, 'needs_attention', {
           from: 'submitted',
           reason: 'CREDENTIAL_WITHOUT_NATIONAL_ID',
@@ -98,7 +98,7 @@ export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
       return
     }
 
-    await deps.store.db.transaction().execute(async (trx) => {
+    await deps.store.transaction(async (trx) => {
       await registrations.transition(trx, registration.id, 'credential_received', {
         current: registration,
         from: 'submitted',

@@ -33,7 +33,7 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler {
       deps.rejectOnFailure &&
       registration.kind !== 'update' &&
       registration.opencrvs_event_id !== null
-    await deps.store.db.transaction().execute(async (trx) => {
+    await deps.store.transaction(async (trx) => {
       await registrations.transition(trx, registration.id, 'failed', {
         reason: failure.code,
         lastError: describeFailure(failure)
@@ -110,7 +110,7 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler {
     if (started.kind !== 'ok') return fail(registration, started, context)
     const update = registration.kind === 'update'
     const current = registration
-    await deps.store.db.transaction().execute(async (trx) => {
+    await deps.store.transaction(async (trx) => {
       await registrations.transition(trx, registrationId, update ? 'completed' : 'submitted', {
         current,
         from: 'packet_created',

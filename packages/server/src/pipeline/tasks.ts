@@ -1,3 +1,5 @@
+import type { JobKeyMatch } from '../queue/job-queue.js'
+
 /** Names and payloads of the pipeline's jobs. Payloads hold ids only: never secrets or personal data. */
 export const TASKS = {
   submitPacket: 'submit-packet',
@@ -20,5 +22,13 @@ export const jobKeys = {
   submitPacket: (id: string) => `submit:${id}`,
   processCredential: (eventId: string) => `credential:${eventId}`,
   confirmRegistration: (id: string, eventId: string) => `confirm:${id}:${eventId}`,
-  rejectRegistration: (id: string) => `reject:${id}`
+  rejectRegistration: (id: string) => `reject:${id}`,
+  /**
+   * A registration's jobs by key: its submission and rejection (exact keys, so not an
+   * operator's retries) and every confirmation of it (by prefix).
+   */
+  ofRegistration: (id: string): JobKeyMatch => ({
+    keys: [jobKeys.submitPacket(id), jobKeys.rejectRegistration(id)],
+    prefixes: [jobKeys.confirmRegistration(id, '')]
+  })
 }

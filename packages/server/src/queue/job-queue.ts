@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import type { ExpressionBuilder, Kysely, UpdateObject } from 'kysely'
-import type { Store } from '../store/database.js'
+import type { ExpressionBuilder, UpdateObject } from 'kysely'
+import type { Executor, Store } from '../store/database.js'
 import type { Database, Job, JobState } from '../store/schema.js'
 import { backoffDelay, type BackoffPolicy } from '../core/retry-policy.js'
 import { decideAfterFailure, describeError } from '../core/job-failure.js'
@@ -34,6 +34,12 @@ export interface JobQueueOptions {
 
 export type FailOutcome = 'retry' | 'dead' | 'lost'
 
+/** Jobs to discard: these exact keys, and keys starting with one of the prefixes. */
+export interface JobKeyMatch {
+  keys: readonly string[]
+  prefixes: readonly string[]
+}
+
 /**
  * Durable jobs kept in the bridge's own database, so that a state change and the work that
  * follows it commit together. Claims take leases: a claimed job is `running` until its
@@ -59,7 +65,7 @@ export class JobQueue {
    * (they also poll).
    */
   async enqueue(
-    executor: Kysely<Database>,
+    executor: Executor,
     task: string,
     payload: unknown,
     options: EnqueueOptions = {}
@@ -129,7 +135,7 @@ export class JobQueue {
           .orderBy('run_at')
           .orderBy('id')
           .limit(limit)
-        if (this.store.dialect === 'postgres') due = due.forUpdate().skipLocked()
+        if (this.store.capabilities.skipLocked) due = due.forUpdate().skipLocked()
         return due
       })
       .returningAll()
@@ -260,6 +266,28 @@ export class JobQueue {
     const replayed = Number(result.numUpdatedRows) === 1
     if (replayed) this.notify()
     return replayed
+  }
+
+  /**
+   * Deletes the jobs matching `match` that wait (queued) or gave up (dead); running and finished
+   * ones are left alone. Returns how many were deleted.
+   */
+  async discardWaiting(executor: Executor, match: JobKeyMatch): Promise<number> {
+    if (match.keys.length === 0 && match.prefixes.length === 0) return 0
+    const result = await executor
+      .deleteFrom('jobs')
+      .where('state', 'in', ['queued', 'dead'])
+      .where((eb) =>
+        eb.or([
+          ...match.keys.map((key) => eb('job_key', '=', key)),
+          // substr rather than LIKE: no wildcard in a prefix can widen the match.
+          ...match.prefixes.map((prefix) =>
+            eb(eb.fn<string>('substr', ['job_key', eb.lit(1), eb.lit(prefix.length)]), '=', prefix)
+          )
+        ])
+      )
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
   }
 
   /** Deletes finished jobs last touched before `before` (epoch ms). */
