@@ -27,7 +27,7 @@ import { removeRegistration } from './pipeline/operator-actions.js'
 import { processCredentialJob } from './pipeline/process-credential.job.js'
 import { rejectRegistrationJob } from './pipeline/reject-registration.job.js'
 import { submitPacketJob } from './pipeline/submit-packet.job.js'
-import { TASKS } from './pipeline/tasks.js'
+import { TASKS, taskPayloads, type Tasks } from './pipeline/tasks.js'
 import { WebsubIntakeService } from './pipeline/websub-intake.service.js'
 import { JobQueue } from './queue/job-queue.js'
 import { JobRunner } from './queue/job-runner.js'
@@ -42,8 +42,8 @@ import { WebsubInboxRepository } from './store/websub-inbox.repository.js'
 export interface RunningBridge {
   app: FastifyInstance
   store: Store
-  queue: JobQueue
-  runner: JobRunner
+  queue: JobQueue<Tasks>
+  runner: JobRunner<Tasks>
   registrations: RegistrationsRepository
   inbox: WebsubInboxRepository
   subscriber: WebsubSubscriber
@@ -112,7 +112,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const registrations = new RegistrationsRepository(store.db, box)
   const inbox = new WebsubInboxRepository(store.db, box)
   const operator = new OperatorQueries(store.db)
-  const queue = new JobQueue(store, {
+  const queue = new JobQueue<Tasks>(store, {
     maxAttempts: config.queue.maxAttempts,
     backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
   })
@@ -182,8 +182,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   })
 
   const opencrvsDeps = { store, registrations, tokens, events, logger }
-  const runner = new JobRunner({
+  const runner = new JobRunner<Tasks>({
     queue,
+    payloads: taskPayloads,
     handlers: {
       [TASKS.submitPacket]: submitPacketJob({
         store,

@@ -8,18 +8,19 @@ import {
   retryDelivery,
   retryRegistration
 } from '../src/pipeline/operator-actions.js'
+import type { Tasks } from '../src/pipeline/tasks.js'
 import { WebsubInboxRepository } from '../src/store/websub-inbox.repository.js'
 import { TEST_KEY, createMigratedStore, type MigratedStore } from './helpers/databases.js'
 
 describe('operator retry of a stopped registration', () => {
   let ctx: MigratedStore
   let registrations: RegistrationsRepository
-  let queue: JobQueue
+  let queue: JobQueue<Tasks>
 
   before(async () => {
     ctx = await createMigratedStore('sqlite')
     registrations = new RegistrationsRepository(ctx.store.db, new SecretBox(TEST_KEY))
-    queue = new JobQueue(ctx.store, { maxAttempts: 3, backoff: { baseMs: 10, maxMs: 10 } })
+    queue = new JobQueue<Tasks>(ctx.store, { maxAttempts: 3, backoff: { baseMs: 10, maxMs: 10 } })
   })
   after(() => ctx?.drop())
 

@@ -2,7 +2,7 @@ import { describe, it, before, after, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
 import pino from 'pino'
 import { JobQueue } from '../src/queue/job-queue.js'
-import { JobRunner, type TaskHandler } from '../src/queue/job-runner.js'
+import { JobRunner, type PayloadCheck, type TaskHandler } from '../src/queue/job-runner.js'
 import { PermanentFailure, RetryLater } from '../src/core/job-failure.js'
 import {
   DIALECTS,
@@ -305,6 +305,48 @@ for (const dialect of DIALECTS) {
         0,
         'a prefix is literal text, not a pattern'
       )
+    })
+
+    it('checks each payload against its task before the handler runs', async () => {
+      interface GreetTasks {
+        greet: { v: 1; name: string }
+      }
+      const checkGreet: PayloadCheck<GreetTasks['greet']> = (payload) => {
+        const { v, name } = (payload ?? {}) as { v?: unknown; name?: unknown }
+        if (v !== 1 || typeof name !== 'string') throw new Error('expected { v: 1, name }')
+        return { v, name }
+      }
+      const greeted: string[] = []
+      const typed = new JobQueue<GreetTasks>(ctx.store, {
+        maxAttempts: 3,
+        backoff: { baseMs: 5, maxMs: 20 }
+      })
+      const typedRunner = new JobRunner<GreetTasks>({
+        queue: typed,
+        handlers: {
+          greet: async ({ name }) => {
+            greeted.push(name)
+          }
+        },
+        payloads: { greet: checkGreet },
+        logger: silent,
+        concurrency: 2,
+        leaseMs: 5_000,
+        pollIntervalMs: 20
+      })
+      const good = await typed.enqueue(ctx.store.db, 'greet', { v: 1, name: 'Ada' })
+      // An older or foreign writer can store anything under the task's name.
+      const bad = await queue.enqueue(ctx.store.db, 'greet', { v: 2, who: 'Ada' })
+      typedRunner.start()
+      await waitFor('both jobs to settle', async () => {
+        const states = await Promise.all([typed.get(good.id), typed.get(bad.id)])
+        return states[0]?.state === 'done' && states[1]?.state === 'dead'
+      })
+      await typedRunner.stop(1000)
+      assert.deepEqual(greeted, ['Ada'])
+      const rejected = await typed.get(bad.id)
+      assert.equal(rejected?.attempts, 1, 'a payload that does not fit is not retried')
+      assert.match(rejected?.last_error ?? '', /INVALID_JOB_PAYLOAD.*expected \{ v: 1, name \}/)
     })
   })
 }

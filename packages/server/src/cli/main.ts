@@ -17,6 +17,7 @@ import { OperatorQueries } from '../store/operator-queries.js'
 import { RegistrationsRepository } from '../store/registrations.repository.js'
 import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import { retryDelivery, retryRegistration } from '../pipeline/operator-actions.js'
+import type { Tasks } from '../pipeline/tasks.js'
 
 /** Exit codes: 0 fine, 1 runtime failure, 2 invalid configuration or usage. */
 const EXIT_CONFIG = 2
@@ -40,8 +41,8 @@ async function withStore<T>(config: BridgeConfig, work: (store: Store) => Promis
   }
 }
 
-function queueFor(store: Store, config: BridgeConfig): JobQueue {
-  return new JobQueue(store, {
+function queueFor(store: Store, config: BridgeConfig): JobQueue<Tasks> {
+  return new JobQueue<Tasks>(store, {
     maxAttempts: config.queue.maxAttempts,
     backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
   })

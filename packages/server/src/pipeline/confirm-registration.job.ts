@@ -6,7 +6,7 @@ import {
   opencrvsTransactionId,
   type OpencrvsDeps
 } from './opencrvs-step.js'
-import type { RegistrationJobPayload } from './tasks.js'
+import type { Tasks } from './tasks.js'
 
 /**
  * Confirms a registration whose credential arrived: find the pending OpenCRVS action, then
@@ -16,11 +16,10 @@ import type { RegistrationJobPayload } from './tasks.js'
  */
 export function confirmRegistrationJob(
   deps: OpencrvsDeps & { nationalIdFieldId: string }
-): TaskHandler {
+): TaskHandler<Tasks['confirm-registration']> {
   const { registrations } = deps
 
-  return async (payload, context) => {
-    const { registrationId } = payload as RegistrationJobPayload
+  return async ({ registrationId }, context) => {
     const registration = await registrations.get(registrationId)
     if (!registration || registration.state !== 'credential_received') return
     const access = await openOpencrvs(deps, registration, context)

@@ -3,7 +3,7 @@ import type { RegistrationsRepository } from '../store/registrations.repository.
 import type { JobQueue } from '../queue/job-queue.js'
 import type { IntakePlan } from '../core/intake-plan.js'
 import { newTransactionId } from '../core/transaction-id.js'
-import { TASKS, jobKeys } from './tasks.js'
+import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 export interface IntakeSource {
   eventId?: string
@@ -29,7 +29,7 @@ export class IntakeService {
     private readonly deps: {
       store: Store
       registrations: RegistrationsRepository
-      queue: JobQueue
+      queue: JobQueue<Tasks>
       transactionIdPrefix: string
     }
   ) {}

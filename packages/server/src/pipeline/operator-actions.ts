@@ -3,7 +3,7 @@ import type { Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { Registration } from '../store/schema.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
-import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
+import { TASKS, jobKeys, type RegistrationJobPayload, type Tasks } from './tasks.js'
 
 export type RetryResult =
   { retried: true; step: 'submit' | 'confirm' | 'process' } | { retried: false; reason: string }
@@ -14,7 +14,7 @@ export type RetryResult =
  * cause — an expired token, a missing pending action — has been dealt with).
  */
 export async function retryRegistration(
-  deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue },
+  deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue<Tasks> },
   id: string
 ): Promise<RetryResult> {
   const registration = await deps.registrations.get(id)
@@ -56,7 +56,7 @@ export async function retryRegistration(
  * setting for an undecryptable credential, a registration restored for an unmatched one).
  */
 export async function retryDelivery(
-  deps: { store: Store; inbox: WebsubInboxRepository; queue: JobQueue },
+  deps: { store: Store; inbox: WebsubInboxRepository; queue: JobQueue<Tasks> },
   eventId: string
 ): Promise<RetryResult> {
   const reopened = await deps.store.transaction(async (trx) => {
@@ -84,7 +84,7 @@ export type RemovedRegistration = Pick<Registration, 'opencrvs_event_id' | 'regi
  * dead, in one transaction. Its jobs already running find no registration and stop.
  */
 export function removeRegistration(
-  deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue },
+  deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue<Tasks> },
   id: string
 ): Promise<RemovedRegistration | undefined> {
   return deps.store.transaction(async (trx) => {

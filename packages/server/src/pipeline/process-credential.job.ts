@@ -7,13 +7,13 @@ import { RetryLater } from '../core/job-failure.js'
 import type { CredentialDecryptor } from '../core/ports.js'
 import { nationalIdFrom } from '../core/verifiable-credential.js'
 import { retryJob } from './partner-failure.js'
-import { TASKS, jobKeys, type DeliveryJobPayload, type RegistrationJobPayload } from './tasks.js'
+import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 export interface ProcessCredentialDeps {
   store: Store
   inbox: WebsubInboxRepository
   registrations: RegistrationsRepository
-  queue: JobQueue
+  queue: JobQueue<Tasks>
   decryptor: CredentialDecryptor
   /** credentialSubject key holding the national id (MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY). */
   nationalIdKey: string
@@ -31,11 +31,12 @@ interface CredentialIssuedBody {
  * keep the national id sealed, and queue the confirmation — in one transaction. A delivery that
  * cannot be used (undecryptable, unknown registration) is kept, sealed, for an operator.
  */
-export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
+export function processCredentialJob(
+  deps: ProcessCredentialDeps
+): TaskHandler<Tasks['process-credential']> {
   const { inbox, registrations } = deps
 
-  return async (payload, context) => {
-    const { eventId } = payload as DeliveryJobPayload
+  return async ({ eventId }, context) => {
     const entry = await inbox.get(eventId)
     if (!entry || entry.state !== 'received') return
     const keep = (state: string, note: string, registrationId: string | null = null) =>
@@ -111,10 +112,12 @@ export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
             : {})
         }
       })
-      const job: RegistrationJobPayload = { v: 1, registrationId: registration.id }
-      await deps.queue.enqueue(trx, TASKS.confirmRegistration, job, {
-        jobKey: jobKeys.confirmRegistration(registration.id, eventId)
-      })
+      await deps.queue.enqueue(
+        trx,
+        TASKS.confirmRegistration,
+        { v: 1, registrationId: registration.id },
+        { jobKey: jobKeys.confirmRegistration(registration.id, eventId) }
+      )
       await inbox.markProcessed(trx, eventId, 'processed', { registrationId: registration.id })
     })
     deps.queue.notify()

@@ -6,17 +6,18 @@ import {
   opencrvsTransactionId,
   type OpencrvsDeps
 } from './opencrvs-step.js'
-import type { RegistrationJobPayload } from './tasks.js'
+import type { Tasks } from './tasks.js'
 
 /**
  * Rejects in OpenCRVS a registration MOSIP refused or we gave up on, so the record leaves
  * "pending external validation" and the registrar can act on it.
  */
-export function rejectRegistrationJob(deps: OpencrvsDeps): TaskHandler {
+export function rejectRegistrationJob(
+  deps: OpencrvsDeps
+): TaskHandler<Tasks['reject-registration']> {
   const { registrations } = deps
 
-  return async (payload, context) => {
-    const { registrationId } = payload as RegistrationJobPayload
+  return async ({ registrationId }, context) => {
     const registration = await registrations.get(registrationId)
     if (!registration || registration.state !== 'failed') return
     const access = await openOpencrvs(deps, registration, context)

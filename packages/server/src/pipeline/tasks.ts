@@ -1,21 +1,52 @@
+import { z } from 'zod'
 import type { JobKeyMatch } from '../queue/job-queue.js'
+import type { PayloadCheck, PayloadChecks } from '../queue/job-runner.js'
 
-/** Names and payloads of the pipeline's jobs. Payloads hold ids only: never secrets or personal data. */
+/**
+ * Payloads of the pipeline's jobs, versioned (`v`). They hold ids only: never secrets or
+ * personal data, which stay sealed in the store.
+ */
+const registrationJobSchema = z.object({ v: z.literal(1), registrationId: z.string().min(1) })
+const deliveryJobSchema = z.object({ v: z.literal(1), eventId: z.string().min(1) })
+
+export type RegistrationJobPayload = z.infer<typeof registrationJobSchema>
+export type DeliveryJobPayload = z.infer<typeof deliveryJobSchema>
+
+/** Every task of the pipeline and its payload: `enqueue` and the handlers are typed by it. */
+export interface Tasks {
+  'submit-packet': RegistrationJobPayload
+  'process-credential': DeliveryJobPayload
+  'confirm-registration': RegistrationJobPayload
+  'reject-registration': RegistrationJobPayload
+}
+
 export const TASKS = {
   submitPacket: 'submit-packet',
   processCredential: 'process-credential',
   confirmRegistration: 'confirm-registration',
   rejectRegistration: 'reject-registration'
-} as const
+} as const satisfies Record<string, keyof Tasks>
 
-export interface RegistrationJobPayload {
-  v: 1
-  registrationId: string
+function checkWith<T>(schema: z.ZodType<T>): PayloadCheck<T> {
+  return (payload) => {
+    const result = schema.safeParse(payload)
+    if (result.success) return result.data
+    throw new Error(
+      result.error.issues
+        .map(
+          (issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'payload'}: ${issue.message}`
+        )
+        .join('; ')
+    )
+  }
 }
 
-export interface DeliveryJobPayload {
-  v: 1
-  eventId: string
+/** The runner's check of each stored payload before its handler runs. */
+export const taskPayloads: PayloadChecks<Tasks> = {
+  'submit-packet': checkWith(registrationJobSchema),
+  'process-credential': checkWith(deliveryJobSchema),
+  'confirm-registration': checkWith(registrationJobSchema),
+  'reject-registration': checkWith(registrationJobSchema)
 }
 
 export const jobKeys = {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Store } from '../store/database.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import type { JobQueue } from '../queue/job-queue.js'
-import { TASKS, jobKeys } from './tasks.js'
+import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 export interface DeliveryReceipt {
   eventId: string
@@ -18,7 +18,7 @@ export interface DeliveryReceipt {
  */
 export class WebsubIntakeService {
   constructor(
-    private readonly deps: { store: Store; inbox: WebsubInboxRepository; queue: JobQueue }
+    private readonly deps: { store: Store; inbox: WebsubInboxRepository; queue: JobQueue<Tasks> }
   ) {}
 
   async receive(rawBody: Buffer, parsed: unknown): Promise<DeliveryReceipt> {

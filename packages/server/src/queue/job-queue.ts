@@ -34,6 +34,16 @@ export interface JobQueueOptions {
 
 export type FailOutcome = 'retry' | 'dead' | 'lost'
 
+/**
+ * A map from task name to payload type (as graphile-worker's `Tasks` interface): `enqueue` then
+ * accepts only known names, each with its own payload. This default accepts any name with any
+ * payload.
+ */
+export type AnyTasks = Record<string, unknown>
+
+/** Names of a task map (its string keys). */
+export type TaskName<Tasks> = keyof Tasks & string
+
 /** Jobs to discard: these exact keys, and keys starting with one of the prefixes. */
 export interface JobKeyMatch {
   keys: readonly string[]
@@ -45,7 +55,7 @@ export interface JobKeyMatch {
  * follows it commit together. Claims take leases: a claimed job is `running` until its
  * `locked_until`; a runner that dies loses its lease and the job becomes claimable again.
  */
-export class JobQueue {
+export class JobQueue<Tasks extends object = AnyTasks> {
   private readonly events = new EventEmitter()
   private readonly clock: () => number
   private readonly random: () => number
@@ -64,10 +74,10 @@ export class JobQueue {
    * transaction commits. Call `notify()` after committing to wake local runners at once
    * (they also poll).
    */
-  async enqueue(
+  async enqueue<Task extends TaskName<Tasks>>(
     executor: Executor,
-    task: string,
-    payload: unknown,
+    task: Task,
+    payload: Tasks[Task],
     options: EnqueueOptions = {}
   ): Promise<EnqueueResult> {
     const now = this.clock()
