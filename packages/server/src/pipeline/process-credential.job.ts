@@ -1,3 +1,5 @@
+import { credentialIssuedDataSchema } from '@mosip-bridge/contracts'
+import { z } from 'zod'
 import type { JobQueue } from '../queue/job-queue.js'
 import type { TaskHandler } from '../queue/job-runner.js'
 import type { Store } from '../store/database.js'
@@ -21,9 +23,20 @@ export interface ProcessCredentialDeps {
   waitForSubmissionMs?: number
 }
 
-interface CredentialIssuedBody {
-  event?: { data?: { credential?: unknown; registrationId?: unknown } }
-}
+/**
+ * What this job needs of a CREDENTIAL_ISSUED delivery, taken from the contract's event data:
+ * the credential, and the registration id when there is a usable one (it only backs up the
+ * credential subject's id). Nothing else of the envelope is required, so a delivery is used
+ * whenever its credential can be.
+ */
+const usableDeliverySchema = z.looseObject({
+  event: z.looseObject({
+    data: z.looseObject({
+      credential: credentialIssuedDataSchema.shape.credential.unwrap(),
+      registrationId: credentialIssuedDataSchema.shape.registrationId.optional().catch(undefined)
+    })
+  })
+})
 
 /**
  * Turns a stored CREDENTIAL_ISSUED delivery into a registration ready to confirm: decrypt,
@@ -43,16 +56,15 @@ export function processCredentialJob(
       inbox.markProcessed(deps.store.db, eventId, state, { note, keepBody: true, registrationId })
 
     const text = inbox.bodyOf(entry)
-    let body: CredentialIssuedBody
+    let body: unknown
     try {
-      body = JSON.parse(text ?? '') as CredentialIssuedBody
+      body = JSON.parse(text ?? '')
     } catch {
       return keep('invalid', 'DELIVERY_NOT_JSON')
     }
-    const data = body.event?.data
-    if (typeof data?.credential !== 'string' || data.credential === '') {
-      return keep('invalid', 'DELIVERY_WITHOUT_CREDENTIAL')
-    }
+    const delivery = usableDeliverySchema.safeParse(body)
+    if (!delivery.success) return keep('invalid', 'DELIVERY_WITHOUT_CREDENTIAL')
+    const { data } = delivery.data.event
     const decrypted = deps.decryptor.decrypt(data.credential)
     if (decrypted.kind === 'retry') retryJob(decrypted)
     if (decrypted.kind !== 'ok') {
@@ -60,9 +72,7 @@ export function processCredentialJob(
       return keep('undecryptable', decrypted.code)
     }
     const credential = decrypted.value
-    const registrationId =
-      credential.subjectRegistrationId ??
-      (typeof data.registrationId === 'string' ? data.registrationId : undefined)
+    const registrationId = credential.subjectRegistrationId ?? data.registrationId
     const registration = registrationId ? await registrations.get(registrationId) : undefined
     if (!registration) {
       context.logger.warn({ mosipEventId: eventId }, 'credential for an unknown registration kept')
