@@ -249,9 +249,8 @@ export class JobRunner<Tasks extends object = AnyTasks> {
 
 /** The job's payload, parsed and checked; a payload that does not fit can never succeed. */
 function checkedPayload(job: ClaimedJob, check: PayloadCheck<unknown> | undefined): unknown {
-  let payload: unknown
   try {
-    payload = JSON.parse(job.payload)
+    const payload: unknown = JSON.parse(job.payload)
     return check ? check(payload) : payload
   } catch (error) {
     throw new PermanentFailure(
