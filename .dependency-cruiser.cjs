@@ -49,6 +49,14 @@ module.exports = {
       }
     },
     {
+      name: 'sql-only-in-store-and-queue',
+      comment:
+        'only server/src/store and server/src/queue build queries: elsewhere kysely may be imported for its types, never for values (query builders, sql``)',
+      severity: 'error',
+      from: { path: '^packages/[^/]+/src/', pathNot: '^packages/server/src/(store|queue)/' },
+      to: { path: 'node_modules/kysely(/|$)', dependencyTypesNot: ['type-only'] }
+    },
+    {
       name: 'only-config-reads-env',
       comment: 'enforced by lint (no-restricted-properties); listed here for the record',
       severity: 'ignore',

@@ -40,6 +40,26 @@ export default tseslint.config(
     }
   },
   {
+    // Only store/ and queue/ build queries; the dependency rules keep kysely values there too.
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['packages/server/src/store/**', 'packages/server/src/queue/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(selectFrom|updateTable|insertInto|deleteFrom|replaceInto|mergeInto)$/]',
+          message: 'queries live in store/ (repositories) or queue/: call a repository method'
+        },
+        {
+          selector:
+            "CallExpression[callee.object.property.name='db'][callee.property.name='transaction']",
+          message: 'open transactions with store.transaction(fn)'
+        }
+      ]
+    }
+  },
+  {
     files: ['scripts/**', 'packages/*/bench/**', 'packages/*/src/cli/**', 'packages/*/test/**'],
     rules: { 'no-console': 'off' }
   }

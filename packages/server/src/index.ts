@@ -5,7 +5,7 @@ export { RegistrationsRepository } from './store/registrations.repository.js'
 export { WebsubInboxRepository } from './store/websub-inbox.repository.js'
 export { JobQueue, type ClaimedJob, type EnqueueOptions } from './queue/job-queue.js'
 export { JobRunner, type TaskHandler, type JobContext } from './queue/job-runner.js'
-export { RetryLater, PermanentFailure } from './core/job-outcome.js'
+export { RetryLater, PermanentFailure } from './core/job-failure.js'
 export { startBridge, type RunningBridge } from './main.js'
 export {
   loadConfig,

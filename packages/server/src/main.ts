@@ -7,6 +7,8 @@ import type { BridgeConfig } from './config/index.js'
 import { errorCode } from './core/error-code.js'
 import type { WebsubSubscriber } from './integrations/mosip/websub-subscriber.js'
 import type { Logger } from './observability/logger.js'
+import type { Tasks } from './pipeline/tasks.js'
+import { taskPayloads } from './pipeline/tasks.js'
 import type { JobQueue } from './queue/job-queue.js'
 import { JobRunner } from './queue/job-runner.js'
 import type { Store } from './store/database.js'
@@ -16,8 +18,8 @@ import type { WebsubInboxRepository } from './store/websub-inbox.repository.js'
 export interface RunningBridge {
   app: FastifyInstance
   store: Store
-  queue: JobQueue
-  runner: JobRunner
+  queue: JobQueue<Tasks>
+  runner: JobRunner<Tasks>
   registrations: RegistrationsRepository
   inbox: WebsubInboxRepository
   subscriber: WebsubSubscriber
@@ -40,8 +42,9 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const { store, queue, registrations, inbox } = storage
   const integrations = buildIntegrations(config, logger)
   const { subscriber } = integrations.mosip
-  const runner = new JobRunner({
+  const runner = new JobRunner<Tasks>({
     queue,
+    payloads: taskPayloads,
     handlers: buildJobHandlers(config, logger, storage, integrations),
     logger,
     concurrency: config.queue.concurrency,

@@ -11,6 +11,7 @@ import { registerIntakeRoutes } from '../src/http/routes/intake.route.js'
 import { registerVerifyRoutes } from '../src/http/routes/verify.route.js'
 import { registerWebsubRoutes } from '../src/http/routes/websub.route.js'
 import { createStore, type Store } from '../src/store/database.js'
+import { OperatorQueries } from '../src/store/operator-queries.js'
 
 /** The document is generated from the route schemas; no handler runs in these tests. */
 function notCalled(): Promise<never> {
@@ -62,7 +63,12 @@ describe('OpenAPI document', () => {
             secret: 'secret',
             deliveries: { receive: notCalled }
           }),
-        (instance) => registerDebugRoutes(instance, { verifier, store }),
+        (instance) =>
+          registerDebugRoutes(instance, {
+            verifier,
+            operator: new OperatorQueries(store.db),
+            removeRegistration: notCalled
+          }),
         (instance) =>
           registerVerifyRoutes(instance, {
             verifier,

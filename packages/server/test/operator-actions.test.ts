@@ -3,19 +3,24 @@ import assert from 'node:assert/strict'
 import { JobQueue } from '../src/queue/job-queue.js'
 import { RegistrationsRepository } from '../src/store/registrations.repository.js'
 import { SecretBox } from '../src/store/secret-box.js'
-import { retryDelivery, retryRegistration } from '../src/pipeline/operator-actions.js'
+import {
+  removeRegistration,
+  retryDelivery,
+  retryRegistration
+} from '../src/pipeline/operator-actions.js'
+import type { Tasks } from '../src/pipeline/tasks.js'
 import { WebsubInboxRepository } from '../src/store/websub-inbox.repository.js'
 import { TEST_KEY, createMigratedStore, type MigratedStore } from './helpers/databases.js'
 
 describe('operator retry of a stopped registration', () => {
   let ctx: MigratedStore
   let registrations: RegistrationsRepository
-  let queue: JobQueue
+  let queue: JobQueue<Tasks>
 
   before(async () => {
     ctx = await createMigratedStore('sqlite')
     registrations = new RegistrationsRepository(ctx.store.db, new SecretBox(TEST_KEY))
-    queue = new JobQueue(ctx.store, { maxAttempts: 3, backoff: { baseMs: 10, maxMs: 10 } })
+    queue = new JobQueue<Tasks>(ctx.store, { maxAttempts: 3, backoff: { baseMs: 10, maxMs: 10 } })
   })
   after(() => ctx?.drop())
 
@@ -83,15 +88,66 @@ describe('operator retry of a stopped registration', () => {
       note: 'CREDENTIAL_WRONG_RECIPIENT',
       keepBody: true
     })
-    assert.deepEqual(await retryDelivery({ store: ctx.store, queue }, 'evt-kept'), {
+    assert.deepEqual(await retryDelivery({ store: ctx.store, inbox, queue }, 'evt-kept'), {
       retried: true,
       step: 'process'
     })
     assert.equal((await inbox.get('evt-kept'))?.state, 'received')
     assert.equal((await queue.list({ task: 'process-credential' })).length, 1)
-    assert.equal((await retryDelivery({ store: ctx.store, queue }, 'evt-kept')).retried, false)
+    assert.equal(
+      (await retryDelivery({ store: ctx.store, inbox, queue }, 'evt-kept')).retried,
+      false
+    )
     await inbox.record(ctx.store.db, { eventId: 'evt-done', topic: 't', body: '{}' })
     await inbox.markProcessed(ctx.store.db, 'evt-done', 'processed')
-    assert.equal((await retryDelivery({ store: ctx.store, queue }, 'evt-done')).retried, false)
+    assert.equal(
+      (await retryDelivery({ store: ctx.store, inbox, queue }, 'evt-done')).retried,
+      false
+    )
+  })
+
+  it('removes a registration with its waiting jobs, leaving other registrations alone', async () => {
+    const id = '100010000000004'
+    const other = '100010000000005'
+    await make(id, ['packet_created', 'submitted', 'credential_received'])
+    await make(other, [])
+    await queue.enqueue(
+      ctx.store.db,
+      'submit-packet',
+      { v: 1, registrationId: id },
+      {
+        jobKey: `submit:${id}`
+      }
+    )
+    await queue.enqueue(
+      ctx.store.db,
+      'confirm-registration',
+      { v: 1, registrationId: id },
+      {
+        jobKey: `confirm:${id}:mosip-event-9`
+      }
+    )
+    await queue.enqueue(
+      ctx.store.db,
+      'submit-packet',
+      { v: 1, registrationId: other },
+      {
+        jobKey: `submit:${other}`
+      }
+    )
+    const before = (await queue.list()).length
+    assert.deepEqual(await removeRegistration({ store: ctx.store, registrations, queue }, id), {
+      opencrvs_event_id: `event-${id}`,
+      registration_number: null
+    })
+    assert.equal(await registrations.get(id), undefined)
+    assert.deepEqual(await registrations.history(id), [])
+    const left = await queue.list()
+    assert.equal(left.length, before - 2)
+    assert.ok(left.some((job) => job.job_key === `submit:${other}`))
+    assert.equal(
+      await removeRegistration({ store: ctx.store, registrations, queue }, id),
+      undefined
+    )
   })
 })

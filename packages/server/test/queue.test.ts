@@ -2,8 +2,8 @@ import { describe, it, before, after, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
 import pino from 'pino'
 import { JobQueue } from '../src/queue/job-queue.js'
-import { JobRunner, type TaskHandler } from '../src/queue/job-runner.js'
-import { PermanentFailure, RetryLater } from '../src/core/job-outcome.js'
+import { JobRunner, type PayloadCheck, type TaskHandler } from '../src/queue/job-runner.js'
+import { PermanentFailure, RetryLater } from '../src/core/job-failure.js'
 import {
   DIALECTS,
   createMigratedStore,
@@ -279,6 +279,74 @@ for (const dialect of DIALECTS) {
       now += 1
       assert.equal(await queue.purgeDone(now), 1)
       assert.equal(await queue.get(id), undefined)
+    })
+
+    it('discards waiting and dead jobs by key or key prefix, never running or finished ones', async () => {
+      const keys = ['submit:1', 'submit:1:retry-5', 'confirm:1:e1', 'confirm:1:e2', 'confirm:10:e1']
+      for (const jobKey of keys) await queue.enqueue(ctx.store.db, 'x', {}, { jobKey })
+      const running = await queue.enqueue(ctx.store.db, 'x', {}, { jobKey: 'confirm:1:e3' })
+      const dead = await queue.enqueue(ctx.store.db, 'x', {}, { jobKey: 'confirm:1:e4' })
+      now += 1
+      const claimed = await queue.claim('w', 10, 1000)
+      for (const job of claimed) {
+        if (job.id === dead.id) await queue.fail(job, new PermanentFailure('no'))
+        else if (job.id !== running.id) await queue.release(job)
+      }
+      assert.equal((await queue.get(dead.id))?.state, 'dead')
+      const discarded = await ctx.store.transaction((trx) =>
+        queue.discardWaiting(trx, { keys: ['submit:1'], prefixes: ['confirm:1:'] })
+      )
+      assert.equal(discarded, 4, 'submit:1, confirm:1:e1, confirm:1:e2 and the dead confirm:1:e4')
+      const left = (await queue.list()).map((job) => job.job_key).sort()
+      assert.deepEqual(left, ['confirm:10:e1', 'confirm:1:e3', 'submit:1:retry-5'])
+      assert.equal(await queue.discardWaiting(ctx.store.db, { keys: [], prefixes: [] }), 0)
+      assert.equal(
+        await queue.discardWaiting(ctx.store.db, { keys: [], prefixes: ['confirm:1_'] }),
+        0,
+        'a prefix is literal text, not a pattern'
+      )
+    })
+
+    it('checks each payload against its task before the handler runs', async () => {
+      interface GreetTasks {
+        greet: { v: 1; name: string }
+      }
+      const checkGreet: PayloadCheck<GreetTasks['greet']> = (payload) => {
+        const { v, name } = (payload ?? {}) as { v?: unknown; name?: unknown }
+        if (v !== 1 || typeof name !== 'string') throw new Error('expected { v: 1, name }')
+        return { v, name }
+      }
+      const greeted: string[] = []
+      const typed = new JobQueue<GreetTasks>(ctx.store, {
+        maxAttempts: 3,
+        backoff: { baseMs: 5, maxMs: 20 }
+      })
+      const typedRunner = new JobRunner<GreetTasks>({
+        queue: typed,
+        handlers: {
+          greet: async ({ name }) => {
+            greeted.push(name)
+          }
+        },
+        payloads: { greet: checkGreet },
+        logger: silent,
+        concurrency: 2,
+        leaseMs: 5_000,
+        pollIntervalMs: 20
+      })
+      const good = await typed.enqueue(ctx.store.db, 'greet', { v: 1, name: 'Ada' })
+      // An older or foreign writer can store anything under the task's name.
+      const bad = await queue.enqueue(ctx.store.db, 'greet', { v: 2, who: 'Ada' })
+      typedRunner.start()
+      await waitFor('both jobs to settle', async () => {
+        const states = await Promise.all([typed.get(good.id), typed.get(bad.id)])
+        return states[0]?.state === 'done' && states[1]?.state === 'dead'
+      })
+      await typedRunner.stop(1000)
+      assert.deepEqual(greeted, ['Ada'])
+      const rejected = await typed.get(bad.id)
+      assert.equal(rejected?.attempts, 1, 'a payload that does not fit is not retried')
+      assert.match(rejected?.last_error ?? '', /INVALID_JOB_PAYLOAD.*expected \{ v: 1, name \}/)
     })
   })
 }

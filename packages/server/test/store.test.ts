@@ -5,8 +5,10 @@ import { sql } from 'kysely'
 import { createStore } from '../src/store/database.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { SecretBox } from '../src/store/secret-box.js'
+import { OperatorQueries } from '../src/store/operator-queries.js'
 import { RegistrationsRepository } from '../src/store/registrations.repository.js'
 import { WebsubInboxRepository } from '../src/store/websub-inbox.repository.js'
+import { JobQueue } from '../src/queue/job-queue.js'
 import {
   DIALECTS,
   TEST_KEY,
@@ -197,6 +199,198 @@ for (const dialect of DIALECTS) {
       const row = await registrations.get('100011234567890')
       assert.equal(typeof row?.created_at, 'number')
       assert.ok(Math.abs(row!.created_at - Date.now()) < 60_000)
+    })
+
+    it('declares its capabilities, answers a ping and commits a transaction as a whole', async () => {
+      assert.deepEqual(ctx.store.capabilities, { skipLocked: dialect === 'postgres' })
+      await ctx.store.ping()
+      const id = '100015555555555'
+      await assert.rejects(
+        ctx.store.transaction(async (trx) => {
+          await registrations.createOrFind(trx, { id, kind: 'death', idempotencyKey: `key-${id}` })
+          throw new Error('abandon')
+        }),
+        /abandon/
+      )
+      assert.equal(await registrations.get(id), undefined)
+      const created = await ctx.store.transaction((trx) =>
+        registrations.createOrFind(trx, { id, kind: 'death', idempotencyKey: `key-${id}` })
+      )
+      assert.equal(created.created, true)
+      assert.equal((await registrations.get(id))?.state, 'received')
+    })
+
+    it('wipes a national id with the other secrets, and removes a registration with its history', async () => {
+      const id = '100016666666666'
+      await registrations.createOrFind(ctx.store.db, {
+        id,
+        kind: 'birth',
+        opencrvsEventId: 'event-remove',
+        registrationNumber: 'BRN-1',
+        idempotencyKey: `key-${id}`,
+        token: SECRET_TOKEN
+      })
+      await registrations.transition(ctx.store.db, id, 'packet_created', {
+        changes: { national_id_sealed: registrations.sealNationalId(id, '1234567890') }
+      })
+      assert.equal(await registrations.readNationalId(id), '1234567890')
+      await registrations.wipeSecrets(ctx.store.db, id, { nationalId: true })
+      assert.equal(await registrations.readNationalId(id), undefined)
+      assert.equal(await registrations.readToken(id), SECRET_TOKEN, 'only the national id went')
+
+      assert.deepEqual(await registrations.remove(ctx.store.db, id), {
+        opencrvs_event_id: 'event-remove',
+        registration_number: 'BRN-1'
+      })
+      assert.equal(await registrations.get(id), undefined)
+      assert.deepEqual(await registrations.history(id), [])
+      assert.equal(await registrations.remove(ctx.store.db, id), undefined)
+    })
+
+    it('reopens only deliveries kept for an operator that still have their body', async () => {
+      for (const [eventId, state, keepBody] of [
+        ['evt-unmatched', 'unmatched', true],
+        ['evt-wiped', 'unmatched', false],
+        ['evt-processed', 'processed', true]
+      ] as const) {
+        await inbox.record(ctx.store.db, { eventId, topic: 't', body: '{}' })
+        await inbox.markProcessed(ctx.store.db, eventId, state, { note: 'WHY', keepBody })
+      }
+      assert.equal(await inbox.reopenKept(ctx.store.db, 'evt-unmatched'), true)
+      const reopened = await inbox.get('evt-unmatched')
+      assert.equal(reopened?.state, 'received')
+      assert.equal(reopened?.note, null)
+      assert.equal(reopened?.processed_at, null)
+      assert.equal(await inbox.reopenKept(ctx.store.db, 'evt-unmatched'), false, 'not kept now')
+      assert.equal(await inbox.reopenKept(ctx.store.db, 'evt-wiped'), false)
+      assert.equal(await inbox.reopenKept(ctx.store.db, 'evt-processed'), false)
+      assert.equal(await inbox.reopenKept(ctx.store.db, 'evt-missing'), false)
+    })
+
+    it('answers operator queries without opening a sealed column', async () => {
+      const fresh = await createMigratedStore(dialect)
+      try {
+        let now = 1_000_000
+        const clock = () => now
+        const repo = new RegistrationsRepository(fresh.store.db, box, clock)
+        const deliveries = new WebsubInboxRepository(fresh.store.db, box, clock)
+        const operator = new OperatorQueries(fresh.store.db)
+        const make = async (
+          id: string,
+          kind: 'birth' | 'death',
+          path: Array<Parameters<RegistrationsRepository['transition']>[2]>,
+          tokenExpiresAt: number | null = null
+        ) => {
+          await repo.createOrFind(fresh.store.db, {
+            id,
+            kind,
+            opencrvsEventId: `event-${id}`,
+            idempotencyKey: `key-${id}`,
+            token: 'token',
+            tokenExpiresAt
+          })
+          now += 10
+          for (const state of path) await repo.transition(fresh.store.db, id, state)
+        }
+        await make('r1', 'birth', ['failed', 'rejected'], 1_000_050)
+        await make('r2', 'birth', ['packet_created'], 1_000_050)
+        await make('r3', 'death', ['packet_created'], 9_000_000)
+        now += 10
+        await make('r4', 'death', [], null)
+
+        assert.deepEqual(await operator.countByState(), {
+          received: 1,
+          packet_created: 2,
+          rejected: 1
+        })
+        assert.deepEqual(
+          (await operator.countByStateAndKind()).sort((a, b) =>
+            `${a.state}${a.kind}`.localeCompare(`${b.state}${b.kind}`)
+          ),
+          [
+            { state: 'packet_created', kind: 'birth', count: 1 },
+            { state: 'packet_created', kind: 'death', count: 1 },
+            { state: 'received', kind: 'death', count: 1 },
+            { state: 'rejected', kind: 'birth', count: 1 }
+          ]
+        )
+        assert.deepEqual(
+          (await operator.unfinishedRegistrations()).map((row) => row.id),
+          ['r2', 'r3', 'r4']
+        )
+        assert.equal(await operator.oldestUnfinishedCreatedAt(), 1_000_010)
+        assert.equal(await operator.countTokensExpiringBefore(1_000_100), 1, 'r1 is final')
+        assert.equal(await operator.countTokensExpiringBefore(10_000_000), 2, 'r4 has no expiry')
+        assert.deepEqual(
+          (await operator.recentRegistrations({ limit: 2 })).map((row) => row.id),
+          ['r4', 'r3']
+        )
+        assert.deepEqual(
+          (await operator.recentRegistrations({ state: 'packet_created' })).map((row) => row.id),
+          ['r3', 'r2']
+        )
+        const recent = await operator.recentRegistrations()
+        assert.ok(recent.every((row) => !('token_sealed' in row)))
+
+        const detail = await operator.registration('r1')
+        assert.equal(detail?.state, 'rejected')
+        assert.deepEqual(detail?.kept, { token: true, payload: false, nationalId: false })
+        assert.deepEqual(
+          detail?.history.map((entry) => entry.to_state),
+          ['received', 'failed', 'rejected']
+        )
+        assert.ok(!('token_sealed' in (detail ?? {})))
+        assert.equal(await operator.registration('nope'), undefined)
+
+        for (const [eventId, state] of [
+          ['e1', 'processed'],
+          ['e2', 'unmatched'],
+          ['e3', 'unmatched']
+        ] as const) {
+          now += 10
+          await deliveries.record(fresh.store.db, { eventId, topic: 't', body: '{}' })
+          await deliveries.markProcessed(fresh.store.db, eventId, state, {
+            note: state === 'unmatched' ? 'UNKNOWN_REGISTRATION' : null,
+            keepBody: state === 'unmatched'
+          })
+        }
+        assert.deepEqual(
+          (await operator.countDeliveriesByState()).sort((a, b) => a.state.localeCompare(b.state)),
+          [
+            { state: 'processed', count: 1 },
+            { state: 'unmatched', count: 2 }
+          ]
+        )
+        assert.deepEqual(await operator.recentDeliveries({ state: 'unmatched', limit: 1 }), [
+          {
+            event_id: 'e3',
+            state: 'unmatched',
+            note: 'UNKNOWN_REGISTRATION',
+            registration_id: null,
+            received_at: now
+          }
+        ])
+
+        const queue = new JobQueue(fresh.store, {
+          maxAttempts: 1,
+          backoff: { baseMs: 1, maxMs: 1 },
+          clock
+        })
+        await queue.enqueue(fresh.store.db, 'a', {})
+        await queue.enqueue(fresh.store.db, 'a', {})
+        await queue.enqueue(fresh.store.db, 'b', {})
+        const [claimed] = await queue.claim('w', 1, 1000)
+        await queue.complete(claimed!)
+        assert.deepEqual(
+          (await operator.countUnfinishedJobs()).sort((a, b) => a.task.localeCompare(b.task)),
+          [
+            { task: 'a', state: 'queued', count: 1 },
+            { task: 'b', state: 'queued', count: 1 }
+          ]
+        )
+      } finally {
+        await fresh.drop()
+      }
     })
   })
 }

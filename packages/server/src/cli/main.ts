@@ -13,8 +13,11 @@ import { JobQueue } from '../queue/job-queue.js'
 import type { JobState } from '../store/schema.js'
 import { resolveEncryptionKey } from '../store/encryption-key.js'
 import { SecretBox } from '../store/secret-box.js'
+import { OperatorQueries } from '../store/operator-queries.js'
 import { RegistrationsRepository } from '../store/registrations.repository.js'
+import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import { retryDelivery, retryRegistration } from '../pipeline/operator-actions.js'
+import type { Tasks } from '../pipeline/tasks.js'
 
 /** Exit codes: 0 fine, 1 runtime failure, 2 invalid configuration or usage. */
 const EXIT_CONFIG = 2
@@ -38,8 +41,8 @@ async function withStore<T>(config: BridgeConfig, work: (store: Store) => Promis
   }
 }
 
-function queueFor(store: Store, config: BridgeConfig): JobQueue {
-  return new JobQueue(store, {
+function queueFor(store: Store, config: BridgeConfig): JobQueue<Tasks> {
+  return new JobQueue<Tasks>(store, {
     maxAttempts: config.queue.maxAttempts,
     backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
   })
@@ -131,16 +134,12 @@ export function buildCli(): Command {
     .action(async () => {
       const config = configOrExit(envFile())
       await withStore(config, async (store) => {
-        const registrations = await store.db
-          .selectFrom('registrations')
-          .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
-          .groupBy('state')
-          .execute()
+        const registrations = Object.entries(await new OperatorQueries(store.db).countByState())
         const jobs = await queueFor(store, config).counts()
         console.log(`database: ${store.dialect}`)
         console.log('registrations:')
         if (registrations.length === 0) console.log('  (none)')
-        for (const row of registrations) console.log(`  ${row.state.padEnd(20)} ${Number(row.n)}`)
+        for (const [state, n] of registrations) console.log(`  ${state.padEnd(20)} ${n}`)
         console.log('jobs:')
         for (const state of JOB_STATES) console.log(`  ${state.padEnd(20)} ${jobs[state]}`)
       })
@@ -157,21 +156,7 @@ export function buildCli(): Command {
     .action(async (options: { state?: string; limit: number }) => {
       const config = configOrExit(envFile())
       await withStore(config, async (store) => {
-        let query = store.db
-          .selectFrom('registrations')
-          .select([
-            'id',
-            'kind',
-            'state',
-            'attempts',
-            'opencrvs_event_id',
-            'updated_at',
-            'last_error'
-          ])
-          .orderBy('updated_at', 'desc')
-          .limit(options.limit)
-        if (options.state) query = query.where('state', '=', options.state)
-        const rows = await query.execute()
+        const rows = await new OperatorQueries(store.db).recentRegistrations(options)
         if (rows.length === 0) console.log('no registrations')
         for (const row of rows) {
           console.log(
@@ -195,11 +180,7 @@ export function buildCli(): Command {
     .action(async (id: string) => {
       const config = configOrExit(envFile())
       await withStore(config, async (store) => {
-        const row = await store.db
-          .selectFrom('registrations')
-          .selectAll()
-          .where('id', '=', id)
-          .executeTakeFirst()
+        const row = await new OperatorQueries(store.db).registration(id)
         if (!row) {
           console.error(`registration ${id} does not exist`)
           process.exit(1)
@@ -212,16 +193,10 @@ export function buildCli(): Command {
           `  registration number ${row.registration_number ?? '-'}, tracking id ${row.tracking_id ?? '-'}`
         )
         console.log(
-          `  kept: token ${row.token_sealed ? 'yes' : 'no'}, packet input ${row.payload_sealed ? 'yes' : 'no'}, national id ${row.national_id_sealed ? 'yes' : 'no'}`
+          `  kept: token ${row.kept.token ? 'yes' : 'no'}, packet input ${row.kept.payload ? 'yes' : 'no'}, national id ${row.kept.nationalId ? 'yes' : 'no'}`
         )
         if (row.last_error) console.log(`  last error: ${row.last_error}`)
-        const history = await store.db
-          .selectFrom('registration_history')
-          .selectAll()
-          .where('registration_id', '=', id)
-          .orderBy('id')
-          .execute()
-        for (const entry of history) {
+        for (const entry of row.history) {
           console.log(
             `  ${new Date(entry.at).toISOString()}  ${entry.from_state ?? '-'} → ${entry.to_state}  ${entry.reason ?? ''}`
           )
@@ -264,13 +239,7 @@ export function buildCli(): Command {
     .action(async (options: { state?: string; limit: number }) => {
       const config = configOrExit(envFile())
       await withStore(config, async (store) => {
-        let query = store.db
-          .selectFrom('websub_inbox')
-          .select(['event_id', 'state', 'note', 'registration_id', 'received_at'])
-          .orderBy('received_at', 'desc')
-          .limit(options.limit)
-        if (options.state) query = query.where('state', '=', options.state)
-        const rows = await query.execute()
+        const rows = await new OperatorQueries(store.db).recentDeliveries(options)
         if (rows.length === 0) console.log('no deliveries')
         for (const row of rows) {
           console.log(
@@ -291,9 +260,18 @@ export function buildCli(): Command {
     .argument('<eventId>', 'MOSIP event id')
     .action(async (eventId: string) => {
       const config = configOrExit(envFile())
-      const result = await withStore(config, (store) =>
-        retryDelivery({ store, queue: queueFor(store, config) }, eventId)
-      )
+      const result = await withStore(config, (store) => {
+        const key = resolveEncryptionKey(config.encryption.key, config.encryption.keyFile)
+        const box = new SecretBox(key.key, config.encryption.previousKeys)
+        return retryDelivery(
+          {
+            store,
+            inbox: new WebsubInboxRepository(store.db, box),
+            queue: queueFor(store, config)
+          },
+          eventId
+        )
+      })
       if (!result.retried) {
         console.error(result.reason)
         process.exit(1)

@@ -1,12 +1,10 @@
 import type { BridgeConfig } from '../config/index.js'
 import type { Logger } from '../observability/logger.js'
-import {
-  confirmRegistrationJob,
-  rejectRegistrationJob
-} from '../pipeline/confirm-registration.job.js'
+import { confirmRegistrationJob } from '../pipeline/confirm-registration.job.js'
 import { processCredentialJob } from '../pipeline/process-credential.job.js'
+import { rejectRegistrationJob } from '../pipeline/reject-registration.job.js'
 import { submitPacketJob } from '../pipeline/submit-packet.job.js'
-import { TASKS } from '../pipeline/tasks.js'
+import { TASKS, type Tasks } from '../pipeline/tasks.js'
 import type { JobRunnerOptions } from '../queue/job-runner.js'
 import type { Integrations } from './integrations.js'
 import type { Storage } from './storage.js'
@@ -17,7 +15,7 @@ export function buildJobHandlers(
   logger: Logger,
   { store, registrations, inbox, queue }: Storage,
   { mosip, opencrvs }: Integrations
-): JobRunnerOptions['handlers'] {
+): JobRunnerOptions<Tasks>['handlers'] {
   const opencrvsDeps = {
     store,
     registrations,

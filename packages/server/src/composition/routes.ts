@@ -9,6 +9,7 @@ import { registerWebsubRoutes } from '../http/routes/websub.route.js'
 import type { Logger } from '../observability/logger.js'
 import { createMetrics } from '../observability/metrics.js'
 import { IntakeService } from '../pipeline/intake.service.js'
+import { removeRegistration } from '../pipeline/operator-actions.js'
 import { WebsubIntakeService } from '../pipeline/websub-intake.service.js'
 import type { Integrations } from './integrations.js'
 import type { Storage } from './storage.js'
@@ -16,7 +17,7 @@ import type { Storage } from './storage.js'
 /** The feature routes (intake, WebSub, debug, verify, E-Signet), as `buildApp` registers them. */
 export function buildRoutes(
   config: BridgeConfig,
-  { store, registrations, inbox, queue }: Storage,
+  { store, registrations, inbox, queue, operator }: Storage,
   { opencrvs, ida, esignet }: Integrations
 ): Array<(app: FastifyInstance) => void> {
   const intake = new IntakeService({
@@ -40,7 +41,12 @@ export function buildRoutes(
         secret: config.mosip.websub.secret,
         deliveries
       }),
-    (app) => registerDebugRoutes(app, { verifier: operatorVerifier, store }),
+    (app) =>
+      registerDebugRoutes(app, {
+        verifier: operatorVerifier,
+        operator,
+        removeRegistration: (id) => removeRegistration({ store, registrations, queue }, id)
+      }),
     (app) =>
       registerVerifyRoutes(app, {
         verifier: operatorVerifier,
@@ -72,7 +78,7 @@ export function buildBridgeApp(
     logger,
     store: storage.store,
     bodyLimit: config.pipeline.bodyLimitBytes,
-    metrics: createMetrics({ store: storage.store, subscription: () => subscriber.status() }),
+    metrics: createMetrics({ operator: storage.operator, subscription: () => subscriber.status() }),
     routes: buildRoutes(config, storage, integrations)
   })
 }

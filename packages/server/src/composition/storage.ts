@@ -1,9 +1,11 @@
 import type { BridgeConfig } from '../config/index.js'
 import type { Logger } from '../observability/logger.js'
+import type { Tasks } from '../pipeline/tasks.js'
 import { JobQueue } from '../queue/job-queue.js'
 import { createStore, type Store } from '../store/database.js'
 import { resolveEncryptionKey } from '../store/encryption-key.js'
 import { migrateToLatest } from '../store/migrate.js'
+import { OperatorQueries } from '../store/operator-queries.js'
 import { RegistrationsRepository } from '../store/registrations.repository.js'
 import { SecretBox } from '../store/secret-box.js'
 import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
@@ -13,7 +15,9 @@ export interface Storage {
   store: Store
   registrations: RegistrationsRepository
   inbox: WebsubInboxRepository
-  queue: JobQueue
+  /** Read model for operators (status, lists, metrics); never opens a sealed column. */
+  operator: OperatorQueries
+  queue: JobQueue<Tasks>
 }
 
 /**
@@ -44,7 +48,8 @@ export async function openStorage(config: BridgeConfig, logger: Logger): Promise
     store,
     registrations: new RegistrationsRepository(store.db, box),
     inbox: new WebsubInboxRepository(store.db, box),
-    queue: new JobQueue(store, {
+    operator: new OperatorQueries(store.db),
+    queue: new JobQueue<Tasks>(store, {
       maxAttempts: config.queue.maxAttempts,
       backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
     })

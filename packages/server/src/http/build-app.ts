@@ -9,7 +9,6 @@ import {
 } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Registry } from 'prom-client'
-import { sql } from 'kysely'
 import type { Logger } from '../observability/logger.js'
 import type { Store } from '../store/database.js'
 import { describeValidationProblems } from './zod-messages.js'
@@ -151,7 +150,7 @@ function registerBasicRoutes(app: FastifyInstance, deps: AppDependencies): void 
 
   app.get('/ready', async (_request, reply) => {
     try {
-      await sql`select 1`.execute(deps.store.db)
+      await deps.store.ping()
       return { status: 'ready', database: deps.store.dialect }
     } catch {
       return reply.status(503).send({ status: 'unavailable', database: deps.store.dialect })

@@ -1,9 +1,9 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import type { Store } from '../store/database.js'
+import type { OperatorQueries } from '../store/operator-queries.js'
 import { REGISTRATION_STATES } from '../core/registration-state.js'
 
 export interface MetricsSources {
-  store: Store
+  operator: OperatorQueries
   /** State of the WebSub subscription loop. */
   subscription?: () => { lastSuccessAt: Date | null }
   clock?: () => number
@@ -27,15 +27,11 @@ export function createMetrics(sources: MetricsSources): Registry {
     registers: [registry],
     async collect() {
       this.reset()
-      const rows = await sources.store.db
-        .selectFrom('registrations')
-        .select((eb) => ['state', 'kind', eb.fn.countAll<number>().as('n')])
-        .groupBy(['state', 'kind'])
-        .execute()
+      const rows = await sources.operator.countByStateAndKind()
       for (const state of REGISTRATION_STATES) {
         for (const kind of ['birth', 'death', 'update']) this.set({ state, kind }, 0)
       }
-      for (const row of rows) this.set({ state: row.state, kind: row.kind }, Number(row.n))
+      for (const row of rows) this.set({ state: row.state, kind: row.kind }, row.count)
     }
   })
 
@@ -44,13 +40,7 @@ export function createMetrics(sources: MetricsSources): Registry {
     help: 'Age of the oldest registration not yet confirmed, completed or rejected',
     registers: [registry],
     async collect() {
-      const row = await sources.store.db
-        .selectFrom('registrations')
-        .select((eb) => eb.fn.min('created_at').as('oldest'))
-        .where('state', 'not in', ['confirmed', 'completed', 'rejected'])
-        .executeTakeFirst()
-      const oldest =
-        row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest)
+      const oldest = await sources.operator.oldestUnfinishedCreatedAt()
       this.set(oldest === undefined ? 0 : Math.max(0, (clock() - oldest) / 1000))
     }
   })
@@ -66,14 +56,7 @@ export function createMetrics(sources: MetricsSources): Registry {
         ['24h', 86_400_000],
         ['72h', 3 * 86_400_000]
       ] as const) {
-        const row = await sources.store.db
-          .selectFrom('registrations')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('state', 'not in', ['confirmed', 'completed', 'rejected'])
-          .where('token_sealed', 'is not', null)
-          .where('token_expires_at', '<', now + ms)
-          .executeTakeFirst()
-        this.set({ within: label }, Number(row?.n ?? 0))
+        this.set({ within: label }, await sources.operator.countTokensExpiringBefore(now + ms))
       }
     }
   })
@@ -85,13 +68,9 @@ export function createMetrics(sources: MetricsSources): Registry {
     registers: [registry],
     async collect() {
       this.reset()
-      const rows = await sources.store.db
-        .selectFrom('jobs')
-        .select((eb) => ['task', 'state', eb.fn.countAll<number>().as('n')])
-        .where('state', '!=', 'done')
-        .groupBy(['task', 'state'])
-        .execute()
-      for (const row of rows) this.set({ task: row.task, state: row.state }, Number(row.n))
+      for (const row of await sources.operator.countUnfinishedJobs()) {
+        this.set({ task: row.task, state: row.state }, row.count)
+      }
     }
   })
 
@@ -102,12 +81,9 @@ export function createMetrics(sources: MetricsSources): Registry {
     registers: [registry],
     async collect() {
       this.reset()
-      const rows = await sources.store.db
-        .selectFrom('websub_inbox')
-        .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
-        .groupBy('state')
-        .execute()
-      for (const row of rows) this.set({ state: row.state }, Number(row.n))
+      for (const row of await sources.operator.countDeliveriesByState()) {
+        this.set({ state: row.state }, row.count)
+      }
     }
   })
 

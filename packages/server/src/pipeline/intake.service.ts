@@ -1,10 +1,9 @@
-import type { Store } from '../store/database.js'
+import { isUniqueViolation, type Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { JobQueue } from '../queue/job-queue.js'
 import type { IntakePlan } from '../core/intake-plan.js'
-import { errorCode } from '../core/error-code.js'
 import { newTransactionId } from '../core/transaction-id.js'
-import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
+import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 export interface IntakeSource {
   eventId?: string
@@ -21,15 +20,6 @@ export interface IntakeResult {
   created: boolean
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const code = errorCode(error)
-  return (
-    code === '23505' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE'
-  )
-}
-
 /**
  * Accepts a registration: the row (with its sealed token and packet input) and the job that
  * submits the packet commit together, so an accepted registration always has work queued.
@@ -39,7 +29,7 @@ export class IntakeService {
     private readonly deps: {
       store: Store
       registrations: RegistrationsRepository
-      queue: JobQueue
+      queue: JobQueue<Tasks>
       transactionIdPrefix: string
     }
   ) {}
@@ -48,7 +38,7 @@ export class IntakeService {
     for (let attempt = 1; ; attempt++) {
       const id = newTransactionId(this.deps.transactionIdPrefix)
       try {
-        const result = await this.deps.store.db.transaction().execute(async (trx) => {
+        const result = await this.deps.store.transaction(async (trx) => {
           const { registration, created } = await this.deps.registrations.createOrFind(trx, {
             id,
             kind: plan.kind,
@@ -62,10 +52,12 @@ export class IntakeService {
             payload: plan.packet
           })
           if (created) {
-            const payload: RegistrationJobPayload = { v: 1, registrationId: id }
-            await this.deps.queue.enqueue(trx, TASKS.submitPacket, payload, {
-              jobKey: jobKeys.submitPacket(id)
-            })
+            await this.deps.queue.enqueue(
+              trx,
+              TASKS.submitPacket,
+              { v: 1, registrationId: id },
+              { jobKey: jobKeys.submitPacket(id) }
+            )
           }
           return { transactionId: registration.id, created }
         })

@@ -1,7 +1,9 @@
 import type { JobQueue } from '../queue/job-queue.js'
 import type { Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
-import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
+import type { Registration } from '../store/schema.js'
+import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
+import { TASKS, jobKeys, type RegistrationJobPayload, type Tasks } from './tasks.js'
 
 export type RetryResult =
   { retried: true; step: 'submit' | 'confirm' | 'process' } | { retried: false; reason: string }
@@ -12,7 +14,7 @@ export type RetryResult =
  * cause — an expired token, a missing pending action — has been dealt with).
  */
 export async function retryRegistration(
-  deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue },
+  deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue<Tasks> },
   id: string
 ): Promise<RetryResult> {
   const registration = await deps.registrations.get(id)
@@ -23,7 +25,7 @@ export async function retryRegistration(
     if (!registration.payload_sealed) {
       return { retried: false, reason: 'its packet input was already erased' }
     }
-    await deps.store.db.transaction().execute(async (trx) => {
+    await deps.store.transaction(async (trx) => {
       await deps.registrations.transition(trx, id, 'received', {
         current: registration,
         reason: 'OPERATOR_RETRY'
@@ -35,7 +37,7 @@ export async function retryRegistration(
     return { retried: true, step: 'submit' }
   }
   if (registration.state === 'needs_attention' && registration.credential_event_id) {
-    await deps.store.db.transaction().execute(async (trx) => {
+    await deps.store.transaction(async (trx) => {
       await deps.registrations.transition(trx, id, 'credential_received', {
         current: registration,
         reason: 'OPERATOR_RETRY'
@@ -49,26 +51,16 @@ export async function retryRegistration(
   return { retried: false, reason: `registration ${id} is ${registration.state}; nothing to retry` }
 }
 
-/** States of a delivery that was kept for an operator instead of being processed. */
-const KEPT_DELIVERY_STATES = ['unmatched', 'undecryptable', 'invalid']
-
 /**
  * Processes a kept WebSub delivery again — after the cause was fixed (a keystore or thumbprint
  * setting for an undecryptable credential, a registration restored for an unmatched one).
  */
 export async function retryDelivery(
-  deps: { store: Store; queue: JobQueue },
+  deps: { store: Store; inbox: WebsubInboxRepository; queue: JobQueue<Tasks> },
   eventId: string
 ): Promise<RetryResult> {
-  const reopened = await deps.store.db.transaction().execute(async (trx) => {
-    const result = await trx
-      .updateTable('websub_inbox')
-      .set({ state: 'received', processed_at: null, note: null })
-      .where('event_id', '=', eventId)
-      .where('state', 'in', KEPT_DELIVERY_STATES)
-      .where('body_sealed', 'is not', null)
-      .executeTakeFirst()
-    if (Number(result.numUpdatedRows) !== 1) return false
+  const reopened = await deps.store.transaction(async (trx) => {
+    if (!(await deps.inbox.reopenKept(trx, eventId))) return false
     await deps.queue.enqueue(
       trx,
       TASKS.processCredential,
@@ -83,4 +75,21 @@ export async function retryDelivery(
         retried: false,
         reason: `delivery ${eventId} is not kept for an operator (or does not exist)`
       }
+}
+
+export type RemovedRegistration = Pick<Registration, 'opencrvs_event_id' | 'registration_number'>
+
+/**
+ * Stops tracking a registration: deletes it with its history, and its jobs still waiting or
+ * dead, in one transaction. Its jobs already running find no registration and stop.
+ */
+export function removeRegistration(
+  deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue<Tasks> },
+  id: string
+): Promise<RemovedRegistration | undefined> {
+  return deps.store.transaction(async (trx) => {
+    const removed = await deps.registrations.remove(trx, id)
+    if (removed) await deps.queue.discardWaiting(trx, jobKeys.ofRegistration(id))
+    return removed
+  })
 }

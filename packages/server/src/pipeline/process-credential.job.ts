@@ -1,19 +1,21 @@
+import { credentialIssuedDataSchema } from '@mosip-bridge/contracts'
+import { z } from 'zod'
 import type { JobQueue } from '../queue/job-queue.js'
 import type { TaskHandler } from '../queue/job-runner.js'
 import type { Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
-import { RetryLater } from '../core/job-outcome.js'
+import { RetryLater } from '../core/job-failure.js'
 import type { CredentialDecryptor } from '../core/ports.js'
 import { nationalIdFrom } from '../core/verifiable-credential.js'
-import { retryJob } from './job-outcome.js'
-import { TASKS, jobKeys, type DeliveryJobPayload, type RegistrationJobPayload } from './tasks.js'
+import { retryJob } from './partner-failure.js'
+import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 export interface ProcessCredentialDeps {
   store: Store
   inbox: WebsubInboxRepository
   registrations: RegistrationsRepository
-  queue: JobQueue
+  queue: JobQueue<Tasks>
   decryptor: CredentialDecryptor
   /** credentialSubject key holding the national id (MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY). */
   nationalIdKey: string
@@ -21,9 +23,20 @@ export interface ProcessCredentialDeps {
   waitForSubmissionMs?: number
 }
 
-interface CredentialIssuedBody {
-  event?: { data?: { credential?: unknown; registrationId?: unknown } }
-}
+/**
+ * What this job needs of a CREDENTIAL_ISSUED delivery, taken from the contract's event data:
+ * the credential, and the registration id when there is a usable one (it only backs up the
+ * credential subject's id). Nothing else of the envelope is required, so a delivery is used
+ * whenever its credential can be.
+ */
+const usableDeliverySchema = z.looseObject({
+  event: z.looseObject({
+    data: z.looseObject({
+      credential: credentialIssuedDataSchema.shape.credential.unwrap(),
+      registrationId: credentialIssuedDataSchema.shape.registrationId.optional().catch(undefined)
+    })
+  })
+})
 
 /**
  * Turns a stored CREDENTIAL_ISSUED delivery into a registration ready to confirm: decrypt,
@@ -31,27 +44,27 @@ interface CredentialIssuedBody {
  * keep the national id sealed, and queue the confirmation — in one transaction. A delivery that
  * cannot be used (undecryptable, unknown registration) is kept, sealed, for an operator.
  */
-export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
+export function processCredentialJob(
+  deps: ProcessCredentialDeps
+): TaskHandler<Tasks['process-credential']> {
   const { inbox, registrations } = deps
 
-  return async (payload, context) => {
-    const { eventId } = payload as DeliveryJobPayload
+  return async ({ eventId }, context) => {
     const entry = await inbox.get(eventId)
     if (!entry || entry.state !== 'received') return
     const keep = (state: string, note: string, registrationId: string | null = null) =>
       inbox.markProcessed(deps.store.db, eventId, state, { note, keepBody: true, registrationId })
 
     const text = inbox.bodyOf(entry)
-    let body: CredentialIssuedBody
+    let body: unknown
     try {
-      body = JSON.parse(text ?? '') as CredentialIssuedBody
+      body = JSON.parse(text ?? '')
     } catch {
       return keep('invalid', 'DELIVERY_NOT_JSON')
     }
-    const data = body.event?.data
-    if (typeof data?.credential !== 'string' || data.credential === '') {
-      return keep('invalid', 'DELIVERY_WITHOUT_CREDENTIAL')
-    }
+    const delivery = usableDeliverySchema.safeParse(body)
+    if (!delivery.success) return keep('invalid', 'DELIVERY_WITHOUT_CREDENTIAL')
+    const { data } = delivery.data.event
     const decrypted = deps.decryptor.decrypt(data.credential)
     if (decrypted.kind === 'retry') retryJob(decrypted)
     if (decrypted.kind !== 'ok') {
@@ -59,9 +72,7 @@ export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
       return keep('undecryptable', decrypted.code)
     }
     const credential = decrypted.value
-    const registrationId =
-      credential.subjectRegistrationId ??
-      (typeof data.registrationId === 'string' ? data.registrationId : undefined)
+    const registrationId = credential.subjectRegistrationId ?? data.registrationId
     const registration = registrationId ? await registrations.get(registrationId) : undefined
     if (!registration) {
       context.logger.warn({ mosipEventId: eventId }, 'credential for an unknown registration kept')
@@ -82,7 +93,7 @@ export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
 
     const nationalId = nationalIdFrom(credential.subject, deps.nationalIdKey)
     if (registration.kind === 'birth' && nationalId === undefined) {
-      await deps.store.db.transaction().execute(async (trx) => {
+      await deps.store.transaction(async (trx) => {
         await registrations.transition(trx, registration.id, 'needs_attention', {
           from: 'submitted',
           reason: 'CREDENTIAL_WITHOUT_NATIONAL_ID',
@@ -98,7 +109,7 @@ export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
       return
     }
 
-    await deps.store.db.transaction().execute(async (trx) => {
+    await deps.store.transaction(async (trx) => {
       await registrations.transition(trx, registration.id, 'credential_received', {
         current: registration,
         from: 'submitted',
@@ -111,10 +122,12 @@ export function processCredentialJob(deps: ProcessCredentialDeps): TaskHandler {
             : {})
         }
       })
-      const job: RegistrationJobPayload = { v: 1, registrationId: registration.id }
-      await deps.queue.enqueue(trx, TASKS.confirmRegistration, job, {
-        jobKey: jobKeys.confirmRegistration(registration.id, eventId)
-      })
+      await deps.queue.enqueue(
+        trx,
+        TASKS.confirmRegistration,
+        { v: 1, registrationId: registration.id },
+        { jobKey: jobKeys.confirmRegistration(registration.id, eventId) }
+      )
       await inbox.markProcessed(trx, eventId, 'processed', { registrationId: registration.id })
     })
     deps.queue.notify()

@@ -4,16 +4,16 @@ import type { JobQueue } from '../queue/job-queue.js'
 import type { Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { Registration } from '../store/schema.js'
-import { PermanentFailure } from '../core/job-outcome.js'
+import { PermanentFailure } from '../core/job-failure.js'
 import type { StoredPacketInput } from '../core/intake-plan.js'
 import type { MosipPacketGateway } from '../core/ports.js'
-import { describeFailure, lastAttempt, retryJob, type Failure } from './job-outcome.js'
-import { TASKS, jobKeys, type RegistrationJobPayload } from './tasks.js'
+import { describeFailure, lastAttempt, retryJob, type Failure } from './partner-failure.js'
+import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 export interface SubmitPacketDeps {
   store: Store
   registrations: RegistrationsRepository
-  queue: JobQueue
+  queue: JobQueue<Tasks>
   mosip: MosipPacketGateway
   rejectOnFailure: boolean
   logger: Logger
@@ -25,7 +25,7 @@ export interface SubmitPacketDeps {
  * attempts run out, the registration fails and (by default) is rejected in OpenCRVS, so it
  * does not wait in "pending external validation" forever.
  */
-export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler {
+export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['submit-packet']> {
   const { registrations, mosip } = deps
 
   async function giveUp(registration: Registration, failure: Failure, log: Logger): Promise<void> {
@@ -33,16 +33,18 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler {
       deps.rejectOnFailure &&
       registration.kind !== 'update' &&
       registration.opencrvs_event_id !== null
-    await deps.store.db.transaction().execute(async (trx) => {
+    await deps.store.transaction(async (trx) => {
       await registrations.transition(trx, registration.id, 'failed', {
         reason: failure.code,
         lastError: describeFailure(failure)
       })
       if (reject) {
-        const payload: RegistrationJobPayload = { v: 1, registrationId: registration.id }
-        await deps.queue.enqueue(trx, TASKS.rejectRegistration, payload, {
-          jobKey: jobKeys.rejectRegistration(registration.id)
-        })
+        await deps.queue.enqueue(
+          trx,
+          TASKS.rejectRegistration,
+          { v: 1, registrationId: registration.id },
+          { jobKey: jobKeys.rejectRegistration(registration.id) }
+        )
       }
     })
     if (reject) deps.queue.notify()
@@ -64,8 +66,7 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler {
     retryJob(failure)
   }
 
-  return async (payload, context) => {
-    const { registrationId } = payload as RegistrationJobPayload
+  return async ({ registrationId }, context) => {
     let registration = await registrations.get(registrationId)
     if (!registration) {
       throw new PermanentFailure(`registration ${registrationId} does not exist`, {
@@ -110,7 +111,7 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler {
     if (started.kind !== 'ok') return fail(registration, started, context)
     const update = registration.kind === 'update'
     const current = registration
-    await deps.store.db.transaction().execute(async (trx) => {
+    await deps.store.transaction(async (trx) => {
       await registrations.transition(trx, registrationId, update ? 'completed' : 'submitted', {
         current,
         from: 'packet_created',

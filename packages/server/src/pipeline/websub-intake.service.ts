@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Store } from '../store/database.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import type { JobQueue } from '../queue/job-queue.js'
-import { TASKS, jobKeys, type DeliveryJobPayload } from './tasks.js'
+import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 export interface DeliveryReceipt {
   eventId: string
@@ -18,7 +18,7 @@ export interface DeliveryReceipt {
  */
 export class WebsubIntakeService {
   constructor(
-    private readonly deps: { store: Store; inbox: WebsubInboxRepository; queue: JobQueue }
+    private readonly deps: { store: Store; inbox: WebsubInboxRepository; queue: JobQueue<Tasks> }
   ) {}
 
   async receive(rawBody: Buffer, parsed: unknown): Promise<DeliveryReceipt> {
@@ -28,7 +28,7 @@ export class WebsubIntakeService {
     const eventId = usable
       ? (event.id as string)
       : `sha256:${createHash('sha256').update(rawBody).digest('hex')}`
-    const created = await this.deps.store.db.transaction().execute(async (trx) => {
+    const created = await this.deps.store.transaction(async (trx) => {
       const stored = await this.deps.inbox.record(trx, {
         eventId,
         topic: typeof topic === 'string' ? topic : '',
@@ -36,10 +36,12 @@ export class WebsubIntakeService {
       })
       if (!stored.created) return false
       if (usable) {
-        const payload: DeliveryJobPayload = { v: 1, eventId }
-        await this.deps.queue.enqueue(trx, TASKS.processCredential, payload, {
-          jobKey: jobKeys.processCredential(eventId)
-        })
+        await this.deps.queue.enqueue(
+          trx,
+          TASKS.processCredential,
+          { v: 1, eventId },
+          { jobKey: jobKeys.processCredential(eventId) }
+        )
       } else {
         await this.deps.inbox.markProcessed(trx, eventId, 'invalid', {
           note: 'DELIVERY_WITHOUT_EVENT_ID',

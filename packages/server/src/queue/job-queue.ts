@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import type { ExpressionBuilder, Kysely, UpdateObject } from 'kysely'
-import type { Store } from '../store/database.js'
+import type { ExpressionBuilder, UpdateObject } from 'kysely'
+import type { Executor, Store } from '../store/database.js'
 import type { Database, Job, JobState } from '../store/schema.js'
 import { backoffDelay, type BackoffPolicy } from '../core/retry-policy.js'
-import { decideAfterFailure, describeError } from '../core/job-outcome.js'
+import { decideAfterFailure, describeError } from '../core/job-failure.js'
 
 export interface EnqueueOptions {
   /** Makes enqueueing idempotent: a second job with the same key is not created. */
@@ -35,11 +35,27 @@ export interface JobQueueOptions {
 export type FailOutcome = 'retry' | 'dead' | 'lost'
 
 /**
+ * A map from task name to payload type (as graphile-worker's `Tasks` interface): `enqueue` then
+ * accepts only known names, each with its own payload. This default accepts any name with any
+ * payload.
+ */
+export type AnyTasks = Record<string, unknown>
+
+/** Names of a task map (its string keys). */
+export type TaskName<Tasks> = keyof Tasks & string
+
+/** Jobs to discard: these exact keys, and keys starting with one of the prefixes. */
+export interface JobKeyMatch {
+  keys: readonly string[]
+  prefixes: readonly string[]
+}
+
+/**
  * Durable jobs kept in the bridge's own database, so that a state change and the work that
  * follows it commit together. Claims take leases: a claimed job is `running` until its
  * `locked_until`; a runner that dies loses its lease and the job becomes claimable again.
  */
-export class JobQueue {
+export class JobQueue<Tasks extends object = AnyTasks> {
   private readonly events = new EventEmitter()
   private readonly clock: () => number
   private readonly random: () => number
@@ -58,10 +74,10 @@ export class JobQueue {
    * transaction commits. Call `notify()` after committing to wake local runners at once
    * (they also poll).
    */
-  async enqueue(
-    executor: Kysely<Database>,
-    task: string,
-    payload: unknown,
+  async enqueue<Task extends TaskName<Tasks>>(
+    executor: Executor,
+    task: Task,
+    payload: Tasks[Task],
     options: EnqueueOptions = {}
   ): Promise<EnqueueResult> {
     const now = this.clock()
@@ -129,7 +145,7 @@ export class JobQueue {
           .orderBy('run_at')
           .orderBy('id')
           .limit(limit)
-        if (this.store.dialect === 'postgres') due = due.forUpdate().skipLocked()
+        if (this.store.capabilities.skipLocked) due = due.forUpdate().skipLocked()
         return due
       })
       .returningAll()
@@ -260,6 +276,28 @@ export class JobQueue {
     const replayed = Number(result.numUpdatedRows) === 1
     if (replayed) this.notify()
     return replayed
+  }
+
+  /**
+   * Deletes the jobs matching `match` that wait (queued) or gave up (dead); running and finished
+   * ones are left alone. Returns how many were deleted.
+   */
+  async discardWaiting(executor: Executor, match: JobKeyMatch): Promise<number> {
+    if (match.keys.length === 0 && match.prefixes.length === 0) return 0
+    const result = await executor
+      .deleteFrom('jobs')
+      .where('state', 'in', ['queued', 'dead'])
+      .where((eb) =>
+        eb.or([
+          ...match.keys.map((key) => eb('job_key', '=', key)),
+          // substr rather than LIKE: no wildcard in a prefix can widen the match.
+          ...match.prefixes.map((prefix) =>
+            eb(eb.fn<string>('substr', ['job_key', eb.lit(1), eb.lit(prefix.length)]), '=', prefix)
+          )
+        ])
+      )
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
   }
 
   /** Deletes finished jobs last touched before `before` (epoch ms). */

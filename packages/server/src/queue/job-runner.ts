@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { PermanentFailure, describeError } from '../core/job-outcome.js'
-import type { ClaimedJob, JobQueue } from './job-queue.js'
+import { PermanentFailure, describeError } from '../core/job-failure.js'
+import type { AnyTasks, ClaimedJob, JobQueue, TaskName } from './job-queue.js'
 
 export interface JobContext {
   job: ClaimedJob
@@ -11,11 +11,33 @@ export interface JobContext {
   logger: Logger
 }
 
-export type TaskHandler = (payload: unknown, context: JobContext) => Promise<void>
+export type TaskHandler<Payload = unknown> = (
+  payload: Payload,
+  context: JobContext
+) => Promise<void>
 
-export interface JobRunnerOptions {
-  queue: JobQueue
-  handlers: Record<string, TaskHandler>
+/** One handler per task of the map, each receiving its task's payload. */
+export type TaskHandlers<Tasks> = { [Task in TaskName<Tasks>]: TaskHandler<Tasks[Task]> }
+
+/**
+ * Checks a stored payload (JSON, written by an older or newer version perhaps) before its
+ * handler sees it: returns it typed, or throws saying what does not fit.
+ */
+export type PayloadCheck<Payload> = (payload: unknown) => Payload
+
+export type PayloadChecks<Tasks> = { [Task in TaskName<Tasks>]: PayloadCheck<Tasks[Task]> }
+
+/**
+ * A map of known tasks must check every payload, since its handlers rely on the payload's type;
+ * a map that accepts any name with an `unknown` payload (`AnyTasks`) may leave them unchecked.
+ */
+type PayloadCheckOption<Tasks> = AnyTasks extends Tasks
+  ? { payloads?: Partial<PayloadChecks<Tasks>> }
+  : { payloads: PayloadChecks<Tasks> }
+
+export type JobRunnerOptions<Tasks extends object = AnyTasks> = PayloadCheckOption<Tasks> & {
+  queue: JobQueue<Tasks>
+  handlers: TaskHandlers<Tasks>
   logger: Logger
   concurrency: number
   leaseMs: number
@@ -36,7 +58,7 @@ interface Running {
  * lease is renewed every third of its length; expired leases of dead runners are swept back
  * to the queue. Several runners, in one process or many, can share one database.
  */
-export class JobRunner {
+export class JobRunner<Tasks extends object = AnyTasks> {
   readonly workerId: string
   private readonly running = new Map<number, Running>()
   private stopping = false
@@ -48,7 +70,7 @@ export class JobRunner {
   private lastSweep = 0
   private lastPurge = 0
 
-  constructor(private readonly options: JobRunnerOptions) {
+  constructor(private readonly options: JobRunnerOptions<Tasks>) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
   }
 
@@ -160,7 +182,7 @@ export class JobRunner {
   }
 
   private execute(job: ClaimedJob): void {
-    const { queue, leaseMs, handlers } = this.options
+    const { queue, leaseMs } = this.options
     const logger = this.options.logger.child({
       jobId: job.id,
       task: job.task,
@@ -180,11 +202,12 @@ export class JobRunner {
     )
     const done = (async () => {
       try {
-        const handler = handlers[job.task]
+        const { handler, check } = this.taskOf(job.task)
         if (!handler) {
           throw new PermanentFailure(`no handler for task "${job.task}"`, { code: 'UNKNOWN_TASK' })
         }
-        await handler(JSON.parse(job.payload), { job, signal: controller.signal, logger })
+        const payload = checkedPayload(job, check)
+        await handler(payload, { job, signal: controller.signal, logger })
         clearInterval(heartbeat)
         if (!(await queue.complete(job))) {
           logger.warn('job finished after its lease was lost; its outcome was not recorded')
@@ -204,5 +227,35 @@ export class JobRunner {
       }
     })()
     this.running.set(job.id, { job, controller, done })
+  }
+
+  /**
+   * The handler and payload check of a stored task name. Rows hold any text, so the lookup is
+   * by string; a handler only ever receives what its task's check returned (or, for a map
+   * without checks, the parsed JSON its `unknown` payload type admits).
+   */
+  private taskOf(task: string): {
+    handler: TaskHandler | undefined
+    check: PayloadCheck<unknown> | undefined
+  } {
+    const handlers: Partial<Record<string, TaskHandler<never>>> = this.options.handlers
+    const checks: Partial<Record<string, PayloadCheck<unknown>>> = this.options.payloads ?? {}
+    return {
+      handler: Object.hasOwn(handlers, task) ? (handlers[task] as TaskHandler) : undefined,
+      check: Object.hasOwn(checks, task) ? checks[task] : undefined
+    }
+  }
+}
+
+/** The job's payload, parsed and checked; a payload that does not fit can never succeed. */
+function checkedPayload(job: ClaimedJob, check: PayloadCheck<unknown> | undefined): unknown {
+  try {
+    const payload: unknown = JSON.parse(job.payload)
+    return check ? check(payload) : payload
+  } catch (error) {
+    throw new PermanentFailure(
+      `payload of task "${job.task}" is not usable: ${describeError(error)}`,
+      { code: 'INVALID_JOB_PAYLOAD', cause: error }
+    )
   }
 }

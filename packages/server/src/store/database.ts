@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely'
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  sql,
+  type DialectAdapter
+} from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
 
@@ -10,10 +17,69 @@ export type DatabaseOptions =
 
 export type Dialect = 'sqlite' | 'postgres'
 
+/**
+ * What the database can do that callers may rely on, declared once per dialect (as kysely's
+ * dialect adapters declare `supportsReturning`), so no caller compares dialect names.
+ */
+export interface StoreCapabilities {
+  /**
+   * `SELECT … FOR UPDATE SKIP LOCKED`: concurrent claimers pass over rows another transaction
+   * has locked. PostgreSQL has it; SQLite serialises writers instead and has no row locks.
+   */
+  skipLocked: boolean
+}
+
+/**
+ * Where a repository runs its statements: the store's own connection (`store.db`) or the
+ * transaction handed to `store.transaction`'s callback.
+ */
+export type Executor = Kysely<Database>
+
 export interface Store {
+  /** The query builder. Only store/ and queue/ build queries with it; others pass it on. */
   db: Kysely<Database>
+  /** Which database this is, for logs and /ready; behaviour differences are `capabilities`. */
   dialect: Dialect
+  capabilities: StoreCapabilities
+  /**
+   * Runs `work` in one transaction: everything written through `trx` commits together, or
+   * nothing does when `work` throws (the error is then rethrown).
+   */
+  transaction<T>(work: (trx: Executor) => Promise<T>): Promise<T>
+  /** One round trip to the database; rejects when it does not answer. */
+  ping(): Promise<void>
   close(): Promise<void>
+}
+
+const CAPABILITIES: Record<Dialect, StoreCapabilities> = {
+  sqlite: { skipLocked: false },
+  postgres: { skipLocked: true }
+}
+
+function storeOf(db: Kysely<Database>, dialect: Dialect): Store {
+  return {
+    db,
+    dialect,
+    capabilities: CAPABILITIES[dialect],
+    transaction: (work) => db.transaction().execute(work),
+    ping: async () => {
+      await sql`select 1`.execute(db)
+    },
+    close: () => db.destroy()
+  }
+}
+
+/**
+ * Whether an error is a unique-key violation, in either dialect (PostgreSQL's SQLSTATE 23505,
+ * better-sqlite3's constraint codes).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE'
+  )
 }
 
 /**
@@ -84,7 +150,7 @@ export function createStore(options: DatabaseOptions, poolSize = 10): Store {
     const db = new Kysely<Database>({
       dialect: new BridgeSqliteDialect({ database: openSqlite(options.sqlitePath) })
     })
-    return { db, dialect: 'sqlite', close: () => db.destroy() }
+    return storeOf(db, 'sqlite')
   }
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -96,5 +162,5 @@ export function createStore(options: DatabaseOptions, poolSize = 10): Store {
   // would crash the process. The next query simply gets a fresh connection.
   pool.on('error', () => undefined)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, dialect: 'postgres', close: () => db.destroy() }
+  return storeOf(db, 'postgres')
 }

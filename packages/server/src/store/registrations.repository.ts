@@ -37,6 +37,20 @@ export class RegistrationNotFoundError extends Error {
 
 const sealContext = (column: string, id: string) => `registrations.${column}:${id}`
 
+/** A registration's state changes, oldest first. */
+export async function historyOf(
+  executor: Kysely<Database>,
+  id: string
+): Promise<RegistrationHistoryEntry[]> {
+  const rows = await executor
+    .selectFrom('registration_history')
+    .selectAll()
+    .where('registration_id', '=', id)
+    .orderBy('id')
+    .execute()
+  return rows.map((row) => ({ ...row, id: Number(row.id) }))
+}
+
 /** Registrations and their history. Secret columns are sealed with the store's SecretBox. */
 export class RegistrationsRepository {
   constructor(
@@ -170,14 +184,8 @@ export class RegistrationsRepository {
     return updated
   }
 
-  async history(id: string): Promise<RegistrationHistoryEntry[]> {
-    const rows = await this.db
-      .selectFrom('registration_history')
-      .selectAll()
-      .where('registration_id', '=', id)
-      .orderBy('id')
-      .execute()
-    return rows.map((row) => ({ ...row, id: Number(row.id) }))
+  history(id: string): Promise<RegistrationHistoryEntry[]> {
+    return historyOf(this.db, id)
   }
 
   /** The sealed token of a row already read, opened. */
@@ -265,26 +273,33 @@ export class RegistrationsRepository {
   async wipeSecrets(
     executor: Kysely<Database>,
     id: string,
-    which: { token?: boolean; payload?: boolean }
+    which: { token?: boolean; payload?: boolean; nationalId?: boolean }
   ): Promise<void> {
-    if (!which.token && !which.payload) return
+    if (!which.token && !which.payload && !which.nationalId) return
     await executor
       .updateTable('registrations')
       .set({
         ...(which.token ? { token_sealed: null } : {}),
         ...(which.payload ? { payload_sealed: null } : {}),
+        ...(which.nationalId ? { national_id_sealed: null } : {}),
         updated_at: this.clock()
       })
       .where('id', '=', id)
       .execute()
   }
 
-  async countByState(): Promise<Record<string, number>> {
-    const rows = await this.db
-      .selectFrom('registrations')
-      .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
-      .groupBy('state')
-      .execute()
-    return Object.fromEntries(rows.map((row) => [row.state, Number(row.n)]))
+  /**
+   * Deletes a registration and its history; returns what identified it in OpenCRVS, or
+   * undefined when it did not exist.
+   */
+  async remove(
+    executor: Kysely<Database>,
+    id: string
+  ): Promise<Pick<Registration, 'opencrvs_event_id' | 'registration_number'> | undefined> {
+    return executor
+      .deleteFrom('registrations')
+      .where('id', '=', id)
+      .returning(['opencrvs_event_id', 'registration_number'])
+      .executeTakeFirst()
   }
 }

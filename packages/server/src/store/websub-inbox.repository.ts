@@ -4,6 +4,9 @@ import type { SecretBox } from './secret-box.js'
 
 const sealContext = (eventId: string) => `websub_inbox.body:${eventId}`
 
+/** States of a delivery that was kept for an operator instead of being processed. */
+export const KEPT_DELIVERY_STATES = ['unmatched', 'undecryptable', 'invalid'] as const
+
 /** Deliveries from the MOSIP WebSub hub, keyed by MOSIP event id (deliveries repeat). */
 export class WebsubInboxRepository {
   constructor(
@@ -78,6 +81,21 @@ export class WebsubInboxRepository {
       })
       .where('event_id', '=', eventId)
       .execute()
+  }
+
+  /**
+   * Puts a delivery kept for an operator (with its body still there) back to `received`;
+   * false when there is no such delivery.
+   */
+  async reopenKept(executor: Kysely<Database>, eventId: string): Promise<boolean> {
+    const result = await executor
+      .updateTable('websub_inbox')
+      .set({ state: 'received', processed_at: null, note: null })
+      .where('event_id', '=', eventId)
+      .where('state', 'in', KEPT_DELIVERY_STATES)
+      .where('body_sealed', 'is not', null)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
   }
 
   async list(filter: { state?: string; limit?: number } = {}): Promise<WebsubInboxEntry[]> {

@@ -1,13 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { hasScope } from '../../integrations/opencrvs/scopes.js'
-import type { Store } from '../../store/database.js'
-import { FINAL_STATES } from '../../core/registration-state.js'
+import type { RemovedRegistration } from '../../pipeline/operator-actions.js'
+import type { OperatorQueries } from '../../store/operator-queries.js'
 import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
 
 export interface DebugRouteDeps {
   verifier: TokenVerifier
-  store: Store
+  operator: OperatorQueries
+  /** Stops tracking a registration (with its waiting jobs); undefined when it does not exist. */
+  removeRegistration: (id: string) => Promise<RemovedRegistration | undefined>
 }
 
 const FORBIDDEN = { error: 'You do not have permission to access this resource.' }
@@ -68,19 +70,7 @@ export function registerDebugRoutes(app: FastifyInstance, deps: DebugRouteDeps):
     async (request, reply) => {
       if (!allowed(request, reply, [['search.birth', 'search.death'], ['record.search']]))
         return reply
-      const rows = await deps.store.db
-        .selectFrom('registrations')
-        .select([
-          'id',
-          'opencrvs_event_id',
-          'opencrvs_action_id',
-          'registration_number',
-          'created_at'
-        ])
-        .where('state', 'not in', [...FINAL_STATES])
-        .orderBy('created_at')
-        .limit(10_000)
-        .execute()
+      const rows = await deps.operator.unfinishedRegistrations(10_000)
       return rows.map((row) => ({
         eventId: row.opencrvs_event_id,
         actionId: row.opencrvs_action_id,
@@ -107,28 +97,7 @@ export function registerDebugRoutes(app: FastifyInstance, deps: DebugRouteDeps):
       if (!allowed(request, reply, [['record.reject-registration'], ['record.register']]))
         return reply
       const { id } = request.params as { id: string }
-      const removed = await deps.store.db.transaction().execute(async (trx) => {
-        const row = await trx
-          .deleteFrom('registrations')
-          .where('id', '=', id)
-          .returning(['opencrvs_event_id', 'registration_number'])
-          .executeTakeFirst()
-        if (row) {
-          // Its queued work goes with it; jobs already running find no registration and stop.
-          await trx
-            .deleteFrom('jobs')
-            .where('state', 'in', ['queued', 'dead'])
-            .where((eb) =>
-              eb.or([
-                eb('job_key', '=', `submit:${id}`),
-                eb('job_key', '=', `reject:${id}`),
-                eb('job_key', 'like', `confirm:${id}:%`)
-              ])
-            )
-            .execute()
-        }
-        return row
-      })
+      const removed = await deps.removeRegistration(id)
       if (!removed) {
         return reply.status(404).send({ error: `Transaction with id '${id}' not found.` })
       }

@@ -1,5 +1,10 @@
+/**
+ * A partner system's failed Outcome (MOSIP, OpenCRVS) as seen by a job: retry the job, after
+ * the partner's Retry-After when it gave one, or give up. The job queue's own failure kinds and
+ * retry decision are in core/job-failure.ts.
+ */
 import type { JobContext } from '../queue/job-runner.js'
-import { RetryLater } from '../core/job-outcome.js'
+import { RetryLater } from '../core/job-failure.js'
 import type { Outcome } from '../core/outcome.js'
 
 export type Failure = Exclude<Outcome<unknown>, { kind: 'ok' }>

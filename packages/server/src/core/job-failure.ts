@@ -1,6 +1,7 @@
 /**
- * What a job handler can say besides succeeding (returning) or failing for an unknown reason
- * (throwing anything else, which is retried with backoff until the attempts run out).
+ * How a job fails: what a job handler can say besides succeeding (returning) or failing for an
+ * unknown reason (throwing anything else, which is retried with backoff until the attempts run
+ * out), and the queue's decision after a failed attempt.
  */
 import { errorCode } from './error-code.js'
 

@@ -1,0 +1,105 @@
+/**
+ * What the confirmation and rejection jobs share: reaching the registration's OpenCRVS event
+ * with a usable token, handing a registration to an operator when OpenCRVS refuses, and
+ * finishing it.
+ */
+import type { Logger } from '../observability/logger.js'
+import type { JobContext } from '../queue/job-runner.js'
+import type { Store } from '../store/database.js'
+import type { RegistrationsRepository } from '../store/registrations.repository.js'
+import type { Registration } from '../store/schema.js'
+import type { RegistrationState } from '../core/registration-state.js'
+import type { OpencrvsEvents, OpencrvsTokenSource } from '../core/ports.js'
+import { describeFailure, lastAttempt, retryJob, type Failure } from './partner-failure.js'
+
+export interface OpencrvsDeps {
+  store: Store
+  registrations: RegistrationsRepository
+  tokens: OpencrvsTokenSource
+  events: OpencrvsEvents
+  logger: Logger
+}
+
+/** A transaction id OpenCRVS sees for our action; stable per registration. */
+export const opencrvsTransactionId = (registrationId: string) => `mosip-interop-${registrationId}`
+
+/**
+ * What to do with a failed OpenCRVS call: retry while it may help, otherwise hand the
+ * registration to an operator (`needs_attention`) instead of looping — a refused or expired
+ * token will not get better by itself.
+ */
+export async function failOpencrvsStep(
+  deps: OpencrvsDeps,
+  registration: Registration,
+  failure: Failure,
+  context: JobContext
+): Promise<void> {
+  if (failure.kind === 'retry' && !lastAttempt(context)) {
+    await deps.registrations.noteAttempt(registration.id, describeFailure(failure))
+    retryJob(failure)
+  }
+  await deps.registrations.transition(deps.store.db, registration.id, 'needs_attention', {
+    reason: failure.code,
+    lastError: describeFailure(failure)
+  })
+  context.logger.warn(
+    { registrationId: registration.id, code: failure.code },
+    'registration needs attention'
+  )
+}
+
+/**
+ * The OpenCRVS event of a registration and a token to act on it with; on failure the
+ * registration has been dealt with (retry thrown, or handed to an operator) and undefined is
+ * returned.
+ */
+export async function openOpencrvs(
+  deps: OpencrvsDeps,
+  registration: Registration,
+  context: JobContext
+): Promise<{ eventId: string; token: { value: string } } | undefined> {
+  const eventId = registration.opencrvs_event_id
+  if (!eventId) {
+    await failOpencrvsStep(
+      deps,
+      registration,
+      { kind: 'permanent', code: 'NO_OPENCRVS_EVENT', reason: 'the intake token had no eventId' },
+      context
+    )
+    return undefined
+  }
+  const token = await deps.tokens.tokenFor({
+    eventId,
+    actionId: registration.opencrvs_action_id,
+    storedToken: deps.registrations.tokenOf(registration)
+  })
+  if (token.kind !== 'ok') {
+    await failOpencrvsStep(deps, registration, token, context)
+    return undefined
+  }
+  return { eventId, token }
+}
+
+/** Moves a registration to its final state and erases what was kept of the person and token. */
+export async function finishRegistration(
+  deps: OpencrvsDeps,
+  registration: Registration,
+  to: RegistrationState,
+  reason: string,
+  log: Logger
+): Promise<void> {
+  await deps.store.transaction(async (trx) => {
+    await deps.registrations.transition(trx, registration.id, to, {
+      reason,
+      lastError: null,
+      current: registration
+    })
+    // OpenCRVS now holds the outcome: nothing of the person or the token is kept.
+    await deps.registrations.wipeSecrets(trx, registration.id, {
+      token: true,
+      payload: true,
+      nationalId: true
+    })
+  })
+  log.info({ registrationId: registration.id, state: to, reason }, 'registration finished')
+}

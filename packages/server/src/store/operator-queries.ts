@@ -1,0 +1,172 @@
+import type { Kysely } from 'kysely'
+import { FINAL_STATES } from '../core/registration-state.js'
+import { historyOf } from './registrations.repository.js'
+import type { Database, Registration, RegistrationHistoryEntry } from './schema.js'
+
+/** A registration as an operator sees it: no sealed column, only whether each is still kept. */
+export type RegistrationSummary = Pick<
+  Registration,
+  | 'id'
+  | 'kind'
+  | 'state'
+  | 'attempts'
+  | 'opencrvs_event_id'
+  | 'opencrvs_action_id'
+  | 'registration_number'
+  | 'tracking_id'
+  | 'last_error'
+  | 'created_at'
+  | 'updated_at'
+>
+
+export interface RegistrationDetail extends RegistrationSummary {
+  kept: { token: boolean; payload: boolean; nationalId: boolean }
+  history: RegistrationHistoryEntry[]
+}
+
+export interface DeliverySummary {
+  event_id: string
+  state: string
+  note: string | null
+  registration_id: string | null
+  received_at: number
+}
+
+const SUMMARY_COLUMNS = [
+  'id',
+  'kind',
+  'state',
+  'attempts',
+  'opencrvs_event_id',
+  'opencrvs_action_id',
+  'registration_number',
+  'tracking_id',
+  'last_error',
+  'created_at',
+  'updated_at'
+] as const
+
+/**
+ * Reads for operators (CLI, compatibility routes, metrics): counts and lists across
+ * registrations, deliveries and jobs. Nothing here opens a sealed column, so it needs no key.
+ */
+export class OperatorQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Registrations by state and kind, one row per pair that has any. */
+  async countByStateAndKind(): Promise<Array<{ state: string; kind: string; count: number }>> {
+    const rows = await this.db
+      .selectFrom('registrations')
+      .select((eb) => ['state', 'kind', eb.fn.countAll<number>().as('n')])
+      .groupBy(['state', 'kind'])
+      .execute()
+    return rows.map((row) => ({ state: row.state, kind: row.kind, count: Number(row.n) }))
+  }
+
+  /** Registrations by state (states without any are absent). */
+  async countByState(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {}
+    for (const row of await this.countByStateAndKind()) {
+      counts[row.state] = (counts[row.state] ?? 0) + row.count
+    }
+    return counts
+  }
+
+  /** Most recently changed registrations first. */
+  recentRegistrations(
+    filter: { state?: string; limit?: number } = {}
+  ): Promise<RegistrationSummary[]> {
+    let query = this.db
+      .selectFrom('registrations')
+      .select(SUMMARY_COLUMNS)
+      .orderBy('updated_at', 'desc')
+      .limit(filter.limit ?? 50)
+    if (filter.state) query = query.where('state', '=', filter.state)
+    return query.execute()
+  }
+
+  /** Registrations not yet in a final state, oldest first. */
+  unfinishedRegistrations(limit = 10_000): Promise<RegistrationSummary[]> {
+    return this.db
+      .selectFrom('registrations')
+      .select(SUMMARY_COLUMNS)
+      .where('state', 'not in', FINAL_STATES)
+      .orderBy('created_at')
+      .limit(limit)
+      .execute()
+  }
+
+  /** Creation time (epoch ms) of the oldest unfinished registration, if any. */
+  async oldestUnfinishedCreatedAt(): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('registrations')
+      .select((eb) => eb.fn.min('created_at').as('oldest'))
+      .where('state', 'not in', FINAL_STATES)
+      .executeTakeFirst()
+    return row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest)
+  }
+
+  /** Unfinished registrations holding an OpenCRVS token that expires before `at` (epoch ms). */
+  async countTokensExpiringBefore(at: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('registrations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', 'not in', FINAL_STATES)
+      .where('token_sealed', 'is not', null)
+      .where('token_expires_at', '<', at)
+      .executeTakeFirst()
+    return Number(row?.n ?? 0)
+  }
+
+  /** One registration and its history, or undefined. */
+  async registration(id: string): Promise<RegistrationDetail | undefined> {
+    const row = await this.db
+      .selectFrom('registrations')
+      .select([...SUMMARY_COLUMNS, 'token_sealed', 'payload_sealed', 'national_id_sealed'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) return undefined
+    const { token_sealed, payload_sealed, national_id_sealed, ...summary } = row
+    return {
+      ...summary,
+      kept: {
+        token: token_sealed !== null,
+        payload: payload_sealed !== null,
+        nationalId: national_id_sealed !== null
+      },
+      history: await historyOf(this.db, id)
+    }
+  }
+
+  /** Most recently received deliveries first, without their content. */
+  recentDeliveries(filter: { state?: string; limit?: number } = {}): Promise<DeliverySummary[]> {
+    let query = this.db
+      .selectFrom('websub_inbox')
+      .select(['event_id', 'state', 'note', 'registration_id', 'received_at'])
+      .orderBy('received_at', 'desc')
+      .limit(filter.limit ?? 50)
+    if (filter.state) query = query.where('state', '=', filter.state)
+    return query.execute()
+  }
+
+  /** Deliveries by state. */
+  async countDeliveriesByState(): Promise<Array<{ state: string; count: number }>> {
+    const rows = await this.db
+      .selectFrom('websub_inbox')
+      .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute()
+    return rows.map((row) => ({ state: row.state, count: Number(row.n) }))
+  }
+
+  /** Jobs not done, by task and state. */
+  async countUnfinishedJobs(): Promise<Array<{ task: string; state: string; count: number }>> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select((eb) => ['task', 'state', eb.fn.countAll<number>().as('n')])
+      .where('state', '!=', 'done')
+      .groupBy(['task', 'state'])
+      .execute()
+    return rows.map((row) => ({ task: row.task, state: row.state, count: Number(row.n) }))
+  }
+}
