@@ -11,6 +11,7 @@ import {
 } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
+import { errorCode } from '../core/error-code.js'
 
 export type DatabaseOptions =
   { kind: 'sqlite'; sqlitePath: string } | { kind: 'postgres'; url: string }
@@ -74,7 +75,7 @@ function storeOf(db: Kysely<Database>, dialect: Dialect): Store {
  * better-sqlite3's constraint codes).
  */
 export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
+  const code = errorCode(error)
   return (
     code === '23505' ||
     code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
