@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import { websubEventEnvelopeSchema } from '@mosip-bridge/contracts'
 import type { Store } from '../store/database.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import type { JobQueue } from '../queue/job-queue.js'
@@ -11,6 +13,21 @@ export interface DeliveryReceipt {
   usable: boolean
 }
 
+const envelope = websubEventEnvelopeSchema.shape
+
+/**
+ * What intake reads of a delivery: its topic and MOSIP event id, each taken from the event
+ * envelope's schema and absent when it does not fit there. Nothing here may fail: a signed
+ * delivery is stored whatever it holds.
+ */
+const deliveryKeysSchema = z.object({
+  topic: envelope.topic.optional().catch(undefined),
+  event: z
+    .object({ id: envelope.event.shape.id.pipe(z.string().min(1)).optional().catch(undefined) })
+    .optional()
+    .catch(undefined)
+})
+
 /**
  * Stores an authenticated WebSub delivery and queues its processing, in one transaction, before
  * the hub gets its 2xx. The MOSIP event id deduplicates redeliveries. A delivery without an
@@ -22,16 +39,15 @@ export class WebsubIntakeService {
   ) {}
 
   async receive(rawBody: Buffer, parsed: unknown): Promise<DeliveryReceipt> {
-    const event = (parsed as { event?: { id?: unknown } } | null)?.event
-    const topic = (parsed as { topic?: unknown } | null)?.topic
-    const usable = typeof event?.id === 'string' && event.id !== ''
-    const eventId = usable
-      ? (event.id as string)
-      : `sha256:${createHash('sha256').update(rawBody).digest('hex')}`
+    const keys = deliveryKeysSchema.safeParse(parsed)
+    const topic = keys.success ? keys.data.topic : undefined
+    const mosipEventId = keys.success ? keys.data.event?.id : undefined
+    const usable = mosipEventId !== undefined
+    const eventId = mosipEventId ?? `sha256:${createHash('sha256').update(rawBody).digest('hex')}`
     const created = await this.deps.store.transaction(async (trx) => {
       const stored = await this.deps.inbox.record(trx, {
         eventId,
-        topic: typeof topic === 'string' ? topic : '',
+        topic: topic ?? '',
         body: rawBody.toString('utf8')
       })
       if (!stored.created) return false

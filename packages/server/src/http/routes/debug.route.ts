@@ -1,3 +1,4 @@
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { hasScope } from '../../integrations/opencrvs/scopes.js'
@@ -53,7 +54,8 @@ function allowed(request: FastifyRequest, reply: FastifyReply, anyOf: string[][]
  * mosip-api's operations routes, kept for compatibility: the registrations still waiting for
  * MOSIP or OpenCRVS, and removing one. Neither ever returns a token.
  */
-export function registerDebugRoutes(app: FastifyInstance, deps: DebugRouteDeps): void {
+export function registerDebugRoutes(instance: FastifyInstance, deps: DebugRouteDeps): void {
+  const app = instance.withTypeProvider<ZodTypeProvider>()
   const guard = requireOpencrvsToken(deps.verifier)
 
   app.get(
@@ -96,7 +98,7 @@ export function registerDebugRoutes(app: FastifyInstance, deps: DebugRouteDeps):
     async (request, reply) => {
       if (!allowed(request, reply, [['record.reject-registration'], ['record.register']]))
         return reply
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const removed = await deps.removeRegistration(id)
       if (!removed) {
         return reply.status(404).send({ error: `Transaction with id '${id}' not found.` })
