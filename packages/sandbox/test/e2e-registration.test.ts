@@ -12,7 +12,7 @@ import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
 import { createStore, type Store } from '@mosip-bridge/server'
 import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
 import { startCountryConfigStub, type CountryConfigStub } from '../src/country-config-stub.js'
-import { createPostgresDatabase, postgresSuiteOptions, waitFor } from './helpers.js'
+import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 
 const WEBSUB_SECRET = 'e2e-websub-secret-5f1d'
 const DATA_KEY = Buffer.alloc(32, 42).toString('hex')

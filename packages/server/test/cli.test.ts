@@ -10,7 +10,7 @@ import { once } from 'node:events'
 import { createStore } from '../src/store/database.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { JobQueue } from '../src/queue/job-queue.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '@mosip-bridge/test-support'
 
 const bin = fileURLToPath(new URL('../bin/mosip-bridge.js', import.meta.url))
 

@@ -22,7 +22,7 @@ import {
   MOSIP_DATE_PATTERN
 } from '../src/integrations/mosip/default-id-schema.js'
 import type { PacketRequest } from '../src/core/ports.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '@mosip-bridge/test-support'
 
 // ---------------------------------------------------------------- test servers
 

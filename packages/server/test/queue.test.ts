@@ -10,7 +10,7 @@ import {
   dialectSuiteOptions,
   type MigratedStore
 } from './helpers/databases.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '@mosip-bridge/test-support'
 
 const silent = pino({ level: 'silent' })
 

@@ -28,7 +28,7 @@ import { OpencrvsPublicKey } from '../src/integrations/opencrvs/public-key.js'
 import { createLogger, type Logger } from '../src/observability/logger.js'
 import { createStore, type Store } from '../src/store/database.js'
 import { TestOpencrvsKeys } from './helpers/opencrvs-keys.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '@mosip-bridge/test-support'
 
 const PASSWORD = 'verify-test-p12'
 

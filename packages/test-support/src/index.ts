@@ -1,0 +1,20 @@
+/** Test support shared by every package's tests. Never imported by a package's src. */
+export { waitFor } from './wait.js'
+export { LogSink } from './log-sink.js'
+export {
+  closedPort,
+  freePort,
+  notFound,
+  sendJson,
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer,
+  type Responder
+} from './recording-server.js'
+export {
+  POSTGRES_ADMIN_URL,
+  createPostgresDatabase,
+  postgresIsAvailable,
+  postgresSuiteOptions,
+  type PostgresTestDatabase
+} from './postgres.js'
