@@ -188,7 +188,8 @@ describe('POST /esignet/get-oidp-user-info against the E-Signet simulator', () =
       ESIGNET_TOKEN_URL: esignet.endpoints.token,
       ESIGNET_USERINFO_URL: esignet.endpoints.userinfo,
       OIDP_CLIENT_PRIVATE_KEY_PATH: keyFile,
-      OUTBOUND_TIMEOUT_MS: '1500'
+      // No test here waits for a timeout; this only bounds a call on a busy machine.
+      OUTBOUND_TIMEOUT_MS: '10000'
     }
     main = await startApp(config())
     token = await keys.actionToken()
