@@ -102,6 +102,21 @@ describe('mosip-bridge CLI', () => {
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
   })
 
+  it('answers usage errors on stderr with exit code 1, and --help on stdout with 0', async () => {
+    const bad = await run(['jobs', 'replay', 'abc'], baseEnv(dir), dir)
+    assert.equal(bad.status, 1)
+    assert.match(bad.stderr, /expected a positive integer/)
+    assert.equal(bad.stdout, '')
+    const unknown = await run(['nonsense'], baseEnv(dir), dir)
+    assert.equal(unknown.status, 1)
+    // serve is the default command, so an unknown word is an argument it does not take.
+    assert.match(unknown.stderr, /too many arguments for 'serve'/)
+    const help = await run(['jobs', '--help'], baseEnv(dir), dir)
+    assert.equal(help.status, 0, help.stderr)
+    assert.match(help.stdout, /Usage: mosip-bridge jobs/)
+    assert.match(help.stdout, /replay/)
+  })
+
   it('migrates, lists and replays dead jobs', async () => {
     const env = baseEnv(dir)
     const first = await run(['migrate'], env, dir)
