@@ -4,7 +4,6 @@ export { LogSink } from './log-sink.js'
 export {
   closedPort,
   freePort,
-  notFound,
   sendJson,
   startRecordingServer,
   type RecordedRequest,
@@ -12,9 +11,7 @@ export {
   type Responder
 } from './recording-server.js'
 export {
-  POSTGRES_ADMIN_URL,
   createPostgresDatabase,
-  postgresIsAvailable,
   postgresSuiteOptions,
   type PostgresTestDatabase
 } from './postgres.js'

@@ -24,9 +24,4 @@ export class LogSink extends Writable {
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as Record<string, unknown>)
   }
-
-  /** Forgets what was logged. */
-  clear(): void {
-    this.lines.length = 0
-  }
 }

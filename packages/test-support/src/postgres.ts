@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 
 /** Admin connection for creating throw-away databases (CI machine: trust auth, user postgres). */
-export const POSTGRES_ADMIN_URL =
+const POSTGRES_ADMIN_URL =
   process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 let available: Promise<boolean> | undefined
@@ -11,7 +11,7 @@ let available: Promise<boolean> | undefined
  * Whether PostgreSQL tests can run. With CI=true a missing PostgreSQL is an error, so the
  * suite fails instead of quietly skipping half of its tests.
  */
-export function postgresIsAvailable(): Promise<boolean> {
+function postgresIsAvailable(): Promise<boolean> {
   available ??= (async () => {
     const client = new pg.Client({
       connectionString: POSTGRES_ADMIN_URL,

@@ -29,7 +29,7 @@ export interface RecordingServer {
 }
 
 /** Answers 404 to everything. */
-export const notFound: Responder = (_request, response) => {
+const notFound: Responder = (_request, response) => {
   response.writeHead(404)
   response.end()
 }
