@@ -2,8 +2,8 @@
 // Runs the *.test.ts files under packages/*/test with node's test runner through tsx, by tier.
 //
 // Tiers, told apart by the file name:
-//   unit  *.test.ts      in this process only: no child process (may listen on 127.0.0.1 and
-//                        use SQLite or PostgreSQL)
+//   unit  *.test.ts      starts no child process (may listen on 127.0.0.1 and use SQLite or
+//                        PostgreSQL)
 //   e2e   *.e2e.test.ts  starts child processes: the bridge, the simulators, the CLIs, queue
 //                        workers, openssl or keytool
 //
@@ -16,7 +16,8 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 
 const TIERS = {
-  // Most unit files wait on sockets rather than compute, so they share the cores well.
+  // Unit files spend much of their time waiting on sockets and timers, so running more files
+  // than there are cores shortens the run.
   unit: {
     matches: (file) => !file.endsWith('.e2e.test.ts'),
     concurrency: availableParallelism() * 2
