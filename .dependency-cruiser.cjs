@@ -36,6 +36,21 @@ module.exports = {
       to: { path: '^packages/(server|client|sandbox)/' }
     },
     {
+      name: 'test-support-only-in-tests',
+      comment:
+        'packages/test-support is dev-only: tests may import it, the code a package ships may not',
+      severity: 'error',
+      from: { path: '^packages/[^/]+/(src|bin)/', pathNot: '^packages/test-support/' },
+      to: { path: '^packages/test-support/' }
+    },
+    {
+      name: 'test-support-imports-no-package-of-ours',
+      comment: 'shared test support stays neutral so that the tests of every package can use it',
+      severity: 'error',
+      from: { path: '^packages/test-support/' },
+      to: { path: '^packages/(contracts|server|client|simulators|sandbox)/' }
+    },
+    {
       name: 'core-is-pure',
       comment: 'server/src/core holds pure logic: no framework, database, network or file system',
       severity: 'error',

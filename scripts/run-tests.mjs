@@ -1,11 +1,45 @@
 #!/usr/bin/env node
-// Collects every *.test.ts under packages/*/test and runs them with node's test runner through tsx.
-// Node 20's --test does not expand glob patterns itself, hence this small collector.
+// Runs the *.test.ts files under packages/*/test with node's test runner through tsx, by tier.
+//
+// Tiers, told apart by the file name:
+//   unit  *.test.ts      starts no child process (may listen on 127.0.0.1 and use SQLite or
+//                        PostgreSQL)
+//   e2e   *.e2e.test.ts  starts child processes: the bridge, the simulators, the CLIs, queue
+//                        workers, openssl or keytool
+//
+// Usage: node scripts/run-tests.mjs [--tier unit|e2e] [substring ...]
+// Without --tier every tier runs, unit first. Substrings keep only the files whose path contains
+// one of them. Node 20's --test does not expand glob patterns itself, hence this collector.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync, existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 
-const filters = process.argv.slice(2)
+const TIERS = {
+  // Unit files spend much of their time waiting on sockets and timers, so running more files
+  // than there are cores shortens the run.
+  unit: {
+    matches: (file) => !file.endsWith('.e2e.test.ts'),
+    concurrency: availableParallelism() * 2
+  },
+  // Each e2e file starts processes of its own and has time limits on what they do.
+  e2e: { matches: (file) => file.endsWith('.e2e.test.ts'), concurrency: availableParallelism() }
+}
+
+const args = process.argv.slice(2)
+const tierFlag = args.indexOf('--tier')
+let tiers = Object.keys(TIERS)
+if (tierFlag !== -1) {
+  const tier = args[tierFlag + 1]
+  if (!(tier in TIERS)) {
+    console.error(`--tier must be one of ${Object.keys(TIERS).join(', ')}`)
+    process.exit(2)
+  }
+  tiers = [tier]
+  args.splice(tierFlag, 2)
+}
+const filters = args
+
 const files = []
 function walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -25,9 +59,25 @@ if (selected.length === 0) {
   console.error('no test files found')
   process.exit(1)
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...selected],
-  { stdio: 'inherit' }
-)
-process.exit(result.status ?? 1)
+
+let status = 0
+for (const tier of tiers) {
+  const { matches, concurrency } = TIERS[tier]
+  const tierFiles = selected.filter(matches)
+  if (tierFiles.length === 0) continue
+  console.log(`\n# ${tier} tier: ${tierFiles.length} files, ${concurrency} at a time\n`)
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-reporter=spec',
+      ...tierFiles
+    ],
+    { stdio: 'inherit' }
+  )
+  if (result.status !== 0) status = result.status ?? 1
+}
+process.exit(status)

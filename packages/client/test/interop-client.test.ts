@@ -101,7 +101,7 @@ describe('createMosipInteropClient against a scripted bridge', () => {
     assert.deepEqual(await client.register(payload), { transactionId: 't-1' })
     const [request] = bridge.received
     assert.equal(request?.method, 'POST')
-    assert.equal(request?.path, '/events/registration')
+    assert.equal(request?.url, '/events/registration')
     assert.equal(request?.headers.authorization, 'Bearer action-token')
     assert.match(String(request?.headers['content-type']), /^application\/json/)
     assert.deepEqual(JSON.parse(request!.body), payload)
@@ -114,7 +114,7 @@ describe('createMosipInteropClient against a scripted bridge', () => {
     bridge.script(text(200, 'verified'))
     await client.verifyNid({ nid: '1', dob: '2000-01-01', name: { firstname: 'A', surname: 'B' } })
     assert.deepEqual(
-      bridge.received.map((r) => r.path),
+      bridge.received.map((r) => r.url),
       [
         '/mosip-api/events/registration',
         '/mosip-api/events/update-biographics',
@@ -312,7 +312,7 @@ describe('createMosipInteropClient against a scripted bridge', () => {
     bridge.script(text(200, 'failed\n'))
     assert.equal(await client.verifyNid(person), 'failed')
     assert.deepEqual(JSON.parse(bridge.received[0]!.body), person)
-    assert.equal(bridge.received[0]?.path, '/verify')
+    assert.equal(bridge.received[0]?.url, '/verify')
     assert.equal(bridge.received[0]?.headers.accept, 'text/plain', 'asks for the text answer')
     bridge.script(json(200, { status: 'failed', errors: [] }))
     assert.equal(await client.verifyNid(person), 'failed', 'reads a JSON answer too')

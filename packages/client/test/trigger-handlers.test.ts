@@ -63,7 +63,7 @@ describe('trigger handlers', () => {
       const response = await handlers().birthRegister(event, TOKEN)
       assert.deepEqual(response, { status: 202, body: {} })
       assert.equal(bridge.received.length, 1)
-      assert.equal(bridge.received[0]?.path, '/events/registration')
+      assert.equal(bridge.received[0]?.url, '/events/registration')
       assert.equal(bridge.received[0]?.headers.authorization, `Bearer ${TOKEN}`)
       assert.equal(sentPayload().requestFields.birthCertificateNumber, 'RN0000000001')
       assert.deepEqual(outcomes, [
@@ -311,7 +311,7 @@ describe('trigger handlers', () => {
     it('sends a biographic update for a child with a national id and answers 200', async () => {
       const response = await handlers().birthCorrection(approveCorrectionTrigger(), TOKEN)
       assert.deepEqual(response, { status: 200, body: {} })
-      assert.equal(bridge.received[0]?.path, '/events/update-biographics')
+      assert.equal(bridge.received[0]?.url, '/events/update-biographics')
       assert.equal(sentPayload().requestFields.VID, '4826159370')
       assert.equal(
         sentPayload().requestFields.fullName,
@@ -325,7 +325,7 @@ describe('trigger handlers', () => {
         TOKEN
       )
       assert.deepEqual(response, { status: 202, body: {} })
-      assert.equal(bridge.received[0]?.path, '/events/registration')
+      assert.equal(bridge.received[0]?.url, '/events/registration')
       assert.equal(sentPayload().requestFields.birthCertificateNumber, 'PD9TL0RL12RO')
       assert.equal(numbers, 0, 'the existing registration number is reused')
     })

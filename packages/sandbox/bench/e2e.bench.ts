@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { startSimulators } from '@mosip-bridge/simulators'
 import { freePort, startBridgeProcess } from '../src/bridge-process.js'
 import { startCountryConfigStub } from '../src/country-config-stub.js'
-import { createPostgresDatabase } from '../test/helpers.js'
+import { createPostgresDatabase } from '@mosip-bridge/test-support'
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`)

@@ -1,18 +1,18 @@
+/**
+ * The `mosip-bridge` commands, run in this process through `runCli` with their own environment
+ * and output streams. `serve` and its signal handling run as a real process in
+ * cli-serve.e2e.test.ts.
+ */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { once } from 'node:events'
+import { Writable } from 'node:stream'
+import { runCli } from '../src/cli/main.js'
 import { createStore } from '../src/store/database.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { JobQueue } from '../src/queue/job-queue.js'
-import { waitFor } from './helpers/wait.js'
-
-const bin = fileURLToPath(new URL('../bin/mosip-bridge.js', import.meta.url))
 
 function baseEnv(dir: string): Record<string, string> {
   return {
@@ -24,23 +24,30 @@ function baseEnv(dir: string): Record<string, string> {
   }
 }
 
-function run(args: string[], env: Record<string, string>, cwd: string) {
-  return spawnSync(process.execPath, [bin, ...args], {
-    env,
-    cwd,
-    encoding: 'utf8',
-    timeout: 30_000
+/** A stream that keeps what is written to it. */
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: string[] = []
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(chunk.toString())
+      done()
+    }
   })
+  return { stream, text: () => chunks.join('') }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
+/** Runs one command in this process; the result has the shape of `spawnSync`'s. */
+async function run(args: string[], env: Record<string, string>, cwd: string) {
+  const stdout = collector()
+  const stderr = collector()
+  const status = await runCli({
+    argv: args,
+    env,
+    cwd,
+    stdout: stdout.stream,
+    stderr: stderr.stream
+  })
+  return { status, stdout: stdout.text(), stderr: stderr.text() }
 }
 
 describe('mosip-bridge CLI', () => {
@@ -50,14 +57,14 @@ describe('mosip-bridge CLI', () => {
   })
   after(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('config check prints the effective configuration with secrets masked', () => {
+  it('config check prints the effective configuration with secrets masked', async () => {
     const env = {
       ...baseEnv(dir),
       MOSIP_WEBSUB_SECRET: 'websub-secret-value-123',
       DATA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
       DATABASE_URL: 'postgres://bridge:pg-password-456@127.0.0.1:5432/bridge'
     }
-    const result = run(['config', 'check'], env, dir)
+    const result = await run(['config', 'check'], env, dir)
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stdout, /MOSIP_WEBSUB_SECRET\s+\*{8}/)
     assert.match(result.stdout, /configuration is valid/)
@@ -66,11 +73,11 @@ describe('mosip-bridge CLI', () => {
     }
   })
 
-  it('reads a .env file in the working directory', () => {
+  it('reads a .env file in the working directory', async () => {
     const envDir = mkdtempSync(join(tmpdir(), 'bridge-dotenv-'))
     try {
       writeFileSync(join(envDir, '.env'), 'MOSIP_CENTER_ID=77777\nTRANSACTION_ID_PREFIX=42\n')
-      const result = run(['config', 'check'], baseEnv(envDir), envDir)
+      const result = await run(['config', 'check'], baseEnv(envDir), envDir)
       assert.equal(result.status, 0, result.stderr)
       assert.match(result.stdout, /MOSIP_CENTER_ID\s+77777/)
       assert.match(result.stdout, /TRANSACTION_ID_PREFIX\s+42/)
@@ -79,14 +86,14 @@ describe('mosip-bridge CLI', () => {
     }
   })
 
-  it('refuses a bad configuration at start-up listing every problem, without a stack trace', () => {
+  it('refuses a bad configuration at start-up listing every problem, without a stack trace', async () => {
     const env = {
       ...baseEnv(dir),
       PORT: 'eighty',
       TRANSACTION_ID_PREFIX: 'abc',
       MOSIP_AUTH_URL: 'not a url'
     }
-    const result = run(['serve'], env, dir)
+    const result = await run(['serve'], env, dir)
     assert.equal(result.status, 2)
     assert.match(result.stderr, /^Invalid configuration \(3 problems\):/)
     for (const variable of ['PORT', 'TRANSACTION_ID_PREFIX', 'MOSIP_AUTH_URL']) {
@@ -95,12 +102,27 @@ describe('mosip-bridge CLI', () => {
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
   })
 
+  it('answers usage errors on stderr with exit code 1, and --help on stdout with 0', async () => {
+    const bad = await run(['jobs', 'replay', 'abc'], baseEnv(dir), dir)
+    assert.equal(bad.status, 1)
+    assert.match(bad.stderr, /expected a positive integer/)
+    assert.equal(bad.stdout, '')
+    const unknown = await run(['nonsense'], baseEnv(dir), dir)
+    assert.equal(unknown.status, 1)
+    // serve is the default command, so an unknown word is an argument it does not take.
+    assert.match(unknown.stderr, /too many arguments for 'serve'/)
+    const help = await run(['jobs', '--help'], baseEnv(dir), dir)
+    assert.equal(help.status, 0, help.stderr)
+    assert.match(help.stdout, /Usage: mosip-bridge jobs/)
+    assert.match(help.stdout, /replay/)
+  })
+
   it('migrates, lists and replays dead jobs', async () => {
     const env = baseEnv(dir)
-    const first = run(['migrate'], env, dir)
+    const first = await run(['migrate'], env, dir)
     assert.equal(first.status, 0, first.stderr)
     assert.match(first.stdout, /applied: 0001-initial/)
-    assert.match(run(['migrate'], env, dir).stdout, /database is up to date/)
+    assert.match((await run(['migrate'], env, dir)).stdout, /database is up to date/)
 
     const store = createStore({ kind: 'sqlite', sqlitePath: env.SQLITE_DATABASE_PATH! })
     await migrateToLatest(store)
@@ -110,47 +132,19 @@ describe('mosip-bridge CLI', () => {
     await queue.fail(job!, new Error('MOSIP said no'))
     await store.close()
 
-    const listed = run(['jobs', 'list', '--state', 'dead'], env, dir)
+    const listed = await run(['jobs', 'list', '--state', 'dead'], env, dir)
     assert.equal(listed.status, 0, listed.stderr)
     assert.match(listed.stdout, new RegExp(`${id}\\s+dead\\s+submit-packet.*MOSIP said no`))
-    const status = run(['status'], env, dir)
+    const status = await run(['status'], env, dir)
     assert.match(status.stdout, /dead\s+1/)
-    const replayed = run(['jobs', 'replay', String(id)], env, dir)
+    const replayed = await run(['jobs', 'replay', String(id)], env, dir)
     assert.equal(replayed.status, 0, replayed.stderr)
     assert.match(replayed.stdout, /queued again/)
-    assert.equal(run(['jobs', 'replay', String(id)], env, dir).status, 1, 'only dead jobs replay')
-    assert.equal(run(['jobs', 'list', '--state', 'nope'], env, dir).status, 2)
-  })
-
-  it('serves, then shuts down cleanly on SIGTERM', async () => {
-    const port = await freePort()
-    const env = {
-      ...baseEnv(dir),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      MOSIP_WEBSUB_SECRET: 'never-logged-777'
-    }
-    const child = spawn(process.execPath, [bin, 'serve'], {
-      env,
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    try {
-      await waitFor('the bridge to listen', async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
-        return response?.status === 200
-      })
-      const exited = once(child, 'exit')
-      child.kill('SIGTERM')
-      const [code] = await exited
-      assert.equal(code, 0)
-      assert.match(output, /mosip-bridge stopped/)
-      assert.ok(!output.includes('never-logged-777'))
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL')
-    }
+    assert.equal(
+      (await run(['jobs', 'replay', String(id)], env, dir)).status,
+      1,
+      'only dead jobs replay'
+    )
+    assert.equal((await run(['jobs', 'list', '--state', 'nope'], env, dir)).status, 2)
   })
 })

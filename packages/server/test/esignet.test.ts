@@ -9,7 +9,6 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import {
@@ -29,6 +28,7 @@ import { OpencrvsJwtVerifier } from '../src/integrations/opencrvs/jwt-verifier.j
 import { OpencrvsPublicKey } from '../src/integrations/opencrvs/public-key.js'
 import { createLogger, type Logger } from '../src/observability/logger.js'
 import { createStore, type Store } from '../src/store/database.js'
+import { LogSink } from '@mosip-bridge/test-support'
 import { TestOpencrvsKeys } from './helpers/opencrvs-keys.js'
 
 const CLIENT_ID = 'opencrvs-mosip-client'
@@ -49,17 +49,6 @@ const GABRIEL = {
   name: 'Gabriel José García y Márquez',
   gender: 'male',
   birthdate: '1927-03-06'
-}
-
-class LogSink extends Writable {
-  readonly lines: string[] = []
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(chunk.toString('utf8'))
-    done()
-  }
-  text(): string {
-    return this.lines.join('')
-  }
 }
 
 interface RunningApp {
@@ -188,7 +177,8 @@ describe('POST /esignet/get-oidp-user-info against the E-Signet simulator', () =
       ESIGNET_TOKEN_URL: esignet.endpoints.token,
       ESIGNET_USERINFO_URL: esignet.endpoints.userinfo,
       OIDP_CLIENT_PRIVATE_KEY_PATH: keyFile,
-      OUTBOUND_TIMEOUT_MS: '1500'
+      // No test here waits for a timeout; this only bounds a call on a busy machine.
+      OUTBOUND_TIMEOUT_MS: '10000'
     }
     main = await startApp(config())
     token = await keys.actionToken()

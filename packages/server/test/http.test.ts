@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import { LogSink } from '@mosip-bridge/test-support'
 import { buildApp } from '../src/http/build-app.js'
 import { createLogger } from '../src/observability/logger.js'
 import { createMigratedStore, type MigratedStore } from './helpers/databases.js'
@@ -9,18 +9,12 @@ import { createMigratedStore, type MigratedStore } from './helpers/databases.js'
 describe('HTTP application', () => {
   let ctx: MigratedStore
   let app: FastifyInstance
-  const logLines: string[] = []
+  const logs = new LogSink()
 
   before(async () => {
     ctx = await createMigratedStore('sqlite')
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(chunk.toString())
-        done()
-      }
-    })
     app = buildApp({
-      logger: createLogger({ level: 'info', destination }),
+      logger: createLogger({ level: 'info', destination: logs }),
       store: ctx.store,
       bodyLimit: 64
     })
@@ -86,8 +80,8 @@ describe('HTTP application', () => {
         'x-request-id': 'req-42'
       }
     })
-    const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    const lines = logs.entries()
     assert.ok(lines.some((line) => line.reqId === 'req-42'))
-    assert.ok(!logLines.join('').includes('eyJzdWIiOiJ4In0'))
+    assert.ok(!logs.text().includes('eyJzdWIiOiJ4In0'))
   })
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { LogSink } from '@mosip-bridge/test-support'
 import {
   BINARY,
   CIRCULAR,
@@ -28,23 +29,13 @@ interface Capture {
 }
 
 function capture(level = 'trace', base?: Record<string, unknown>): Capture {
-  const chunks: string[] = []
-  const destination = {
-    write(chunk: string) {
-      chunks.push(chunk)
-    }
-  }
-  const logger = createLogger({ level, destination, ...(base === undefined ? {} : { base }) })
-  return {
-    logger,
-    raw: () => chunks.join(''),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Line)
-  }
+  const sink = new LogSink()
+  const logger = createLogger({
+    level,
+    destination: sink,
+    ...(base === undefined ? {} : { base })
+  })
+  return { logger, raw: () => sink.text(), lines: () => sink.entries() }
 }
 
 function only(c: Capture): Line {

@@ -1,9 +1,13 @@
 import { describe, it, before, after, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { ServerResponse } from 'node:http'
 import superjson from 'superjson'
+import {
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer
+} from '@mosip-bridge/test-support'
 import {
   OpencrvsEventsClient,
   eventsUrl,
@@ -12,50 +16,32 @@ import {
 import { UndefinedInputError, findUndefinedPath } from '../src/integrations/opencrvs/trpc-input.js'
 import type { Outcome } from '../src/core/outcome.js'
 
-interface Recorded {
-  method: string
-  url: string
-  headers: IncomingHttpHeaders
-  body: string
-}
-
-type Reply = (request: Recorded, response: ServerResponse) => void
+type Reply = (request: RecordedRequest, response: ServerResponse) => void
 
 /** A fake OpenCRVS gateway: records every request byte for byte and answers with `reply`. */
 class FakeGateway {
-  readonly requests: Recorded[] = []
   reply: Reply = (_request, response) => json(response, 200, [])
-  private server: Server | undefined
+  private server: RecordingServer | undefined
   origin = ''
 
   async start(): Promise<void> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = []
-      request.on('data', (chunk: Buffer) => chunks.push(chunk))
-      request.on('end', () => {
-        const recorded: Recorded = {
-          method: request.method ?? '',
-          url: request.url ?? '',
-          headers: request.headers,
-          body: Buffer.concat(chunks).toString('utf8')
-        }
-        this.requests.push(recorded)
-        this.reply(recorded, response)
-      })
-    })
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve))
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.server = await startRecordingServer((request, response) => this.reply(request, response))
+    this.origin = this.server.url
   }
 
-  last(): Recorded {
+  /** Every request received, in arrival order. */
+  get requests(): RecordedRequest[] {
+    return this.server?.received ?? []
+  }
+
+  last(): RecordedRequest {
     const request = this.requests.at(-1)
     assert.ok(request, 'the gateway received no request')
     return request
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections()
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()))
+    await this.server?.close()
   }
 }
 

@@ -1,8 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { SignJWT, base64url, exportSPKI, generateKeyPair, type CryptoKey } from 'jose'
+import { startRecordingServer, type RecordingServer } from '@mosip-bridge/test-support'
 import { OpencrvsPublicKey } from '../src/integrations/opencrvs/public-key.js'
 import { OpencrvsJwtVerifier } from '../src/integrations/opencrvs/jwt-verifier.js'
 import { hasScope, parseScope, scopesFromClaim } from '../src/integrations/opencrvs/scopes.js'
@@ -58,23 +57,19 @@ async function actionToken(
 /** The /.well-known endpoint of a fake OpenCRVS auth service, answering what `respond` says. */
 class KeyServer {
   respond: () => { status: number; body: string } = () => ({ status: 200, body: '' })
-  hits = 0
   hang = false
-  private server: Server | undefined
+  private server: RecordingServer | undefined
   url = ''
 
   async start(): Promise<void> {
-    this.server = createServer((request, response) => {
-      this.hits += 1
+    this.server = await startRecordingServer((_request, response) => {
       if (this.hang) return
       const { status, body } = this.respond()
       // OpenCRVS returns the PEM file's bytes, so hapi labels it application/octet-stream.
       response.writeHead(status, { 'content-type': 'application/octet-stream' })
       response.end(body)
     })
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve))
-    const { port } = this.server.address() as AddressInfo
-    this.url = `http://127.0.0.1:${port}/.well-known`
+    this.url = `${this.server.url}/.well-known`
   }
 
   serve(pem: string): void {
@@ -82,8 +77,7 @@ class KeyServer {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections()
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()))
+    await this.server?.close()
   }
 }
 

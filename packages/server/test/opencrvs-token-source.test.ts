@@ -1,9 +1,13 @@
 import { describe, it, before, after, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import { SignJWT } from 'jose'
+import {
+  startRecordingServer,
+  type RecordedRequest,
+  type RecordingServer
+} from '@mosip-bridge/test-support'
 import {
   ExchangedTokenSource,
   StoredActionTokenSource,
@@ -22,6 +26,7 @@ async function jwt(claims: Record<string, unknown>, expiresAtSec?: number): Prom
   return builder.sign(secret)
 }
 
+/** A request to the auth service, read as OAuth parameters (query string and form body). */
 interface Recorded {
   method: string
   path: string
@@ -31,34 +36,38 @@ interface Recorded {
   body: string
 }
 
-/** A fake OpenCRVS auth service `/token` recording each request. */
+function oauth(request: RecordedRequest): Recorded {
+  return {
+    method: request.method,
+    path: request.path,
+    query: Object.fromEntries(request.query),
+    headers: request.headers,
+    form: Object.fromEntries(new URLSearchParams(request.body)),
+    body: request.body
+  }
+}
+
+/** A fake OpenCRVS auth service `/token` on the shared recording server. */
 class FakeAuth {
-  readonly requests: Recorded[] = []
   reply: (request: Recorded, response: ServerResponse) => void | Promise<void> = () => undefined
-  private server: Server | undefined
+  private server: RecordingServer | undefined
   url = ''
 
   async start(): Promise<void> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = []
-      request.on('data', (chunk: Buffer) => chunks.push(chunk))
-      request.on('end', () => {
-        const url = new URL(request.url ?? '/', 'http://x')
-        const body = Buffer.concat(chunks).toString('utf8')
-        const recorded: Recorded = {
-          method: request.method ?? '',
-          path: url.pathname,
-          query: Object.fromEntries(url.searchParams),
-          headers: request.headers,
-          form: Object.fromEntries(new URLSearchParams(body)),
-          body
-        }
-        this.requests.push(recorded)
-        void this.reply(recorded, response)
-      })
-    })
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.server = await startRecordingServer((request, response) =>
+      this.reply(oauth(request), response)
+    )
+    this.url = this.server.url
+  }
+
+  /** Every request received, in arrival order. */
+  get requests(): Recorded[] {
+    return (this.server?.received ?? []).map(oauth)
+  }
+
+  /** Forgets the requests received so far. */
+  clear(): void {
+    this.server?.received.splice(0)
   }
 
   grants(): string[] {
@@ -66,8 +75,7 @@ class FakeAuth {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections()
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()))
+    await this.server?.close()
   }
 }
 
@@ -93,7 +101,7 @@ describe('OpenCRVS token sources', () => {
   before(() => auth.start())
   after(() => auth.stop())
   beforeEach(() => {
-    auth.requests.length = 0
+    auth.clear()
     now = Date.now()
     systemTokens = []
     // A well-behaved auth service: system tokens live 600 s, exchanges echo their binding.

@@ -9,7 +9,6 @@ import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import {
   createCertifiedKey,
@@ -28,7 +27,7 @@ import { OpencrvsPublicKey } from '../src/integrations/opencrvs/public-key.js'
 import { createLogger, type Logger } from '../src/observability/logger.js'
 import { createStore, type Store } from '../src/store/database.js'
 import { TestOpencrvsKeys } from './helpers/opencrvs-keys.js'
-import { waitFor } from './helpers/wait.js'
+import { LogSink, waitFor } from '@mosip-bridge/test-support'
 
 const PASSWORD = 'verify-test-p12'
 
@@ -41,18 +40,6 @@ const CHANDA = {
     name: { firstname: 'Chanda', middlename: 'Mwila', surname: 'Bwalya' },
     gender: 'female',
     transactionId: 'opencrvs-tx-1'
-  }
-}
-
-/** Log lines written by the bridge, to prove what they do not contain. */
-class LogSink extends Writable {
-  readonly lines: string[] = []
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(chunk.toString('utf8'))
-    done()
-  }
-  text(): string {
-    return this.lines.join('')
   }
 }
 

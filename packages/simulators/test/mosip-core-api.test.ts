@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomInt } from 'node:crypto'
+import { waitFor } from '@mosip-bridge/test-support'
 import {
   mosipAuthResponseSchema,
   mosipCreatePacketResponseSchema,
@@ -25,20 +26,6 @@ const WORKFLOW_COMPLETED_TOPIC = 'REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVEN
 /** An AID like the bridge makes them: prefix `10001` and 10 random digits. */
 function freshId(): string {
   return `10001${String(randomInt(0, 1e10)).padStart(10, '0')}`
-}
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 10_000
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 interface Answer {
@@ -385,7 +372,7 @@ describe('MOSIP core simulators on the wire', () => {
     assert.equal(core.packets.get(id)?.validationIssues.length, 1)
     const started = await send('POST', WORKFLOW_PATH, workflowBody(id), withToken(token))
     assert.ok(mosipWorkflowInstanceResponseSchema.parse(started.body).response?.workflowInstanceId)
-    const event = await waitFor(() => completedEventFor(id), 'the workflow-completed event')
+    const event = await waitFor('the workflow-completed event', () => completedEventFor(id))
     assert.deepEqual(mosipWorkflowCompletedEventSchema.parse(event), {
       instanceId: id,
       resultCode: 'REJECTED',
@@ -523,19 +510,16 @@ describe('MOSIP core simulators on the wire', () => {
     ])
 
     core.pipeline.resume()
-    await waitFor(
-      async () => ((await externalStatus(token, ok)) === 'UIN_GENERATED' ? true : undefined),
-      'UIN_GENERATED'
+    await waitFor('UIN_GENERATED', async () =>
+      (await externalStatus(token, ok)) === 'UIN_GENERATED' ? true : undefined
     )
     assert.equal(await searchStatus(token, ok), 'PROCESSED')
-    await waitFor(
-      async () => ((await externalStatus(token, rejected)) === 'REJECTED' ? true : undefined),
-      'REJECTED'
+    await waitFor('REJECTED', async () =>
+      (await externalStatus(token, rejected)) === 'REJECTED' ? true : undefined
     )
     assert.equal(await searchStatus(token, rejected), 'PROCESSED', '/search collapses REJECTED')
-    await waitFor(
-      async () => ((await externalStatus(token, failed)) === 'REREGISTER' ? true : undefined),
-      'REREGISTER'
+    await waitFor('REREGISTER', async () =>
+      (await externalStatus(token, failed)) === 'REREGISTER' ? true : undefined
     )
     assert.equal(await searchStatus(token, failed), 'PROCESSED', '/search collapses REREGISTER')
     assert.equal(completedEventFor(failed)?.errorCode, 'PACKET_FAILED')
@@ -604,7 +588,7 @@ describe('MOSIP core simulators on the wire', () => {
       (await send('POST', WORKFLOW_PATH, workflowBody(id), withToken(token))).status,
       200
     )
-    await waitFor(() => completedEventFor(id), 'the workflow-completed event')
+    await waitFor('the workflow-completed event', () => completedEventFor(id))
     const record = (await (await control(`/registrations/${id}`)).json()) as { statusCode: string }
     assert.equal(record.statusCode, 'FAILED')
 

@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { waitFor } from '@mosip-bridge/test-support'
 import {
   X509Certificate,
   constants,
@@ -155,20 +156,6 @@ function freshId(): string {
   return `10001${String(randomInt(0, 1e10)).padStart(10, '0')}`
 }
 
-async function waitFor<T>(
-  probe: () => T | undefined,
-  what: string,
-  timeoutMs = 10_000
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 interface Harness {
   sim: SimServer
   core: MosipCore
@@ -240,24 +227,22 @@ async function startHarness(partnerKeyBits: 2048 | 4096): Promise<Harness> {
       assert.equal(((await started.json()) as { errors: unknown }).errors, null)
     },
     async credentialFor(id) {
-      const event = await waitFor(
-        () =>
-          findEvent(CREDENTIAL_TOPIC, id, (event) => {
-            return (event as CredentialIssuedEvent).event?.data?.registrationId
-          }),
-        `CREDENTIAL_ISSUED for ${id}`
+      const event = await waitFor(`CREDENTIAL_ISSUED for ${id}`, () =>
+        findEvent(CREDENTIAL_TOPIC, id, (event) => {
+          return (event as CredentialIssuedEvent).event?.data?.registrationId
+        })
       )
       return credentialIssuedEventSchema.parse(event)
     },
     async completedFor(id) {
       return waitFor(
+        `workflow completed for ${id}`,
         () =>
           findEvent(
             WORKFLOW_COMPLETED_TOPIC,
             id,
             (event) => (event as { instanceId?: string }).instanceId
-          ) as Record<string, unknown> | undefined,
-        `workflow completed for ${id}`
+          ) as Record<string, unknown> | undefined
       )
     }
   }

@@ -1,10 +1,10 @@
 import { describe, it, before, after, beforeEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders } from 'node:http'
 import { decodeJwt, importSPKI, jwtVerify } from 'jose'
 import { serialize } from 'superjson'
+import { startRecordingServer, type RecordingServer } from '@mosip-bridge/test-support'
 import {
   opencrvsEventDocumentSchema,
   opencrvsTrpcBatchResponseSchema,
@@ -71,7 +71,7 @@ function errorOf(item: OpencrvsTrpcResponseItem | undefined): OpencrvsTrpcErrorS
 
 interface TriggerSeen {
   url: string
-  headers: IncomingMessage['headers']
+  headers: IncomingHttpHeaders
   body: string
   claims: Record<string, unknown>
 }
@@ -84,7 +84,7 @@ interface TriggerSeen {
 class CountryConfig {
   readonly seen: TriggerSeen[] = []
   respond: (seen: TriggerSeen) => { status: number; body?: unknown } = () => ({ status: 202 })
-  private server: Server | undefined
+  private server: RecordingServer | undefined
   private key: Awaited<ReturnType<typeof importSPKI>> | undefined
   url = ''
 
@@ -107,37 +107,27 @@ class CountryConfig {
   }
 
   async start(): Promise<void> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = []
-      request.on('data', (chunk: Buffer) => chunks.push(chunk))
-      request.on('end', () => {
-        const token = (request.headers.authorization ?? '').replace(/^Bearer /, '')
-        this.verify(token).then(
-          (payload) => {
-            const seen = {
-              url: request.url ?? '',
-              headers: request.headers,
-              body: Buffer.concat(chunks).toString(),
-              claims: payload
-            }
-            this.seen.push(seen)
-            const answer = this.respond(seen)
-            response.writeHead(answer.status, { 'content-type': 'application/json' })
-            response.end(answer.body === undefined ? '' : JSON.stringify(answer.body))
-          },
-          () => {
-            response.writeHead(401, { 'content-type': 'application/json' })
-            response.end('{"statusCode":401}')
-          }
-        )
-      })
+    this.server = await startRecordingServer(async (request, response) => {
+      const token = (request.headers.authorization ?? '').replace(/^Bearer /, '')
+      let claims: Record<string, unknown>
+      try {
+        claims = await this.verify(token)
+      } catch {
+        response.writeHead(401, { 'content-type': 'application/json' })
+        response.end('{"statusCode":401}')
+        return
+      }
+      const seen = { url: request.url, headers: request.headers, body: request.body, claims }
+      this.seen.push(seen)
+      const answer = this.respond(seen)
+      response.writeHead(answer.status, { 'content-type': 'application/json' })
+      response.end(answer.body === undefined ? '' : JSON.stringify(answer.body))
     })
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.url = this.server.url
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()))
+    await this.server?.close()
   }
 }
 

@@ -1,8 +1,12 @@
 import { describe, it, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import {
+  startRecordingServer,
+  waitFor,
+  type RecordedRequest,
+  type RecordingServer
+} from '@mosip-bridge/test-support'
 import { SimServer } from '../src/shared/sim-server.js'
 import { WebsubHub, type WebsubHubOptions } from '../src/mosip/websub/websub-hub.js'
 import { ballerinaJsonString, tokenFromCookieHeader } from '../src/mosip/websub/wire.js'
@@ -21,25 +25,17 @@ const COOKIE = 'Authorization=good-token'
 // ---------------------------------------------------------------------------------------------
 // A subscriber on a real socket that records every request and answers as told.
 
-interface Received {
-  method: string
-  url: string
-  query: URLSearchParams
-  headers: IncomingHttpHeaders
-  body: string
-}
-
 type Answer = { status: number; body?: string; delayMs?: number }
 
 class Subscriber {
-  readonly received: Received[] = []
+  /** Every request received, across restarts, in arrival order. */
+  readonly received: RecordedRequest[] = []
   /** Default: echo the challenge on GET, 200 on POST. */
-  respond: (request: Received) => Answer = (request) =>
+  respond: (request: RecordedRequest) => Answer = (request) =>
     request.method === 'GET'
       ? { status: 200, body: request.query.get('hub.challenge') ?? '' }
       : { status: 200, body: '{}' }
-  private server: Server | undefined
-  private readonly sockets = new Set<Socket>()
+  private server: RecordingServer | undefined
   port = 0
 
   constructor(private readonly path = '/websub/callback') {}
@@ -49,52 +45,36 @@ class Subscriber {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (chunk: Buffer) => chunks.push(chunk))
-      req.on('end', () => {
-        const url = req.url ?? ''
-        const received: Received = {
-          method: req.method ?? '',
-          url,
-          query: new URL(url, 'http://x').searchParams,
-          headers: req.headers,
-          body: Buffer.concat(chunks).toString('utf8')
-        }
-        this.received.push(received)
-        const answer = this.respond(received)
-        const send = (response: ServerResponse) => {
+    this.server = await startRecordingServer(
+      (request, response) => {
+        this.received.push(request)
+        const answer = this.respond(request)
+        const send = () => {
           if (response.destroyed) return
           response.writeHead(answer.status, { 'content-type': 'text/plain' })
           response.end(answer.body ?? '')
         }
-        if (answer.delayMs) setTimeout(() => send(res), answer.delayMs)
-        else send(res)
-      })
-    })
-    server.on('connection', (socket) => {
-      this.sockets.add(socket)
-      socket.once('close', () => this.sockets.delete(socket))
-    })
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve))
-    this.port = (server.address() as AddressInfo).port
-    this.server = server
+        // Pacing only: a subscriber that answers late, for the hub's timeout to act on.
+        if (answer.delayMs) setTimeout(send, answer.delayMs)
+        else send()
+      },
+      { port: this.port }
+    )
+    this.port = this.server.port
   }
 
   /** Stops listening: connections are refused until start() again (same port). */
   async stop(): Promise<void> {
     const server = this.server
-    if (!server) return
     this.server = undefined
-    for (const socket of this.sockets) socket.destroy()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await server?.close()
   }
 
-  gets(): Received[] {
+  gets(): RecordedRequest[] {
     return this.received.filter((r) => r.method === 'GET')
   }
 
-  posts(): Received[] {
+  posts(): RecordedRequest[] {
     return this.received.filter((r) => r.method === 'POST')
   }
 
@@ -106,14 +86,6 @@ class Subscriber {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
 async function setup(t: TestContext, options: Partial<WebsubHubOptions> = {}) {
   const sim = new SimServer({ name: 'mosip' })
@@ -180,12 +152,12 @@ async function subscribeActive(
     .filter((v) => v.outcome === 'verified').length
   const answer = await hubPost(hubUrl, subscribeForm(subscriber.callback, secret, topic))
   assert.equal(answer.status, 202)
-  await waitUntil(
+  await waitFor(
+    'the subscription is active',
     () =>
       hub.verifications({ callback: subscriber.callback }).filter((v) => v.outcome === 'verified')
         .length > verifiedBefore &&
-      hub.subscriptions().some((s) => s.callback === subscriber.callback && s.state === 'active'),
-    'the subscription is active'
+      hub.subscriptions().some((s) => s.callback === subscriber.callback && s.state === 'active')
   )
 }
 
@@ -196,12 +168,12 @@ async function waitForPosts(
   count: number,
   what: string
 ): Promise<void> {
-  await waitUntil(
+  await waitFor(
+    what,
     () =>
       subscriber.posts().length === count &&
       hub.deliveries({ callback: subscriber.callback }).filter((d) => d.status !== null).length ===
-        count,
-    what
+        count
   )
 }
 
@@ -284,7 +256,7 @@ describe('WebSub hub: subscribe, unsubscribe and intent verification', () => {
     // None of these reached verification; OpenCRVS's `Authorization=<jwt>;` form is accepted.
     assert.equal(hub.verifications().length, 0)
     assert.equal((await hubPost(hubUrl, form, 'lang=en; Authorization=good-token;')).status, 202)
-    await waitUntil(() => subscriptionOf(hub, sub)?.state === 'active', 'active')
+    await waitFor('active', () => subscriptionOf(hub, sub)?.state === 'active')
     assert.equal(sub.gets().length, 1)
   })
 
@@ -315,7 +287,7 @@ describe('WebSub hub: subscribe, unsubscribe and intent verification', () => {
     assert.equal(general.status, 500)
     const own = await hubPost(hubUrl, subscribeForm(sub.callback, 's'), cookie)
     assert.equal(own.status, 202)
-    await waitUntil(() => subscriptionOf(hub, sub)?.state === 'active', 'active')
+    await waitFor('active', () => subscriptionOf(hub, sub)?.state === 'active')
   })
 
   it('answers 202 at once, then verifies intent with a GET challenge before activating', async (t) => {
@@ -327,7 +299,7 @@ describe('WebSub hub: subscribe, unsubscribe and intent verification', () => {
     assert.equal(subscriptionOf(hub, sub)?.state, 'pending')
     assert.equal(sub.received.length, 0)
 
-    await waitUntil(() => subscriptionOf(hub, sub)?.state === 'active', 'active')
+    await waitFor('active', () => subscriptionOf(hub, sub)?.state === 'active')
     const [get] = sub.gets()
     assert.ok(get)
     const query = websubIntentVerificationQuerySchema.parse(Object.fromEntries(get.query))
@@ -352,9 +324,8 @@ describe('WebSub hub: subscribe, unsubscribe and intent verification', () => {
     const sub = await subscriber()
     sub.respond = () => ({ status: 200, body: 'not the challenge' })
     assert.equal((await hubPost(hubUrl, subscribeForm(sub.callback, 's'))).status, 202)
-    await waitUntil(
-      () => hub.verifications().some((v) => v.outcome === 'mismatch'),
-      'the mismatch is recorded'
+    await waitFor('the mismatch is recorded', () =>
+      hub.verifications().some((v) => v.outcome === 'mismatch')
     )
     assert.equal(subscriptionOf(hub, sub), undefined)
     hub.publish(TOPIC, credentialIssued('e1'))
@@ -373,9 +344,8 @@ describe('WebSub hub: subscribe, unsubscribe and intent verification', () => {
     const sub = await subscriber()
     await subscribeActive(hub, hubUrl, sub, 'first-secret')
     assert.equal((await hubPost(hubUrl, subscribeForm(sub.callback, 'second-secret'))).status, 202)
-    await waitUntil(
-      () => hub.verifications().some((v) => v.outcome === 'denied'),
-      'the re-subscribe is denied'
+    await waitFor('the re-subscribe is denied', () =>
+      hub.verifications().some((v) => v.outcome === 'denied')
     )
     const denial = sub.gets().at(-1)
     assert.equal(denial?.query.get('hub.mode'), 'denied')
@@ -395,9 +365,8 @@ describe('WebSub hub: subscribe, unsubscribe and intent verification', () => {
     const other = await subscriber('/other')
     hub.denyNext(TOPIC, 'Topic is closed for maintenance')
     assert.equal((await hubPost(hubUrl, subscribeForm(other.callback, 's'))).status, 202)
-    await waitUntil(
-      () => hub.verifications({ callback: other.callback }).some((v) => v.outcome === 'denied'),
-      'the denial is sent'
+    await waitFor('the denial is sent', () =>
+      hub.verifications({ callback: other.callback }).some((v) => v.outcome === 'denied')
     )
     assert.equal(other.gets().length, 1)
     assert.equal(other.gets()[0]?.query.get('hub.reason'), 'Topic is closed for maintenance')
@@ -414,7 +383,7 @@ describe('WebSub hub: subscribe, unsubscribe and intent verification', () => {
       'hub.callback': sub.callback
     })
     assert.equal(answer.status, 202)
-    await waitUntil(() => subscriptionOf(hub, sub) === undefined, 'unsubscribed')
+    await waitFor('unsubscribed', () => subscriptionOf(hub, sub) === undefined)
     const get = sub.gets().at(-1)
     assert.equal(get?.query.get('hub.mode'), 'unsubscribe')
     assert.ok(get?.query.get('hub.challenge'))
@@ -498,7 +467,7 @@ describe('WebSub hub: content delivery', () => {
     await waitForPosts(hub, sub, 1, 'e0 delivered')
     sub.respond = (request) => (request.method === 'POST' ? { status: 500 } : { status: 200 })
     hub.publish(TOPIC, credentialIssued('e1'))
-    await waitUntil(() => subscriptionOf(hub, sub)?.state === 'stopped', 'the subscriber stops')
+    await waitFor('the subscriber stops', () => subscriptionOf(hub, sub)?.state === 'stopped')
     assert.equal(subscriptionOf(hub, sub)?.stoppedReason, 'subscriber answered 500')
     assert.equal(subscriptionOf(hub, sub)?.offset, 1)
 
@@ -530,7 +499,7 @@ describe('WebSub hub: content delivery', () => {
     await subscribeActive(hub, hubUrl, sub, 's')
     sub.respond = (request) => (request.method === 'POST' ? { status: 410 } : { status: 200 })
     hub.publish(TOPIC, credentialIssued('e1'))
-    await waitUntil(() => subscriptionOf(hub, sub)?.state === 'stopped', 'stopped by 410')
+    await waitFor('stopped by 410', () => subscriptionOf(hub, sub)?.state === 'stopped')
     assert.match(subscriptionOf(hub, sub)?.stoppedReason ?? '', /410/)
 
     // A stopped subscriber is no longer "valid" for unsubscribe.
@@ -539,9 +508,8 @@ describe('WebSub hub: content delivery', () => {
       'hub.topic': TOPIC,
       'hub.callback': sub.callback
     })
-    await waitUntil(
-      () => hub.verifications({ callback: sub.callback }).some((v) => v.outcome === 'denied'),
-      'unsubscribe denied'
+    await waitFor('unsubscribe denied', () =>
+      hub.verifications({ callback: sub.callback }).some((v) => v.outcome === 'denied')
     )
     assert.match(
       sub.gets().at(-1)?.query.get('hub.reason') ?? '',
@@ -564,7 +532,7 @@ describe('WebSub hub: content delivery', () => {
     await subscribeActive(hub, hubUrl, sub, 's')
     await sub.stop()
     hub.publish(TOPIC, credentialIssued('e1'))
-    await waitUntil(() => hub.deliveries().length === 1, 'the first attempt fails')
+    await waitFor('the first attempt fails', () => hub.deliveries().length === 1)
     const [failed] = hub.deliveries()
     assert.equal(failed?.outcome, 'failed')
     assert.equal(failed?.status, null)
@@ -583,7 +551,7 @@ describe('WebSub hub: content delivery', () => {
     await subscribeActive(hub, hubUrl, sub, 's')
     await sub.stop()
     hub.publish(TOPIC, credentialIssued('e1'))
-    await waitUntil(() => subscriptionOf(hub, sub)?.state === 'stopped', 'stopped')
+    await waitFor('stopped', () => subscriptionOf(hub, sub)?.state === 'stopped')
     assert.deepEqual(
       hub.deliveries().map((d) => [d.attempt, d.outcome]),
       [
@@ -611,7 +579,7 @@ describe('WebSub hub: content delivery', () => {
       return answer
     }
     hub.publish(TOPIC, credentialIssued('e1'))
-    await waitUntil(() => hub.deliveries().some((d) => d.outcome === 'delivered'), 'delivered')
+    await waitFor('delivered', () => hub.deliveries().some((d) => d.outcome === 'delivered'))
     assert.deepEqual(sub.eventIds(), ['e1', 'e1'])
     assert.match(hub.deliveries()[0]?.error ?? '', /ETIMEDOUT/)
   })
@@ -628,7 +596,7 @@ describe('WebSub hub: content delivery', () => {
     hub.publish(TOPIC, credentialIssued('e1'))
     hub.publish(TOPIC, credentialIssued('e2'))
     hub.publish(TOPIC, credentialIssued('e3'))
-    await waitUntil(() => subscriptionOf(hub, sub)?.state === 'stopped', 'stopped')
+    await waitFor('stopped', () => subscriptionOf(hub, sub)?.state === 'stopped')
     assert.equal(subscriptionOf(hub, sub)?.offset, 3)
     await subscribeActive(hub, hubUrl, sub, 's')
     hub.publish(TOPIC, credentialIssued('e4'))
@@ -781,7 +749,7 @@ describe('WebSub hub: scripted faults and the control API', () => {
     await subscribeActive(hub, hubUrl, sub, 's')
     await sub.stop()
     hub.publish(TOPIC, credentialIssued('e1'))
-    await waitUntil(() => hub.deliveries().length === 1, 'the first attempt fails')
+    await waitFor('the first attempt fails', () => hub.deliveries().length === 1)
     const started = Date.now()
     await sim.close()
     assert.ok(Date.now() - started < 5_000)

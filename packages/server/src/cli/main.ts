@@ -1,9 +1,12 @@
-import { Command, InvalidArgumentError } from 'commander'
+import { Console } from 'node:console'
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import {
   describeConfig,
   formatProblems,
-  loadConfigFromProcess,
-  type BridgeConfig
+  loadConfig,
+  readEnvironment,
+  type BridgeConfig,
+  type Environment
 } from '../config/index.js'
 import { createLogger } from '../observability/logger.js'
 import { startBridge } from '../main.js'
@@ -22,13 +25,27 @@ import type { Tasks } from '../pipeline/tasks.js'
 /** Exit codes: 0 fine, 1 runtime failure, 2 invalid configuration or usage. */
 const EXIT_CONFIG = 2
 
-function configOrExit(envFile?: string): BridgeConfig {
-  const result = loadConfigFromProcess(envFile ? { envFile } : {})
-  if (!result.ok) {
-    process.stderr.write(`${formatProblems(result.problems)}\n`)
-    process.exit(EXIT_CONFIG)
+/** What a command runs against: its arguments, environment and output streams. */
+export interface CliIo {
+  /** The arguments after the program name, e.g. `['jobs', 'list', '--state', 'dead']`. */
+  argv: readonly string[]
+  /** The real environment; it wins over the `.env` file. */
+  env: Environment
+  /** The directory the default `.env` file is read from. */
+  cwd: string
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
+/** Ends a command with an exit code; `runCli` turns it into its result. */
+class CliExit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`)
   }
-  return result.config
+}
+
+function exit(code: number): never {
+  throw new CliExit(code)
 }
 
 async function withStore<T>(config: BridgeConfig, work: (store: Store) => Promise<T>): Promise<T> {
@@ -56,39 +73,68 @@ function positiveInt(value: string): number {
 
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'dead']
 
-export function buildCli(): Command {
+/**
+ * The `mosip-bridge` program. Commands print through `console`, bound here to the given
+ * streams, and end with `exit(code)`, which `runCli` turns into its result.
+ */
+function buildCli(io: CliIo): Command {
+  const console = new Console({ stdout: io.stdout, stderr: io.stderr })
   const program = new Command('mosip-bridge')
     .description('OpenCRVS ↔ MOSIP bridge')
     .option('--env-file <path>', 'read variables from this file instead of ./.env')
     .showHelpAfterError()
+    // Set before any subcommand is added: subcommands copy these settings when created.
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text)
+    })
+    .exitOverride()
 
   const envFile = () => program.opts<{ envFile?: string }>().envFile
+
+  function configOrExit(envFile?: string): BridgeConfig {
+    const env = readEnvironment({
+      cwd: io.cwd,
+      processEnv: io.env,
+      ...(envFile ? { envFile } : {})
+    })
+    const result = loadConfig(env)
+    if (!result.ok) {
+      io.stderr.write(`${formatProblems(result.problems)}\n`)
+      exit(EXIT_CONFIG)
+    }
+    return result.config
+  }
 
   program
     .command('serve', { isDefault: true })
     .description('run the bridge: HTTP service and job runner (migrates the database first)')
     .action(async () => {
       const config = configOrExit(envFile())
-      const logger = createLogger({ level: config.logLevel })
+      const logger = createLogger({ level: config.logLevel, destination: io.stdout })
       let bridge: Awaited<ReturnType<typeof startBridge>>
       try {
         bridge = await startBridge(config, logger)
       } catch (error) {
         logger.fatal({ err: error }, 'mosip-bridge could not start')
-        process.exit(1)
+        exit(1)
       }
-      const shutdown = (signal: string) => {
-        logger.info({ signal }, 'shutting down')
-        bridge.stop().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed')
-            process.exit(1)
-          }
-        )
-      }
-      process.once('SIGTERM', shutdown)
-      process.once('SIGINT', shutdown)
+      // Runs until SIGTERM or SIGINT, then stops in order and ends with the outcome.
+      const code = await new Promise<number>((resolve) => {
+        const shutdown = (signal: string) => {
+          logger.info({ signal }, 'shutting down')
+          bridge.stop().then(
+            () => resolve(0),
+            (error: unknown) => {
+              logger.error({ err: error }, 'shutdown failed')
+              resolve(1)
+            }
+          )
+        }
+        process.once('SIGTERM', shutdown)
+        process.once('SIGINT', shutdown)
+      })
+      exit(code)
     })
 
   program
@@ -183,7 +229,7 @@ export function buildCli(): Command {
         const row = await new OperatorQueries(store.db).registration(id)
         if (!row) {
           console.error(`registration ${id} does not exist`)
-          process.exit(1)
+          exit(1)
         }
         console.log(`${row.id}  ${row.kind}  ${row.state}`)
         console.log(
@@ -223,7 +269,7 @@ export function buildCli(): Command {
       })
       if (!result.retried) {
         console.error(result.reason)
-        process.exit(1)
+        exit(1)
       }
       console.log(`registration ${id}: ${result.step} queued again`)
     })
@@ -274,7 +320,7 @@ export function buildCli(): Command {
       })
       if (!result.retried) {
         console.error(result.reason)
-        process.exit(1)
+        exit(1)
       }
       console.log(`delivery ${eventId} queued for processing again`)
     })
@@ -288,7 +334,7 @@ export function buildCli(): Command {
     .action(async (options: { state?: string; limit: number }) => {
       if (options.state && !JOB_STATES.includes(options.state as JobState)) {
         console.error(`--state must be one of ${JOB_STATES.join(', ')}`)
-        process.exit(EXIT_CONFIG)
+        exit(EXIT_CONFIG)
       }
       const config = configOrExit(envFile())
       await withStore(config, async (store) => {
@@ -320,7 +366,7 @@ export function buildCli(): Command {
       const replayed = await withStore(config, (store) => queueFor(store, config).replay(id))
       if (!replayed) {
         console.error(`job ${id} is not dead (or does not exist); nothing replayed`)
-        process.exit(1)
+        exit(1)
       }
       console.log(`job ${id} queued again`)
     })
@@ -328,10 +374,19 @@ export function buildCli(): Command {
   return program
 }
 
-// A closed pipe (`mosip-bridge jobs list | head`) is not an error worth a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0)
-  throw error
-})
-
-await buildCli().parseAsync(process.argv)
+/**
+ * Runs one `mosip-bridge` command in this process and resolves with its exit code, without
+ * ending the process: `bin/mosip-bridge.js` exits with it, tests call it directly. `serve`
+ * resolves once the bridge has stopped after SIGTERM or SIGINT.
+ */
+export async function runCli(io: CliIo): Promise<number> {
+  try {
+    await buildCli(io).parseAsync([...io.argv], { from: 'user' })
+    return 0
+  } catch (error) {
+    if (error instanceof CliExit) return error.code
+    // Usage errors, --help and --version: commander has already written its message.
+    if (error instanceof CommanderError) return error.exitCode
+    throw error
+  }
+}

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import { createPostgresDatabase, postgresSuiteOptions } from '@mosip-bridge/test-support'
 import {
   createStore,
   type DatabaseOptions,
@@ -10,40 +9,6 @@ import {
   type Store
 } from '../../src/store/database.js'
 import { migrateToLatest } from '../../src/store/migrate.js'
-
-/** Admin connection for creating throw-away databases (CI machine: trust auth, user postgres). */
-export const POSTGRES_ADMIN_URL =
-  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-let postgresAvailable: Promise<boolean> | undefined
-
-/**
- * Whether PostgreSQL tests can run. With CI=true a missing PostgreSQL is an error, so the
- * suite fails instead of quietly skipping half of its tests.
- */
-export function postgresIsAvailable(): Promise<boolean> {
-  postgresAvailable ??= (async () => {
-    const client = new pg.Client({
-      connectionString: POSTGRES_ADMIN_URL,
-      connectionTimeoutMillis: 3000
-    })
-    try {
-      await client.connect()
-      await client.query('select 1')
-      return true
-    } catch (error) {
-      if (process.env.CI === 'true') {
-        throw new Error(`PostgreSQL is required in CI but ${POSTGRES_ADMIN_URL} is unreachable`, {
-          cause: error
-        })
-      }
-      return false
-    } finally {
-      await client.end().catch(() => undefined)
-    }
-  })()
-  return postgresAvailable
-}
 
 export interface TestDatabase {
   dialect: Dialect
@@ -62,22 +27,11 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
       drop: async () => rmSync(dir, { recursive: true, force: true })
     }
   }
-  const name = `bridge_test_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(POSTGRES_ADMIN_URL)
-  url.pathname = `/${name}`
+  const database = await createPostgresDatabase()
   return {
     dialect,
-    options: { kind: 'postgres', url: url.toString() },
-    drop: async () => {
-      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
-      await client.connect()
-      await client.query(`drop database if exists ${name} with (force)`)
-      await client.end()
-    }
+    options: { kind: 'postgres', url: database.url },
+    drop: database.drop
   }
 }
 
@@ -105,8 +59,7 @@ export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres']
 
 /** Options for `describe`: skips PostgreSQL suites only outside CI when it is unreachable. */
 export async function dialectSuiteOptions(dialect: Dialect): Promise<{ skip?: string }> {
-  if (dialect === 'sqlite') return {}
-  return (await postgresIsAvailable()) ? {} : { skip: 'PostgreSQL is not reachable' }
+  return dialect === 'sqlite' ? {} : postgresSuiteOptions()
 }
 
 export const TEST_KEY = Buffer.alloc(32, 7)

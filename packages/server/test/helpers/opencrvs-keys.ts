@@ -1,13 +1,12 @@
-import { createServer, type Server } from 'node:http'
-import { once } from 'node:events'
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto'
 import { SignJWT } from 'jose'
+import { startRecordingServer, type RecordingServer } from '@mosip-bridge/test-support'
 
 /** A stand-in OpenCRVS auth service for route tests: serves its public key, signs tokens. */
 export class TestOpencrvsKeys {
   readonly privateKey: KeyObject
   readonly publicKeyPem: string
-  private server: Server | undefined
+  private server: RecordingServer | undefined
   url = ''
 
   constructor() {
@@ -17,8 +16,8 @@ export class TestOpencrvsKeys {
   }
 
   async start(): Promise<string> {
-    this.server = createServer((request, response) => {
-      if (request.url === '/.well-known') {
+    this.server = await startRecordingServer((request, response) => {
+      if (request.path === '/.well-known') {
         response.writeHead(200, { 'content-type': 'text/plain' })
         response.end(this.publicKeyPem)
       } else {
@@ -26,18 +25,12 @@ export class TestOpencrvsKeys {
         response.end()
       }
     })
-    this.server.listen(0, '127.0.0.1')
-    await once(this.server, 'listening')
-    const address = this.server.address()
-    if (!address || typeof address === 'string') throw new Error('no address')
-    this.url = `http://127.0.0.1:${address.port}`
+    this.url = this.server.url
     return this.url
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return
-    this.server.close()
-    await once(this.server, 'close')
+    await this.server?.close()
   }
 
   /** An action token as OpenCRVS 2.0 hands it to the country configuration. */

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { waitFor } from '@mosip-bridge/test-support'
 
 describe('mosip-bridge-sim', () => {
   it('starts every simulator, writes the keys and prints the bridge environment', async () => {
@@ -19,12 +20,15 @@ describe('mosip-bridge-sim', () => {
     try {
       let out = ''
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-      const deadline = Date.now() + 60_000
-      while (!out.includes('OPENCRVS_PUBLIC_KEY_URL=')) {
-        assert.ok(Date.now() < deadline, 'the environment was printed')
-        assert.equal(child.exitCode, null, 'the simulators keep running')
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
+      await waitFor(
+        'the environment to be printed',
+        () => {
+          assert.equal(child.exitCode, null, 'the simulators keep running')
+          return out.includes('OPENCRVS_PUBLIC_KEY_URL=')
+        },
+        60_000,
+        50
+      )
       const env = Object.fromEntries(
         out
           .trim()

@@ -9,7 +9,7 @@ import { createStore, type DatabaseOptions } from '../src/store/database.js'
 import { JobQueue } from '../src/queue/job-queue.js'
 import { JobRunner } from '../src/queue/job-runner.js'
 import { DIALECTS, createTestDatabase, dialectSuiteOptions } from './helpers/databases.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '@mosip-bridge/test-support'
 
 const workerScript = fileURLToPath(new URL('./fixtures/queue-worker.ts', import.meta.url))
 

@@ -17,7 +17,7 @@ import {
   startExampleCountryConfig,
   type ExampleCountryConfig
 } from '../src/country-config/index.js'
-import { waitFor } from './helpers.js'
+import { waitFor } from '@mosip-bridge/test-support'
 
 type Kind = 'birth' | 'death'
 

@@ -17,7 +17,7 @@ import {
   type MosipCorrectionPayload
 } from '@mosip-bridge/client'
 import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import { waitFor } from './helpers.js'
+import { waitFor } from '@mosip-bridge/test-support'
 
 describe('the client against a live bridge', () => {
   let dir: string

@@ -12,7 +12,7 @@ import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
 import { createStore, type Store } from '@mosip-bridge/server'
 import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
 import { startCountryConfigStub, type CountryConfigStub } from '../src/country-config-stub.js'
-import { createPostgresDatabase, postgresSuiteOptions, waitFor } from './helpers.js'
+import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 
 const WEBSUB_SECRET = 'e2e-websub-secret-5f1d'
 const DATA_KEY = Buffer.alloc(32, 42).toString('hex')
@@ -266,18 +266,44 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const { eventId, actionId } = await registerEvent('birth')
       await confirmed(eventId, actionId)
       const registration = await registrationOf(eventId)
+      const mosipEventId = suite.mosip.core.issuer.issued.find(
+        (c) => c.registrationId === registration!.id
+      )?.event.event.id
+      assert.ok(mosipEventId, 'MOSIP issued a credential')
+      // The bridge acknowledges a delivery only once it is stored (a copy it already has is
+      // not queued again), so both acknowledged means the second copy has been handled.
       await waitFor('both copies delivered', () => {
-        const event = suite.mosip.core.issuer.issued.find(
-          (c) => c.registrationId === registration!.id
-        )?.event
         return (
           suite.mosip.hub
             .deliveries()
-            .filter((d) => d.eventId === event?.event.id && d.outcome === 'delivered').length >= 2
+            .filter((d) => d.eventId === mosipEventId && d.outcome === 'delivered').length >= 2
         )
       })
-      // Let the bridge process the second copy before counting.
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      // And nothing is left to run for this registration or this delivery.
+      await waitFor('no unfinished job for the registration', async () => {
+        const unfinished = await store.db
+          .selectFrom('jobs')
+          .select('id')
+          .where('state', 'in', ['queued', 'running'])
+          .where((eb) =>
+            eb.or([
+              eb('job_key', 'like', `%${registration!.id}%`),
+              eb('job_key', 'like', `%${mosipEventId}%`)
+            ])
+          )
+          .execute()
+        return unfinished.length === 0
+      })
+      const inbox = await store.db
+        .selectFrom('websub_inbox')
+        .select('state')
+        .where('event_id', '=', mosipEventId)
+        .execute()
+      assert.deepEqual(
+        inbox.map((row) => row.state),
+        ['processed'],
+        'one stored delivery, processed'
+      )
       assert.equal(acceptCalls(eventId), 1)
     })
 

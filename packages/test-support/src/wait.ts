@@ -1,8 +1,11 @@
-/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a truthy value and returns that value; fails naming `what`
+ * after `timeoutMs`. Tests wait on the state that proves an outcome, never on a fixed sleep.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T> | T,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
   intervalMs = 20
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
