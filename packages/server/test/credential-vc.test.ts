@@ -15,7 +15,7 @@ function parsed(json: unknown): IssuedCredential {
 }
 
 describe('verifiable credential parsing (lenient)', () => {
-  it('reads a VC of the shape OpenCRVS validated strictly (mosip.md §5c)', () => {
+  it('reads a VC of the shape OpenCRVS validated strictly', () => {
     const value = parsed({
       issuanceDate: '2025-10-28T10:20:11.000Z',
       credentialSubject: {

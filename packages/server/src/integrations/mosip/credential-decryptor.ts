@@ -6,8 +6,8 @@ import { parseVerifiableCredential } from '../../core/verifiable-credential.js'
 import { loadPkcs12File } from './pkcs12.js'
 
 /**
- * Opens the `credential` of a MOSIP CREDENTIAL_ISSUED event: keymanager's hybrid format
- * (mosip.md §5b), entirely with Node's native crypto.
+ * Opens the `credential` of a MOSIP CREDENTIAL_ISSUED event, in keymanager's hybrid format,
+ * entirely with Node's native crypto.
  *
  * ```
  * base64url( keyPart || "#KEY_SPLITTER#" || dataPart )          (padded or not, or standard base64)

@@ -1,6 +1,6 @@
 /**
  * Which token the bridge calls OpenCRVS with to confirm a registration. Three strategies, one per
- * OpenCRVS model (see the reference, §1.5, §1.7, §1.8):
+ * OpenCRVS model:
  *
  * - `stored-token` (v1.9/v2.0): the action-bound token core sent with the trigger, stored at
  *   intake. Works until it expires (7 days by default) or OpenCRVS's key changes.
