@@ -50,7 +50,7 @@ export const OPENCRVS_V20_USER_TOKEN_AUDIENCES = [
   'opencrvs:documents-user'
 ] as const
 
-/** Default lifetimes, seconds (packages/auth/src/environment.ts). */
+/** Default lifetimes, seconds (OpenCRVS core, `packages/auth/src/environment.ts`). */
 export const OPENCRVS_TOKEN_LIFETIME_SECONDS = {
   /** `CONFIG_ACTION_CONFIRMATION_TOKEN_EXPIRY_SECONDS`: 7 days. */
   actionConfirmation: 604_800,
