@@ -8,7 +8,7 @@ import { startExampleCountryConfig, type ExampleCountryConfig } from './example-
  * configuration uses (`MOSIP_INTEROP_URL`, `PORT`, `AUTH_URL`).
  */
 
-export const COUNTRY_CONFIG_USAGE = `Usage: country-config [options]
+const COUNTRY_CONFIG_USAGE = `Usage: country-config [options]
 
   --bridge-url <url>      the bridge's base URL (default $MOSIP_INTEROP_URL or http://localhost:2024)
   --port <port>           port to listen on (default $PORT or 3040, OpenCRVS's country config port)
@@ -18,7 +18,7 @@ export const COUNTRY_CONFIG_USAGE = `Usage: country-config [options]
   -h, --help              this text
 `
 
-export type CountryConfigCliResult =
+type CountryConfigCliResult =
   | { kind: 'started'; countryConfig: ExampleCountryConfig }
   | { kind: 'help'; text: string }
   | { kind: 'usage-error'; message: string }

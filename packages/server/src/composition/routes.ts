@@ -15,7 +15,7 @@ import type { Integrations } from './integrations.js'
 import type { Storage } from './storage.js'
 
 /** The feature routes (intake, WebSub, debug, verify, E-Signet), as `buildApp` registers them. */
-export function buildRoutes(
+function buildRoutes(
   config: BridgeConfig,
   { store, registrations, inbox, queue, operator }: Storage,
   { opencrvs, ida, esignet }: Integrations

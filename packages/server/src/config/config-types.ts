@@ -54,7 +54,7 @@ export interface OpencrvsConfig {
   systemClient: ClientCredentials | undefined
 }
 
-export interface MosipWebsubConfig {
+interface MosipWebsubConfig {
   hubUrl: string
   topic: string
   callbackUrl: string
@@ -119,7 +119,7 @@ export interface EsignetConfig {
   requiredScope: string | undefined
 }
 
-export type ConfirmationTokenMode = 'stored-token' | 'token-exchange' | 'system-client'
+type ConfirmationTokenMode = 'stored-token' | 'token-exchange' | 'system-client'
 
 /** How registrations move through the bridge (settings of ours; mosip-api has none). */
 export interface PipelineConfig {

@@ -4,7 +4,7 @@
  */
 import type { BridgeConfig } from './config-types.js'
 
-export const MASK = '********'
+const MASK = '********'
 
 const DAY_MS = 86_400_000
 
@@ -103,7 +103,7 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
 }
 
 /** A URL with its password (in the user-info part or a `password` query parameter) masked. */
-export function maskUrlPassword(value: string): string {
+function maskUrlPassword(value: string): string {
   if (!URL.canParse(value)) return MASK
   const parsed = new URL(value)
   if (parsed.password !== '') parsed.password = MASK

@@ -20,7 +20,7 @@ export interface ConfigProblem {
   message: string
 }
 
-export type LoadConfigResult =
+type LoadConfigResult =
   { ok: true; config: BridgeConfig } | { ok: false; problems: ConfigProblem[] }
 
 /** Validates the whole environment and reports every problem at once. */
@@ -30,7 +30,7 @@ export function loadConfig(env: Environment): LoadConfigResult {
   return { ok: false, problems: toProblems(result.error.issues, env) }
 }
 
-export interface ReadEnvironmentOptions {
+interface ReadEnvironmentOptions {
   /** Directory the default `.env` file is looked up in, and relative `envFile` paths resolve against. */
   cwd: string
   /** The real environment; it wins over the file. */

@@ -91,7 +91,7 @@ export const lenientBoolean: Format<boolean> = {
 }
 
 /** 32 bytes as standard base64 (44 characters, one `=`) or hex (64 characters). */
-export function decodeEncryptionKey(raw: string): Buffer | undefined {
+function decodeEncryptionKey(raw: string): Buffer | undefined {
   const value = raw.trim()
   if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex')
   if (/^[A-Za-z0-9+/]{43}=$/.test(value)) {

@@ -40,7 +40,7 @@ export interface VariableInfo {
 
 const variableInfo = z.registry<VariableInfo>()
 
-export const DEFAULT_SQLITE_PATH = 'data/sqlite/mosip-api.db'
+const DEFAULT_SQLITE_PATH = 'data/sqlite/mosip-api.db'
 /** setTimeout's limit; longer delays fire at once. */
 const MAX_TIMER_MS = 2_147_483_647
 
@@ -224,8 +224,4 @@ export function variableInfoOf(name: string): VariableInfo | undefined {
 
 export function isSecretVariable(name: string): boolean {
   return variableInfoOf(name)?.secret === true
-}
-
-export function isDeprecatedVariable(name: string): boolean {
-  return variableInfoOf(name)?.deprecated === true
 }

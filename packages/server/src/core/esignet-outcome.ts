@@ -7,7 +7,7 @@
  */
 import { classifyTransport, type HttpExchange } from './outcome.js'
 
-export const ESIGNET_SYSTEM = 'ESIGNET'
+const ESIGNET_SYSTEM = 'ESIGNET'
 
 export const ESIGNET_CODES = {
   notConfigured: 'ESIGNET_NOT_CONFIGURED',
@@ -94,7 +94,7 @@ const CLIENT_AUTH_ERRORS = new Set([
   'unauthorized_client'
 ])
 
-export interface TokenGrant {
+interface TokenGrant {
   accessToken: string
   idToken?: string
 }

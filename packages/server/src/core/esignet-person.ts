@@ -35,7 +35,7 @@ export interface OidpUserInfo {
  * A claim by name, or the first language-tagged variant of it (`name#eng`, `name#fr`), which
  * E-Signet returns when the relying party asked for `claims_locales`.
  */
-export function claimValue(claims: Readonly<Record<string, unknown>>, name: string): unknown {
+function claimValue(claims: Readonly<Record<string, unknown>>, name: string): unknown {
   if (claims[name] !== undefined && claims[name] !== null) return claims[name]
   const tagged = Object.keys(claims)
     .filter((key) => key.startsWith(`${name}#`))

@@ -15,7 +15,7 @@ export type IndividualIdType = 'UIN' | 'VID'
 export type IndividualIdTypeMode = IndividualIdType | 'auto'
 
 /** MOSIP's default VID length (`mosip.kernel.vid.length`); UINs default to 10 digits. */
-export const VID_PATTERN = /^\d{16}$/
+const VID_PATTERN = /^\d{16}$/
 
 /** The type to send for an id: the configured one, or by shape in `auto` mode. */
 export function individualIdTypeOf(nid: string, mode: IndividualIdTypeMode): IndividualIdType {
@@ -42,7 +42,7 @@ export function idaDob(value: string): string | undefined {
 }
 
 /** OpenCRVS's name field value (`NameFieldValue`). */
-export interface PersonName {
+interface PersonName {
   firstname?: string | null
   middlename?: string | null
   surname?: string | null
@@ -96,7 +96,7 @@ export function buildIdaAuthData(
 }
 
 /** The envelope's values that are not constants. */
-export interface IdaEnvelopeInput {
+interface IdaEnvelopeInput {
   individualId: string
   individualIdType: IndividualIdType
   /** 10 characters, `[A-Z0-9]`. */

@@ -9,10 +9,10 @@
  */
 import { classifyTransport, type HttpExchange } from './outcome.js'
 
-export const IDA_SYSTEM = 'IDA'
+const IDA_SYSTEM = 'IDA'
 
 /** Why IDA did not authenticate the person. */
-export type IdaFailureReason =
+type IdaFailureReason =
   | 'unknown-id'
   | 'deactivated-id'
   | 'invalid-id'
@@ -107,7 +107,7 @@ function readErrors(value: unknown): RawIdaError[] | undefined {
 }
 
 /** The person-related reading of one IDA error, or undefined when it is about the request. */
-export function personError(error: RawIdaError): IdaReportedError | undefined {
+function personError(error: RawIdaError): IdaReportedError | undefined {
   let reason: IdaFailureReason | undefined = PERSON_ERRORS[error.errorCode]
   if (!reason && error.errorCode === INVALID_ID_CODE && INVALID_ID_MESSAGE.test(error.errorMessage))
     reason = 'invalid-id'

@@ -6,7 +6,7 @@ import type { MosipProcess, NotificationInfo } from './ports.js'
 export type RegistrationKind = 'birth' | 'death' | 'update'
 
 /** What the intake token tells us about the OpenCRVS record. */
-export interface IntakeIdentity {
+interface IntakeIdentity {
   eventId?: string
   actionId?: string
 }
@@ -30,7 +30,7 @@ export interface IntakePlan {
   packet: StoredPacketInput
 }
 
-export type PlanResult = { ok: true; plan: IntakePlan } | { ok: false; message: string }
+type PlanResult = { ok: true; plan: IntakePlan } | { ok: false; message: string }
 
 const PROCESS: Record<RegistrationKind, MosipProcess> = {
   birth: 'CRVS_NEW',

@@ -29,7 +29,7 @@ export class PermanentFailure extends Error {
   }
 }
 
-export type FailureDecision = { kind: 'retry'; delayMs: number } | { kind: 'dead'; reason: string }
+type FailureDecision = { kind: 'retry'; delayMs: number } | { kind: 'dead'; reason: string }
 
 /** Pure decision after a failed attempt. `attempts` counts the attempt that just failed. */
 export function decideAfterFailure(

@@ -16,7 +16,7 @@ import {
   type Outcome
 } from './outcome.js'
 
-export const OPENCRVS_SYSTEM = 'OPENCRVS'
+const OPENCRVS_SYSTEM = 'OPENCRVS'
 export const OPENCRVS_AUTH_SYSTEM = 'OPENCRVS_AUTH'
 
 export const OPENCRVS_CODES = {
@@ -35,7 +35,7 @@ export const OPENCRVS_CODES = {
 } as const
 
 /** A tRPC error as the events service sends it (`{error: {json: shape}}`), flattened. */
-export interface TrpcError {
+interface TrpcError {
   /** tRPC code name: FORBIDDEN, NOT_FOUND, … */
   code: string | undefined
   /** JSON-RPC number: -32003, … */
@@ -45,7 +45,7 @@ export interface TrpcError {
 }
 
 /** What the first (only) entry of a tRPC answer holds. */
-export type TrpcAnswer =
+type TrpcAnswer =
   { kind: 'result'; data: unknown } | { kind: 'error'; error: TrpcError } | { kind: 'none' }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -32,7 +32,7 @@ export interface EventDocumentLike {
   [key: string]: unknown
 }
 
-export type PendingActionSearch =
+type PendingActionSearch =
   | { kind: 'one'; action: PendingAction }
   | { kind: 'none' }
   | { kind: 'several'; actionIds: string[] }

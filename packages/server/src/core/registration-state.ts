@@ -41,7 +41,3 @@ export function isRegistrationState(value: string): value is RegistrationState {
 export function canTransition(from: RegistrationState, to: RegistrationState): boolean {
   return NEXT[from].includes(to)
 }
-
-export function isFinal(state: RegistrationState): boolean {
-  return FINAL_STATES.includes(state)
-}

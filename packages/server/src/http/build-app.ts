@@ -20,7 +20,7 @@ declare module 'fastify' {
   }
 }
 
-export interface AppDependencies {
+interface AppDependencies {
   logger: Logger
   store: Store
   /** Largest accepted request body, in bytes. */

@@ -19,7 +19,7 @@ export function asOutcome<T>(fetched: Fetched<T, Outcome<never>>): Outcome<T> {
   return fetched.ok ? ok(fetched.value) : fetched.failure
 }
 
-export interface CachedValueOptions<T, F> {
+interface CachedValueOptions<T, F> {
   /** Fetches a new value; `signal` is the one given by the caller that started this fetch. */
   fetch: (signal?: AbortSignal) => Promise<Fetched<T, F>>
   clock?: () => number

@@ -6,7 +6,7 @@ export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Res
 /** One HTTP exchange as the classifiers see it, plus the raw text and headers of a response. */
 export type ExchangeResult = HttpExchange & { headers?: Headers; text?: string }
 
-export type ExchangeInit = RequestInit & {
+type ExchangeInit = RequestInit & {
   /** Limit for the whole exchange, response body included. */
   timeoutMs: number
   /** Defaults to the global fetch. */

@@ -6,7 +6,7 @@ import type { Redactor } from './redact.js'
 
 export type Logger = pino.Logger
 
-export interface CreateLoggerOptions {
+interface CreateLoggerOptions {
   level: string
   /** Where lines go; stdout when omitted. */
   destination?: pino.DestinationStream
@@ -16,7 +16,7 @@ export interface CreateLoggerOptions {
   extraSensitiveKeys?: Iterable<string>
 }
 
-export interface JobLogContext {
+interface JobLogContext {
   id: string | number
   task: string
   attempt: number

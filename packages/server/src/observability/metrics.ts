@@ -2,7 +2,7 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { OperatorQueries } from '../store/operator-queries.js'
 import { REGISTRATION_STATES } from '../core/registration-state.js'
 
-export interface MetricsSources {
+interface MetricsSources {
   operator: OperatorQueries
   /** State of the WebSub subscription loop. */
   subscription?: () => { lastSuccessAt: Date | null }

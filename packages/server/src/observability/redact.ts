@@ -16,9 +16,9 @@ export const BINARY = '[Binary]'
 /** Replaces objects nested deeper than the depth limit. */
 export const TRUNCATED = '[Truncated]'
 /** Objects deeper than this (the value passed in is depth 0) are replaced by `TRUNCATED`. */
-export const DEFAULT_MAX_DEPTH = 10
+const DEFAULT_MAX_DEPTH = 10
 
-export interface RedactOptions {
+interface RedactOptions {
   /** More key names to censor (exact match after normalisation). */
   extraSensitiveKeys?: Iterable<string>
   /** Objects nested deeper than this are replaced by `[Truncated]`. Default 10. */

@@ -16,7 +16,7 @@
 export const REDACTED = '[REDACTED]'
 
 /** Normalised key names that are always sensitive. Extend per redactor via `extraSensitiveKeys`. */
-export const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
   // transport secrets
   'authorization',
   'proxyauthorization',
@@ -117,7 +117,7 @@ export const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
 ])
 
 /** A normalised key ending with one of these is sensitive (unless listed in NON_SENSITIVE_KEYS). */
-export const SENSITIVE_KEY_SUFFIXES: readonly string[] = [
+const SENSITIVE_KEY_SUFFIXES: readonly string[] = [
   'token',
   'tokens',
   'password',
@@ -168,7 +168,7 @@ export const SENSITIVE_KEY_SUFFIXES: readonly string[] = [
 ]
 
 /** A normalised key starting with one of these is sensitive (unless listed in NON_SENSITIVE_KEYS). */
-export const SENSITIVE_KEY_PREFIXES: readonly string[] = [
+const SENSITIVE_KEY_PREFIXES: readonly string[] = [
   'decrypted',
   'mother',
   'father',
@@ -182,7 +182,7 @@ export const SENSITIVE_KEY_PREFIXES: readonly string[] = [
  * Technical names that a suffix or prefix rule would otherwise catch (`hostname` ends with
  * `name`). Exact entries of SENSITIVE_KEYS / extraSensitiveKeys still win over this list.
  */
-export const NON_SENSITIVE_KEYS: ReadonlySet<string> = new Set([
+const NON_SENSITIVE_KEYS: ReadonlySet<string> = new Set([
   'hostname',
   'servicename',
   'taskname',
@@ -222,7 +222,7 @@ export const NON_SENSITIVE_KEYS: ReadonlySet<string> = new Set([
 ])
 
 /** Query (and fragment) parameters whose values are censored in URLs, compared lower-cased. */
-export const SENSITIVE_QUERY_PARAMS: ReadonlySet<string> = new Set([
+const SENSITIVE_QUERY_PARAMS: ReadonlySet<string> = new Set([
   'code',
   'state',
   'token',
@@ -257,7 +257,7 @@ export function scrubString(value: string): string {
 }
 
 /** `Set-Cookie` -> `setcookie`, `access_token` -> `accesstoken`. */
-export function normalizeKey(key: string): string {
+function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '')
 }
 

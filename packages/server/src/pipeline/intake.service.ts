@@ -5,7 +5,7 @@ import type { IntakePlan } from '../core/intake-plan.js'
 import { newTransactionId } from '../core/transaction-id.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
-export interface IntakeSource {
+interface IntakeSource {
   eventId?: string
   actionId?: string
   /** The intake token, kept sealed to confirm the registration later (1.9/2.0 model). */
@@ -14,7 +14,7 @@ export interface IntakeSource {
   exp?: number
 }
 
-export interface IntakeResult {
+interface IntakeResult {
   transactionId: string
   /** False when the same record had already been accepted. */
   created: boolean

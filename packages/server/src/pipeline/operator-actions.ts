@@ -5,7 +5,7 @@ import type { Registration } from '../store/schema.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import { TASKS, jobKeys, type RegistrationJobPayload, type Tasks } from './tasks.js'
 
-export type RetryResult =
+type RetryResult =
   { retried: true; step: 'submit' | 'confirm' | 'process' } | { retried: false; reason: string }
 
 /**

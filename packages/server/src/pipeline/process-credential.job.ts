@@ -11,7 +11,7 @@ import { nationalIdFrom } from '../core/verifiable-credential.js'
 import { retryJob } from './partner-failure.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
-export interface ProcessCredentialDeps {
+interface ProcessCredentialDeps {
   store: Store
   inbox: WebsubInboxRepository
   registrations: RegistrationsRepository

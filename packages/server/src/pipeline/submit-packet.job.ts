@@ -10,7 +10,7 @@ import type { MosipPacketGateway } from '../core/ports.js'
 import { describeFailure, lastAttempt, retryJob, type Failure } from './partner-failure.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
-export interface SubmitPacketDeps {
+interface SubmitPacketDeps {
   store: Store
   registrations: RegistrationsRepository
   queue: JobQueue<Tasks>

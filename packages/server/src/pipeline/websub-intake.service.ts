@@ -6,7 +6,7 @@ import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import type { JobQueue } from '../queue/job-queue.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
-export interface DeliveryReceipt {
+interface DeliveryReceipt {
   eventId: string
   duplicate: boolean
   /** False when the body is not a usable event (kept for an operator, not processed). */

@@ -14,7 +14,7 @@ export interface EnqueueOptions {
   maxAttempts?: number
 }
 
-export interface EnqueueResult {
+interface EnqueueResult {
   id: number
   /** False when a job with the same key already existed. */
   created: boolean
@@ -25,14 +25,14 @@ export interface ClaimedJob extends Job {
   lease: string
 }
 
-export interface JobQueueOptions {
+interface JobQueueOptions {
   maxAttempts: number
   backoff: BackoffPolicy
   clock?: () => number
   random?: () => number
 }
 
-export type FailOutcome = 'retry' | 'dead' | 'lost'
+type FailOutcome = 'retry' | 'dead' | 'lost'
 
 /**
  * A map from task name to payload type (as graphile-worker's `Tasks` interface): `enqueue` then

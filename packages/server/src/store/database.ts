@@ -135,7 +135,7 @@ function cachePreparedStatements(sqlite: SqliteDatabase.Database, limit = 500): 
   }) as typeof sqlite.prepare
 }
 
-export function openSqlite(path: string): SqliteDatabase.Database {
+function openSqlite(path: string): SqliteDatabase.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const sqlite = new SqliteDatabase(path)
   sqlite.pragma('journal_mode = WAL')

@@ -3,11 +3,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path'
 import { errorCode } from '../core/error-code.js'
 
-export class EncryptionKeyError extends Error {
+class EncryptionKeyError extends Error {
   readonly code = 'ENCRYPTION_KEY_UNUSABLE'
 }
 
-export interface ResolvedKey {
+interface ResolvedKey {
   key: Buffer
   source: 'environment' | 'file' | 'generated'
 }

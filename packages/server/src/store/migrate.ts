@@ -8,7 +8,7 @@ export interface MigrationReport {
   alreadyApplied: string[]
 }
 
-export class MigrationError extends Error {
+class MigrationError extends Error {
   readonly code = 'MIGRATION_FAILED'
   constructor(
     message: string,

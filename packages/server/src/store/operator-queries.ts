@@ -4,7 +4,7 @@ import { historyOf } from './registrations.repository.js'
 import type { Database, Registration, RegistrationHistoryEntry } from './schema.js'
 
 /** A registration as an operator sees it: no sealed column, only whether each is still kept. */
-export type RegistrationSummary = Pick<
+type RegistrationSummary = Pick<
   Registration,
   | 'id'
   | 'kind'
@@ -19,12 +19,12 @@ export type RegistrationSummary = Pick<
   | 'updated_at'
 >
 
-export interface RegistrationDetail extends RegistrationSummary {
+interface RegistrationDetail extends RegistrationSummary {
   kept: { token: boolean; payload: boolean; nationalId: boolean }
   history: RegistrationHistoryEntry[]
 }
 
-export interface DeliverySummary {
+interface DeliverySummary {
   event_id: string
   state: string
   note: string | null

@@ -12,7 +12,7 @@ import type {
 } from './schema.js'
 import type { SecretBox } from './secret-box.js'
 
-export interface NewRegistrationInput {
+interface NewRegistrationInput {
   id: string
   kind: Registration['kind']
   opencrvsEventId?: string | null
@@ -27,11 +27,11 @@ export interface NewRegistrationInput {
   payload?: unknown
 }
 
-export class RegistrationStateError extends Error {
+class RegistrationStateError extends Error {
   readonly code = 'INVALID_STATE_TRANSITION'
 }
 
-export class RegistrationNotFoundError extends Error {
+class RegistrationNotFoundError extends Error {
   readonly code = 'REGISTRATION_NOT_FOUND'
 }
 

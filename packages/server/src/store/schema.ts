@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { Generated, Selectable, Updateable } from 'kysely'
 
 /**
  * Table types of the bridge's store. Timestamps are epoch milliseconds in every dialect
@@ -84,7 +84,6 @@ export interface Database {
 }
 
 export type Registration = Selectable<RegistrationsTable>
-export type NewRegistration = Insertable<RegistrationsTable>
 export type RegistrationUpdate = Updateable<RegistrationsTable>
 export type Job = Selectable<JobsTable>
 export type RegistrationHistoryEntry = Selectable<RegistrationHistoryTable>

@@ -4,7 +4,7 @@ const VERSION = 'v1'
 const IV_BYTES = 12
 const TAG_BYTES = 16
 
-export class SecretBoxError extends Error {
+class SecretBoxError extends Error {
   readonly code = 'SEALED_VALUE_UNREADABLE'
 }
 

@@ -5,7 +5,7 @@ import type { SecretBox } from './secret-box.js'
 const sealContext = (eventId: string) => `websub_inbox.body:${eventId}`
 
 /** States of a delivery that was kept for an operator instead of being processed. */
-export const KEPT_DELIVERY_STATES = ['unmatched', 'undecryptable', 'invalid'] as const
+const KEPT_DELIVERY_STATES = ['unmatched', 'undecryptable', 'invalid'] as const
 
 /** Deliveries from the MOSIP WebSub hub, keyed by MOSIP event id (deliveries repeat). */
 export class WebsubInboxRepository {

@@ -29,7 +29,7 @@ const PENDING_LOGIN_MS = 10 * 60_000
 /** The login form posts here. */
 export const LOGIN_PATH = '/authorize/login'
 
-export interface AuthorizeEndpointParts {
+interface AuthorizeEndpointParts {
   clients: ReadonlyMap<string, RegisteredClient>
   users: ReadonlyMap<string, EsignetUser>
   grants: GrantStore

@@ -3,7 +3,7 @@ import { errors as joseErrors, jwtVerify } from 'jose'
 import type { RegisteredClient } from './client-registry.js'
 import { OAuthFailure } from './oauth-failure.js'
 
-export interface ClientAssertionPolicy {
+interface ClientAssertionPolicy {
   /** Clock skew allowed on `exp`/`iat`/`nbf` (eSignet `client-assertion-jwt.leeway-seconds`). */
   leewaySeconds: number
   /** eSignet ≥ 1.6 requires `jti`; develop requires it to be unique. */

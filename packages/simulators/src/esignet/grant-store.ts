@@ -17,7 +17,7 @@ export interface AuthorizationRequest {
   codeChallenge: string | undefined
 }
 
-export interface PendingLogin extends AuthorizationRequest {
+interface PendingLogin extends AuthorizationRequest {
   expiresAt: number
 }
 
@@ -27,7 +27,7 @@ export interface CodeGrant extends AuthorizationRequest {
   expiresAt: number
 }
 
-export interface UserinfoSession {
+interface UserinfoSession {
   clientId: string
   individualId: string
   subject: string

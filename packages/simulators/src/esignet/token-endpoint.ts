@@ -17,7 +17,7 @@ import { OAuthFailure, sendOAuthError } from './oauth-failure.js'
 import { single } from './request-values.js'
 import type { SigningKey } from './signing-keys.js'
 
-export interface TokenEndpointParts {
+interface TokenEndpointParts {
   grants: GrantStore
   assertions: ClientAssertionVerifier
   /** Signs access and ID tokens. */

@@ -11,7 +11,7 @@ import { claimsOf, type EsignetUser } from './esignet-user.js'
 import type { GrantStore } from './grant-store.js'
 import type { SigningKey } from './signing-keys.js'
 
-export interface UserinfoEndpointParts {
+interface UserinfoEndpointParts {
   clients: ReadonlyMap<string, RegisteredClient>
   users: ReadonlyMap<string, EsignetUser>
   grants: GrantStore

@@ -3,7 +3,7 @@ import { idaErrors, IdaRejection } from './ida-errors.js'
 import type { IdaIdentity } from './identity-registry.js'
 
 /** The demographic attributes of one request, checked for shape. */
-export interface RequestedDemographics {
+interface RequestedDemographics {
   name?: IdaLanguageValue[]
   dob?: string
   gender?: IdaLanguageValue[]

@@ -9,9 +9,9 @@ import {
 } from 'node:crypto'
 
 /** AES-GCM layout of keymanager's `symmetricEncrypt` without an explicit IV (used by IDA). */
-export const IDA_GCM_TAG_BYTES = 16
+const IDA_GCM_TAG_BYTES = 16
 /** The IV is one AES block (16 bytes), appended after the tag. */
-export const IDA_GCM_IV_BYTES = 16
+const IDA_GCM_IV_BYTES = 16
 
 const BASE64_ANY_ALPHABET = /^[A-Za-z0-9+/_-]*={0,2}$/
 
@@ -26,7 +26,7 @@ export function decodeBase64Lenient(text: unknown): Buffer | undefined {
   return Buffer.from(unpadded.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
 }
 
-export function base64url(data: Buffer | string): string {
+function base64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url')
 }
 
@@ -52,7 +52,7 @@ export function decryptIdaSymmetric(key: Buffer, data: Buffer): Buffer {
   return Buffer.concat([decipher.update(data.subarray(0, tagStart)), decipher.final()])
 }
 
-export type DetachedJwsCheck =
+type DetachedJwsCheck =
   | { ok: true; certificate: X509Certificate; header: Record<string, unknown> }
   | {
       ok: false

@@ -31,7 +31,7 @@ export interface IdaIdentity {
   status: IdaIdentityStatus
 }
 
-export interface ResolvedIdentity {
+interface ResolvedIdentity {
   identity: IdaIdentity
   via: 'UIN' | 'VID'
 }

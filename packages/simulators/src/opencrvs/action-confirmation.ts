@@ -73,7 +73,7 @@ export interface OpencrvsTriggerResult {
   event: OpencrvsEventDocument
 }
 
-export interface ActionConfirmationDeps {
+interface ActionConfirmationDeps {
   version: OpencrvsVersion
   store: OpencrvsEventStore
   tokens: OpencrvsTokenService

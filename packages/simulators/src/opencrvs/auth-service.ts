@@ -18,7 +18,7 @@ export interface OpencrvsSystemClient {
   scopes: string[]
 }
 
-export interface AuthServiceDeps {
+interface AuthServiceDeps {
   version: OpencrvsVersion
   tokens: OpencrvsTokenService
   clients: () => readonly OpencrvsSystemClient[]

@@ -15,7 +15,7 @@ import type { ActionRequestOptions, OpencrvsTriggerResult } from './action-confi
 import { TrpcError } from './trpc-error.js'
 
 /** The part of the simulator the control API drives (kept structural to avoid an import cycle). */
-export interface ControlledOpencrvs {
+interface ControlledOpencrvs {
   createEvent(input: {
     type: string
     declaration?: OpencrvsDeclaration

@@ -84,7 +84,7 @@ export function effectiveStatus(
 }
 
 /** `getCompleteActionDeclaration`: a confirmation carries its Requested action's declaration. */
-export function completeActionDeclaration(
+function completeActionDeclaration(
   event: OpencrvsEventDocument,
   action: OpencrvsActionDocument,
   base: Record<string, unknown> = {}

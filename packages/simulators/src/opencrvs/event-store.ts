@@ -7,7 +7,7 @@ import type {
 import { TrpcError } from './trpc-error.js'
 
 /** What a writer gives for a new action; id and createdAt are filled in. */
-export type NewAction = Omit<OpencrvsActionDocument, 'id' | 'createdAt'> & { id?: string }
+type NewAction = Omit<OpencrvsActionDocument, 'id' | 'createdAt'> & { id?: string }
 
 const TRACKING_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 

@@ -32,7 +32,7 @@ export interface GatewayContext {
   claims: OpencrvsTokenClaims
 }
 
-export interface EventsRouterDeps {
+interface EventsRouterDeps {
   version: OpencrvsVersion
   store: OpencrvsEventStore
   confirmation: ActionConfirmation

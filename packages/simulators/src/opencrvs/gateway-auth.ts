@@ -3,7 +3,7 @@ import { OPENCRVS_AUDIENCE } from '@mosip-bridge/contracts'
 import type { GatewayContext } from './events-router.js'
 import type { OpencrvsTokenService } from './token-service.js'
 
-export interface GatewayAuthDeps {
+interface GatewayAuthDeps {
   tokens: OpencrvsTokenService
   /** `CHECK_INVALID_TOKEN=true`: also refuse tokens marked invalidated. */
   checkInvalidToken: () => boolean

@@ -7,7 +7,7 @@ import { OPENCRVS_SCOPE, type OpencrvsVersion } from '@mosip-bridge/contracts'
  * - v2.0 and 2.1: qs-encoded `type=record.read&event=birth,death` (values separated by `,`).
  * A scope written for the other line does not parse as the same type, so it grants nothing.
  */
-export interface ParsedScope {
+interface ParsedScope {
   type: string
   options: Record<string, string[]>
 }

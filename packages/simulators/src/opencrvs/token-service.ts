@@ -13,10 +13,10 @@ import {
 } from '@mosip-bridge/contracts'
 import { parseScope } from './scopes.js'
 
-export type TokenCheck =
+type TokenCheck =
   { ok: true; claims: OpencrvsTokenClaims } | { ok: false; reason: 'invalid' | 'expired' }
 
-export interface TokenLifetimes {
+interface TokenLifetimes {
   actionConfirmation: number
   user: number
   system: number

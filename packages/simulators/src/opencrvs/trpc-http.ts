@@ -21,7 +21,7 @@ export class MalformedJsonBody {
   constructor(readonly reason: string) {}
 }
 
-export interface TrpcHttpOptions<Context> {
+interface TrpcHttpOptions<Context> {
   router: TrpcRouter<Context>
   context: Context
   production: boolean

@@ -6,7 +6,7 @@ import type { RemovedRegistration } from '../../pipeline/operator-actions.js'
 import type { OperatorQueries } from '../../store/operator-queries.js'
 import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
 
-export interface DebugRouteDeps {
+interface DebugRouteDeps {
   verifier: TokenVerifier
   operator: OperatorQueries
   /** Stops tracking a registration (with its waiting jobs); undefined when it does not exist. */

@@ -7,9 +7,9 @@ import type { EsignetLogin } from '../../integrations/esignet/esignet.client.js'
 import { errorResponseSchema } from '../error-response.js'
 import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
 
-export const OIDP_USER_INFO_PATH = '/esignet/get-oidp-user-info'
+const OIDP_USER_INFO_PATH = '/esignet/get-oidp-user-info'
 
-export interface EsignetRouteDeps {
+interface EsignetRouteDeps {
   verifier: TokenVerifier
   esignet: EsignetLogin
   /** Scope the token must carry (`ESIGNET_REQUIRED_SCOPE`); undefined: none. */
@@ -27,18 +27,18 @@ function requiredText(what: string) {
   return z.string({ error: message }).trim().min(1, message)
 }
 
-export const oidpQuerySchema = z.looseObject({
+const oidpQuerySchema = z.looseObject({
   code: requiredText('the code E-Signet returned'),
   state: requiredText('the state E-Signet returned')
 })
 
-export const oidpBodySchema = z.looseObject({
+const oidpBodySchema = z.looseObject({
   clientId: requiredText('the relying party client id'),
   redirectUri: requiredText('the page the login returned to')
 })
 
 /** The person, as mosip-api answers it to the OpenCRVS form (plus `middlename`). */
-export const oidpUserInfoSchema = z.object({
+const oidpUserInfoSchema = z.object({
   sub: z.string(),
   name: z.object({
     firstname: z.string(),

@@ -11,7 +11,7 @@ import type { IntakeService } from '../../pipeline/intake.service.js'
 import { errorResponseSchema } from '../error-response.js'
 import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
 
-export interface IntakeRouteDeps {
+interface IntakeRouteDeps {
   verifier: TokenVerifier
   intake: Pick<IntakeService, 'accept'>
   /** Scope the token must carry; undefined: none (OpenCRVS 2.1 trigger tokens carry none). */

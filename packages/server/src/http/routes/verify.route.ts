@@ -7,7 +7,7 @@ import { IDA_NOT_CONFIGURED, type IdaVerifier } from '../../core/ida-verificatio
 import { errorResponseSchema } from '../error-response.js'
 import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
 
-export interface VerifyRouteDeps {
+interface VerifyRouteDeps {
   verifier: TokenVerifier
   ida: IdaVerifier
   /** Scope the token must carry (`VERIFY_REQUIRED_SCOPE`); undefined: none. */
@@ -25,7 +25,7 @@ const nameSchema = z.union([
 ])
 
 /** The reference client's `VerifyNidPayload`: `{ nid, dob, name, gender?, transactionId? }`. */
-export const verifyBodySchema = z.object({
+const verifyBodySchema = z.object({
   nid: z
     .union([z.string(), z.number().int().nonnegative()])
     .transform((value) => String(value).trim())
@@ -57,7 +57,7 @@ export const verifyBodySchema = z.object({
 })
 
 /** What the caller receives when it asks for JSON (`Accept: application/json`). */
-export const verifyJsonResponseSchema = z.object({
+const verifyJsonResponseSchema = z.object({
   status: z.enum(['verified', 'failed']),
   /** The caller's transaction id, echoed. */
   transactionId: z.string().nullable(),
@@ -75,7 +75,7 @@ export const verifyJsonResponseSchema = z.object({
     })
   )
 })
-export type VerifyJsonResponse = z.infer<typeof verifyJsonResponseSchema>
+type VerifyJsonResponse = z.infer<typeof verifyJsonResponseSchema>
 
 /**
  * Whether the caller prefers JSON over text: `application/json` (or `*+json`) in Accept with a

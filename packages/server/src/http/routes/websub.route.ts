@@ -5,7 +5,7 @@ import { websubEventEnvelopeSchema } from '@mosip-bridge/contracts'
 import { verifyHubSignature } from '../../integrations/mosip/hub-signature.js'
 import type { WebsubIntakeService } from '../../pipeline/websub-intake.service.js'
 
-export interface WebsubRouteDeps {
+interface WebsubRouteDeps {
   topic: string
   secret: string
   deliveries: Pick<WebsubIntakeService, 'receive'>

@@ -8,9 +8,9 @@ import { randomUUID, type KeyObject } from 'node:crypto'
 import { SignJWT } from 'jose'
 
 /** Long enough for clock skew and a slow network, short enough to be useless if captured. */
-export const CLIENT_ASSERTION_LIFETIME_SECONDS = 60
+const CLIENT_ASSERTION_LIFETIME_SECONDS = 60
 
-export interface ClientAssertionInput {
+interface ClientAssertionInput {
   clientId: string
   /** The token endpoint URL (`ESIGNET_TOKEN_URL`). */
   audience: string

@@ -27,7 +27,7 @@ import { CachedValue, type Fetched } from '../cached-value.js'
 import { exchange } from '../http-exchange.js'
 
 /** Signature algorithms accepted on userinfo (eSignet signs PS256 by default). */
-export const USERINFO_ALGORITHMS = ['PS256', 'RS256', 'PS384', 'RS384', 'PS512', 'RS512', 'ES256']
+const USERINFO_ALGORITHMS = ['PS256', 'RS256', 'PS384', 'RS384', 'PS512', 'RS512', 'ES256']
 
 export interface EsignetKeysOptions {
   /** `ESIGNET_JWKS_URL`; undefined: discover it. */

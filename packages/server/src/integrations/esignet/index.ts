@@ -19,27 +19,15 @@ import {
   type EsignetLoginStatus
 } from './esignet.client.js'
 
-export { CLIENT_ASSERTION_LIFETIME_SECONDS, signClientAssertion } from './client-assertion.js'
-export type { ClientAssertionInput } from './client-assertion.js'
-export { EsignetSetupError, loadClientKeyFile, parseClientKey } from './client-key.js'
-export type { EsignetClientKey } from './client-key.js'
-export {
-  discoveryCandidates,
-  EsignetKeys,
-  providerLocations,
-  USERINFO_ALGORITHMS
-} from './esignet-keys.js'
+export { parseClientKey } from './client-key.js'
+
+export { discoveryCandidates, providerLocations } from './esignet-keys.js'
 export type { EsignetKeysOptions } from './esignet-keys.js'
-export { EsignetClient, redirectUriOf } from './esignet.client.js'
-export type {
-  EsignetClientOptions,
-  EsignetLogin,
-  EsignetLoginInput,
-  EsignetLoginStatus
-} from './esignet.client.js'
+export { redirectUriOf } from './esignet.client.js'
+export type { EsignetClientOptions, EsignetLogin } from './esignet.client.js'
 
 /** Answers every login with 503 while the relying party's key is unusable. */
-export class UnavailableEsignetClient implements EsignetLogin {
+class UnavailableEsignetClient implements EsignetLogin {
   readonly status: EsignetLoginStatus
 
   constructor(reason: string) {

@@ -47,7 +47,7 @@ export interface IdaAuthClientOptions {
 }
 
 /** A signed request, ready to post. */
-export interface SignedIdaRequest {
+interface SignedIdaRequest {
   /** The exact JSON text that was signed. */
   body: string
   /** Value of the `Signature` header. */

@@ -21,10 +21,10 @@ import {
   type KeyObject
 } from 'node:crypto'
 
-export const IDA_GCM_TAG_BYTES = 16
+const IDA_GCM_TAG_BYTES = 16
 /** One AES block, as keymanager's `symmetricEncrypt` without an explicit IV generates it. */
-export const IDA_GCM_IV_BYTES = 16
-export const IDA_SESSION_KEY_BYTES = 32
+const IDA_GCM_IV_BYTES = 16
+const IDA_SESSION_KEY_BYTES = 32
 
 /** base64url with `=` padding (IDA's SDK pads `request`, `requestHMAC` and `thumbprint`). */
 export function base64urlPadded(bytes: Buffer): string {
@@ -62,7 +62,7 @@ export function certificateThumbprint(certificateDer: Buffer): Buffer {
 }
 
 /** The PEM text of a DER certificate (64-character lines). */
-export function certificatePem(der: Buffer): string {
+function certificatePem(der: Buffer): string {
   const lines = der.toString('base64').match(/.{1,64}/g) ?? []
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`
 }

@@ -9,7 +9,7 @@ import { KeystoreError, loadPkcs12File } from '../mosip/pkcs12.js'
 import { errorCode } from '../../core/error-code.js'
 import { base64urlPadded, certificateThumbprint, DetachedJwsSigner } from './ida-crypto.js'
 
-export type IdaSetupCode =
+type IdaSetupCode =
   'IDA_KEYSTORE_UNUSABLE' | 'IDA_KEYSTORE_NO_CERTIFICATE' | 'IDA_CERTIFICATE_UNUSABLE'
 
 /** A start-up problem with the IDA files; the message names the file, never the password. */
@@ -41,7 +41,7 @@ export interface IdaMaterial {
   idaCertificate: CertificateSummary
 }
 
-export interface IdaMaterialFiles {
+interface IdaMaterialFiles {
   encryptCertPath: string
   signP12Path: string
   signP12Password: string
@@ -57,7 +57,7 @@ function summary(certificate: X509Certificate, now: number): CertificateSummary 
 }
 
 /** Reads IDA's certificate, PEM or DER. */
-export function readCertificate(path: string): X509Certificate {
+function readCertificate(path: string): X509Certificate {
   let bytes: Buffer
   try {
     bytes = readFileSync(path)

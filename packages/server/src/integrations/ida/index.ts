@@ -18,21 +18,18 @@ import { IdaAuthClient, type IdaAuthClientOptions } from './ida-auth.client.js'
 import { IdaSetupError, loadIdaMaterial } from './ida-material.js'
 
 export { IdaAuthClient, randomTransactionId } from './ida-auth.client.js'
-export type { IdaAuthClientOptions, SignedIdaRequest } from './ida-auth.client.js'
-export { IdaSetupError, loadIdaMaterial, readCertificate } from './ida-material.js'
-export type { CertificateSummary, IdaMaterial, IdaMaterialFiles } from './ida-material.js'
+
+export { loadIdaMaterial } from './ida-material.js'
+export type { IdaMaterial } from './ida-material.js'
 export {
   base64urlPadded,
-  certificatePem,
-  certificateThumbprint,
-  DetachedJwsSigner,
   encryptIdaSymmetric,
   encryptSessionKey,
   requestDigest
 } from './ida-crypto.js'
 
 /** Answers every verification with 503 while the IDA files are unusable. */
-export class UnavailableIdaVerifier implements IdaVerifier {
+class UnavailableIdaVerifier implements IdaVerifier {
   readonly status: IdaVerifierStatus
 
   constructor(reason: string) {
@@ -49,7 +46,7 @@ export class UnavailableIdaVerifier implements IdaVerifier {
 }
 
 /** Test seams: a fixed clock or transaction ids. */
-export type IdaVerifierOverrides = Pick<IdaAuthClientOptions, 'clock' | 'newTransactionId'>
+type IdaVerifierOverrides = Pick<IdaAuthClientOptions, 'clock' | 'newTransactionId'>
 
 export function createIdaVerifier(
   config: BridgeConfig,

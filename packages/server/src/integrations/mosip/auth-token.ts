@@ -5,7 +5,7 @@ import { buildAuthEnvelope, mosipRequestTime } from '../../core/packet-envelope.
 import { asOutcome, CachedValue, renewalTime, type Fetched } from '../cached-value.js'
 import { exchange, type ExchangeResult } from '../http-exchange.js'
 
-export interface MosipTokenSourceOptions {
+interface MosipTokenSourceOptions {
   /** Auth manager `…/v1/authmanager/authenticate/clientidsecretkey`. */
   authUrl: string
   clientId: string
@@ -22,10 +22,10 @@ export interface MosipTokenSourceOptions {
 }
 
 /** Code of a login that MOSIP answered but refused (wrong credentials, no token, ...). */
-export const MOSIP_LOGIN_REFUSED = 'MOSIP_LOGIN_REFUSED'
+const MOSIP_LOGIN_REFUSED = 'MOSIP_LOGIN_REFUSED'
 
 /** The code `classifyMosip` gives to answers that refuse our token. */
-export const MOSIP_AUTH_REJECTED = 'MOSIP_AUTH_REJECTED'
+const MOSIP_AUTH_REJECTED = 'MOSIP_AUTH_REJECTED'
 
 function isAuthRejection(outcome: Outcome<unknown>): boolean {
   return outcome.kind === 'retry' && outcome.code === MOSIP_AUTH_REJECTED

@@ -43,7 +43,7 @@ const GCM_BY_KEY_BYTES = new Map<number, CipherGCMTypes>([
   [32, 'aes-256-gcm'] // what keymanager uses
 ])
 
-export interface MosipCredentialDecryptorOptions {
+interface MosipCredentialDecryptorOptions {
   /** The partner's RSA private key (any size: MOSIP has used 2048 and 4096 bits). */
   privateKey: KeyObject
   /**
@@ -55,7 +55,7 @@ export interface MosipCredentialDecryptorOptions {
   checkThumbprint?: boolean
 }
 
-export interface KeystoreDecryptorOptions {
+interface KeystoreDecryptorOptions {
   checkThumbprint?: boolean
   /** Further certificate thumbprints to accept besides those of the keystore's certificates. */
   extraThumbprints?: readonly Buffer[]

@@ -16,7 +16,7 @@ import type {
 import type { MosipTokenSource } from './auth-token.js'
 import { exchange, type ExchangeResult } from '../http-exchange.js'
 
-export interface MosipPacketClientOptions {
+interface MosipPacketClientOptions {
   /** `PUT …/commons/v1/packetmanager/createPacket` (MOSIP_CREATE_PACKET_URL). */
   createPacketUrl: string
   /** `POST …/registrationprocessor/v1/workflowmanager/workflowinstance` (MOSIP_PROCESS_PACKET_URL). */

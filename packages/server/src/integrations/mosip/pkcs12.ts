@@ -18,8 +18,7 @@ import { errorCode } from '../../core/error-code.js'
  * base64 text (as some secret stores do) is accepted too.
  */
 
-export type KeystoreErrorCode =
-  'KEYSTORE_PASSWORD_WRONG' | 'KEYSTORE_NO_KEY' | 'KEYSTORE_UNREADABLE'
+type KeystoreErrorCode = 'KEYSTORE_PASSWORD_WRONG' | 'KEYSTORE_NO_KEY' | 'KEYSTORE_UNREADABLE'
 
 /** A keystore that cannot be used; the message never contains the password. */
 export class KeystoreError extends Error {
@@ -32,7 +31,7 @@ export class KeystoreError extends Error {
   }
 }
 
-export interface Pkcs12Contents {
+interface Pkcs12Contents {
   privateKey: KeyObject
   /** DER of the certificate that holds the private key's public key, if the keystore has one. */
   certificateDer: Buffer | undefined

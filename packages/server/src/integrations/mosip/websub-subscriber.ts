@@ -6,7 +6,7 @@ import type { Logger } from '../../observability/logger.js'
 import type { MosipTokenSource } from './auth-token.js'
 import { exchange, type ExchangeResult } from '../http-exchange.js'
 
-export interface WebsubSubscriberOptions {
+interface WebsubSubscriberOptions {
   /** MOSIP WebSub hub (MOSIP_WEBSUB_HUB_URL). */
   hubUrl: string
   /** `hub.topic`, in real deployments `<partnerId>/CREDENTIAL_ISSUED`. */
@@ -32,7 +32,7 @@ export interface WebsubSubscriberOptions {
   random?: () => number
 }
 
-export interface WebsubSubscriptionStatus {
+interface WebsubSubscriptionStatus {
   /** Whether the background loop runs (between `start()` and `stop()`). */
   running: boolean
   lastAttemptAt: Date | null
@@ -49,7 +49,7 @@ export interface WebsubSubscriptionStatus {
 const MAX_TIMER_MS = 2_147_483_647
 
 /** Code given to hub answers of the form `hub.mode=denied&hub.reason=…`. */
-export const MOSIP_HUB_DENIED = 'MOSIP_HUB_DENIED'
+const MOSIP_HUB_DENIED = 'MOSIP_HUB_DENIED'
 
 type HubMode = 'subscribe' | 'unsubscribe'
 

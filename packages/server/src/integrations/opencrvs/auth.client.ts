@@ -12,13 +12,13 @@ import { asOutcome, CachedValue, renewalTime, type Fetched } from '../cached-val
 import { exchange, type FetchLike } from '../http-exchange.js'
 import { decodeExpiry } from './token-expiry.js'
 
-export const TOKEN_EXCHANGE = {
+const TOKEN_EXCHANGE = {
   grantType: 'urn:opencrvs:oauth:grant-type:token-exchange',
   subjectTokenType: 'urn:ietf:params:oauth:token-type:access_token',
   requestedTokenType: 'urn:opencrvs:oauth:token-type:single_record_token'
 } as const
 
-export interface OpencrvsAuthClientOptions {
+interface OpencrvsAuthClientOptions {
   /** `OPENCRVS_AUTH_URL` (e.g. `http://auth:4040`); `/token` is appended. */
   authUrl: string
   client: ClientCredentials

@@ -29,14 +29,14 @@ import {
   withoutUndefined
 } from './trpc-input.js'
 
-export const PROCEDURES = {
+const PROCEDURES = {
   eventGet: 'event.get',
   registerAccept: 'event.actions.register.accept',
   registerReject: 'event.actions.register.reject',
   correctionApproveAccept: 'event.actions.correction.approve.accept'
 } as const
 
-export const EVENTS_CODES = {
+const EVENTS_CODES = {
   severalPendingActions: 'OPENCRVS_SEVERAL_PENDING_ACTIONS',
   alreadyRejected: 'OPENCRVS_ACTION_ALREADY_REJECTED',
   alreadyAccepted: 'OPENCRVS_ACTION_ALREADY_ACCEPTED'

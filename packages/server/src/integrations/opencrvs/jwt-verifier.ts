@@ -9,14 +9,14 @@ import type { Logger } from '../../observability/logger.js'
 import type { OpencrvsKey, OpencrvsPublicKey } from './public-key.js'
 import { scopesFromClaim } from './scopes.js'
 
-export const OPENCRVS_ISSUER = 'opencrvs:auth-service'
+const OPENCRVS_ISSUER = 'opencrvs:auth-service'
 
 /**
  * The audience OpenCRVS puts on the tokens it hands the country configuration: the action-bound
  * trigger token (v1.9 and v2.0) and system tokens both carry it.
  */
-export const COUNTRYCONFIG_AUDIENCE = 'opencrvs:countryconfig-user'
-export const DEFAULT_AUDIENCES: readonly string[] = [COUNTRYCONFIG_AUDIENCE]
+const COUNTRYCONFIG_AUDIENCE = 'opencrvs:countryconfig-user'
+const DEFAULT_AUDIENCES: readonly string[] = [COUNTRYCONFIG_AUDIENCE]
 
 export interface OpencrvsClaims {
   sub: string
@@ -40,7 +40,7 @@ export type VerifyResult =
   /** 401: the caller's token is not acceptable. 503: the bridge could not get OpenCRVS's key. */
   | { ok: false; status: 401 | 503; reason: string }
 
-export interface OpencrvsJwtVerifierOptions {
+interface OpencrvsJwtVerifierOptions {
   publicKey: OpencrvsPublicKey
   issuer?: string
   /** Accepted when the token carries any of these. */
@@ -54,7 +54,7 @@ export interface OpencrvsJwtVerifierOptions {
 const refuse = (reason: string): VerifyResult => ({ ok: false, status: 401, reason })
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
-export function bearerToken(header: string | undefined): string | undefined {
+function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined
   const match = /^\s*bearer\s+(\S+)\s*$/i.exec(header)
   return match?.[1]

@@ -18,7 +18,7 @@ export interface OpencrvsKey {
   fetchedAt: number
 }
 
-export interface OpencrvsPublicKeyOptions {
+interface OpencrvsPublicKeyOptions {
   /** `OPENCRVS_PUBLIC_KEY_URL`, e.g. `http://auth:4040/.well-known`. */
   url: string
   timeoutMs?: number
@@ -29,7 +29,7 @@ export interface OpencrvsPublicKeyOptions {
   logger?: Pick<Logger, 'info' | 'warn'>
 }
 
-export const PUBLIC_KEY_CODES = {
+const PUBLIC_KEY_CODES = {
   invalid: 'OPENCRVS_PUBLIC_KEY_INVALID',
   refused: 'OPENCRVS_PUBLIC_KEY_REFUSED'
 } as const

@@ -7,7 +7,7 @@
  * - v2.0 query string: `type=record.read&event=birth,death` (alternative values by `,`)
  */
 
-export interface ParsedScope {
+interface ParsedScope {
   type: string
   /** Option name → allowed values; an absent option means "no restriction". */
   options: Record<string, string[]>
@@ -59,7 +59,7 @@ export function scopesFromClaim(claim: unknown): string[] {
   return []
 }
 
-export interface ScopeRequirement {
+interface ScopeRequirement {
   /** Require the scope to cover this event type (`birth`, `death`, …). */
   event?: string
 }

@@ -18,12 +18,11 @@ import type { Logger } from '../../observability/logger.js'
 import { OpencrvsAuthClient } from './auth.client.js'
 import type { FetchLike } from '../http-exchange.js'
 
-export type TokenContext = Parameters<OpencrvsTokenSource['tokenFor']>[0]
+type TokenContext = Parameters<OpencrvsTokenSource['tokenFor']>[0]
 
-export const TOKEN_MODES = ['stored-token', 'token-exchange', 'system-client'] as const
-export type TokenMode = (typeof TOKEN_MODES)[number]
+type TokenMode = 'stored-token' | 'token-exchange' | 'system-client'
 
-export interface StoredActionTokenSourceOptions {
+interface StoredActionTokenSourceOptions {
   clock?: () => number
   /** A token with less than this left is treated as expired (it could expire in flight). */
   minRemainingMs?: number
@@ -89,7 +88,7 @@ export class SystemClientTokenSource implements OpencrvsTokenSource {
   }
 }
 
-export interface TokenSourceDependencies {
+interface TokenSourceDependencies {
   /** Required for `token-exchange` and `system-client`. */
   authUrl?: string
   /** Required for `token-exchange` and `system-client`. */

@@ -15,7 +15,7 @@ const CATEGORY_SUBPACKETS: Record<string, readonly string[]> = {
 /** The order sub-packets are reported in (as MOSIP's HashMap iterates them). */
 const SUBPACKET_ORDER = ['evidence', 'optional', 'id'] as const
 
-export interface IdSchemaField {
+interface IdSchemaField {
   name: string
   /** `$ref` if present, else `type` (the packet manager needs one of them). */
   type: string
@@ -23,13 +23,13 @@ export interface IdSchemaField {
   validators: RegExp[]
 }
 
-export interface IdSchema {
+interface IdSchema {
   fields: Map<string, IdSchemaField>
   /** Sub-packets that will be written, in reporting order. */
   subpackets: string[]
 }
 
-export type IdSchemaResult = { ok: true; schema: IdSchema } | { ok: false; reason: string }
+type IdSchemaResult = { ok: true; schema: IdSchema } | { ok: false; reason: string }
 
 function javaRegex(pattern: string): RegExp | undefined {
   try {

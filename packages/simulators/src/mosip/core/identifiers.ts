@@ -33,7 +33,7 @@ function lookup(table: readonly (readonly number[])[], row: number, column: numb
 }
 
 /** The Verhoeff check digit for a string of digits. */
-export function verhoeffCheckDigit(digits: string): number {
+function verhoeffCheckDigit(digits: string): number {
   let check = 0
   const reversed = [...digits].reverse()
   for (let i = 0; i < reversed.length; i++) {
@@ -41,17 +41,6 @@ export function verhoeffCheckDigit(digits: string): number {
     check = lookup(MULTIPLICATION, check, lookup(PERMUTATION, (i + 1) % 8, digit))
   }
   return INVERSE[check] ?? 0
-}
-
-/** Whether a number (check digit included) passes the Verhoeff check. */
-export function isVerhoeffValid(number: string): boolean {
-  if (!/^\d+$/.test(number)) return false
-  let check = 0
-  const reversed = [...number].reverse()
-  for (let i = 0; i < reversed.length; i++) {
-    check = lookup(MULTIPLICATION, check, lookup(PERMUTATION, i % 8, Number(reversed[i])))
-  }
-  return check === 0
 }
 
 function hasRuns(digits: string): boolean {

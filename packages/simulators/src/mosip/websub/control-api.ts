@@ -24,7 +24,7 @@ import type {
 } from './hub-types.js'
 
 /** What the control API needs of the hub. */
-export interface WebsubControlTarget {
+interface WebsubControlTarget {
   subscriptions(): WebsubSubscriptionView[]
   deliveries(selector?: WebsubSelector): WebsubDeliveryRecord[]
   verifications(selector?: WebsubSelector): WebsubVerificationRecord[]

@@ -32,7 +32,7 @@ const QUERY_MODE_TYPES = [
 type Params = Record<string, string | undefined>
 
 /** What the endpoint needs of the hub. */
-export interface HubEndpointTarget {
+interface HubEndpointTarget {
   path: string
   /** Checks the auth-manager token taken from the `Authorization` cookie. */
   verifyToken: (token: string) => WebsubTokenCheck

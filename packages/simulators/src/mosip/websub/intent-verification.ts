@@ -18,7 +18,7 @@ import { hubQueryString } from './wire.js'
 
 const DEFAULT_DENY_REASON = 'Subscription denied by the hub'
 
-export interface IntentVerificationParts {
+interface IntentVerificationParts {
   settings: HubSettings
   lifecycle: HubLifecycle
   topics: TopicLogs

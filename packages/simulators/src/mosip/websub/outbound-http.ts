@@ -16,7 +16,7 @@ export type HttpOutcome =
   /** No HTTP answer: refused, reset, DNS failure, timeout, or the hub was closed meanwhile. */
   | { kind: 'error'; error: string; code: string }
 
-export interface OutboundRequest {
+interface OutboundRequest {
   method: 'GET' | 'POST'
   /** Absolute URL; only its origin is used to connect. */
   url: URL

@@ -18,7 +18,7 @@ import type { Subscription, SubscriptionRegistry } from './subscription-registry
 import type { StoredMessage, TopicLogs } from './topic-log.js'
 import { hubSignature, linkHeader } from './wire.js'
 
-export interface SubscriberDeliveryParts {
+interface SubscriberDeliveryParts {
   settings: HubSettings
   lifecycle: HubLifecycle
   topics: TopicLogs

@@ -37,13 +37,13 @@ export interface Intent {
 }
 
 /** What the subscription views need besides the registry itself. */
-export interface SubscriptionViewContext {
+interface SubscriptionViewContext {
   topics: TopicLogs
   trailingSlashFor: (topic: string, callback: string) => boolean
   defaultTrailingSlash: boolean
 }
 
-export function subscriberKey(topic: string, callback: string): string {
+function subscriberKey(topic: string, callback: string): string {
   return kafkaName(`${topic}:::${callback}`)
 }
 

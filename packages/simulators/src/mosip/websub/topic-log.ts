@@ -12,7 +12,7 @@ export interface StoredMessage {
   publishedAt: number
 }
 
-export interface TopicLog {
+interface TopicLog {
   /** The Kafka name of the topic (see `kafkaName`). */
   name: string
   registered: boolean

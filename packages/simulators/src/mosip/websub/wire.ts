@@ -46,7 +46,7 @@ export function ballerinaJsonString(value: unknown): string {
  * cannot travel in an HTTP request line at all (spaces, control and non-ASCII characters, `#`) is
  * percent-encoded here; `&`, `=`, `/`, `%` and the rest go through untouched, as on the real hub.
  */
-export function rawQueryValue(value: string): string {
+function rawQueryValue(value: string): string {
   let out = ''
   for (const char of value) {
     const code = char.codePointAt(0) ?? 0
@@ -64,7 +64,7 @@ export function hubQueryString(callback: string, params: ReadonlyArray<[string, 
   return `${callback.includes('?') ? '&' : '?'}${pairs}`
 }
 
-export type CookieToken =
+type CookieToken =
   { ok: true; token: string } | { ok: false; reason: 'Authorization token cannot be found' }
 
 /**
