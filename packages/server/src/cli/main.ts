@@ -10,17 +10,11 @@ import {
 } from '../config/index.js'
 import { createLogger } from '../observability/logger.js'
 import { startBridge } from '../main.js'
-import { createStore, type Store } from '../store/database.js'
+import { openStorage, type Storage } from '../composition/storage.js'
+import { createStore } from '../store/database.js'
 import { migrateToLatest } from '../store/migrate.js'
-import { JobQueue } from '../queue/job-queue.js'
 import type { JobState } from '../store/schema.js'
-import { resolveEncryptionKey } from '../store/encryption-key.js'
-import { SecretBox } from '../store/secret-box.js'
-import { OperatorQueries } from '../store/operator-queries.js'
-import { RegistrationsRepository } from '../store/registrations.repository.js'
-import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import { retryDelivery, retryRegistration } from '../pipeline/operator-actions.js'
-import type { Tasks } from '../pipeline/tasks.js'
 
 /** Exit codes: 0 fine, 1 runtime failure, 2 invalid configuration or usage. */
 const EXIT_CONFIG = 2
@@ -48,21 +42,22 @@ function exit(code: number): never {
   throw new CliExit(code)
 }
 
-async function withStore<T>(config: BridgeConfig, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = createStore(config.database, 2)
+/**
+ * Runs `work` against the bridge's storage, opened (and migrated) as `serve` opens it, with a
+ * small pool; only errors are logged, to `stderr`.
+ */
+async function withStorage<T>(
+  config: BridgeConfig,
+  stderr: NodeJS.WritableStream,
+  work: (storage: Storage) => Promise<T>
+): Promise<T> {
+  const logger = createLogger({ level: 'error', destination: stderr })
+  const storage = await openStorage(config, logger, { poolSize: 2 })
   try {
-    await migrateToLatest(store)
-    return await work(store)
+    return await work(storage)
   } finally {
-    await store.close()
+    await storage.store.close()
   }
-}
-
-function queueFor(store: Store, config: BridgeConfig): JobQueue<Tasks> {
-  return new JobQueue<Tasks>(store, {
-    maxAttempts: config.queue.maxAttempts,
-    backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
-  })
 }
 
 function positiveInt(value: string): number {
@@ -179,9 +174,9 @@ function buildCli(io: CliIo): Command {
     .description('registrations and jobs by state')
     .action(async () => {
       const config = configOrExit(envFile())
-      await withStore(config, async (store) => {
-        const registrations = Object.entries(await new OperatorQueries(store.db).countByState())
-        const jobs = await queueFor(store, config).counts()
+      await withStorage(config, io.stderr, async ({ store, operator, queue }) => {
+        const registrations = Object.entries(await operator.countByState())
+        const jobs = await queue.counts()
         console.log(`database: ${store.dialect}`)
         console.log('registrations:')
         if (registrations.length === 0) console.log('  (none)')
@@ -201,8 +196,8 @@ function buildCli(io: CliIo): Command {
     .option('--limit <n>', 'how many', positiveInt, 50)
     .action(async (options: { state?: string; limit: number }) => {
       const config = configOrExit(envFile())
-      await withStore(config, async (store) => {
-        const rows = await new OperatorQueries(store.db).recentRegistrations(options)
+      await withStorage(config, io.stderr, async ({ operator }) => {
+        const rows = await operator.recentRegistrations(options)
         if (rows.length === 0) console.log('no registrations')
         for (const row of rows) {
           console.log(
@@ -225,8 +220,8 @@ function buildCli(io: CliIo): Command {
     .argument('<id>', 'transaction id')
     .action(async (id: string) => {
       const config = configOrExit(envFile())
-      await withStore(config, async (store) => {
-        const row = await new OperatorQueries(store.db).registration(id)
+      await withStorage(config, io.stderr, async ({ operator }) => {
+        const row = await operator.registration(id)
         if (!row) {
           console.error(`registration ${id} does not exist`)
           exit(1)
@@ -255,18 +250,9 @@ function buildCli(io: CliIo): Command {
     .argument('<id>', 'transaction id')
     .action(async (id: string) => {
       const config = configOrExit(envFile())
-      const result = await withStore(config, (store) => {
-        const key = resolveEncryptionKey(config.encryption.key, config.encryption.keyFile)
-        const box = new SecretBox(key.key, config.encryption.previousKeys)
-        return retryRegistration(
-          {
-            store,
-            registrations: new RegistrationsRepository(store.db, box),
-            queue: queueFor(store, config)
-          },
-          id
-        )
-      })
+      const result = await withStorage(config, io.stderr, (storage) =>
+        retryRegistration(storage, id)
+      )
       if (!result.retried) {
         console.error(result.reason)
         exit(1)
@@ -284,8 +270,8 @@ function buildCli(io: CliIo): Command {
     .option('--limit <n>', 'how many', positiveInt, 50)
     .action(async (options: { state?: string; limit: number }) => {
       const config = configOrExit(envFile())
-      await withStore(config, async (store) => {
-        const rows = await new OperatorQueries(store.db).recentDeliveries(options)
+      await withStorage(config, io.stderr, async ({ operator }) => {
+        const rows = await operator.recentDeliveries(options)
         if (rows.length === 0) console.log('no deliveries')
         for (const row of rows) {
           console.log(
@@ -306,18 +292,9 @@ function buildCli(io: CliIo): Command {
     .argument('<eventId>', 'MOSIP event id')
     .action(async (eventId: string) => {
       const config = configOrExit(envFile())
-      const result = await withStore(config, (store) => {
-        const key = resolveEncryptionKey(config.encryption.key, config.encryption.keyFile)
-        const box = new SecretBox(key.key, config.encryption.previousKeys)
-        return retryDelivery(
-          {
-            store,
-            inbox: new WebsubInboxRepository(store.db, box),
-            queue: queueFor(store, config)
-          },
-          eventId
-        )
-      })
+      const result = await withStorage(config, io.stderr, (storage) =>
+        retryDelivery(storage, eventId)
+      )
       if (!result.retried) {
         console.error(result.reason)
         exit(1)
@@ -337,8 +314,8 @@ function buildCli(io: CliIo): Command {
         exit(EXIT_CONFIG)
       }
       const config = configOrExit(envFile())
-      await withStore(config, async (store) => {
-        const rows = await queueFor(store, config).list({
+      await withStorage(config, io.stderr, async ({ queue }) => {
+        const rows = await queue.list({
           ...(options.state ? { state: options.state as JobState } : {}),
           limit: options.limit
         })
@@ -363,7 +340,7 @@ function buildCli(io: CliIo): Command {
     .argument('<id>', 'job id', positiveInt)
     .action(async (id: number) => {
       const config = configOrExit(envFile())
-      const replayed = await withStore(config, (store) => queueFor(store, config).replay(id))
+      const replayed = await withStorage(config, io.stderr, ({ queue }) => queue.replay(id))
       if (!replayed) {
         console.error(`job ${id} is not dead (or does not exist); nothing replayed`)
         exit(1)

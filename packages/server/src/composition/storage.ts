@@ -23,9 +23,14 @@ export interface Storage {
 /**
  * Opens the configured database, brings its schema up to date and builds the repositories, which
  * seal secrets with the data encryption key. Logs where that key comes from when it is not the
- * environment. The store is closed again when the migration fails.
+ * environment. The store is closed again when the migration fails. `poolSize` bounds the
+ * PostgreSQL pool (a one-shot CLI command needs few connections).
  */
-export async function openStorage(config: BridgeConfig, logger: Logger): Promise<Storage> {
+export async function openStorage(
+  config: BridgeConfig,
+  logger: Logger,
+  options: { poolSize?: number } = {}
+): Promise<Storage> {
   const encryptionKey = resolveEncryptionKey(config.encryption.key, config.encryption.keyFile)
   if (encryptionKey.source !== 'environment') {
     logger.warn(
@@ -35,7 +40,7 @@ export async function openStorage(config: BridgeConfig, logger: Logger): Promise
         : 'DATA_ENCRYPTION_KEY is not set: using the key file'
     )
   }
-  const store = createStore(config.database)
+  const store = createStore(config.database, options.poolSize)
   try {
     const report = await migrateToLatest(store)
     logger.info({ applied: report.applied, database: store.dialect }, 'database ready')
@@ -49,9 +54,14 @@ export async function openStorage(config: BridgeConfig, logger: Logger): Promise
     registrations: new RegistrationsRepository(store.db, box),
     inbox: new WebsubInboxRepository(store.db, box),
     operator: new OperatorQueries(store.db),
-    queue: new JobQueue<Tasks>(store, {
-      maxAttempts: config.queue.maxAttempts,
-      backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
-    })
+    queue: createJobQueue(store, config)
   }
+}
+
+/** The pipeline's job queue in `store`, with the configured attempts and backoff. */
+export function createJobQueue(store: Store, config: BridgeConfig): JobQueue<Tasks> {
+  return new JobQueue<Tasks>(store, {
+    maxAttempts: config.queue.maxAttempts,
+    backoff: { baseMs: config.queue.backoffBaseMs, maxMs: config.queue.backoffMaxMs }
+  })
 }
