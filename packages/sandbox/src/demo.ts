@@ -13,6 +13,7 @@ import {
   createStore,
   formatProblems,
   loadConfig,
+  OperatorQueries,
   startBridge
 } from '@mosip-bridge/server'
 import { freePort } from './bridge-process.js'
@@ -84,6 +85,7 @@ const people = [
 ] as const
 
 const store = createStore(loaded.config.database, 1)
+const operator = new OperatorQueries(store.db)
 const results = await Promise.all(
   people.map(async (person) => {
     const event = suite.opencrvs.createEvent({
@@ -117,12 +119,11 @@ const results = await Promise.all(
     )
     const row = person.verified
       ? await until(() =>
-          store.db
-            .selectFrom('registrations')
-            .select(['id', 'state'])
-            .where('opencrvs_event_id', '=', event.id)
-            .where('state', 'in', ['confirmed', 'rejected', 'needs_attention'])
-            .executeTakeFirst()
+          operator
+            .registrationsOfEvent(event.id)
+            .then((rows) =>
+              rows.find((r) => ['confirmed', 'rejected', 'needs_attention'].includes(r.state))
+            )
         )
       : undefined
     return {

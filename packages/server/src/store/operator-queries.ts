@@ -85,6 +85,16 @@ export class OperatorQueries {
     return query.execute()
   }
 
+  /** The registrations made for one OpenCRVS event (a record may have several), oldest first. */
+  registrationsOfEvent(opencrvsEventId: string): Promise<RegistrationSummary[]> {
+    return this.db
+      .selectFrom('registrations')
+      .select(SUMMARY_COLUMNS)
+      .where('opencrvs_event_id', '=', opencrvsEventId)
+      .orderBy('created_at')
+      .execute()
+  }
+
   /** Registrations not yet in a final state, oldest first. */
   unfinishedRegistrations(limit = 10_000): Promise<RegistrationSummary[]> {
     return this.db
