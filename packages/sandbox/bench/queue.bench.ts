@@ -44,7 +44,7 @@ async function measure(label: string, options: DatabaseOptions): Promise<void> {
   await Promise.all(
     Array.from({ length: enqueuers }, async (_, e) => {
       for (let i = e; i < JOBS; i += enqueuers) {
-        await store.db.transaction().execute((trx) => queue.enqueue(trx, 'noop', { i }))
+        await store.transaction((trx) => queue.enqueue(trx, 'noop', { i }))
         queue.notify()
       }
     })
