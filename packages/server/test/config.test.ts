@@ -620,3 +620,149 @@ describe('identity verification settings', () => {
     assert.equal(c.esignet.jwksUrl, undefined)
   })
 })
+
+describe('MOSIP status and reconciliation settings', () => {
+  const STATUS_PATH = '/registrationprocessor/v1/registrationstatus/externalstatus/search'
+
+  it('default to the packet client, the status search beside workflowinstance and the documented timings', () => {
+    const c = config({})
+    assert.deepEqual(c.mosip.status, {
+      url: `http://localhost:20240${STATUS_PATH}`,
+      client: { clientId: 'mosip-regproc-client', clientSecret: 'abcdeABCDE123456' }
+    })
+    assert.deepEqual(c.mosip.reconcile, {
+      afterMs: 1_800_000,
+      intervalMs: 300_000,
+      maxIntervalMs: 21_600_000,
+      stallAlertMs: 86_400_000,
+      resubmitLimit: 3
+    })
+    assert.equal(
+      c.mosip.websub.workflowCompletedTopic,
+      'REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT'
+    )
+  })
+
+  it('derive the status URL from MOSIP_PROCESS_PACKET_URL in production, keeping a gateway prefix', () => {
+    const c = config(productionEnv())
+    assert.equal(c.mosip.status.url, `https://mosip.example.org${STATUS_PATH}`)
+    assert.deepEqual(c.mosip.status.client, {
+      clientId: 'mosip-regproc-client',
+      clientSecret: 'packet-client-secret-value'
+    })
+    const prefixed = config(
+      productionEnv({
+        MOSIP_PROCESS_PACKET_URL:
+          'https://gw.example.org/mosip/registrationprocessor/v1/workflowmanager/workflowinstance/'
+      })
+    )
+    assert.equal(prefixed.mosip.status.url, `https://gw.example.org/mosip${STATUS_PATH}`)
+    const elsewhere = config(
+      productionEnv({ MOSIP_PROCESS_PACKET_URL: 'https://regproc.example.org:8443/start?x=1' })
+    )
+    assert.equal(elsewhere.mosip.status.url, `https://regproc.example.org:8443${STATUS_PATH}`)
+  })
+
+  it('parse every setting', () => {
+    const c = config(
+      productionEnv({
+        MOSIP_STATUS_URL: 'https://status.example.org/search',
+        MOSIP_STATUS_AUTH_CLIENT_ID: 'mosip-status-client',
+        MOSIP_STATUS_AUTH_CLIENT_SECRET: ' status-client-secret-value ',
+        MOSIP_RECONCILE_AFTER_SECONDS: '3',
+        MOSIP_RECONCILE_INTERVAL_SECONDS: '2',
+        MOSIP_RECONCILE_MAX_INTERVAL_SECONDS: '60',
+        MOSIP_STALL_ALERT_SECONDS: '600',
+        MOSIP_RECONCILE_RESUBMIT_LIMIT: '0',
+        MOSIP_WORKFLOW_COMPLETED_TOPIC: 'crvs/WORKFLOW_COMPLETED'
+      })
+    )
+    assert.deepEqual(c.mosip.status, {
+      url: 'https://status.example.org/search',
+      // Secrets are taken verbatim.
+      client: { clientId: 'mosip-status-client', clientSecret: ' status-client-secret-value ' }
+    })
+    assert.deepEqual(c.mosip.reconcile, {
+      afterMs: 3000,
+      intervalMs: 2000,
+      maxIntervalMs: 60_000,
+      stallAlertMs: 600_000,
+      resubmitLimit: 0
+    })
+    assert.equal(c.mosip.websub.workflowCompletedTopic, 'crvs/WORKFLOW_COMPLETED')
+    const described = describeConfig(c)
+    assert.equal(described.MOSIP_STATUS_URL, 'https://status.example.org/search')
+    assert.equal(described.MOSIP_STATUS_AUTH_CLIENT_ID, 'mosip-status-client')
+    assert.equal(described.MOSIP_STATUS_AUTH_CLIENT_SECRET, '********')
+    assert.ok(!JSON.stringify(described).includes('status-client-secret-value'))
+    assert.equal(described.MOSIP_RECONCILE_AFTER_SECONDS, '3')
+    assert.equal(described.MOSIP_RECONCILE_INTERVAL_SECONDS, '2')
+    assert.equal(described.MOSIP_RECONCILE_MAX_INTERVAL_SECONDS, '60')
+    assert.equal(described.MOSIP_STALL_ALERT_SECONDS, '600')
+    assert.equal(described.MOSIP_RECONCILE_RESUBMIT_LIMIT, '0')
+    assert.equal(described.MOSIP_WORKFLOW_COMPLETED_TOPIC, 'crvs/WORKFLOW_COMPLETED')
+  })
+
+  it('switch the workflow-completed subscription off with "none"', () => {
+    for (const value of ['none', 'NONE']) {
+      const c = config({ MOSIP_WORKFLOW_COMPLETED_TOPIC: value })
+      assert.equal(c.mosip.websub.workflowCompletedTopic, undefined)
+      assert.equal(describeConfig(c).MOSIP_WORKFLOW_COMPLETED_TOPIC, 'none')
+    }
+  })
+
+  it('describe the defaults, the secret masked', () => {
+    const described = describeConfig(config(productionEnv()))
+    assert.equal(described.MOSIP_STATUS_URL, `https://mosip.example.org${STATUS_PATH}`)
+    assert.equal(described.MOSIP_STATUS_AUTH_CLIENT_ID, 'mosip-regproc-client')
+    assert.equal(described.MOSIP_STATUS_AUTH_CLIENT_SECRET, '********')
+    assert.equal(described.MOSIP_RECONCILE_AFTER_SECONDS, '1800')
+    assert.equal(described.MOSIP_RECONCILE_MAX_INTERVAL_SECONDS, '21600')
+    assert.equal(
+      described.MOSIP_WORKFLOW_COMPLETED_TOPIC,
+      'REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT'
+    )
+  })
+
+  it('need both halves of the status client', () => {
+    assert.match(
+      problemFor(
+        { MOSIP_STATUS_AUTH_CLIENT_ID: 'mosip-status-client' },
+        'MOSIP_STATUS_AUTH_CLIENT_SECRET'
+      ).message,
+      /required when MOSIP_STATUS_AUTH_CLIENT_ID is set/
+    )
+    const found = problemFor(
+      { MOSIP_STATUS_AUTH_CLIENT_SECRET: 'lonely-status-secret' },
+      'MOSIP_STATUS_AUTH_CLIENT_ID'
+    )
+    assert.match(found.message, /required when MOSIP_STATUS_AUTH_CLIENT_SECRET is set/)
+    assert.ok(!formatProblems([found]).includes('lonely-status-secret'))
+  })
+
+  it('name malformed values', () => {
+    const found = problems({
+      MOSIP_STATUS_URL: 'ftp://mosip.example.org/status',
+      MOSIP_RECONCILE_AFTER_SECONDS: '0',
+      MOSIP_RECONCILE_INTERVAL_SECONDS: '1.5',
+      MOSIP_STALL_ALERT_SECONDS: '-1',
+      MOSIP_RECONCILE_RESUBMIT_LIMIT: 'many',
+      MOSIP_WORKFLOW_COMPLETED_TOPIC: 'two words'
+    })
+    const text = formatProblems(found)
+    assert.match(text, /MOSIP_STATUS_URL: expected an http\(s\) URL/)
+    assert.match(text, /MOSIP_RECONCILE_AFTER_SECONDS: expected an integer from 1 to/)
+    assert.match(text, /MOSIP_RECONCILE_INTERVAL_SECONDS: expected an integer from 1 to/)
+    assert.match(text, /MOSIP_STALL_ALERT_SECONDS: expected an integer from 1 to/)
+    assert.match(text, /MOSIP_RECONCILE_RESUBMIT_LIMIT: expected an integer from 0 to 100/)
+    assert.match(text, /MOSIP_WORKFLOW_COMPLETED_TOPIC: expected a topic without spaces, or 'none'/)
+  })
+
+  it('refuse a maximum interval below the interval', () => {
+    const found = problemFor(
+      { MOSIP_RECONCILE_INTERVAL_SECONDS: '600', MOSIP_RECONCILE_MAX_INTERVAL_SECONDS: '300' },
+      'MOSIP_RECONCILE_MAX_INTERVAL_SECONDS'
+    )
+    assert.match(found.message, /at least MOSIP_RECONCILE_INTERVAL_SECONDS \(600\), got 300/)
+  })
+})

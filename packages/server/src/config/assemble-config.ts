@@ -13,6 +13,10 @@
  */
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
+import {
+  MOSIP_EXTERNAL_STATUS_SEARCH_PATH,
+  MOSIP_WORKFLOW_INSTANCE_PATH
+} from '@mosip-bridge/contracts'
 import { joinUrl } from '../core/join-url.js'
 import type { BridgeConfig } from './config-types.js'
 import { variableInfoOf, variableNames, variables } from './variables.js'
@@ -87,6 +91,38 @@ const crossChecked = variables.superRefine(
       }
     }
 
+    if (valid('MOSIP_STATUS_AUTH_CLIENT_ID', 'MOSIP_STATUS_AUTH_CLIENT_SECRET')) {
+      // Half of one client and half of another would only fail at MOSIP's login.
+      if (
+        env.MOSIP_STATUS_AUTH_CLIENT_ID !== undefined &&
+        env.MOSIP_STATUS_AUTH_CLIENT_SECRET === undefined
+      ) {
+        problem(
+          'MOSIP_STATUS_AUTH_CLIENT_SECRET',
+          'required when MOSIP_STATUS_AUTH_CLIENT_ID is set'
+        )
+      }
+      if (
+        env.MOSIP_STATUS_AUTH_CLIENT_SECRET !== undefined &&
+        env.MOSIP_STATUS_AUTH_CLIENT_ID === undefined
+      ) {
+        problem(
+          'MOSIP_STATUS_AUTH_CLIENT_ID',
+          'required when MOSIP_STATUS_AUTH_CLIENT_SECRET is set'
+        )
+      }
+    }
+
+    if (
+      valid('MOSIP_RECONCILE_INTERVAL_SECONDS', 'MOSIP_RECONCILE_MAX_INTERVAL_SECONDS') &&
+      env.MOSIP_RECONCILE_MAX_INTERVAL_SECONDS < env.MOSIP_RECONCILE_INTERVAL_SECONDS
+    ) {
+      problem(
+        'MOSIP_RECONCILE_MAX_INTERVAL_SECONDS',
+        `expected an integer of at least MOSIP_RECONCILE_INTERVAL_SECONDS (${env.MOSIP_RECONCILE_INTERVAL_SECONDS}), got ${env.MOSIP_RECONCILE_MAX_INTERVAL_SECONDS}`
+      )
+    }
+
     if (
       valid('JOB_BACKOFF_BASE_MS', 'JOB_BACKOFF_MAX_MS') &&
       env.JOB_BACKOFF_MAX_MS < env.JOB_BACKOFF_BASE_MS
@@ -124,6 +160,20 @@ function resolveOpencrvsAuth(
     publicKeyUrl:
       publicKeyUrl ?? (authUrl === undefined ? undefined : joinUrl(authUrl, '.well-known').href)
   }
+}
+
+/**
+ * The status search beside the workflow-instance API: MOSIP_PROCESS_PACKET_URL with its
+ * workflow-instance path replaced (a gateway prefix before it is kept), or its origin plus the
+ * status path when it does not end in that path.
+ */
+function defaultStatusUrl(processPacketUrl: string): string {
+  const url = new URL(processPacketUrl)
+  const path = url.pathname.replace(/\/+$/, '')
+  const prefix = path.endsWith(MOSIP_WORKFLOW_INSTANCE_PATH)
+    ? path.slice(0, -MOSIP_WORKFLOW_INSTANCE_PATH.length)
+    : ''
+  return `${url.origin}${prefix}${MOSIP_EXTERNAL_STATUS_SEARCH_PATH}`
 }
 
 /** Keeps the known variables, treats blank values as unset and fills in the defaults. */
@@ -235,7 +285,22 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
         client: {
           clientId: env.MOSIP_WEBSUB_AUTH_CLIENT_ID,
           clientSecret: env.MOSIP_WEBSUB_AUTH_CLIENT_SECRET
+        },
+        workflowCompletedTopic: env.MOSIP_WORKFLOW_COMPLETED_TOPIC
+      },
+      status: {
+        url: env.MOSIP_STATUS_URL ?? defaultStatusUrl(env.MOSIP_PROCESS_PACKET_URL),
+        client: {
+          clientId: env.MOSIP_STATUS_AUTH_CLIENT_ID ?? env.MOSIP_PACKET_AUTH_CLIENT_ID,
+          clientSecret: env.MOSIP_STATUS_AUTH_CLIENT_SECRET ?? env.MOSIP_PACKET_AUTH_CLIENT_SECRET
         }
+      },
+      reconcile: {
+        afterMs: env.MOSIP_RECONCILE_AFTER_SECONDS * 1000,
+        intervalMs: env.MOSIP_RECONCILE_INTERVAL_SECONDS * 1000,
+        maxIntervalMs: env.MOSIP_RECONCILE_MAX_INTERVAL_SECONDS * 1000,
+        stallAlertMs: env.MOSIP_STALL_ALERT_SECONDS * 1000,
+        resubmitLimit: env.MOSIP_RECONCILE_RESUBMIT_LIMIT
       },
       credential: {
         nationalIdKey: env.MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY,

@@ -62,6 +62,30 @@ interface MosipWebsubConfig {
   secret: string
   /** Credentials used to subscribe at the hub. */
   client: ClientCredentials
+  /** The registration processor's workflow-completed topic; undefined: not subscribed. */
+  workflowCompletedTopic: string | undefined
+}
+
+/** MOSIP's status API, which the reconciliation of stalled registrations asks. */
+interface MosipStatusConfig {
+  /** `POST …/registrationprocessor/v1/registrationstatus/externalstatus/search`. */
+  url: string
+  /** Credentials of the status calls (a client with a status-search role). */
+  client: ClientCredentials
+}
+
+/** When and how often registrations still waiting on MOSIP are checked against its status API. */
+export interface MosipReconcileConfig {
+  /** A submitted registration is first checked once it has waited this long. */
+  afterMs: number
+  /** Delay between checks while MOSIP's answer changes. */
+  intervalMs: number
+  /** Cap of the delay, which doubles with each check that brings the same answer. */
+  maxIntervalMs: number
+  /** A registration still processing after this long counts as stalled. */
+  stallAlertMs: number
+  /** Resubmissions MOSIP's answers (RESEND, REREGISTER, unknown id) may cause before an operator is asked. */
+  resubmitLimit: number
 }
 
 export interface MosipConfig {
@@ -75,6 +99,8 @@ export interface MosipConfig {
   centerId: string
   machineId: string
   websub: MosipWebsubConfig
+  status: MosipStatusConfig
+  reconcile: MosipReconcileConfig
   credential: {
     /** credentialSubject key copied into `child.nid`. */
     nationalIdKey: string

@@ -71,6 +71,12 @@ export const scopeOrNone: Format<string | undefined> = {
   parse: (raw) => (/\s/.test(raw) ? INVALID : raw.toLowerCase() === 'none' ? undefined : raw)
 }
 
+/** A WebSub topic to subscribe to, or `none` (any case) for no subscription. */
+export const topicOrNone: Format<string | undefined> = {
+  expected: "a topic without spaces, or 'none'",
+  parse: (raw) => (/\s/.test(raw) ? INVALID : raw.toLowerCase() === 'none' ? undefined : raw)
+}
+
 export const individualIdType: Format<IdaIndividualIdType> = {
   expected: 'UIN, VID or auto',
   parse: (raw) => {

@@ -6,6 +6,7 @@
  * image. Messages never contain the value of a variable marked `secret`.
  */
 import { z } from 'zod'
+import { MOSIP_WORKFLOW_COMPLETED_TOPIC } from '@mosip-bridge/contracts'
 import { LOG_LEVELS, NODE_ENVS } from './config-types.js'
 import {
   INVALID,
@@ -22,7 +23,8 @@ import {
   postgresUrl,
   scopeOrNone,
   text,
-  token
+  token,
+  topicOrNone
 } from './value-parsers.js'
 import type { Format } from './value-parsers.js'
 
@@ -43,6 +45,9 @@ const variableInfo = z.registry<VariableInfo>()
 const DEFAULT_SQLITE_PATH = 'data/sqlite/mosip-api.db'
 /** setTimeout's limit; longer delays fire at once. */
 const MAX_TIMER_MS = 2_147_483_647
+const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000)
+/** Ten years: thresholds compared with ages, never used as timers. */
+const MAX_THRESHOLD_SECONDS = 10 * 365 * 86_400
 
 function show(raw: string): string {
   return JSON.stringify(raw.length > 80 ? `${raw.slice(0, 77)}...` : raw)
@@ -169,6 +174,20 @@ export const variables = z.object({
   }),
   MOSIP_PROCESS_PACKET_URL: required(httpUrl, {
     devDefault: `${MOSIP_DEV}/registrationprocessor/v1/workflowmanager/workflowinstance`
+  }),
+  // Defaults of the next three derive from other variables: see toBridgeConfig.
+  MOSIP_STATUS_URL: optional(httpUrl),
+  MOSIP_STATUS_AUTH_CLIENT_ID: optional(token),
+  MOSIP_STATUS_AUTH_CLIENT_SECRET: optional(text, { secret }),
+  MOSIP_RECONCILE_AFTER_SECONDS: required(integer(1, MAX_THRESHOLD_SECONDS), { default: '1800' }),
+  MOSIP_RECONCILE_INTERVAL_SECONDS: required(integer(1, MAX_TIMER_SECONDS), { default: '300' }),
+  MOSIP_RECONCILE_MAX_INTERVAL_SECONDS: required(integer(1, MAX_TIMER_SECONDS), {
+    default: '21600'
+  }),
+  MOSIP_STALL_ALERT_SECONDS: required(integer(1, MAX_THRESHOLD_SECONDS), { default: '86400' }),
+  MOSIP_RECONCILE_RESUBMIT_LIMIT: required(integer(0, 100), { default: '3' }),
+  MOSIP_WORKFLOW_COMPLETED_TOPIC: required(topicOrNone, {
+    default: MOSIP_WORKFLOW_COMPLETED_TOPIC
   }),
   // The packet refId is `<center>_<machine>`, so neither may contain `_`.
   MOSIP_CENTER_ID: required(matching(/^[^\s_]+$/, "an id without spaces or '_'"), {
