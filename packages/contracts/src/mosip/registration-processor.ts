@@ -24,6 +24,11 @@ export const MOSIP_EXTERNAL_STATUS_SEARCH_PATH =
   '/registrationprocessor/v1/registrationstatus/externalstatus/search'
 export const MOSIP_EXTERNAL_STATUS_ID = 'mosip.registration.external.status'
 export const MOSIP_EXTERNAL_STATUS_VERSION = '1.0'
+/**
+ * Ids per status search: `registration.processor.fetch.registration.records.limit` (100 by
+ * default); `/search` ignores the ids beyond it.
+ */
+export const MOSIP_STATUS_SEARCH_MAX_IDS = 100
 
 /** Error codes of the workflow-instance API (always HTTP 200). */
 export const MOSIP_WORKFLOW_ERROR_CODES = {

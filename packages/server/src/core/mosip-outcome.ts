@@ -1,6 +1,7 @@
 import {
   MOSIP_AUTH_ERROR_CODES,
   MOSIP_PACKET_ERROR_CODES,
+  MOSIP_STATUS_ERROR_CODES,
   MOSIP_WORKFLOW_ERROR_CODES,
   mosipStatusErrorSchema,
   type MosipStatusError
@@ -18,7 +19,7 @@ import {
  * An entry of `errors[]`, read leniently: packet manager and workflow put the text in `message`,
  * the status APIs in `errorMessage`, and an entry that fits neither still counts as an error.
  */
-type MosipErrorEntry = Partial<MosipStatusError>
+export type MosipErrorEntry = Partial<MosipStatusError>
 const errorEntrySchema = mosipStatusErrorSchema.partial()
 
 /**
@@ -33,7 +34,14 @@ const PERMANENT_CODES = new Set<string>([
   MOSIP_PACKET_ERROR_CODES.invalidInput,
   MOSIP_PACKET_ERROR_CODES.auditsEmpty,
   MOSIP_WORKFLOW_ERROR_CODES.missingInput,
-  MOSIP_WORKFLOW_ERROR_CODES.invalidInput
+  MOSIP_WORKFLOW_ERROR_CODES.invalidInput,
+  MOSIP_STATUS_ERROR_CODES.dataValidationFailed,
+  MOSIP_STATUS_ERROR_CODES.missingVersion,
+  MOSIP_STATUS_ERROR_CODES.missingRequesttime,
+  MOSIP_STATUS_ERROR_CODES.missingId,
+  MOSIP_STATUS_ERROR_CODES.invalidVersion,
+  MOSIP_STATUS_ERROR_CODES.invalidRequesttime,
+  MOSIP_STATUS_ERROR_CODES.invalidId
 ])
 
 /** Codes that mean "your token is not accepted": re-login and retry. */
@@ -58,33 +66,49 @@ function describe(errors: MosipErrorEntry[]): string {
     .join('; ')
 }
 
+interface ClassifyOptions<T> {
+  /** An error code meaning the request was already carried out: `alreadyDone` is the value. */
+  alreadyDoneCode?: string
+  alreadyDone?: T
+  /**
+   * Picks the entries of `errors[]` that concern one item of a batch request (the status APIs
+   * report an unknown id this way) rather than the call. When every entry is such an item error,
+   * the call has succeeded: `interpret` receives them with the response.
+   */
+  isItemError?: (entry: MosipErrorEntry) => boolean
+}
+
 /**
  * Classifies a MOSIP answer. MOSIP reports most failures inside HTTP 200 (`errors[]`), and the
  * packet manager may answer 200 with `response: null` and no error when packet building failed.
- * `interpret` turns a usable `response` into a value, or undefined when it is not usable.
+ * `interpret` turns a usable `response` into a value, or undefined when it is not usable; it is
+ * also called with a null `response` when item errors came with it.
  */
 export function classifyMosip<T>(
   exchange: HttpExchange,
   now: number,
-  interpret: (response: unknown) => T | undefined,
-  options: { alreadyDoneCode?: string; alreadyDone?: T } = {}
+  interpret: (response: unknown, itemErrors: MosipErrorEntry[]) => T | undefined,
+  options: ClassifyOptions<T> = {}
 ): Outcome<T> {
   const transport = classifyTransport(exchange, 'MOSIP', now)
   if (transport) return transport
   const status = exchange.status as number
-  const errors = errorsOf(exchange.body)
+  const allErrors = errorsOf(exchange.body)
+  const isItemError = options.isItemError
+  const itemErrors = isItemError ? allErrors.filter((e) => isItemError(e)) : []
+  const errors = isItemError ? allErrors.filter((e) => !isItemError(e)) : allErrors
   if (
     status === 401 ||
     status === 403 ||
-    errors.some((e) => e.errorCode && AUTH_CODES.has(e.errorCode))
+    allErrors.some((e) => e.errorCode && AUTH_CODES.has(e.errorCode))
   ) {
     return retry(
       'MOSIP_AUTH_REJECTED',
-      `MOSIP refused the token (HTTP ${status}${errors.length ? `, ${describe(errors)}` : ''})`
+      `MOSIP refused the token (HTTP ${status}${allErrors.length ? `, ${describe(allErrors)}` : ''})`
     )
   }
   if (status >= 400) {
-    const reason = `MOSIP answered HTTP ${status}${errors.length ? `: ${describe(errors)}` : ''}`
+    const reason = `MOSIP answered HTTP ${status}${allErrors.length ? `: ${describe(allErrors)}` : ''}`
     return status === 400 || status === 413 || status === 422
       ? permanent(`MOSIP_HTTP_${status}`, reason)
       : retry(`MOSIP_HTTP_${status}`, reason)
@@ -100,7 +124,8 @@ export function classifyMosip<T>(
       : retry(code, reason)
   }
   const response = isRecord(exchange.body) ? exchange.body.response : undefined
-  const value = response === null || response === undefined ? undefined : interpret(response)
+  const usable = (response !== null && response !== undefined) || itemErrors.length > 0
+  const value = usable ? interpret(response ?? null, itemErrors) : undefined
   if (value === undefined) {
     return retry(
       'MOSIP_EMPTY_RESPONSE',

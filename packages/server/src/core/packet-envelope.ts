@@ -2,16 +2,20 @@
  * The request envelopes the bridge sends to MOSIP, built by pure functions so that the wire
  * format is tested without a network. The shapes are those of the reference `mosip-api`
  * (auth manager, packet manager createPacket, registration-processor workflowinstance): a MOSIP
- * deployment that works with the reference must receive the same JSON from the bridge. Their
- * types, ids and versions are those of `@mosip-bridge/contracts`.
+ * deployment that works with the reference must receive the same JSON from the bridge. The
+ * status search, which the reference does not call, follows MOSIP's registration-status service.
+ * Their types, ids and versions are those of `@mosip-bridge/contracts`.
  */
 import {
+  MOSIP_EXTERNAL_STATUS_ID,
+  MOSIP_EXTERNAL_STATUS_VERSION,
   MOSIP_UNCHECKED_REQUEST_ID,
   MOSIP_WORKFLOW_INSTANCE_ID,
   MOSIP_WORKFLOW_INSTANCE_VERSION,
   type MosipAuthRequest,
   type MosipClientSecret,
   type MosipCreatePacketRequest,
+  type MosipStatusSearchRequest,
   type MosipWorkflowInstanceRequest
 } from '@mosip-bridge/contracts'
 import type { MosipProcess, NotificationInfo, PacketRequest } from './ports.js'
@@ -152,6 +156,22 @@ export function buildWorkflowInstanceEnvelope(
         email: orEmpty(input.notification.email)
       }
     }
+  }
+}
+
+/**
+ * Body of `POST /registrationprocessor/v1/registrationstatus/externalstatus/search`. MOSIP checks
+ * `id` and `version` for equality and `requesttime` against its clock (± a grace period).
+ */
+export function buildExternalStatusEnvelope(
+  registrationIds: readonly string[],
+  requesttime: string
+): MosipStatusSearchRequest {
+  return {
+    id: MOSIP_EXTERNAL_STATUS_ID,
+    version: MOSIP_EXTERNAL_STATUS_VERSION,
+    requesttime,
+    request: registrationIds.map((registrationId) => ({ registrationId }))
   }
 }
 

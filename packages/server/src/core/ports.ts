@@ -38,6 +38,26 @@ export interface MosipPacketGateway {
   }): Promise<Outcome<{ alreadyStarted: boolean; workflowInstanceId?: string }>>
 }
 
+// ---------------------------------------------------------------- MOSIP registration status
+
+/**
+ * What MOSIP's external status search says about one registration id: its external status
+ * (`PROCESSING`, `UIN_GENERATED`, `REJECTED`, … or a code newer than ours, kept as sent), that
+ * MOSIP does not know the id (`RPR-RGS-031`), or another error about that id alone.
+ */
+export type MosipStatusResult =
+  | { registrationId: string; status: string }
+  | { registrationId: string; unknown: true }
+  | { registrationId: string; error: { code: string; message: string } }
+
+export interface MosipStatusGateway {
+  /**
+   * One result per distinct id, in the order asked. A failure of the call itself (MOSIP
+   * unreachable, token refused twice, request refused) is the outcome instead.
+   */
+  statusOf(registrationIds: readonly string[]): Promise<Outcome<MosipStatusResult[]>>
+}
+
 // ---------------------------------------------------------------- MOSIP credentials
 
 /** A decrypted, leniently parsed verifiable credential. */
