@@ -1,25 +1,33 @@
 /**
- * MOSIP: packets (packet manager and registration processor), the WebSub subscription to issued
- * credentials, and the keystore that decrypts them.
+ * MOSIP: packets (packet manager and registration processor), the registration status search,
+ * the WebSub subscription to issued credentials, and the keystore that decrypts them.
  *
  * `createMosipIntegration` builds them from the configuration, with one cached login per MOSIP
- * client (the packet client and the WebSub client) shared by every job. When the credential
+ * client (the packet client, the status client and the WebSub client) shared by every job. When the credential
  * keystore cannot be opened the bridge still starts: credentials are stored and wait, and the
  * reason is logged once, at start-up.
  */
 import type { BridgeConfig } from '../../config/index.js'
 import { errorCode } from '../../core/error-code.js'
 import { retry, type Outcome } from '../../core/outcome.js'
-import type { CredentialDecryptor, IssuedCredential, MosipPacketGateway } from '../../core/ports.js'
+import type {
+  CredentialDecryptor,
+  IssuedCredential,
+  MosipPacketGateway,
+  MosipStatusGateway
+} from '../../core/ports.js'
 import type { Logger } from '../../observability/logger.js'
 import { MosipTokenSource } from './auth-token.js'
 import { MosipCredentialDecryptor } from './credential-decryptor.js'
 import { DEFAULT_ID_SCHEMA_JSON } from './default-id-schema.js'
 import { MosipPacketClient } from './packet-manager.client.js'
+import { MosipRegistrationStatusClient } from './registration-status.client.js'
 import { WebsubSubscriber } from './websub-subscriber.js'
 
 export interface MosipIntegration {
   packets: MosipPacketGateway
+  /** MOSIP's external status of registrations, for reconciling those that stall. */
+  status: MosipStatusGateway
   decryptor: CredentialDecryptor
   /** Keeps the subscription to issued credentials alive once started. */
   subscriber: WebsubSubscriber
@@ -76,6 +84,11 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
     defaultSchemaJson: DEFAULT_ID_SCHEMA_JSON,
     timeoutMs
   })
+  const status = new MosipRegistrationStatusClient({
+    url: mosip.status.url,
+    tokens: login(mosip.status.client),
+    timeoutMs
+  })
   const subscriber = new WebsubSubscriber({
     hubUrl: mosip.websub.hubUrl,
     topic: mosip.websub.topic,
@@ -86,5 +99,5 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
     timeoutMs,
     logger
   })
-  return { packets, decryptor: openDecryptor(config, logger), subscriber }
+  return { packets, status, decryptor: openDecryptor(config, logger), subscriber }
 }
