@@ -3,11 +3,13 @@ import assert from 'node:assert/strict'
 import {
   mosipAuthRequestSchema,
   mosipCreatePacketRequestSchema,
+  mosipStatusSearchRequestSchema,
   mosipWorkflowInstanceRequestSchema
 } from '@mosip-bridge/contracts'
 import {
   buildAuthEnvelope,
   buildCreatePacketEnvelope,
+  buildExternalStatusEnvelope,
   buildWorkflowInstanceEnvelope,
   ensureStringFields,
   mosipRequestTime
@@ -238,5 +240,22 @@ describe('buildWorkflowInstanceEnvelope', () => {
       't'
     )
     assert.deepEqual(envelope.request.notificationInfo, { name: 'N', phone: '', email: '' })
+  })
+})
+
+describe('buildExternalStatusEnvelope', () => {
+  it("is MOSIP's externalstatus/search body and satisfies its wire schema", () => {
+    const envelope = buildExternalStatusEnvelope(
+      ['100014728301957', '100019999999999'],
+      mosipRequestTime(Date.UTC(2025, 3, 17, 9, 0, 0))
+    )
+    assert.deepEqual(envelope, {
+      id: 'mosip.registration.external.status',
+      version: '1.0',
+      requesttime: '2025-04-17T09:00:00.000Z',
+      request: [{ registrationId: '100014728301957' }, { registrationId: '100019999999999' }]
+    })
+    const parsed = mosipStatusSearchRequestSchema.safeParse(envelope)
+    assert.equal(parsed.success, true, parsed.error?.message)
   })
 })
