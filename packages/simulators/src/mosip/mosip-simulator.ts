@@ -22,6 +22,8 @@ export interface MosipSimulatorOptions {
   stepDelayMs?: number
   /** WebSub delivery retry delays after connection errors (MOSIP: 3 s, 6 s, 12 s). */
   hubRetryDelaysMs?: number[]
+  /** How the hub commits deliveries (default `poll-batch`, as MOSIP's hub); see `WebsubHubOptions`. */
+  hubCommitMode?: 'message' | 'poll-batch'
   /** Packet manager failure reporting; see PacketManagerOptions. */
   packetManager?: MosipCoreOptions['packetManager']
   ida?: {
@@ -65,7 +67,8 @@ export async function createMosipSimulator(
   })
   const hub = new WebsubHub(sim, {
     verifyToken: (token) => core.auth.verify(token) !== undefined,
-    ...(options.hubRetryDelaysMs ? { retryDelaysMs: options.hubRetryDelaysMs } : {})
+    ...(options.hubRetryDelaysMs ? { retryDelaysMs: options.hubRetryDelaysMs } : {}),
+    ...(options.hubCommitMode ? { commitMode: options.hubCommitMode } : {})
   })
   const idaOptions = {
     mispLicenseKey: options.ida?.mispLicenseKey ?? 'aaaaaAAAAAbbbbbBBBBBcccccCCCCCdddddDDDDD',

@@ -10,6 +10,7 @@
  * - `GET|POST|DELETE …/faults`             `{kind: duplicate|reorder|forge-signature|drop|deny,
  *                                          topic?, callback?, reason?}`
  * - `PUT  …/trailing-slash` `{enabled, topic?, callback?}`
+ * - `GET|PUT …/commit-mode` `{mode: poll-batch|message}`
  */
 import { z } from 'zod'
 import type { SimServer } from '../../shared/sim-server.js'
@@ -38,6 +39,8 @@ interface WebsubControlTarget {
   reorderNext(selector?: WebsubSelector): void
   forgeSignatureNext(selector?: WebsubSelector): void
   dropNext(selector?: WebsubSelector): void
+  setCommitMode(mode: 'message' | 'poll-batch'): void
+  readonly commitMode: 'message' | 'poll-batch'
   setTrailingSlash(enabled: boolean, selector?: WebsubSelector): void
 }
 
@@ -55,6 +58,8 @@ const trailingSlashBodySchema = z.object({
   topic: z.string().min(1).optional(),
   callback: z.string().min(1).optional()
 })
+
+const commitModeBodySchema = z.object({ mode: z.enum(['poll-batch', 'message']) })
 
 export function registerWebsubControlApi(
   sim: SimServer,
@@ -125,5 +130,13 @@ export function registerWebsubControlApi(
     if (callback !== undefined) selector.callback = callback
     hub.setTrailingSlash(enabled, selector)
     return { subscriptions: hub.subscriptions() }
+  })
+
+  app.get(`${prefix}/commit-mode`, async () => ({ mode: hub.commitMode }))
+  app.put(`${prefix}/commit-mode`, async (request, reply) => {
+    const parsed = commitModeBodySchema.safeParse(request.body)
+    if (!parsed.success) return reply.code(400).send({ error: z.prettifyError(parsed.error) })
+    hub.setCommitMode(parsed.data.mode)
+    return { mode: hub.commitMode }
   })
 }

@@ -27,9 +27,13 @@ export interface WebsubHubOptions {
   /** Default for every subscriber: POST to `<callback>/` as the 1.2.0 hub does (default false). */
   trailingSlash?: boolean
   /**
-   * When a delivery commits: `message` (default) commits each message; `poll-batch` commits like
-   * the real hub's Kafka `commit()`, i.e. the whole polled batch (up to `maxPollRecords`) as soon
-   * as one message of it is delivered, so a failure later in the same batch loses the rest.
+   * When a delivery commits. `poll-batch` (default) commits like the real hub, which calls Kafka's
+   * `commit()` after every delivered message: that commits everything the last poll returned (up
+   * to `maxPollRecords`). A delivery failing after an earlier message of its batch was delivered
+   * therefore loses the failed message and the rest of the batch: after the hub restarts the
+   * consumer, delivery resumes after the batch. A failure on a batch's first message commits
+   * nothing, so that batch is redelivered whole. `message` commits each message alone, so a
+   * failed message and everything after it are always redelivered.
    */
   commitMode?: 'message' | 'poll-batch'
   /** Kafka `max.poll.records` (default 50). */

@@ -5,7 +5,9 @@
  * 12 s by default); any non-2xx answer, or retries running out, stops delivery to that subscriber
  * without committing. Delivery resumes from the committed offset when the hub next reloads its
  * subscriber list — after any verified (un)subscription on the hub, not only the stopped
- * subscriber's own re-subscribe.
+ * subscriber's own re-subscribe. Messages are read in polls of up to `maxPollRecords`; in
+ * `poll-batch` commit mode (the default) each delivered message commits its whole poll, so a
+ * failure after the first delivered message of a poll loses the rest of that poll.
  */
 import { randomUUID } from 'node:crypto'
 import type { HubFaults } from './hub-faults.js'

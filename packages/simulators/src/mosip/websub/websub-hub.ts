@@ -12,6 +12,8 @@
  *   events published before it are never delivered to it (`topic-log.ts`).
  * - Delivery: one message at a time, in order, retried on connection errors, stopped by any
  *   non-2xx answer until the hub next reloads its subscriber list (`subscriber-delivery.ts`).
+ *   Every delivered message commits the whole Kafka poll it came in (`commitMode: 'poll-batch'`,
+ *   the default), so a failure after part of a poll was delivered loses the rest of that poll.
  *
  * Simulator extras: scripted faults (deny, duplicate, reorder, forged signature, drop;
  * `hub-faults.ts`), logs of deliveries and verifications (`hub-records.ts`), and a control API
@@ -163,6 +165,19 @@ export class WebsubHub {
 
   clearFaults(): void {
     this.faults.clear()
+  }
+
+  /**
+   * How deliveries commit from now on: `poll-batch` (the real hub's behaviour) or `message`. A
+   * consumer in the middle of a poll applies it from its next delivered message.
+   */
+  setCommitMode(mode: 'message' | 'poll-batch'): void {
+    this.settings.commitMode = mode
+  }
+
+  /** How deliveries commit (see `WebsubHubOptions.commitMode`). */
+  get commitMode(): 'message' | 'poll-batch' {
+    return this.settings.commitMode
   }
 
   /** POST to `<callback>/` (as the 1.2.0 hub does) for the matching subscribers, or stop doing so. */
