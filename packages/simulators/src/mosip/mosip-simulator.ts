@@ -24,6 +24,14 @@ export interface MosipSimulatorOptions {
   hubRetryDelaysMs?: number[]
   /** How the hub commits deliveries (default `poll-batch`, as MOSIP's hub); see `WebsubHubOptions`. */
   hubCommitMode?: 'message' | 'poll-batch'
+  /**
+   * Whether the hub checks the token's roles per topic as MOSIP's hub does (default false: any
+   * valid token may subscribe and publish). With it, a subscription to `<partner>/<EVENT>` needs
+   * `SUBSCRIBE_<EVENT>_INDIVIDUAL` and the client to be that partner, one to
+   * `REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT` needs
+   * `SUBSCRIBE_REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT_GENERAL`.
+   */
+  hubTopicRoles?: boolean
   /** Packet manager failure reporting; see PacketManagerOptions. */
   packetManager?: MosipCoreOptions['packetManager']
   ida?: {
@@ -66,7 +74,11 @@ export async function createMosipSimulator(
     ...(options.stepDelayMs !== undefined ? { pipeline: { stepDelayMs: options.stepDelayMs } } : {})
   })
   const hub = new WebsubHub(sim, {
-    verifyToken: (token) => core.auth.verify(token) !== undefined,
+    verifyToken: (token) => {
+      const identity = core.auth.verify(token)
+      if (!identity) return false
+      return options.hubTopicRoles ? { userId: identity.userId, roles: identity.roles } : true
+    },
     ...(options.hubRetryDelaysMs ? { retryDelaysMs: options.hubRetryDelaysMs } : {}),
     ...(options.hubCommitMode ? { commitMode: options.hubCommitMode } : {})
   })
