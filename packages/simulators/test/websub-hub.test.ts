@@ -674,6 +674,42 @@ describe('WebSub hub: content delivery', () => {
     assert.equal(hub.commitMode, 'message')
   })
 
+  it('reads what was published while polling was paused in one poll, and fails a delivery on request', async (t) => {
+    const { hub, hubUrl, base, subscriber } = await setup(t)
+    const sub = await subscriber()
+    await subscribeActive(hub, hubUrl, sub, 's')
+    const control = (path: string, method: string, body: unknown) =>
+      fetch(`${base}/_sim/websub${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body)
+      })
+    assert.equal((await control('/polling', 'PUT', { paused: true })).status, 200)
+    for (const id of ['e1', 'e2', 'e3', 'e4']) hub.publish(TOPIC, credentialIssued(id))
+    const armed = await control('/faults', 'POST', {
+      kind: 'fail',
+      callback: sub.callback,
+      after: 1
+    })
+    assert.equal(armed.status, 200)
+    assert.deepEqual(hub.armedFaults(), [{ kind: 'fail', callback: sub.callback, after: 1 }])
+    assert.deepEqual(sub.posts(), [], 'nothing polled while paused')
+    assert.equal((await control('/polling', 'PUT', { paused: false })).status, 200)
+    await waitFor('stopped', () => subscriptionOf(hub, sub)?.state === 'stopped')
+    assert.equal(subscriptionOf(hub, sub)?.stoppedReason, 'delivery failed (fail fault)')
+    assert.deepEqual(
+      hub.deliveries({ callback: sub.callback }).map((d) => [d.offset, d.outcome, d.fault]),
+      [
+        [0, 'delivered', undefined],
+        [1, 'failed', 'fail']
+      ]
+    )
+    await subscribeActive(hub, hubUrl, sub, 's')
+    hub.publish(TOPIC, credentialIssued('e5'))
+    await waitForPosts(hub, sub, 2, 'e5 delivered')
+    assert.deepEqual(sub.eventIds(), ['e1', 'e5'], 'e2 to e4 were committed with e1 and are lost')
+  })
+
   it('switches the commit mode over the control API', async (t) => {
     const { hub, base } = await setup(t)
     const get = await fetch(`${base}/_sim/websub/commit-mode`)

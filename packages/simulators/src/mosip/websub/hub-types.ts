@@ -64,7 +64,7 @@ export interface WebsubSubscriptionView {
   stoppedReason?: string
 }
 
-export type WebsubDeliveryFault = 'duplicate' | 'reorder' | 'forge-signature' | 'drop'
+export type WebsubDeliveryFault = 'duplicate' | 'reorder' | 'forge-signature' | 'drop' | 'fail'
 
 export interface WebsubDeliveryRecord {
   subscriptionId: string
@@ -79,7 +79,10 @@ export interface WebsubDeliveryRecord {
   attempt: number
   status: number | null
   error?: string
-  /** delivered: 2xx; rejected: other status (stops delivery); failed: no answer; dropped: fault. */
+  /**
+   * delivered: 2xx; rejected: other status (stops delivery); failed: no answer (or the `fail`
+   * fault); dropped: fault.
+   */
   outcome: 'delivered' | 'rejected' | 'failed' | 'dropped'
   fault?: WebsubDeliveryFault
   at: number
@@ -106,6 +109,8 @@ export interface WebsubArmedFault extends WebsubSelector {
   kind: WebsubDeliveryFault | 'deny'
   /** `hub.reason` of a deny. */
   reason?: string
+  /** `fail` only: matching deliveries to let through before the one that fails. */
+  after?: number
 }
 
 export interface WebsubTopicView {

@@ -65,7 +65,7 @@ export class SubscriberDelivery {
         return
       }
       const wanted = faults.peek('reorder', sub.topic, sub.callback) ? 2 : 1
-      if (log.messages.length - position < wanted) {
+      if (faults.pollingIsPaused || log.messages.length - position < wanted) {
         await registry.waitForMessages(sub)
         continue
       }
@@ -79,6 +79,17 @@ export class SubscriberDelivery {
         let sends: StoredMessage[] = [message]
         let fault: WebsubDeliveryFault | undefined
         let consumed = 1
+        if (faults.take('fail', sub.topic, sub.callback)) {
+          records.recordDelivery(sub, message, {
+            attempt: 0,
+            status: null,
+            error: 'fail fault: counted as unreachable through every retry',
+            outcome: 'failed',
+            fault: 'fail'
+          })
+          if (alive()) registry.stop(sub, 'delivery failed (fail fault)')
+          return
+        }
         if (faults.take('drop', sub.topic, sub.callback)) {
           records.recordDelivery(sub, message, {
             attempt: 0,
