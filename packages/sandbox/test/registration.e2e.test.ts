@@ -55,6 +55,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         countryConfigUrl: stub.url,
         stepDelayMs: 20,
         hubRetryDelaysMs: [200, 400, 800],
+        // These tests kill the bridge while credentials are in flight to test its own recovery;
+        // the hub's poll-batch loss is covered by the simulator's tests.
+        hubCommitMode: 'message',
         websubSecret: WEBSUB_SECRET
       })
       let database: Record<string, string>

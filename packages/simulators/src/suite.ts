@@ -29,6 +29,8 @@ export interface SimulatorSuiteOptions {
   partnerKeyBits?: 2048 | 4096
   stepDelayMs?: number
   hubRetryDelaysMs?: number[]
+  /** How the hub commits deliveries (default `poll-batch`, as MOSIP's hub). */
+  hubCommitMode?: 'message' | 'poll-batch'
   websubSecret?: string
   keystorePassword?: string
 }
@@ -84,6 +86,7 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
     partnerKeyBits: options.partnerKeyBits ?? 2048,
     ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}),
     ...(options.hubRetryDelaysMs ? { hubRetryDelaysMs: options.hubRetryDelaysMs } : {}),
+    ...(options.hubCommitMode ? { hubCommitMode: options.hubCommitMode } : {}),
     ida: {
       identities: SAMPLE_IDENTITIES.map((person) => ({
         uin: person.uin,

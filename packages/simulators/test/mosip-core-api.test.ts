@@ -602,4 +602,217 @@ describe('MOSIP core simulators on the wire', () => {
     assert.match(certificate, /^-----BEGIN CERTIFICATE-----/)
     assert.equal(sim.requests().filter((entry) => entry.url.startsWith('/_sim/')).length, 0)
   })
+
+  /** createPacket and workflowinstance for a fresh id of `process`; returns the id. */
+  async function submit(token: string, process = 'CRVS_NEW', id = freshId()): Promise<string> {
+    const request = sampleCreatePacketRequest({ id, process })
+    assert.equal((await createPacket(token, request)).status, 200)
+    const started = await send('POST', WORKFLOW_PATH, workflowBody(id, process), withToken(token))
+    assert.ok(mosipWorkflowInstanceResponseSchema.parse(started.body).response?.workflowInstanceId)
+    return id
+  }
+
+  function credentialsFor(registrationId: string): unknown[] {
+    return published.filter(
+      (entry) =>
+        entry.topic.endsWith('/CREDENTIAL_ISSUED') &&
+        (entry.event as { event?: { data?: { registrationId?: string } } }).event?.data
+          ?.registrationId === registrationId
+    )
+  }
+
+  it('processes a registration without publishing a credential, per id or per process', async () => {
+    const token = await login()
+    const noCredential = freshId()
+    core.pipeline.setOutcome(noCredential, 'uin-no-credential')
+    await submit(token, 'CRVS_NEW', noCredential)
+    const withCredential = await submit(token)
+    await waitFor('the other credential', () => credentialsFor(withCredential).length === 1)
+    assert.deepEqual(completedEventFor(noCredential), {
+      instanceId: noCredential,
+      resultCode: 'PROCESSED',
+      workflowType: 'CRVS_NEW',
+      errorCode: null
+    })
+    assert.equal(await externalStatus(token, noCredential), 'UIN_GENERATED')
+    assert.equal(await searchStatus(token, noCredential), 'PROCESSED')
+    assert.deepEqual(credentialsFor(noCredential), [])
+    assert.equal(core.registrations.get(noCredential)?.credentialIssuedAt, undefined)
+    assert.ok(core.registrations.get(noCredential)?.uin)
+
+    core.pipeline.setCredentialFor('CRVS_UPDATE', false)
+    try {
+      const update = await submit(token, 'CRVS_UPDATE')
+      await waitFor('the update processed', () => completedEventFor(update))
+      assert.equal(completedEventFor(update)?.resultCode, 'PROCESSED')
+      assert.equal(await externalStatus(token, update), 'UIN_GENERATED')
+      const birth = await submit(token)
+      await waitFor('births still get credentials', () => credentialsFor(birth).length === 1)
+      assert.deepEqual(credentialsFor(update), [])
+      assert.deepEqual(core.pipeline.credentialSettings(), { CRVS_UPDATE: false })
+    } finally {
+      core.pipeline.setCredentialFor('CRVS_UPDATE', true)
+    }
+  })
+
+  it('reports RESEND for a failed packet upload and REREGISTER for other failures', async () => {
+    const token = await login()
+    const resend = freshId()
+    const reregister = freshId()
+    core.pipeline.setOutcome(resend, 'resend')
+    core.pipeline.setOutcome(reregister, 'failed')
+    await submit(token, 'CRVS_NEW', resend)
+    await submit(token, 'CRVS_NEW', reregister)
+    await waitFor(
+      'both completed',
+      () => completedEventFor(resend) && completedEventFor(reregister)
+    )
+    assert.deepEqual(completedEventFor(resend), {
+      instanceId: resend,
+      resultCode: 'FAILED',
+      workflowType: 'CRVS_NEW',
+      errorCode: 'PACKET_FAILED'
+    })
+    const answer = await statuses(
+      token,
+      EXTERNAL_SEARCH_PATH,
+      [resend, reregister],
+      'mosip.registration.external.status'
+    )
+    assert.deepEqual(
+      answer.response?.map((entry) => [entry.registrationId, entry.statusCode]),
+      [
+        [resend, 'RESEND'],
+        [reregister, 'REREGISTER']
+      ]
+    )
+    // RESEND is not among the statuses /search considers processed.
+    assert.equal(await searchStatus(token, resend), 'RESEND')
+    assert.equal(await searchStatus(token, reregister), 'PROCESSED')
+    assert.deepEqual(credentialsFor(resend), [])
+  })
+
+  it('keeps a registration PROCESSING until another outcome is set for it', async () => {
+    const token = await login()
+    const held = freshId()
+    core.pipeline.setOutcome(held, 'processing')
+    await submit(token, 'CRVS_NEW', held)
+    const other = await submit(token)
+    await waitFor('the other one completes', () => completedEventFor(other))
+    assert.equal(core.registrations.get(held)?.statusCode, 'PROCESSING')
+    assert.equal(await externalStatus(token, held), 'PROCESSING')
+    assert.equal(await searchStatus(token, held), 'PROCESSING')
+    assert.equal(completedEventFor(held), undefined)
+
+    core.pipeline.setOutcome(held, 'rejected')
+    await waitFor('rejected once released', () => completedEventFor(held))
+    assert.equal(completedEventFor(held)?.resultCode, 'REJECTED')
+    assert.equal(await externalStatus(token, held), 'REJECTED')
+    assert.equal(await searchStatus(token, held), 'PROCESSED')
+  })
+
+  it('applies a process outcome to the next registrations only when given times', async () => {
+    const token = await login()
+    core.pipeline.setProcessOutcome('CRVS_DEATH', 'rejected', 2)
+    try {
+      const ids = [await submit(token, 'CRVS_DEATH'), await submit(token, 'CRVS_DEATH')]
+      const third = await submit(token, 'CRVS_DEATH')
+      await waitFor('all three completed', () =>
+        [...ids, third].every((id) => completedEventFor(id) !== undefined)
+      )
+      assert.deepEqual(
+        [...ids, third].map((id) => completedEventFor(id)?.resultCode),
+        ['REJECTED', 'REJECTED', 'PROCESSED']
+      )
+    } finally {
+      core.pipeline.clearOutcomes()
+    }
+  })
+
+  it('sets the new outcomes and credentialFor over the control API', async () => {
+    const token = await login()
+    const control = (path: string, method: string, body?: unknown): Promise<Response> =>
+      fetch(`${url}/_sim/mosip${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      })
+    const zero = await control('/outcomes', 'PUT', {
+      process: 'CRVS_NEW',
+      outcome: 'uin',
+      times: 0
+    })
+    assert.equal(zero.status, 400)
+    const set = await control('/outcomes', 'PUT', {
+      process: 'CRVS_NEW',
+      outcome: 'uin-no-credential',
+      times: 1
+    })
+    assert.equal(set.status, 200)
+    const first = await submit(token)
+    const second = await submit(token)
+    await waitFor('the second credential', () => credentialsFor(second).length === 1)
+    assert.equal(completedEventFor(first)?.resultCode, 'PROCESSED')
+    assert.deepEqual(credentialsFor(first), [])
+
+    const pipeline = await control('/pipeline', 'PUT', { credentialFor: { CRVS_NEW: false } })
+    assert.equal(pipeline.status, 200)
+    const third = await submit(token)
+    await waitFor('processed', () => completedEventFor(third))
+    assert.equal(
+      (await control('/pipeline', 'PUT', { credentialFor: { CRVS_NEW: true } })).status,
+      200
+    )
+    const held = freshId()
+    assert.equal(
+      (await control('/outcomes', 'PUT', { registrationId: held, outcome: 'processing' })).status,
+      200
+    )
+    await submit(token, 'CRVS_NEW', held)
+    await waitFor(
+      'held in processing',
+      () => core.registrations.get(held)?.statusCode === 'PROCESSING'
+    )
+    assert.equal((await control('/outcomes', 'DELETE')).status, 200)
+    await waitFor('released with a credential', () => credentialsFor(held).length === 1)
+    assert.deepEqual(credentialsFor(third), [])
+  })
+
+  it('reads only the first 100 ids on /search and checks id, version and requesttime', async () => {
+    const token = await login()
+    const ids = Array.from({ length: 101 }, () => freshId())
+    const search = await statuses(token, SEARCH_PATH, ids, 'mosip.registration.status')
+    assert.deepEqual(search.response, [])
+    assert.deepEqual(
+      search.errors?.map((error) => error.registrationId),
+      ids.slice(0, 100)
+    )
+    assert.deepEqual(search.errors?.[0], {
+      registrationId: ids[0],
+      errorCode: 'RPR-RGS-031',
+      errorMessage: 'RID Not Found'
+    })
+    const codes = async (path: string, change: Record<string, unknown>): Promise<unknown> => {
+      const body = { ...statusBody([ids[0] ?? '']), ...change }
+      const answer = await send('POST', path, body, withToken(token))
+      assert.equal(answer.status, 200)
+      return mosipStatusSearchResponseSchema.parse(answer.body).errors?.map((e) => e.errorCode)
+    }
+    assert.deepEqual(await codes(SEARCH_PATH, { version: '1.1' }), ['RPR-RGS-015', 'RPR-RGS-022'])
+    assert.deepEqual(await codes(SEARCH_PATH, { version: undefined }), [
+      'RPR-RGS-015',
+      'RPR-RGS-019'
+    ])
+    assert.deepEqual(
+      await codes(SEARCH_PATH, { requesttime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }),
+      ['RPR-RGS-015', 'RPR-RGS-023']
+    )
+    assert.deepEqual(
+      await codes(EXTERNAL_SEARCH_PATH, {
+        id: 'mosip.registration.external.status',
+        requesttime: new Date(Date.now() + 4 * 3600_000).toISOString()
+      }),
+      ['RPR-RGS-015', 'RPR-RGS-023']
+    )
+  })
 })

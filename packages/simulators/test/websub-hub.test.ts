@@ -604,6 +604,131 @@ describe('WebSub hub: content delivery', () => {
     assert.deepEqual(sub.eventIds(), ['e1', 'e2', 'e4'])
   })
 
+  /**
+   * A subscriber that accepts the first message of a poll and then goes down (while the second is
+   * in flight) for longer than the hub's retries. Returns it with the ids it received.
+   */
+  async function downAfterFirstOfPoll(t: TestContext, commitMode: 'poll-batch' | 'message') {
+    const { hub, hubUrl, subscriber } = await setup(
+      t,
+      commitMode === 'message' ? { commitMode } : {}
+    )
+    const sub = await subscriber()
+    await subscribeActive(hub, hubUrl, sub, 's')
+    let posts = 0
+    sub.respond = (request) => {
+      if (request.method === 'GET')
+        return { status: 200, body: request.query.get('hub.challenge') ?? '' }
+      posts += 1
+      // The second delivery gets no answer: the subscriber goes down while it is in flight.
+      return posts === 2 ? { status: 200, delayMs: 2_000 } : { status: 200 }
+    }
+    // Published in one tick: the consumer's next poll returns all four.
+    for (const id of ['e1', 'e2', 'e3', 'e4']) hub.publish(TOPIC, credentialIssued(id))
+    await waitFor('e2 in flight', () => sub.posts().length === 2)
+    await sub.stop()
+    await waitFor('stopped', () => subscriptionOf(hub, sub)?.state === 'stopped')
+    assert.match(subscriptionOf(hub, sub)?.stoppedReason ?? '', /delivery failed after 4 attempts/)
+    await sub.start()
+    await subscribeActive(hub, hubUrl, sub, 's')
+    hub.publish(TOPIC, credentialIssued('e5'))
+    await waitFor('e5 delivered', () => sub.eventIds().includes('e5'))
+    return { hub, sub }
+  }
+
+  it('loses the rest of a poll, the failed message included, when a delivery fails after the first one of that poll', async (t) => {
+    const { hub, sub } = await downAfterFirstOfPoll(t, 'poll-batch')
+    // e1 committed the whole poll (e1..e4): e2 (received, never answered), e3 and e4 are lost.
+    assert.deepEqual(sub.eventIds(), ['e1', 'e2', 'e5'])
+    assert.deepEqual(
+      hub
+        .deliveries({ callback: sub.callback })
+        .filter((d) => d.outcome === 'delivered')
+        .map((d) => d.offset),
+      [0, 4]
+    )
+    assert.equal(subscriptionOf(hub, sub)?.offset, 5)
+    assert.equal(subscriptionOf(hub, sub)?.undelivered, 0)
+  })
+
+  it('redelivers a whole poll whose first message failed: the subscriber was down before it', async (t) => {
+    const { hub, hubUrl, subscriber } = await setup(t)
+    const sub = await subscriber()
+    await subscribeActive(hub, hubUrl, sub, 's')
+    hub.publish(TOPIC, credentialIssued('e0'))
+    await waitForPosts(hub, sub, 1, 'e0 delivered')
+    await sub.stop()
+    for (const id of ['e1', 'e2', 'e3']) hub.publish(TOPIC, credentialIssued(id))
+    await waitFor('stopped', () => subscriptionOf(hub, sub)?.state === 'stopped')
+    assert.equal(subscriptionOf(hub, sub)?.offset, 1)
+    await sub.start()
+    await subscribeActive(hub, hubUrl, sub, 's')
+    await waitForPosts(hub, sub, 4, 'the poll redelivered')
+    assert.deepEqual(sub.eventIds(), ['e0', 'e1', 'e2', 'e3'])
+  })
+
+  it('redelivers the failed message and the rest of its poll in message commit mode', async (t) => {
+    const { hub, sub } = await downAfterFirstOfPoll(t, 'message')
+    await waitFor('e4 redelivered', () => sub.eventIds().filter((id) => id !== 'e5').length === 5)
+    assert.deepEqual(sub.eventIds().sort(), ['e1', 'e2', 'e2', 'e3', 'e4', 'e5'])
+    assert.equal(hub.commitMode, 'message')
+  })
+
+  it('reads what was published while polling was paused in one poll, and fails a delivery on request', async (t) => {
+    const { hub, hubUrl, base, subscriber } = await setup(t)
+    const sub = await subscriber()
+    await subscribeActive(hub, hubUrl, sub, 's')
+    const control = (path: string, method: string, body: unknown) =>
+      fetch(`${base}/_sim/websub${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body)
+      })
+    assert.equal((await control('/polling', 'PUT', { paused: true })).status, 200)
+    for (const id of ['e1', 'e2', 'e3', 'e4']) hub.publish(TOPIC, credentialIssued(id))
+    const armed = await control('/faults', 'POST', {
+      kind: 'fail',
+      callback: sub.callback,
+      after: 1
+    })
+    assert.equal(armed.status, 200)
+    assert.deepEqual(hub.armedFaults(), [{ kind: 'fail', callback: sub.callback, after: 1 }])
+    assert.deepEqual(sub.posts(), [], 'nothing polled while paused')
+    assert.equal((await control('/polling', 'PUT', { paused: false })).status, 200)
+    await waitFor('stopped', () => subscriptionOf(hub, sub)?.state === 'stopped')
+    assert.equal(subscriptionOf(hub, sub)?.stoppedReason, 'delivery failed (fail fault)')
+    assert.deepEqual(
+      hub.deliveries({ callback: sub.callback }).map((d) => [d.offset, d.outcome, d.fault]),
+      [
+        [0, 'delivered', undefined],
+        [1, 'failed', 'fail']
+      ]
+    )
+    await subscribeActive(hub, hubUrl, sub, 's')
+    hub.publish(TOPIC, credentialIssued('e5'))
+    await waitForPosts(hub, sub, 2, 'e5 delivered')
+    assert.deepEqual(sub.eventIds(), ['e1', 'e5'], 'e2 to e4 were committed with e1 and are lost')
+  })
+
+  it('switches the commit mode over the control API', async (t) => {
+    const { hub, base } = await setup(t)
+    const get = await fetch(`${base}/_sim/websub/commit-mode`)
+    assert.deepEqual(await get.json(), { mode: 'poll-batch' })
+    const put = await fetch(`${base}/_sim/websub/commit-mode`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'message' })
+    })
+    assert.deepEqual(await put.json(), { mode: 'message' })
+    assert.equal(hub.commitMode, 'message')
+    const bad = await fetch(`${base}/_sim/websub/commit-mode`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'kafka' })
+    })
+    assert.equal(bad.status, 400)
+  })
+
   it('accepts publishes on the hub endpoint and re-serialises them', async (t) => {
     const { hub, hubUrl, subscriber } = await setup(t)
     const sub = await subscriber()

@@ -22,6 +22,16 @@ export interface MosipSimulatorOptions {
   stepDelayMs?: number
   /** WebSub delivery retry delays after connection errors (MOSIP: 3 s, 6 s, 12 s). */
   hubRetryDelaysMs?: number[]
+  /** How the hub commits deliveries (default `poll-batch`, as MOSIP's hub); see `WebsubHubOptions`. */
+  hubCommitMode?: 'message' | 'poll-batch'
+  /**
+   * Whether the hub checks the token's roles per topic as MOSIP's hub does (default false: any
+   * valid token may subscribe and publish). With it, a subscription to `<partner>/<EVENT>` needs
+   * `SUBSCRIBE_<EVENT>_INDIVIDUAL` and the client to be that partner, one to
+   * `REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT` needs
+   * `SUBSCRIBE_REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT_GENERAL`.
+   */
+  hubTopicRoles?: boolean
   /** Packet manager failure reporting; see PacketManagerOptions. */
   packetManager?: MosipCoreOptions['packetManager']
   ida?: {
@@ -64,8 +74,13 @@ export async function createMosipSimulator(
     ...(options.stepDelayMs !== undefined ? { pipeline: { stepDelayMs: options.stepDelayMs } } : {})
   })
   const hub = new WebsubHub(sim, {
-    verifyToken: (token) => core.auth.verify(token) !== undefined,
-    ...(options.hubRetryDelaysMs ? { retryDelaysMs: options.hubRetryDelaysMs } : {})
+    verifyToken: (token) => {
+      const identity = core.auth.verify(token)
+      if (!identity) return false
+      return options.hubTopicRoles ? { userId: identity.userId, roles: identity.roles } : true
+    },
+    ...(options.hubRetryDelaysMs ? { retryDelaysMs: options.hubRetryDelaysMs } : {}),
+    ...(options.hubCommitMode ? { commitMode: options.hubCommitMode } : {})
   })
   const idaOptions = {
     mispLicenseKey: options.ida?.mispLicenseKey ?? 'aaaaaAAAAAbbbbbBBBBBcccccCCCCCdddddDDDDD',

@@ -4,9 +4,9 @@
  * request log and never subject to injected faults.
  *
  * - `GET  /packets/:id`, `GET /registrations/:id`, `GET /identities`, `GET /published`
- * - `PUT  /outcomes` `{registrationId | "*", outcome}` or `{process, outcome}` (`uin`, `rejected`,
- *   `failed`)
- * - `PUT  /pipeline` `{paused?, stepDelayMs?, credentialDelayMs?}`
+ * - `PUT  /outcomes` `{registrationId | "*", outcome, times?}` or `{process, outcome, times?}`
+ *   (`uin`, `uin-no-credential`, `rejected`, `failed`, `resend`, `processing`); `DELETE /outcomes`
+ * - `PUT  /pipeline` `{paused?, stepDelayMs?, credentialDelayMs?, credentialFor?}`
  * - `POST /faults` `{nullResponseNext?, nullResponseRate?, failureReporting?, expireAllTokens?,
  *   tokenTtlSeconds?, rejectCredentialsAs?, tamperNextCiphertext?, encryptNextToWrongCertificate?,
  *   signNextWithWrongKey?}`
@@ -15,19 +15,23 @@
 import { z } from 'zod'
 import type { SimServer } from '../../shared/sim-server.js'
 import type { MosipCore } from './mosip-core.js'
+import { PIPELINE_OUTCOMES } from './processing-pipeline.js'
 
-const outcome = z.enum(['uin', 'rejected', 'failed'])
+const outcome = z.enum(PIPELINE_OUTCOMES)
 const count = z.number().int().min(0)
+const times = z.number().int().min(1).optional()
 
 const outcomesBody = z.union([
-  z.object({ registrationId: z.string().min(1), outcome }),
-  z.object({ process: z.string().min(1), outcome })
+  z.object({ registrationId: z.string().min(1), outcome, times }),
+  z.object({ process: z.string().min(1), outcome, times })
 ])
 
 const pipelineBody = z.object({
   paused: z.boolean().optional(),
   stepDelayMs: count.optional(),
-  credentialDelayMs: count.optional()
+  credentialDelayMs: count.optional(),
+  /** Per process: whether a processed registration gets a credential, e.g. `{CRVS_DEATH: false}`. */
+  credentialFor: z.record(z.string().min(1), z.boolean()).optional()
 })
 
 const faultsBody = z.object({
@@ -71,18 +75,25 @@ export function registerMosipCoreControlApi(
   app.put(`${prefix}/outcomes`, async (request, reply) => {
     const parsed = outcomesBody.safeParse(request.body)
     if (!parsed.success) return reply.status(400).send({ error: problems(parsed.error) })
+    const { outcome: chosen, times: count } = parsed.data
     if ('registrationId' in parsed.data)
-      core.pipeline.setOutcome(parsed.data.registrationId, parsed.data.outcome)
-    else core.pipeline.setProcessOutcome(parsed.data.process, parsed.data.outcome)
+      core.pipeline.setOutcome(parsed.data.registrationId, chosen, count)
+    else core.pipeline.setProcessOutcome(parsed.data.process, chosen, count)
     return parsed.data
+  })
+  app.delete(`${prefix}/outcomes`, async () => {
+    core.pipeline.clearOutcomes()
+    return { cleared: true }
   })
 
   app.put(`${prefix}/pipeline`, async (request, reply) => {
     const parsed = pipelineBody.safeParse(request.body ?? {})
     if (!parsed.success) return reply.status(400).send({ error: problems(parsed.error) })
-    const { paused, stepDelayMs, credentialDelayMs } = parsed.data
+    const { paused, stepDelayMs, credentialDelayMs, credentialFor } = parsed.data
     if (stepDelayMs !== undefined) core.pipeline.setStepDelay(stepDelayMs)
     if (credentialDelayMs !== undefined) core.pipeline.setCredentialDelay(credentialDelayMs)
+    for (const [process, publish] of Object.entries(credentialFor ?? {}))
+      core.pipeline.setCredentialFor(process, publish)
     if (paused === true) core.pipeline.pause()
     if (paused === false) core.pipeline.resume()
     return parsed.data

@@ -5,10 +5,19 @@
  *
  * - `PROCESSED`: a UIN and a VID are generated (a death marks an existing identity deceased, an
  *   update reuses the identity), the workflow-completed event is published with `PROCESSED`, and
- *   then credential-service publishes `CREDENTIAL_ISSUED` on `<partnerId>/CREDENTIAL_ISSUED`;
+ *   then credential-service publishes `CREDENTIAL_ISSUED` on `<partnerId>/CREDENTIAL_ISSUED` —
+ *   unless the outcome is `uin-no-credential` or credentials are switched off for the process
+ *   (`credentialFor`), in which case no credential is ever published;
  * - `REJECTED` (packet validation: the identity breaks the schema's validators, or the outcome
  *   was set so) or `FAILED` (the packet is missing or its source/process differs, or the outcome
- *   was set so): only the workflow-completed event, with `PACKET_REJECTED` / `PACKET_FAILED`.
+ *   was `failed` or `resend`): only the workflow-completed event, with `PACKET_REJECTED` /
+ *   `PACKET_FAILED`. A `resend` failure is recorded against the packet upload, which the status
+ *   APIs report as `RESEND`; other failures are reported as `REREGISTER`.
+ *
+ * The outcome `processing` keeps a registration `PROCESSING` at its first stage until another
+ * outcome applies to it (`setOutcome`, `setProcessOutcome` or `clearOutcome`). Outcomes can be set
+ * per registration id, for all (`'*'`) or per process, optionally for the next `times`
+ * registrations only.
  *
  * Timing is a configurable delay per stage (default 100 ms, five stages). Events go through an
  * injected `publish(topic, event)`, normally the WebSub hub simulator.
@@ -23,8 +32,27 @@ import type { CredentialIssuer } from './credential-issuer.js'
 import { generateUin, generateVid } from './identifiers.js'
 import type { PacketManager, StoredPacket } from './packet-manager.js'
 
-/** How a registration ends: a UIN (and a credential), a rejection or a failure. */
-export type PipelineOutcome = 'uin' | 'rejected' | 'failed'
+/**
+ * How a registration ends: a UIN and a credential (`uin`), a UIN without any credential
+ * (`uin-no-credential`), a rejection (`rejected`), a failure reported as `REREGISTER` (`failed`)
+ * or as `RESEND` (`resend`); or it stays `PROCESSING` until another outcome is set
+ * (`processing`).
+ */
+export const PIPELINE_OUTCOMES = [
+  'uin',
+  'uin-no-credential',
+  'rejected',
+  'failed',
+  'resend',
+  'processing'
+] as const
+export type PipelineOutcome = (typeof PIPELINE_OUTCOMES)[number]
+
+/** An outcome set for a registration id, `'*'` or a process; `remaining` counts down if set. */
+interface OutcomeRule {
+  outcome: PipelineOutcome
+  remaining?: number
+}
 
 /** Hands an event to the hub. Errors and rejected promises are counted, never thrown. */
 export type Publish = (topic: string, event: unknown) => void | Promise<void>
@@ -99,6 +127,11 @@ export interface ProcessingPipelineOptions {
   credentialDelayMs?: number
   /** Outcome per process when no registration-specific one is set. Default `uin` for all. */
   processOutcomes?: Record<string, PipelineOutcome>
+  /**
+   * Whether credential-service publishes a credential for a process once it is processed
+   * (default true for every process), e.g. `{ CRVS_DEATH: false }`.
+   */
+  credentialFor?: Record<string, boolean>
   /** Default `REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT`. */
   workflowCompletedTopic?: string
 }
@@ -111,8 +144,11 @@ export class ProcessingPipeline {
   private publisher: Publish | undefined
   private stepDelayMs: number
   private credentialDelayMs: number | undefined
-  private readonly outcomes = new Map<string, PipelineOutcome>()
-  private readonly processOutcomes = new Map<string, PipelineOutcome>()
+  private readonly outcomes = new Map<string, OutcomeRule>()
+  private readonly processOutcomes = new Map<string, OutcomeRule>()
+  private readonly credentialFor = new Map<string, boolean>()
+  /** Registrations kept `PROCESSING` by the outcome `processing`. */
+  private readonly parked = new Set<RegistrationRecord>()
   private readonly workflowCompletedTopic: string
   private readonly packets: PacketManager
   private readonly issuer: CredentialIssuer
@@ -131,25 +167,50 @@ export class ProcessingPipeline {
     this.credentialDelayMs = options.credentialDelayMs
     this.workflowCompletedTopic = options.workflowCompletedTopic ?? MOSIP_WORKFLOW_COMPLETED_TOPIC
     for (const [process, outcome] of Object.entries(options.processOutcomes ?? {}))
-      this.processOutcomes.set(process, outcome)
+      this.processOutcomes.set(process, { outcome })
+    for (const [process, publish] of Object.entries(options.credentialFor ?? {}))
+      this.credentialFor.set(process, publish)
   }
 
   setPublisher(publish: Publish | undefined): void {
     this.publisher = publish
   }
 
-  /** Outcome for one registration id, or for all (`'*'`) that have none of their own. */
-  setOutcome(registrationId: string, outcome: PipelineOutcome): void {
-    this.outcomes.set(registrationId, outcome)
+  /**
+   * Outcome for one registration id, or for all (`'*'`) that have none of their own; with `times`,
+   * only for that many registrations (then the rule is gone).
+   */
+  setOutcome(registrationId: string, outcome: PipelineOutcome, times?: number): void {
+    this.outcomes.set(registrationId, rule(outcome, times))
+    this.releaseParked()
   }
 
   clearOutcome(registrationId: string): void {
     this.outcomes.delete(registrationId)
+    this.releaseParked()
   }
 
-  /** Default outcome of a process (`CRVS_NEW`, `CRVS_DEATH`, ...). */
-  setProcessOutcome(process: string, outcome: PipelineOutcome): void {
-    this.processOutcomes.set(process, outcome)
+  /** Default outcome of a process (`CRVS_NEW`, `CRVS_DEATH`, ...), optionally `times` only. */
+  setProcessOutcome(process: string, outcome: PipelineOutcome, times?: number): void {
+    this.processOutcomes.set(process, rule(outcome, times))
+    this.releaseParked()
+  }
+
+  /** Forgets every outcome set for ids, `'*'` and processes: registrations end with `uin`. */
+  clearOutcomes(): void {
+    this.outcomes.clear()
+    this.processOutcomes.clear()
+    this.releaseParked()
+  }
+
+  /** Whether credential-service publishes a credential for registrations of `process`. */
+  setCredentialFor(process: string, publish: boolean): void {
+    this.credentialFor.set(process, publish)
+  }
+
+  /** Processes whose credentials are switched off or on explicitly. */
+  credentialSettings(): Record<string, boolean> {
+    return Object.fromEntries(this.credentialFor)
   }
 
   setStepDelay(ms: number): void {
@@ -170,12 +231,21 @@ export class ProcessingPipeline {
     for (const next of this.held.splice(0)) this.schedule(next, 0)
   }
 
+  /** Parked registrations whose outcome is no longer `processing` carry on. */
+  private releaseParked(): void {
+    for (const record of [...this.parked]) {
+      this.parked.delete(record)
+      this.schedule(() => this.advance(record, 0), 0)
+    }
+  }
+
   /** Cancels all pending work (the simulator is closing). */
   stop(): void {
     this.stopped = true
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
     this.held.length = 0
+    this.parked.clear()
   }
 
   /** The identity with this UIN or VID. */
@@ -215,9 +285,9 @@ export class ProcessingPipeline {
       return 'failed'
     if (packet.validationIssues.length > 0) return 'rejected'
     return (
-      this.outcomes.get(record.registrationId) ??
-      this.outcomes.get('*') ??
-      this.processOutcomes.get(record.process) ??
+      take(this.outcomes, record.registrationId) ??
+      take(this.outcomes, '*') ??
+      take(this.processOutcomes, record.process) ??
       'uin'
     )
   }
@@ -227,12 +297,14 @@ export class ProcessingPipeline {
     statusCode: MosipInternalStatusCode,
     stage: string,
     transactionStatus: string,
-    comment: string
+    comment: string,
+    transactionType?: string
   ): void {
     const at = new Date().toISOString()
     record.statusCode = statusCode
     record.stage = stage
-    record.latestTransactionTypeCode = TRANSACTION_TYPES[stage] ?? 'INTERNAL_WORKFLOW_ACTION'
+    record.latestTransactionTypeCode =
+      transactionType ?? TRANSACTION_TYPES[stage] ?? 'INTERNAL_WORKFLOW_ACTION'
     record.latestTransactionStatusCode = transactionStatus
     record.statusComment = comment
     record.updatedAt = at
@@ -245,6 +317,16 @@ export class ProcessingPipeline {
     const packet = this.packets.get(record.registrationId)
     if (index === 0) record.outcome = this.resolveOutcome(record, packet)
     this.transition(record, 'PROCESSING', stage, 'IN_PROGRESS', `${stage} in progress`)
+
+    if (record.outcome === 'processing') {
+      this.parked.add(record)
+      return
+    }
+    if (record.outcome === 'resend' && stage === 'PacketValidatorStage') {
+      return this.complete(record, 'FAILED', 'Packet could not be read from the packet store', {
+        transactionType: 'UPLOAD_PACKET'
+      })
+    }
 
     if (record.outcome === 'rejected' && stage === 'PacketValidatorStage') {
       const issues = packet?.validationIssues ?? []
@@ -259,8 +341,13 @@ export class ProcessingPipeline {
     }
     if (stage === 'UINGeneratorStage' && packet) this.assignIdentity(record, packet)
     if (index === CRVS_PIPELINE_STAGES.length - 1) {
-      record.credentialRequestId = randomUUID()
       this.complete(record, 'PROCESSED', 'Packet processed')
+      if (
+        record.outcome === 'uin-no-credential' ||
+        this.credentialFor.get(record.process) === false
+      )
+        return
+      record.credentialRequestId = randomUUID()
       this.schedule(() => this.issueCredential(record), this.credentialDelayMs ?? this.stepDelayMs)
       return
     }
@@ -320,14 +407,16 @@ export class ProcessingPipeline {
   private complete(
     record: RegistrationRecord,
     statusCode: 'PROCESSED' | 'REJECTED' | 'FAILED',
-    comment: string
+    comment: string,
+    options: { transactionType?: string } = {}
   ): void {
     this.transition(
       record,
       statusCode,
       record.stage,
       statusCode === 'PROCESSED' ? 'SUCCESS' : statusCode,
-      comment
+      comment,
+      options.transactionType
     )
     record.completedAt = record.updatedAt
     const event = {
@@ -377,4 +466,19 @@ export class ProcessingPipeline {
       this.publishFailures++
     }
   }
+}
+
+function rule(outcome: PipelineOutcome, times: number | undefined): OutcomeRule {
+  return times === undefined ? { outcome } : { outcome, remaining: times }
+}
+
+/** The outcome of a rule, counting one use down (and dropping the rule when none is left). */
+function take(rules: Map<string, OutcomeRule>, key: string): PipelineOutcome | undefined {
+  const found = rules.get(key)
+  if (!found) return undefined
+  if (found.remaining !== undefined) {
+    found.remaining -= 1
+    if (found.remaining <= 0) rules.delete(key)
+  }
+  return found.outcome
 }

@@ -11,9 +11,11 @@
  *   (Spring): validation of `id`, `version` and `requesttime` (format and ± grace period), each
  *   failure reported as `RPR-RGS-015` plus its own code, HTTP 200; unknown ids as
  *   `{registrationId, errorCode: RPR-RGS-031, errorMessage: "RID Not Found"}`. The external API
- *   maps internal statuses (`PROCESSED` → `UIN_GENERATED`, `FAILED` → `REREGISTER`, ...);
- *   `/search` then collapses `UIN_GENERATED`, `REREGISTER`, `REJECTED`, `REPROCESS_FAILED` into
- *   `PROCESSED`, so there `PROCESSED` does not mean success.
+ *   maps internal statuses (`PROCESSED` → `UIN_GENERATED`, `FAILED` → `RESEND` when the failed
+ *   transaction was the packet upload or receipt, else `REREGISTER`, ...); `/search` then
+ *   collapses `UIN_GENERATED`, `REREGISTER`, `REJECTED`, `REPROCESS_FAILED` into `PROCESSED`, so
+ *   there `PROCESSED` does not mean success. `/search` reads only the first
+ *   `registration.processor.fetch.registration.records.limit` ids (100) and ignores the rest.
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -30,7 +32,6 @@ import {
   MOSIP_WORKFLOW_INSTANCE_PATH,
   MOSIP_WORKFLOW_INSTANCE_VERSION,
   type MosipExternalStatusCode,
-  type MosipInternalStatusCode,
   type MosipStatusSearchResponse,
   type MosipWorkflowInstanceResponse
 } from '@mosip-bridge/contracts'
@@ -100,9 +101,14 @@ export interface RegistrationProcessorOptions {
   fetchLimit?: number
 }
 
+/** Transaction types whose failure MOSIP reports as `RESEND` (the packet should be sent again). */
+const RESEND_TRANSACTION_TYPES = new Set(['PACKET_RECEIVER', 'UPLOAD_PACKET'])
+
 /** External status of a registration (`getRegistrationStatusForMainProcess`). */
-export function externalStatusOf(statusCode: MosipInternalStatusCode): MosipExternalStatusCode {
-  switch (statusCode) {
+export function externalStatusOf(
+  record: Pick<RegistrationRecord, 'statusCode' | 'latestTransactionTypeCode'>
+): MosipExternalStatusCode {
+  switch (record.statusCode) {
     case 'PROCESSING':
     case 'PAUSED':
     case 'RESUMABLE':
@@ -113,6 +119,9 @@ export function externalStatusOf(statusCode: MosipInternalStatusCode): MosipExte
     case 'PROCESSED':
       return 'UIN_GENERATED'
     case 'FAILED':
+      return RESEND_TRANSACTION_TYPES.has(record.latestTransactionTypeCode)
+        ? 'RESEND'
+        : 'REREGISTER'
     case 'REPROCESS_FAILED':
       return 'REREGISTER'
     default:
@@ -128,8 +137,10 @@ const CONSIDERED_PROCESSED = new Set([
 ])
 
 /** Status `/search` reports: the external status, with the "considered processed" collapse. */
-export function searchStatusOf(statusCode: MosipInternalStatusCode): string {
-  const external = externalStatusOf(statusCode)
+export function searchStatusOf(
+  record: Pick<RegistrationRecord, 'statusCode' | 'latestTransactionTypeCode'>
+): string {
+  const external = externalStatusOf(record)
   return CONSIDERED_PROCESSED.has(external) ? 'PROCESSED' : external
 }
 
@@ -202,14 +213,14 @@ export class RegistrationProcessor {
       version: options.statusVersion ?? MOSIP_REGISTRATION_STATUS_VERSION,
       path: MOSIP_REGISTRATION_STATUS_SEARCH_PATH,
       limit: options.fetchLimit ?? 100,
-      status: (record) => searchStatusOf(record.statusCode)
+      status: (record) => searchStatusOf(record)
     }
     const external: StatusApi = {
       id: options.externalStatusId ?? MOSIP_EXTERNAL_STATUS_ID,
       version: options.externalStatusVersion ?? MOSIP_EXTERNAL_STATUS_VERSION,
       path: MOSIP_EXTERNAL_STATUS_SEARCH_PATH,
       limit: undefined,
-      status: (record) => externalStatusOf(record.statusCode)
+      status: (record) => externalStatusOf(record)
     }
     for (const api of [search, external]) {
       sim.app.post(

@@ -1,6 +1,9 @@
 import type { WebsubHubOptions } from './hub-types.js'
 
-/** The hub's options with their defaults applied (see `WebsubHubOptions` for each). */
+/**
+ * The hub's options with their defaults applied (see `WebsubHubOptions` for each). `commitMode`
+ * can be changed while the hub runs (`WebsubHub.setCommitMode`).
+ */
 export interface HubSettings {
   path: string
   hubUrl: string | undefined
@@ -26,7 +29,7 @@ export function hubSettings(options: WebsubHubOptions): HubSettings {
     verificationTimeoutMs: options.verificationTimeoutMs ?? 10_000,
     verificationRetryDelaysMs: options.verificationRetryDelaysMs ?? [3_000, 6_000, 12_000],
     trailingSlash: options.trailingSlash ?? false,
-    commitMode: options.commitMode ?? 'message',
+    commitMode: options.commitMode ?? 'poll-batch',
     maxPollRecords: Math.max(1, options.maxPollRecords ?? 50),
     resubscribeSecret: options.resubscribeSecret ?? 'first',
     controlPrefix: options.controlPrefix ?? '/_sim/websub'

@@ -27,9 +27,13 @@ export interface WebsubHubOptions {
   /** Default for every subscriber: POST to `<callback>/` as the 1.2.0 hub does (default false). */
   trailingSlash?: boolean
   /**
-   * When a delivery commits: `message` (default) commits each message; `poll-batch` commits like
-   * the real hub's Kafka `commit()`, i.e. the whole polled batch (up to `maxPollRecords`) as soon
-   * as one message of it is delivered, so a failure later in the same batch loses the rest.
+   * When a delivery commits. `poll-batch` (default) commits like the real hub, which calls Kafka's
+   * `commit()` after every delivered message: that commits everything the last poll returned (up
+   * to `maxPollRecords`). A delivery failing after an earlier message of its batch was delivered
+   * therefore loses the failed message and the rest of the batch: after the hub restarts the
+   * consumer, delivery resumes after the batch. A failure on a batch's first message commits
+   * nothing, so that batch is redelivered whole. `message` commits each message alone, so a
+   * failed message and everything after it are always redelivered.
    */
   commitMode?: 'message' | 'poll-batch'
   /** Kafka `max.poll.records` (default 50). */
@@ -60,7 +64,7 @@ export interface WebsubSubscriptionView {
   stoppedReason?: string
 }
 
-export type WebsubDeliveryFault = 'duplicate' | 'reorder' | 'forge-signature' | 'drop'
+export type WebsubDeliveryFault = 'duplicate' | 'reorder' | 'forge-signature' | 'drop' | 'fail'
 
 export interface WebsubDeliveryRecord {
   subscriptionId: string
@@ -75,7 +79,10 @@ export interface WebsubDeliveryRecord {
   attempt: number
   status: number | null
   error?: string
-  /** delivered: 2xx; rejected: other status (stops delivery); failed: no answer; dropped: fault. */
+  /**
+   * delivered: 2xx; rejected: other status (stops delivery); failed: no answer (or the `fail`
+   * fault); dropped: fault.
+   */
   outcome: 'delivered' | 'rejected' | 'failed' | 'dropped'
   fault?: WebsubDeliveryFault
   at: number
@@ -102,6 +109,8 @@ export interface WebsubArmedFault extends WebsubSelector {
   kind: WebsubDeliveryFault | 'deny'
   /** `hub.reason` of a deny. */
   reason?: string
+  /** `fail` only: matching deliveries to let through before the one that fails. */
+  after?: number
 }
 
 export interface WebsubTopicView {

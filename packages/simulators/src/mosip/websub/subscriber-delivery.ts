@@ -5,7 +5,9 @@
  * 12 s by default); any non-2xx answer, or retries running out, stops delivery to that subscriber
  * without committing. Delivery resumes from the committed offset when the hub next reloads its
  * subscriber list — after any verified (un)subscription on the hub, not only the stopped
- * subscriber's own re-subscribe.
+ * subscriber's own re-subscribe. Messages are read in polls of up to `maxPollRecords`; in
+ * `poll-batch` commit mode (the default) each delivered message commits its whole poll, so a
+ * failure after the first delivered message of a poll loses the rest of that poll.
  */
 import { randomUUID } from 'node:crypto'
 import type { HubFaults } from './hub-faults.js'
@@ -63,7 +65,7 @@ export class SubscriberDelivery {
         return
       }
       const wanted = faults.peek('reorder', sub.topic, sub.callback) ? 2 : 1
-      if (log.messages.length - position < wanted) {
+      if (faults.pollingIsPaused || log.messages.length - position < wanted) {
         await registry.waitForMessages(sub)
         continue
       }
@@ -77,6 +79,17 @@ export class SubscriberDelivery {
         let sends: StoredMessage[] = [message]
         let fault: WebsubDeliveryFault | undefined
         let consumed = 1
+        if (faults.take('fail', sub.topic, sub.callback)) {
+          records.recordDelivery(sub, message, {
+            attempt: 0,
+            status: null,
+            error: 'fail fault: counted as unreachable through every retry',
+            outcome: 'failed',
+            fault: 'fail'
+          })
+          if (alive()) registry.stop(sub, 'delivery failed (fail fault)')
+          return
+        }
         if (faults.take('drop', sub.topic, sub.callback)) {
           records.recordDelivery(sub, message, {
             attempt: 0,

@@ -12,9 +12,11 @@
  *   events published before it are never delivered to it (`topic-log.ts`).
  * - Delivery: one message at a time, in order, retried on connection errors, stopped by any
  *   non-2xx answer until the hub next reloads its subscriber list (`subscriber-delivery.ts`).
+ *   Every delivered message commits the whole Kafka poll it came in (`commitMode: 'poll-batch'`,
+ *   the default), so a failure after part of a poll was delivered loses the rest of that poll.
  *
- * Simulator extras: scripted faults (deny, duplicate, reorder, forged signature, drop;
- * `hub-faults.ts`), logs of deliveries and verifications (`hub-records.ts`), and a control API
+ * Simulator extras: scripted faults (deny, duplicate, reorder, forged signature, drop, fail) and
+ * paused polling (`hub-faults.ts`), logs of deliveries and verifications (`hub-records.ts`), and a control API
  * under `/_sim/websub` (`control-api.ts`).
  */
 import type { SimServer } from '../../shared/sim-server.js'
@@ -151,6 +153,28 @@ export class WebsubHub {
     this.faults.arm({ kind: 'forge-signature', ...selector })
   }
 
+  /**
+   * The next delivery (after `after` matching ones) is not sent and counts as failed, as if the
+   * subscriber stayed unreachable through every retry: delivery to the subscriber stops without
+   * committing (in `poll-batch` mode, after part of a poll was delivered, the rest of that poll
+   * is lost).
+   */
+  failNext(selector: WebsubSelector = {}, after = 0): void {
+    this.faults.arm({ kind: 'fail', ...selector, after })
+  }
+
+  /**
+   * Stops consumers from starting new polls (a poll in progress is delivered to its end); what is
+   * published meanwhile is read in one poll (up to `maxPollRecords`) after `resumePolling`.
+   */
+  pausePolling(): void {
+    this.faults.setPollingPaused(true)
+  }
+
+  resumePolling(): void {
+    this.faults.setPollingPaused(false)
+  }
+
   /** The next message is skipped silently and committed as if delivered. */
   dropNext(selector: WebsubSelector = {}): void {
     this.faults.arm({ kind: 'drop', ...selector })
@@ -163,6 +187,19 @@ export class WebsubHub {
 
   clearFaults(): void {
     this.faults.clear()
+  }
+
+  /**
+   * How deliveries commit from now on: `poll-batch` (the real hub's behaviour) or `message`. A
+   * consumer in the middle of a poll applies it from its next delivered message.
+   */
+  setCommitMode(mode: 'message' | 'poll-batch'): void {
+    this.settings.commitMode = mode
+  }
+
+  /** How deliveries commit (see `WebsubHubOptions.commitMode`). */
+  get commitMode(): 'message' | 'poll-batch' {
+    return this.settings.commitMode
   }
 
   /** POST to `<callback>/` (as the 1.2.0 hub does) for the matching subscribers, or stop doing so. */
