@@ -118,6 +118,22 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     return { id: Number(existing.id), created: false }
   }
 
+  /**
+   * Brings the waiting (queued) job with `jobKey` forward to run now, using `executor` (which
+   * may be a transaction); false when no job with that key waits. Call `notify()` after
+   * committing.
+   */
+  async runNow(executor: Executor, jobKey: string): Promise<boolean> {
+    const now = this.clock()
+    const result = await executor
+      .updateTable('jobs')
+      .set({ run_at: now, updated_at: now })
+      .where('job_key', '=', jobKey)
+      .where('state', '=', 'queued')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
   /** Wakes runners waiting in this process. */
   notify(): void {
     this.events.emit('enqueued')
