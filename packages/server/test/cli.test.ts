@@ -121,7 +121,7 @@ describe('mosip-bridge CLI', () => {
     const env = baseEnv(dir)
     const first = await run(['migrate'], env, dir)
     assert.equal(first.status, 0, first.stderr)
-    assert.match(first.stdout, /applied: 0001-initial/)
+    assert.match(first.stdout, /applied: 0001-initial, 0002-job-snoozes/)
     assert.match((await run(['migrate'], env, dir)).stdout, /database is up to date/)
 
     const store = createStore({ kind: 'sqlite', sqlitePath: env.SQLITE_DATABASE_PATH! })

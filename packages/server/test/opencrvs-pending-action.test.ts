@@ -4,6 +4,7 @@ import {
   asEventDocument,
   confirmationOf,
   findPendingAction,
+  settlementOf,
   unconfirmedRequests,
   type EventActionLike,
   type EventDocumentLike
@@ -112,5 +113,42 @@ describe('event document helpers', () => {
       trackingId: 'B7X2KQ',
       actions: [{ id: 'a', type: 'CREATE', status: 'Accepted' }]
     })
+  })
+})
+
+describe('settlementOf', () => {
+  const actions: EventActionLike[] = [
+    { id: 'req-1', type: 'REGISTER', status: 'Requested', transactionId: 'core-tx' },
+    {
+      id: 'acc-1',
+      type: 'REGISTER',
+      status: 'Accepted',
+      transactionId: 'core-tx',
+      originalActionId: 'req-1'
+    },
+    { id: 'req-2', type: 'REGISTER', status: 'Requested', transactionId: 'core-tx-2' },
+    {
+      id: 'rej-2',
+      type: 'REGISTER',
+      status: 'Rejected',
+      transactionId: 'mosip-interop-2',
+      originalActionId: 'req-2'
+    }
+  ]
+
+  it('finds the confirmation of our action, whoever wrote it', () => {
+    assert.equal(settlementOf(actions, { actionId: 'req-1', transactionId: 'x' })?.id, 'acc-1')
+  })
+
+  it('falls back to our transaction id when the action is unknown', () => {
+    assert.equal(
+      settlementOf(actions, { actionId: null, transactionId: 'mosip-interop-2' })?.id,
+      'rej-2'
+    )
+    assert.equal(settlementOf(actions, { actionId: 'req-9', transactionId: 'x' }), undefined)
+  })
+
+  it('never takes a Requested action for a settlement', () => {
+    assert.equal(settlementOf(actions, { actionId: null, transactionId: 'core-tx-2' }), undefined)
   })
 })

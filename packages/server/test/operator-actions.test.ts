@@ -68,6 +68,25 @@ describe('operator retry of a stopped registration', () => {
     assert.equal((await queue.list({ task: 'confirm-registration' })).length, 1)
   })
 
+  it('submits again a registration handed over before MOSIP took it, not one MOSIP refused', async () => {
+    const deps = { store: ctx.store, registrations, queue }
+    await make('100010000000011', ['packet_created'])
+    await registrations.transition(ctx.store.db, '100010000000011', 'needs_attention', {
+      reason: 'OPENCRVS_TOKEN_EXPIRES_DURING_OUTAGE'
+    })
+    assert.deepEqual(await retryRegistration(deps, '100010000000011'), {
+      retried: true,
+      step: 'submit'
+    })
+    assert.equal((await registrations.get('100010000000011'))?.state, 'received')
+    // MOSIP refused it and its rejection in OpenCRVS could not be sent: nothing to submit again.
+    await make('100010000000012', ['failed'])
+    await registrations.transition(ctx.store.db, '100010000000012', 'needs_attention', {
+      reason: 'OPENCRVS_TOKEN_REFUSED'
+    })
+    assert.equal((await retryRegistration(deps, '100010000000012')).retried, false)
+  })
+
   it('refuses registrations with nothing to retry', async () => {
     await make('100010000000003', ['packet_created', 'submitted'])
     const result = await retryRegistration(

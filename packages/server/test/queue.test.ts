@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import pino from 'pino'
 import { JobQueue } from '../src/queue/job-queue.js'
 import { JobRunner, type PayloadCheck, type TaskHandler } from '../src/queue/job-runner.js'
-import { PermanentFailure, RetryLater } from '../src/core/job-failure.js'
+import { PermanentFailure, RetryLater, Snooze } from '../src/core/job-failure.js'
 import {
   DIALECTS,
   createMigratedStore,
@@ -105,7 +105,10 @@ for (const dialect of DIALECTS) {
         [first.id, second.id]
       )
       assert.ok(claimed.every((j) => j.state === 'running' && j.attempts === 1))
-      assert.ok(claimed.every((j) => j.locked_until === now + 30_000 && j.lease.startsWith('w1/')))
+      assert.ok(claimed.every((j) => j.lease.startsWith('w1/')))
+      // Leases run on the database's clock where it has one, on the process's otherwise.
+      const leaseNow = ctx.store.capabilities.databaseClock ? Date.now() : now
+      assert.ok(claimed.every((j) => Math.abs((j.locked_until ?? 0) - (leaseNow + 30_000)) < 5_000))
       assert.deepEqual(await queue.claim('w2', 10, 30_000), [], 'held jobs are not claimed again')
       now += 10_000
       assert.deepEqual(
@@ -155,11 +158,19 @@ for (const dialect of DIALECTS) {
       assert.equal((await queue.get(broken.id))?.state, 'dead')
     })
 
+    /** Sweeps until a lease of `leaseMs` has run out on whichever clock the leases use. */
+    async function sweepExpired(): Promise<{ requeued: number; dead: number }> {
+      return waitFor('a lease to expire', async () => {
+        const swept = await queue.releaseExpiredLeases()
+        return swept.requeued + swept.dead > 0 ? swept : undefined
+      })
+    }
+
     it('returns expired leases to the queue, and refuses the old holder', async () => {
       const { id } = await queue.enqueue(ctx.store.db, 'slow', {})
-      const [held] = await queue.claim('dying', 1, 1_000)
+      const [held] = await queue.claim('dying', 1, 50)
       now += 1_001
-      assert.deepEqual(await queue.releaseExpiredLeases(), { requeued: 1, dead: 0 })
+      assert.deepEqual(await sweepExpired(), { requeued: 1, dead: 0 })
       const [taken] = await queue.claim('other', 1, 1_000)
       assert.equal(taken?.id, id)
       assert.equal(taken?.attempts, 2)
@@ -170,10 +181,98 @@ for (const dialect of DIALECTS) {
 
     it('sends a job whose last attempt lost its lease to dead', async () => {
       const { id } = await queue.enqueue(ctx.store.db, 'crasher', {}, { maxAttempts: 1 })
-      await queue.claim('dying', 1, 1_000)
+      await queue.claim('dying', 1, 50)
       now += 1_001
-      assert.deepEqual(await queue.releaseExpiredLeases(), { requeued: 0, dead: 1 })
+      assert.deepEqual(await sweepExpired(), { requeued: 0, dead: 1 })
       assert.match((await queue.get(id))?.last_error ?? '', /LEASE_EXPIRED/)
+    })
+
+    it('snoozes without counting the attempt, backing off by its own snoozes, capped', async () => {
+      const { id } = await queue.enqueue(ctx.store.db, 'outage', {})
+      const delays: number[] = []
+      // Far more snoozes than maxAttempts (3): an outage never exhausts the attempts.
+      for (let round = 1; round <= 10; round++) {
+        const [job] = await queue.claim('w', 1, 30_000)
+        assert.equal(job?.attempts, 1, 'a snooze gives the attempt back')
+        assert.equal(
+          await queue.fail(job!, new Snooze('MOSIP down', { code: 'MOSIP_HTTP_503' })),
+          'snoozed'
+        )
+        const row = (await queue.get(id))!
+        assert.equal(row.state, 'queued')
+        assert.equal(row.attempts, 0)
+        assert.equal(row.snoozes, round)
+        assert.match(row.last_error ?? '', /MOSIP_HTTP_503: MOSIP down/)
+        delays.push(row.run_at - now)
+        now = row.run_at
+      }
+      assert.deepEqual(
+        delays,
+        [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000, 60000],
+        'exponential from the base, capped at the maximum (random=1: full delay)'
+      )
+      const [job] = await queue.claim('w', 1, 30_000)
+      assert.equal(
+        await queue.fail(job!, new Snooze('throttled', { afterMs: 7_000 })),
+        'snoozed',
+        'a Retry-After is honoured'
+      )
+      assert.equal((await queue.get(id))?.run_at, now + 7_000)
+      now += 7_000
+      // Failures of unknown kind still count, and still end in dead.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const [again] = await queue.claim('w', 1, 30_000)
+        assert.equal(again?.attempts, attempt)
+        await queue.fail(again!, new Error('a bug'))
+        now = (await queue.get(id))!.run_at
+      }
+      assert.equal((await queue.get(id))?.state, 'dead')
+      assert.equal(await queue.replay(id), true)
+      assert.equal((await queue.get(id))?.snoozes, 0, 'a replay starts its backoff afresh')
+    })
+
+    it('keeps a snoozing job going through a runner far beyond its attempts', async () => {
+      let calls = 0
+      const { queue: live, runner: r } = runner({
+        waits: async () => {
+          calls++
+          if (calls < 8) throw new Snooze('not yet', { afterMs: 0 })
+        }
+      })
+      const { id } = await live.enqueue(ctx.store.db, 'waits', {})
+      r.start()
+      await waitFor('the job to finish', async () => (await live.get(id))?.state === 'done')
+      await r.stop(1000)
+      const job = await live.get(id)
+      assert.equal(calls, 8)
+      assert.equal(job?.attempts, 1)
+      assert.equal(job?.snoozes, 7)
+    })
+
+    it('judges leases by the database clock where it has one: a clock ahead takes no live lease', async (t) => {
+      if (!ctx.store.capabilities.databaseClock) {
+        t.skip('SQLite serves one machine, whose processes share one clock')
+        return
+      }
+      // Instance A with the right time holds a 60 s lease; instance B's clock runs 90 s ahead.
+      const a = new JobQueue(ctx.store, { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 1 } })
+      const b = new JobQueue(ctx.store, {
+        maxAttempts: 3,
+        backoff: { baseMs: 1, maxMs: 1 },
+        clock: () => Date.now() + 90_000
+      })
+      const { id } = await a.enqueue(ctx.store.db, 'long', {}, { runAt: 0 })
+      const [held] = await a.claim('a', 1, 60_000)
+      assert.equal(held?.id, id)
+      assert.deepEqual(await b.releaseExpiredLeases(), { requeued: 0, dead: 0 })
+      assert.deepEqual(await b.claim('b', 1, 60_000), [], 'B cannot take the job A runs')
+      assert.equal(await b.extendLease(held!, 60_000), true)
+      assert.equal(await a.complete(held!), true)
+      // B's own leases also end on the database's clock, not 90 s later.
+      const second = await b.enqueue(ctx.store.db, 'long', {}, { runAt: 0 })
+      const [mine] = await b.claim('b', 1, 60_000)
+      assert.equal(mine?.id, second.id)
+      assert.ok(Math.abs((mine?.locked_until ?? 0) - (Date.now() + 60_000)) < 5_000)
     })
 
     it('runs a failing job through its retries to dead, then again after replay', async () => {

@@ -27,9 +27,11 @@ export function buildJobHandlers(
     [TASKS.submitPacket]: submitPacketJob({
       store,
       registrations,
+      inbox,
       queue,
       mosip: mosip.packets,
       rejectOnFailure: config.pipeline.rejectOnFailure,
+      actsWithStoredToken: config.pipeline.confirmationToken === 'stored-token',
       logger
     }),
     [TASKS.processCredential]: processCredentialJob({

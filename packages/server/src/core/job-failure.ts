@@ -2,6 +2,11 @@
  * How a job fails: what a job handler can say besides succeeding (returning) or failing for an
  * unknown reason (throwing anything else, which is retried with backoff until the attempts run
  * out), and the queue's decision after a failed attempt.
+ *
+ * Only failures of unknown kind (bugs, a database error) use up the job's attempts. A handler
+ * that knows its work cannot be done yet — a partner system is down, our own state has not
+ * caught up — says `Snooze`: the job runs again later, as often as needed, without the attempt
+ * being counted.
  */
 import { errorCode } from './error-code.js'
 
@@ -19,6 +24,25 @@ export class RetryLater extends Error {
   }
 }
 
+/**
+ * Not now, but certainly later: the job runs again after `afterMs` (a Retry-After), or else after
+ * the queue's capped exponential backoff counted by the job's own snoozes. The attempt is not
+ * counted, so an outage of any length never exhausts the job's attempts.
+ */
+export class Snooze extends Error {
+  readonly code: string
+  readonly afterMs: number | undefined
+  constructor(
+    message: string,
+    options?: { afterMs?: number | undefined; code?: string; cause?: unknown }
+  ) {
+    super(message, { cause: options?.cause })
+    this.name = 'Snooze'
+    this.code = options?.code ?? 'SNOOZED'
+    this.afterMs = options?.afterMs
+  }
+}
+
 /** Retrying cannot help: the job goes straight to the dead state for an operator to see. */
 export class PermanentFailure extends Error {
   readonly code: string
@@ -29,15 +53,24 @@ export class PermanentFailure extends Error {
   }
 }
 
-type FailureDecision = { kind: 'retry'; delayMs: number } | { kind: 'dead'; reason: string }
+type FailureDecision =
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'snooze'; delayMs: number }
+  | { kind: 'dead'; reason: string }
 
-/** Pure decision after a failed attempt. `attempts` counts the attempt that just failed. */
+/**
+ * Pure decision after a failed attempt. `attempts` counts the attempt that just failed;
+ * `snoozes` how often the job snoozed before this one.
+ */
 export function decideAfterFailure(
   error: unknown,
-  attempts: number,
-  maxAttempts: number,
+  job: { attempts: number; maxAttempts: number; snoozes: number },
   backoff: (attempt: number) => number
 ): FailureDecision {
+  const { attempts, maxAttempts } = job
+  if (error instanceof Snooze) {
+    return { kind: 'snooze', delayMs: Math.max(0, error.afterMs ?? backoff(job.snoozes + 1)) }
+  }
   if (error instanceof PermanentFailure) return { kind: 'dead', reason: 'permanent failure' }
   if (attempts >= maxAttempts) return { kind: 'dead', reason: `gave up after ${attempts} attempts` }
   if (error instanceof RetryLater) return { kind: 'retry', delayMs: Math.max(0, error.afterMs) }

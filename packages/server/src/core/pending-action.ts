@@ -4,7 +4,15 @@
  * action points back to through `originalActionId`. The toolkit throws unless there is exactly
  * one; here the three cases are values, so that callers decide what "none" and "several" mean.
  */
-import type { PendingAction } from './ports.js'
+/** The action OpenCRVS waits for, as the pipeline acts on it. */
+export interface PendingAction {
+  actionId: string
+  /** REGISTER, APPROVE_CORRECTION, … */
+  actionType: string
+  eventType: string
+  /** For APPROVE_CORRECTION: the id of the REQUEST_CORRECTION action. */
+  requestId?: string
+}
 
 export const ACTION_STATUS = {
   requested: 'Requested',
@@ -112,4 +120,25 @@ export function findPendingAction(
   const preferred = pending.find((action) => action.id === options.preferActionId)
   if (preferred) return { kind: 'one', action: toPendingAction(event, preferred) }
   return { kind: 'several', actionIds: pending.map((action) => action.id) }
+}
+
+/**
+ * How OpenCRVS already settled the action a registration was sent for, if it did: the Accepted
+ * or Rejected action confirming `actionId` (when the registration knows its action), or else
+ * one written with our own `transactionId`. A bridge stopped between OpenCRVS's answer and
+ * recording it, or an action OpenCRVS settled without us, is recognised this way.
+ */
+export function settlementOf(
+  actions: readonly EventActionLike[],
+  ours: { actionId: string | null; transactionId: string }
+): EventActionLike | undefined {
+  if (ours.actionId !== null) {
+    const confirmation = confirmationOf(actions, ours.actionId)
+    if (confirmation) return confirmation
+  }
+  return actions.find(
+    (action) =>
+      action.transactionId === ours.transactionId &&
+      (action.status === ACTION_STATUS.accepted || action.status === ACTION_STATUS.rejected)
+  )
 }

@@ -3,6 +3,7 @@
  * interfaces; integrations/ implements them over HTTP.
  */
 import type { Outcome } from './outcome.js'
+import type { EventDocumentLike, PendingAction } from './pending-action.js'
 
 // ---------------------------------------------------------------- MOSIP packets
 
@@ -75,14 +76,7 @@ export interface CredentialDecryptor {
 
 // ---------------------------------------------------------------- OpenCRVS
 
-export interface PendingAction {
-  actionId: string
-  /** REGISTER, APPROVE_CORRECTION, … */
-  actionType: string
-  eventType: string
-  /** For APPROVE_CORRECTION: the id of the REQUEST_CORRECTION action. */
-  requestId?: string
-}
+export type { PendingAction } from './pending-action.js'
 
 /** The token to call OpenCRVS with for one registration (strategy chosen by configuration). */
 export interface OpencrvsTokenSource {
@@ -94,6 +88,8 @@ export interface OpencrvsTokenSource {
 }
 
 export interface OpencrvsEvents {
+  /** `event.get`: the EventDocument with its actions. */
+  getEvent(token: string, eventId: string): Promise<Outcome<EventDocumentLike>>
   /** `event.get` and the one pending action (Requested, not yet accepted or rejected). */
   pendingAction(token: string, eventId: string): Promise<Outcome<PendingAction | null>>
   acceptRegistration(

@@ -3,8 +3,8 @@
  * operator can see: `confirmed` (accepted in OpenCRVS, national id written for births),
  * `rejected` (rejected in OpenCRVS after MOSIP refused it or we gave up) or `completed` (an
  * update packet MOSIP took; nothing to confirm). `needs_attention` is where a registration
- * waits for an operator: its token was refused or expired, or OpenCRVS had no pending action
- * to write the national id into.
+ * waits for an operator: its token was refused or expired (or neared expiry while MOSIP was
+ * down), or OpenCRVS had no pending action to write the national id into.
  */
 export const REGISTRATION_STATES = [
   'received',
@@ -21,15 +21,15 @@ export const REGISTRATION_STATES = [
 export type RegistrationState = (typeof REGISTRATION_STATES)[number]
 
 const NEXT: Record<RegistrationState, readonly RegistrationState[]> = {
-  received: ['packet_created', 'failed'],
-  packet_created: ['submitted', 'completed', 'failed'],
+  received: ['packet_created', 'failed', 'needs_attention'],
+  packet_created: ['submitted', 'completed', 'failed', 'needs_attention'],
   submitted: ['credential_received', 'needs_attention', 'failed'],
   credential_received: ['confirmed', 'needs_attention', 'failed'],
   confirmed: [],
   completed: [],
   failed: ['rejected', 'needs_attention', 'received'],
   rejected: [],
-  needs_attention: ['credential_received', 'confirmed', 'failed', 'rejected']
+  needs_attention: ['received', 'credential_received', 'confirmed', 'failed', 'rejected']
 }
 
 export const FINAL_STATES: readonly RegistrationState[] = ['confirmed', 'completed', 'rejected']

@@ -1,4 +1,5 @@
 import type { TaskHandler } from '../queue/job-runner.js'
+import { ACTION_STATUS, settlementOf, type EventActionLike } from '../core/pending-action.js'
 import {
   failOpencrvsStep,
   finishRegistration,
@@ -11,8 +12,11 @@ import type { Tasks } from './tasks.js'
 /**
  * Confirms a registration whose credential arrived: find the pending OpenCRVS action, then
  * accept it with the national id (births; deaths send none), or approve the correction that
- * asked for an id. When OpenCRVS has no pending action (the country configuration answered 200
- * synchronously), a birth's national id is kept and the registration waits for an operator.
+ * asked for an id. When OpenCRVS has no pending action, the event says why: already accepted
+ * by us (a runner stopped before recording OpenCRVS's answer: finished quietly) or with the
+ * national id in it, the registration is confirmed; rejected meanwhile, or accepted without
+ * the national id (the country configuration answered 200 synchronously), a birth's national id
+ * is kept and the registration waits for an operator.
  */
 export function confirmRegistrationJob(
   deps: OpencrvsDeps & { nationalIdFieldId: string }
@@ -31,6 +35,38 @@ export function confirmRegistrationJob(
     const nationalId = registrations.nationalIdOf(registration)
 
     if (pending.value === null) {
+      const event = await deps.events.getEvent(token.value, eventId)
+      if (event.kind !== 'ok') return failOpencrvsStep(deps, registration, event, context)
+      const settled = settlementOf(event.value.actions, {
+        actionId: registration.opencrvs_action_id,
+        transactionId: opencrvsTransactionId(registrationId)
+      })
+      if (settled?.status === ACTION_STATUS.rejected) {
+        return failOpencrvsStep(
+          deps,
+          registration,
+          {
+            kind: 'permanent',
+            code: 'OPENCRVS_ACTION_ALREADY_REJECTED',
+            reason: 'OpenCRVS rejected the action this registration was sent for'
+          },
+          context
+        )
+      }
+      if (
+        settled?.status === ACTION_STATUS.accepted &&
+        (registration.kind !== 'birth' ||
+          nationalId === undefined ||
+          declaredValue(settled, deps.nationalIdFieldId) === nationalId)
+      ) {
+        return finishRegistration(
+          deps,
+          registration,
+          'confirmed',
+          'ACTION_ALREADY_ACCEPTED',
+          context.logger
+        )
+      }
       if (registration.kind === 'birth' && nationalId !== undefined) {
         return failOpencrvsStep(
           deps,
@@ -125,4 +161,12 @@ export function confirmRegistrationJob(
       context
     )
   }
+}
+
+/** The value an accepted action's declaration gave `fieldId`, if any. */
+function declaredValue(action: EventActionLike, fieldId: string): unknown {
+  const declaration = action.declaration
+  return typeof declaration === 'object' && declaration !== null
+    ? (declaration as Record<string, unknown>)[fieldId]
+    : undefined
 }

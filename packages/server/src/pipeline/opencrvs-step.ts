@@ -10,7 +10,7 @@ import type { RegistrationsRepository } from '../store/registrations.repository.
 import type { Registration } from '../store/schema.js'
 import type { RegistrationState } from '../core/registration-state.js'
 import type { OpencrvsEvents, OpencrvsTokenSource } from '../core/ports.js'
-import { describeFailure, lastAttempt, retryJob, type Failure } from './partner-failure.js'
+import { describeFailure, waitForPartner, type Failure } from './partner-failure.js'
 
 export interface OpencrvsDeps {
   store: Store
@@ -24,9 +24,10 @@ export interface OpencrvsDeps {
 export const opencrvsTransactionId = (registrationId: string) => `mosip-interop-${registrationId}`
 
 /**
- * What to do with a failed OpenCRVS call: retry while it may help, otherwise hand the
- * registration to an operator (`needs_attention`) instead of looping — a refused or expired
- * token will not get better by itself.
+ * What to do with a failed OpenCRVS call: an outage (no answer, 5xx, 429, a conflict) is waited
+ * out however long it lasts — until the token expires, which the token source then reports as
+ * permanent; anything permanent hands the registration to an operator (`needs_attention`)
+ * instead of looping — a refused or expired token will not get better by itself.
  */
 export async function failOpencrvsStep(
   deps: OpencrvsDeps,
@@ -34,9 +35,9 @@ export async function failOpencrvsStep(
   failure: Failure,
   context: JobContext
 ): Promise<void> {
-  if (failure.kind === 'retry' && !lastAttempt(context)) {
+  if (failure.kind === 'retry') {
     await deps.registrations.noteAttempt(registration.id, describeFailure(failure))
-    retryJob(failure)
+    waitForPartner(failure)
   }
   await deps.registrations.transition(deps.store.db, registration.id, 'needs_attention', {
     reason: failure.code,

@@ -10,8 +10,10 @@ type RetryResult =
 
 /**
  * An operator's "try again" for a registration that stopped: a failed one is submitted to MOSIP
- * again; one that needs attention after its credential arrived is confirmed again (after the
- * cause — an expired token, a missing pending action — has been dealt with).
+ * again, and so is one that needs attention before MOSIP took its packet (a MOSIP outage that
+ * outlasted the token's margin); one that needs attention after its credential arrived is
+ * confirmed again (after the cause — an expired token, a missing pending action — has been
+ * dealt with).
  */
 export async function retryRegistration(
   deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue<Tasks> },
@@ -21,7 +23,7 @@ export async function retryRegistration(
   if (!registration) return { retried: false, reason: `registration ${id} does not exist` }
   const payload: RegistrationJobPayload = { v: 1, registrationId: id }
   const suffix = `retry-${Date.now()}`
-  if (registration.state === 'failed') {
+  if (registration.state === 'failed' || (await stoppedBeforeMosip(deps, registration))) {
     if (!registration.payload_sealed) {
       return { retried: false, reason: 'its packet input was already erased' }
     }
@@ -49,6 +51,16 @@ export async function retryRegistration(
     return { retried: true, step: 'confirm' }
   }
   return { retried: false, reason: `registration ${id} is ${registration.state}; nothing to retry` }
+}
+
+/** True for a registration handed to an operator before MOSIP took its packet. */
+async function stoppedBeforeMosip(
+  deps: { registrations: RegistrationsRepository },
+  registration: Registration
+): Promise<boolean> {
+  if (registration.state !== 'needs_attention') return false
+  const last = (await deps.registrations.history(registration.id)).at(-1)
+  return last?.from_state === 'received' || last?.from_state === 'packet_created'
 }
 
 /**

@@ -1,28 +1,34 @@
 /**
- * A partner system's failed Outcome (MOSIP, OpenCRVS) as seen by a job: retry the job, after
- * the partner's Retry-After when it gave one, or give up. The job queue's own failure kinds and
- * retry decision are in core/job-failure.ts.
+ * A partner system's failed Outcome (MOSIP, OpenCRVS) as seen by a job: wait for the partner
+ * (a snooze: an outage of any length never uses up the job's attempts), or give up. The job
+ * queue's own failure kinds and retry decision are in core/job-failure.ts.
  */
-import type { JobContext } from '../queue/job-runner.js'
-import { RetryLater } from '../core/job-failure.js'
+import { RetryLater, Snooze } from '../core/job-failure.js'
 import type { Outcome } from '../core/outcome.js'
 
 export type Failure = Exclude<Outcome<unknown>, { kind: 'ok' }>
 
-/** True when this attempt is the job's last: a retryable failure must now be given up. */
-export function lastAttempt(context: JobContext): boolean {
-  return context.job.attempts >= context.job.max_attempts
+/**
+ * Turns a transient partner failure (network error, timeout, 5xx, 429, refused login) into a
+ * snooze: the job runs again after the partner's Retry-After when it gave one, otherwise after
+ * the queue's capped backoff, without counting an attempt.
+ */
+export function waitForPartner(failure: Failure): never {
+  throw new Snooze(failure.reason, { code: failure.code, afterMs: retryAfterOf(failure) })
 }
 
 /**
- * Turns a retryable failure into the job's retry: after the partner's Retry-After when it gave
- * one, otherwise the queue's backoff.
+ * Turns a retryable failure of our own (not a partner's outage) into the job's retry, which
+ * counts an attempt: after `afterMs` when given, otherwise the queue's backoff.
  */
 export function retryJob(failure: Failure): never {
-  if (failure.kind === 'retry' && failure.afterMs !== undefined) {
-    throw new RetryLater(failure.afterMs, failure.reason, { code: failure.code })
-  }
+  const afterMs = retryAfterOf(failure)
+  if (afterMs !== undefined) throw new RetryLater(afterMs, failure.reason, { code: failure.code })
   throw Object.assign(new Error(failure.reason), { code: failure.code })
+}
+
+function retryAfterOf(failure: Failure): number | undefined {
+  return failure.kind === 'retry' ? failure.afterMs : undefined
 }
 
 export function describeFailure(failure: Failure): string {

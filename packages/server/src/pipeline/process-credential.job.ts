@@ -5,7 +5,7 @@ import type { TaskHandler } from '../queue/job-runner.js'
 import type { Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
-import { RetryLater } from '../core/job-failure.js'
+import { Snooze } from '../core/job-failure.js'
 import type { CredentialDecryptor } from '../core/ports.js'
 import { nationalIdFrom } from '../core/verifiable-credential.js'
 import { retryJob } from './partner-failure.js'
@@ -19,8 +19,6 @@ interface ProcessCredentialDeps {
   decryptor: CredentialDecryptor
   /** credentialSubject key holding the national id (MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY). */
   nationalIdKey: string
-  /** How long to wait for the submission to be recorded when a credential overtakes it. */
-  waitForSubmissionMs?: number
 }
 
 /**
@@ -37,6 +35,8 @@ const usableDeliverySchema = z.looseObject({
     })
   })
 })
+
+const awaitsSubmission = (state: string) => state === 'received' || state === 'packet_created'
 
 /**
  * Turns a stored CREDENTIAL_ISSUED delivery into a registration ready to confirm: decrypt,
@@ -73,16 +73,21 @@ export function processCredentialJob(
     }
     const credential = decrypted.value
     const registrationId = credential.subjectRegistrationId ?? data.registrationId
-    const registration = registrationId ? await registrations.get(registrationId) : undefined
+    let registration = registrationId ? await registrations.get(registrationId) : undefined
     if (!registration) {
       context.logger.warn({ mosipEventId: eventId }, 'credential for an unknown registration kept')
       return keep('unmatched', 'UNKNOWN_REGISTRATION')
     }
-    if (registration.state === 'received' || registration.state === 'packet_created') {
-      // MOSIP answered before our submission job recorded its success: wait for it.
-      throw new RetryLater(deps.waitForSubmissionMs ?? 2_000, 'submission not recorded yet', {
-        code: 'SUBMISSION_PENDING'
-      })
+    if (awaitsSubmission(registration.state)) {
+      // MOSIP answered before our submission job recorded its success (or that job's runner
+      // stopped in between). Note the registration on the delivery, so that recording the
+      // submission brings this job forward, then look once more: the submission may have been
+      // recorded meanwhile. Waiting for our own state uses up no attempt.
+      await inbox.noteRegistration(deps.store.db, eventId, registration.id)
+      registration = (await registrations.get(registration.id)) ?? registration
+      if (awaitsSubmission(registration.state)) {
+        throw new Snooze('submission not recorded yet', { code: 'SUBMISSION_PENDING' })
+      }
     }
     if (registration.state !== 'submitted') {
       return inbox.markProcessed(deps.store.db, eventId, 'duplicate', {

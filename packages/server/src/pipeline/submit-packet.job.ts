@@ -4,29 +4,42 @@ import type { JobQueue } from '../queue/job-queue.js'
 import type { Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { Registration } from '../store/schema.js'
+import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import { PermanentFailure } from '../core/job-failure.js'
 import type { StoredPacketInput } from '../core/intake-plan.js'
 import type { MosipPacketGateway } from '../core/ports.js'
-import { describeFailure, lastAttempt, retryJob, type Failure } from './partner-failure.js'
+import { TOKEN_EXPIRES_DURING_OUTAGE, tokenNearsExpiry } from '../core/token-expiry-margin.js'
+import { describeFailure, waitForPartner, type Failure } from './partner-failure.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 interface SubmitPacketDeps {
   store: Store
   registrations: RegistrationsRepository
+  inbox: WebsubInboxRepository
   queue: JobQueue<Tasks>
   mosip: MosipPacketGateway
   rejectOnFailure: boolean
+  /**
+   * The outcome is written to OpenCRVS with the token stored at intake (the `stored-token`
+   * mode), so a MOSIP outage must end before that token expires.
+   */
+  actsWithStoredToken: boolean
   logger: Logger
+  clock?: () => number
 }
 
 /**
  * Sends a registration's packet to MOSIP: createPacket, then workflowinstance, recording each
- * step so a retry resumes where the last attempt stopped. When MOSIP refuses the packet, or the
- * attempts run out, the registration fails and (by default) is rejected in OpenCRVS, so it
- * does not wait in "pending external validation" forever.
+ * step so a retry resumes where the last attempt stopped. When MOSIP refuses the packet (a
+ * request-validation error), the registration fails and (by default) is rejected in OpenCRVS,
+ * so it does not wait in "pending external validation" forever. A MOSIP outage (network
+ * errors, timeouts, 5xx, 429, a refused login) only delays the submission, whatever
+ * JOB_MAX_ATTEMPTS says — until the stored OpenCRVS token nears expiry, when the registration
+ * goes to an operator (`needs_attention`) instead of being rejected.
  */
 export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['submit-packet']> {
   const { registrations, mosip } = deps
+  const clock = deps.clock ?? Date.now
 
   async function giveUp(registration: Registration, failure: Failure, log: Logger): Promise<void> {
     const reject =
@@ -59,11 +72,25 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['subm
     failure: Failure,
     context: JobContext
   ): Promise<void> {
-    if (failure.kind === 'permanent' || lastAttempt(context)) {
-      return giveUp(registration, failure, context.logger)
+    if (failure.kind === 'permanent') return giveUp(registration, failure, context.logger)
+    if (
+      deps.actsWithStoredToken &&
+      registration.kind !== 'update' &&
+      tokenNearsExpiry(registration.token_expires_at, clock())
+    ) {
+      await registrations.transition(deps.store.db, registration.id, 'needs_attention', {
+        current: registration,
+        reason: TOKEN_EXPIRES_DURING_OUTAGE,
+        lastError: `MOSIP is still unavailable and the OpenCRVS token expires soon (${describeFailure(failure)})`
+      })
+      context.logger.warn(
+        { registrationId: registration.id, code: failure.code },
+        'MOSIP outage outlasts the OpenCRVS token: registration needs attention'
+      )
+      return
     }
     await registrations.noteAttempt(registration.id, describeFailure(failure))
-    retryJob(failure)
+    waitForPartner(failure)
   }
 
   return async ({ registrationId }, context) => {
@@ -121,7 +148,21 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['subm
       // MOSIP has the packet: the personal data we kept for it is no longer needed. An update
       // is finished, so its token goes too.
       await registrations.wipeSecrets(trx, registrationId, { payload: true, token: update })
+      // A credential that overtook this record (MOSIP answered, then this runner was stopped
+      // before recording it) waits for exactly this state: process it now.
+      for (const eventId of await deps.inbox.waitingFor(trx, registrationId)) {
+        const key = jobKeys.processCredential(eventId)
+        if (!(await deps.queue.runNow(trx, key))) {
+          await deps.queue.enqueue(
+            trx,
+            TASKS.processCredential,
+            { v: 1, eventId },
+            { jobKey: `${key}:submitted` }
+          )
+        }
+      }
     })
+    deps.queue.notify()
     context.logger.info(
       { registrationId, alreadyStarted: started.value.alreadyStarted },
       'packet in MOSIP'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import type { ExpressionBuilder, UpdateObject } from 'kysely'
-import type { Executor, Store } from '../store/database.js'
+import { sql, type ExpressionBuilder, type RawBuilder, type UpdateObject } from 'kysely'
+import { databaseNowMs, type Executor, type Store } from '../store/database.js'
 import type { Database, Job, JobState } from '../store/schema.js'
 import { backoffDelay, type BackoffPolicy } from '../core/retry-policy.js'
 import { decideAfterFailure, describeError } from '../core/job-failure.js'
@@ -32,7 +32,7 @@ interface JobQueueOptions {
   random?: () => number
 }
 
-type FailOutcome = 'retry' | 'dead' | 'lost'
+type FailOutcome = 'retry' | 'snoozed' | 'dead' | 'lost'
 
 /**
  * A map from task name to payload type (as graphile-worker's `Tasks` interface): `enqueue` then
@@ -54,6 +54,8 @@ export interface JobKeyMatch {
  * Durable jobs kept in the bridge's own database, so that a state change and the work that
  * follows it commit together. Claims take leases: a claimed job is `running` until its
  * `locked_until`; a runner that dies loses its lease and the job becomes claimable again.
+ * Lease times come from the database's clock when the store has one (`databaseClock`), so an
+ * instance whose clock runs ahead cannot take the live leases of others for expired.
  */
 export class JobQueue<Tasks extends object = AnyTasks> {
   private readonly events = new EventEmitter()
@@ -67,6 +69,15 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     this.clock = options.clock ?? Date.now
     this.random = options.random ?? Math.random
     this.events.setMaxListeners(0)
+  }
+
+  /**
+   * A lease time `offsetMs` from now: on the database's clock when the store declares one,
+   * otherwise on this process's clock.
+   */
+  private leaseTime(offsetMs = 0): RawBuilder<number> | number {
+    if (!this.store.capabilities.databaseClock) return this.clock() + offsetMs
+    return offsetMs === 0 ? databaseNowMs : sql<number>`${databaseNowMs} + ${offsetMs}`
   }
 
   /**
@@ -107,6 +118,22 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     return { id: Number(existing.id), created: false }
   }
 
+  /**
+   * Brings the waiting (queued) job with `jobKey` forward to run now, using `executor` (which
+   * may be a transaction); false when no job with that key waits. Call `notify()` after
+   * committing.
+   */
+  async runNow(executor: Executor, jobKey: string): Promise<boolean> {
+    const now = this.clock()
+    const result = await executor
+      .updateTable('jobs')
+      .set({ run_at: now, updated_at: now })
+      .where('job_key', '=', jobKey)
+      .where('state', '=', 'queued')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
   /** Wakes runners waiting in this process. */
   notify(): void {
     this.events.emit('enqueued')
@@ -133,7 +160,7 @@ export class JobQueue<Tasks extends object = AnyTasks> {
         state: 'running' as JobState,
         attempts: eb('attempts', '+', 1),
         locked_by: lease,
-        locked_until: now + leaseMs,
+        locked_until: this.leaseTime(leaseMs),
         updated_at: now
       }))
       .where('id', 'in', (eb) => {
@@ -186,15 +213,23 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     })
   }
 
-  /** Records a failed attempt: back to the queue after a backoff, or to `dead`. */
+  /**
+   * Records a failed attempt: back to the queue after a backoff, or to `dead`. A `Snooze` goes
+   * back to the queue without its attempt being counted, its backoff growing with `snoozes`.
+   */
   async fail(job: ClaimedJob, error: unknown): Promise<FailOutcome> {
     const now = this.clock()
-    const decision = decideAfterFailure(error, job.attempts, job.max_attempts, (attempt) =>
-      backoffDelay(attempt, this.options.backoff, this.random)
+    const decision = decideAfterFailure(
+      error,
+      { attempts: job.attempts, maxAttempts: job.max_attempts, snoozes: job.snoozes },
+      (attempt) => backoffDelay(attempt, this.options.backoff, this.random)
     )
-    const held = await this.updateHeld(job, {
-      state: decision.kind === 'dead' ? 'dead' : 'queued',
-      run_at: decision.kind === 'retry' ? now + decision.delayMs : now,
+    const held = await this.updateHeld(job, (eb) => ({
+      state: (decision.kind === 'dead' ? 'dead' : 'queued') as JobState,
+      run_at: decision.kind === 'dead' ? now : now + decision.delayMs,
+      ...(decision.kind === 'snooze'
+        ? { attempts: eb('attempts', '-', 1), snoozes: eb('snoozes', '+', 1) }
+        : {}),
       locked_by: null,
       locked_until: null,
       last_error:
@@ -202,16 +237,18 @@ export class JobQueue<Tasks extends object = AnyTasks> {
           ? `${describeError(error)} (${decision.reason})`
           : describeError(error),
       updated_at: now
-    })
+    }))
     if (!held) return 'lost'
-    if (decision.kind === 'retry' && decision.delayMs === 0) this.notify()
-    return decision.kind
+    if (decision.kind !== 'dead' && decision.delayMs === 0) this.notify()
+    return decision.kind === 'snooze' ? 'snoozed' : decision.kind
   }
 
   /** Extends a held lease; false when it was already lost. */
   extendLease(job: ClaimedJob, leaseMs: number): Promise<boolean> {
-    const now = this.clock()
-    return this.updateHeld(job, { locked_until: now + leaseMs, updated_at: now })
+    return this.updateHeld(job, {
+      locked_until: this.leaseTime(leaseMs),
+      updated_at: this.clock()
+    })
   }
 
   /**
@@ -236,6 +273,7 @@ export class JobQueue<Tasks extends object = AnyTasks> {
    */
   async releaseExpiredLeases(): Promise<{ requeued: number; dead: number }> {
     const now = this.clock()
+    const leaseNow = this.leaseTime()
     const db = this.store.db
     const dead = await db
       .updateTable('jobs')
@@ -247,14 +285,14 @@ export class JobQueue<Tasks extends object = AnyTasks> {
         updated_at: now
       })
       .where('state', '=', 'running')
-      .where('locked_until', '<', now)
+      .where('locked_until', '<', leaseNow)
       .whereRef('attempts', '>=', 'max_attempts')
       .executeTakeFirst()
     const requeued = await db
       .updateTable('jobs')
       .set({ state: 'queued', locked_by: null, locked_until: null, run_at: now, updated_at: now })
       .where('state', '=', 'running')
-      .where('locked_until', '<', now)
+      .where('locked_until', '<', leaseNow)
       .executeTakeFirst()
     const counts = {
       requeued: Number(requeued.numUpdatedRows),
@@ -269,7 +307,7 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     const now = this.clock()
     const result = await this.store.db
       .updateTable('jobs')
-      .set({ state: 'queued', attempts: 0, run_at: now, updated_at: now })
+      .set({ state: 'queued', attempts: 0, snoozes: 0, run_at: now, updated_at: now })
       .where('id', '=', id)
       .where('state', '=', 'dead')
       .executeTakeFirst()

@@ -218,8 +218,12 @@ export class JobRunner<Tasks extends object = AnyTasks> {
           logger.error({ err: failError }, 'could not record job failure')
           return 'lost' as const
         })
-        const log = outcome === 'dead' ? logger.error.bind(logger) : logger.warn.bind(logger)
-        log({ outcome, error: describeError(error) }, 'job attempt failed')
+        if (outcome === 'snoozed') {
+          logger.info({ outcome, reason: describeError(error) }, 'job waits')
+        } else {
+          const log = outcome === 'dead' ? logger.error.bind(logger) : logger.warn.bind(logger)
+          log({ outcome, error: describeError(error) }, 'job attempt failed')
+        }
       } finally {
         clearInterval(heartbeat)
         this.running.delete(job.id)

@@ -28,7 +28,16 @@ export interface StoreCapabilities {
    * has locked. PostgreSQL has it; SQLite serialises writers instead and has no row locks.
    */
   skipLocked: boolean
+  /**
+   * Lease times are read from the database's clock (`databaseNowMs`), so instances whose own
+   * clocks disagree still agree on when a lease ends. PostgreSQL, shared by several machines,
+   * does; SQLite serves the processes of one machine, which share its clock.
+   */
+  databaseClock: boolean
 }
+
+/** The database's current time in epoch milliseconds, for stores with `databaseClock`. */
+export const databaseNowMs = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`
 
 /**
  * Where a repository runs its statements: the store's own connection (`store.db`) or the
@@ -53,8 +62,8 @@ export interface Store {
 }
 
 const CAPABILITIES: Record<Dialect, StoreCapabilities> = {
-  sqlite: { skipLocked: false },
-  postgres: { skipLocked: true }
+  sqlite: { skipLocked: false, databaseClock: false },
+  postgres: { skipLocked: true, databaseClock: true }
 }
 
 function storeOf(db: Kysely<Database>, dialect: Dialect): Store {

@@ -68,6 +68,8 @@ export interface JobsTable {
   state: JobState
   attempts: number
   max_attempts: number
+  /** Times the job asked to run again later without counting an attempt; grows its backoff. */
+  snoozes: Generated<number>
   run_at: number
   locked_by: string | null
   locked_until: number | null

@@ -84,6 +84,36 @@ export class WebsubInboxRepository {
   }
 
   /**
+   * Notes which registration a delivery still waiting to be processed belongs to (its
+   * credential arrived before the registration's submission was recorded), so that recording
+   * the submission finds it: see `waitingFor`.
+   */
+  async noteRegistration(
+    executor: Kysely<Database>,
+    eventId: string,
+    registrationId: string
+  ): Promise<void> {
+    await executor
+      .updateTable('websub_inbox')
+      .set({ registration_id: registrationId })
+      .where('event_id', '=', eventId)
+      .where('state', '=', 'received')
+      .execute()
+  }
+
+  /** Event ids of the deliveries noted for `registrationId` that are not processed yet. */
+  async waitingFor(executor: Kysely<Database>, registrationId: string): Promise<string[]> {
+    const rows = await executor
+      .selectFrom('websub_inbox')
+      .select('event_id')
+      .where('registration_id', '=', registrationId)
+      .where('state', '=', 'received')
+      .orderBy('received_at')
+      .execute()
+    return rows.map((row) => row.event_id)
+  }
+
+  /**
    * Puts a delivery kept for an operator (with its body still there) back to `received`;
    * false when there is no such delivery.
    */

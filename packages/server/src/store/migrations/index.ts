@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely'
 import type { Dialect } from '../database.js'
 import { initialSchema } from './0001-initial.js'
+import { jobSnoozes } from './0002-job-snoozes.js'
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Migrations are code
@@ -9,6 +10,7 @@ import { initialSchema } from './0001-initial.js'
  */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
-    '0001-initial': initialSchema(dialect)
+    '0001-initial': initialSchema(dialect),
+    '0002-job-snoozes': jobSnoozes()
   }
 }
