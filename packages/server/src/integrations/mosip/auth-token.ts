@@ -43,7 +43,8 @@ function isAuthRejection(outcome: Outcome<unknown>): boolean {
  *   seen by many jobs holding the same stale token leads to exactly one new login.
  * - Never throws; failures come back as `Outcome`s. A refused login is a `retry` with code
  *   `MOSIP_LOGIN_REFUSED`: a misconfigured secret must not turn citizens' registrations into
- *   permanent failures — the job's attempt limit bounds the retries.
+ *   permanent failures; the job waits (without using up its attempts) until the login works
+ *   again or the registration's OpenCRVS token nears expiry.
  */
 export class MosipTokenSource {
   readonly #authUrl: string
