@@ -57,6 +57,8 @@ export interface JobKeyMatch {
  * Lease times come from the database's clock when the store has one (`databaseClock`), so an
  * instance whose clock runs ahead cannot take the live leases of others for expired.
  */
+const LEASE_EXPIRED_ERROR = 'LEASE_EXPIRED: the runner holding the last attempt stopped responding'
+
 export class JobQueue<Tasks extends object = AnyTasks> {
   private readonly events = new EventEmitter()
   private readonly clock: () => number
@@ -273,31 +275,27 @@ export class JobQueue<Tasks extends object = AnyTasks> {
    */
   async releaseExpiredLeases(): Promise<{ requeued: number; dead: number }> {
     const now = this.clock()
-    const leaseNow = this.leaseTime()
-    const db = this.store.db
-    const dead = await db
+    // One statement, so that a lease expiring while the sweep runs is judged once: with two
+    // (one for the dead, one for the requeued), a last attempt expiring between them would be
+    // requeued instead of sent to dead.
+    const rows = await this.store.db
       .updateTable('jobs')
       .set({
-        state: 'dead',
+        state: sql<JobState>`case when attempts >= max_attempts then 'dead' else 'queued' end`,
+        last_error: sql<
+          string | null
+        >`case when attempts >= max_attempts then ${LEASE_EXPIRED_ERROR} else last_error end`,
         locked_by: null,
         locked_until: null,
-        last_error: 'LEASE_EXPIRED: the runner holding the last attempt stopped responding',
+        run_at: now,
         updated_at: now
       })
       .where('state', '=', 'running')
-      .where('locked_until', '<', leaseNow)
-      .whereRef('attempts', '>=', 'max_attempts')
-      .executeTakeFirst()
-    const requeued = await db
-      .updateTable('jobs')
-      .set({ state: 'queued', locked_by: null, locked_until: null, run_at: now, updated_at: now })
-      .where('state', '=', 'running')
-      .where('locked_until', '<', leaseNow)
-      .executeTakeFirst()
-    const counts = {
-      requeued: Number(requeued.numUpdatedRows),
-      dead: Number(dead.numUpdatedRows)
-    }
+      .where('locked_until', '<', this.leaseTime())
+      .returning('state')
+      .execute()
+    const dead = rows.filter((row) => row.state === 'dead').length
+    const counts = { requeued: rows.length - dead, dead }
     if (counts.requeued > 0) this.notify()
     return counts
   }
