@@ -46,6 +46,11 @@ for (const dialect of DIALECTS) {
         const { eventId } = await h.register(id, 'birth')
         h.startRunner({ maxAttempts: 2 })
         await waitFor('the packet to reach MOSIP', async () => (await stateOf(id)) === 'submitted')
+        // The job is marked done after its handler's transaction commits the new state.
+        await waitFor(
+          'the submission job to finish',
+          async () => (await h!.queue.list({ task: 'submit-packet' }))[0]?.state === 'done'
+        )
         const [submit] = await h.queue.list({ task: 'submit-packet' })
         assert.equal(submit?.state, 'done')
         assert.equal(submit?.attempts, 1, 'the outage used up no attempt (the job allows 2)')
