@@ -10,6 +10,7 @@ export {
   type RecordingServer,
   type Responder
 } from './recording-server.js'
+export { installRsaKeyCache, testRsaKeyPair } from './rsa-key-cache.js'
 export {
   createPostgresDatabase,
   postgresSuiteOptions,

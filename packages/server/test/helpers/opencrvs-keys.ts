@@ -1,6 +1,10 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto'
+import { randomUUID, type KeyObject } from 'node:crypto'
 import { SignJWT } from 'jose'
-import { startRecordingServer, type RecordingServer } from '@mosip-bridge/test-support'
+import {
+  startRecordingServer,
+  testRsaKeyPair,
+  type RecordingServer
+} from '@mosip-bridge/test-support'
 
 /** A stand-in OpenCRVS auth service for route tests: serves its public key, signs tokens. */
 export class TestOpencrvsKeys {
@@ -10,7 +14,7 @@ export class TestOpencrvsKeys {
   url = ''
 
   constructor() {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { privateKey, publicKey } = testRsaKeyPair()
     this.privateKey = privateKey
     this.publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
   }

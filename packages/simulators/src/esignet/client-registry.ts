@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
+import { newRsaKeyPair } from '../shared/rsa-key-pair.js'
 import type { JWK } from 'jose'
 
 export type UserinfoResponseType = 'JWS' | 'JWE'
@@ -45,7 +46,7 @@ export function createClient(input: EsignetClientInput): RegisteredClient {
     const { kty, n, e } = input.publicJwk
     publicKey = createPublicKey({ key: { kty, n, e }, format: 'jwk' })
   } else {
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const pair = newRsaKeyPair()
     publicKey = pair.publicKey
     // No `alg`/`use`: the same key signs client assertions (RS256) and decrypts userinfo JWEs.
     privateJwk = pair.privateKey.export({ format: 'jwk' }) as JWK

@@ -3,7 +3,7 @@
  * consented to as a JWS signed with the KYC key, wrapped in a JWE encrypted to the client's key
  * when the client is registered for `JWE`.
  */
-import { generateKeyPairSync } from 'node:crypto'
+import { newRsaKeyPair } from '../shared/rsa-key-pair.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CompactEncrypt, CompactSign, jwtVerify } from 'jose'
 import type { RegisteredClient } from './client-registry.js'
@@ -76,7 +76,7 @@ export class UserinfoEndpoint {
     let signer = kycKey.key.privateKey
     if (this.wrongKeySignatures > 0) {
       this.wrongKeySignatures--
-      signer = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+      signer = newRsaKeyPair().privateKey
     }
     const jws = await new CompactSign(Buffer.from(JSON.stringify(claims), 'utf8'))
       .setProtectedHeader({ alg: this.parts.signingAlg, kid: kycKey.kid, typ: 'JWT' })

@@ -1,4 +1,5 @@
-import { createHash, createHmac, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
+import { newRsaKeyPair } from '../shared/rsa-key-pair.js'
 import {
   IDA_AUTH_ID,
   IDA_AUTH_VERSION,
@@ -269,7 +270,7 @@ export class IdaSimulator {
       this.responseKey
     if (this.brokenResponseSignatures > 0) {
       this.brokenResponseSignatures--
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      const { privateKey } = newRsaKeyPair()
       signer = { privateKey, certificateDer: this.responseKey.certificateDer }
     }
     void reply

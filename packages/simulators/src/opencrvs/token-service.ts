@@ -1,4 +1,5 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { type KeyObject } from 'node:crypto'
+import { newRsaKeyPair } from '../shared/rsa-key-pair.js'
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose'
 import {
   OPENCRVS_JWT_ALGORITHM,
@@ -61,7 +62,7 @@ export class OpencrvsTokenService {
   }
 
   rotateKeys(): void {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { privateKey, publicKey } = newRsaKeyPair()
     this.privateKey = privateKey
     this.publicKey = publicKey
     this.pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()

@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
+import { createHash, randomBytes, type KeyObject } from 'node:crypto'
+import { newRsaKeyPair } from './rsa-key-pair.js'
 import forge from 'node-forge'
 
 /** An RSA key pair with a self-signed X.509 certificate, as MOSIP partners exchange them. */
@@ -23,7 +24,7 @@ export function createCertifiedKey(
   commonName: string,
   modulusLength: 2048 | 4096 = 2048
 ): CertifiedKey {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength })
+  const { privateKey, publicKey } = newRsaKeyPair(modulusLength)
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
   const forgePrivate = forge.pki.privateKeyFromPem(privateKeyPem)
   const forgePublic = forge.pki.publicKeyFromPem(

@@ -8,7 +8,8 @@
  * `Authorization` response header; services read only the cookie; an unauthenticated call gets
  * HTTP 401 with `KER-ATH-401` in the MOSIP envelope, a missing role HTTP 403 with `KER-ATH-403`.
  */
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto'
+import { randomUUID, type KeyObject } from 'node:crypto'
+import { newRsaKeyPair } from '../../shared/rsa-key-pair.js'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import {
   MOSIP_AUTH_CLIENT_ID_SECRET_KEY_PATH,
@@ -121,7 +122,7 @@ export class AuthManager {
     options: AuthManagerOptions
   ) {
     for (const client of options.clients) this.clients.set(client.clientId, client)
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { privateKey, publicKey } = newRsaKeyPair()
     this.privateKey = privateKey
     this.publicKey = publicKey
     this.tokenTtlSeconds = options.tokenTtlSeconds ?? 3600

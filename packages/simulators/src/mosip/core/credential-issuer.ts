@@ -20,7 +20,8 @@
  * Faults: tamper the next ciphertext, encrypt the next to a wrong certificate, sign the next with
  * a wrong key.
  */
-import { generateKeyPairSync, randomInt, randomUUID, type KeyObject } from 'node:crypto'
+import { randomInt, randomUUID, type KeyObject } from 'node:crypto'
+import { newRsaKeyPair } from '../../shared/rsa-key-pair.js'
 import {
   MOSIP_VC_SIGN_ALGORITHM,
   MOSIP_VC_VERSION,
@@ -295,7 +296,7 @@ export class CredentialIssuer {
   }
 
   private wrongKey(): KeyObject {
-    this.wrongSigningKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+    this.wrongSigningKey ??= newRsaKeyPair().privateKey
     return this.wrongSigningKey
   }
 
