@@ -155,6 +155,37 @@ for (const dialect of DIALECTS) {
         })
       })
 
+      it('completes a handed-over registration whose credential arrives late', async () => {
+        // MOSIP took the packet but the bridge never heard back before the token margin.
+        h = await createPipelineHarness(dialect, {
+          mosip: new ScriptedMosip({ createPacket: [mosipDown()] })
+        })
+        const id = '100020000000007'
+        const { eventId } = await h.register(id, 'birth', {
+          tokenExpiresAt: Date.now() + TOKEN_EXPIRY_MARGIN_MS - HOUR_MS
+        })
+        const context = {
+          job: { attempts: 1, max_attempts: 2 } as ClaimedJob,
+          signal: new AbortController().signal,
+          logger: pino({ level: 'silent' })
+        }
+        await h.handlers['submit-packet']({ v: 1, registrationId: id }, context)
+        assert.equal(await stateOf(id), 'needs_attention')
+        h.startRunner()
+        await h.deliverCredential('mosip-event-late', id)
+        await waitFor('the confirmation', async () => (await stateOf(id)) === 'confirmed')
+        assert.deepEqual(
+          h.opencrvs.mutations.map((m) => m.kind),
+          ['accept']
+        )
+        assert.equal(
+          (h.opencrvs.events.get(eventId)?.actions.at(-1)?.declaration as Record<string, unknown>)[
+            NATIONAL_ID_FIELD
+          ],
+          UIN
+        )
+      })
+
       it('keeps waiting whatever the token when OpenCRVS confirms with its own client', async () => {
         h = await createPipelineHarness(dialect, {
           mosip: new ScriptedMosip({ createPacket: [mosipDown()] }),

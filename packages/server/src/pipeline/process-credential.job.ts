@@ -89,15 +89,31 @@ export function processCredentialJob(
         throw new Snooze('submission not recorded yet', { code: 'SUBMISSION_PENDING' })
       }
     }
-    if (registration.state !== 'submitted') {
+    // A registration handed to an operator before any credential came (an outage outlasting its
+    // token margin while MOSIP had in fact taken the packet, or MOSIP reporting the ID issued
+    // without a credential) is completed by a credential arriving late.
+    const awaitsCredential =
+      registration.state === 'submitted' ||
+      (registration.state === 'needs_attention' && registration.credential_event_id === null)
+    if (!awaitsCredential) {
       return inbox.markProcessed(deps.store.db, eventId, 'duplicate', {
         registrationId: registration.id,
-        note: `REGISTRATION_ALREADY_${registration.state.toUpperCase()}`
+        note: `REGISTRATION_ALREADY_${registration.state.toUpperCase()}`,
+        // The first credential of a registration that never took one stays for an operator.
+        keepBody: registration.credential_event_id === null
       })
     }
+    const from = registration.state === 'submitted' ? 'submitted' : 'needs_attention'
 
     const nationalId = nationalIdFrom(credential.subject, deps.nationalIdKey)
     if (registration.kind === 'birth' && nationalId === undefined) {
+      if (from === 'needs_attention') {
+        return inbox.markProcessed(deps.store.db, eventId, 'invalid', {
+          registrationId: registration.id,
+          note: 'CREDENTIAL_WITHOUT_NATIONAL_ID',
+          keepBody: true
+        })
+      }
       await deps.store.transaction(async (trx) => {
         await registrations.transition(trx, registration.id, 'needs_attention', {
           from: 'submitted',
@@ -117,7 +133,7 @@ export function processCredentialJob(
     await deps.store.transaction(async (trx) => {
       await registrations.transition(trx, registration.id, 'credential_received', {
         current: registration,
-        from: 'submitted',
+        from,
         reason: 'CREDENTIAL_ISSUED',
         lastError: null,
         changes: {
