@@ -382,6 +382,7 @@ describe('bridge routes', () => {
       assert.match(text, /mosip_bridge_websub_deliveries\{state="received"\} 1/)
       assert.match(text, /mosip_bridge_websub_subscription_age_seconds -1/)
       assert.match(text, /mosip_bridge_tokens_expiring\{within="24h"\} 1/)
+      assert.match(text, /# TYPE mosip_bridge_needs_attention gauge/)
     })
 
     it('serves the OpenAPI document', async () => {

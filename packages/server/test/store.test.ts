@@ -324,6 +324,28 @@ for (const dialect of DIALECTS) {
           ['r2', 'r3', 'r4']
         )
         assert.equal(await operator.oldestUnfinishedCreatedAt(), 1_000_010)
+        assert.deepEqual(await operator.countNeedingAttentionByReason(), [])
+        await make('r5', 'birth', [])
+        await repo.transition(fresh.store.db, 'r5', 'needs_attention', { reason: 'FIRST_REASON' })
+        await repo.transition(fresh.store.db, 'r5', 'received', { reason: 'OPERATOR_RETRY' })
+        await repo.transition(fresh.store.db, 'r5', 'needs_attention', { reason: 'LATEST_REASON' })
+        await make('r6', 'birth', [])
+        await repo.transition(fresh.store.db, 'r6', 'needs_attention', { reason: 'LATEST_REASON' })
+        await make('r7', 'death', [])
+        await repo.transition(fresh.store.db, 'r7', 'needs_attention', { reason: 'OTHER_REASON' })
+        assert.deepEqual(
+          (await operator.countNeedingAttentionByReason()).sort((a, b) =>
+            a.reason.localeCompare(b.reason)
+          ),
+          [
+            { reason: 'LATEST_REASON', count: 2 },
+            { reason: 'OTHER_REASON', count: 1 }
+          ],
+          'counted once each, by the reason of the latest hand-over'
+        )
+        await fresh.store.transaction(async (trx) => {
+          for (const id of ['r5', 'r6', 'r7']) await repo.remove(trx, id)
+        })
         assert.equal(await operator.countTokensExpiringBefore(1_000_100), 1, 'r1 is final')
         assert.equal(await operator.countTokensExpiringBefore(10_000_000), 2, 'r4 has no expiry')
         assert.deepEqual(

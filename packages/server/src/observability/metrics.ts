@@ -36,6 +36,19 @@ export function createMetrics(sources: MetricsSources): Registry {
   })
 
   new Gauge({
+    name: 'mosip_bridge_needs_attention',
+    help: 'Registrations waiting for an operator, by the reason they were handed over for',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const row of await sources.operator.countNeedingAttentionByReason()) {
+        this.set({ reason: row.reason }, row.count)
+      }
+    }
+  })
+
+  new Gauge({
     name: 'mosip_bridge_oldest_unfinished_registration_seconds',
     help: 'Age of the oldest registration not yet confirmed, completed or rejected',
     registers: [registry],

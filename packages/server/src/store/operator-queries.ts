@@ -116,6 +116,28 @@ export class OperatorQueries {
     return row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest)
   }
 
+  /**
+   * Registrations waiting for an operator, by the reason they were handed over for (the reason
+   * of their latest move to `needs_attention`).
+   */
+  async countNeedingAttentionByReason(): Promise<Array<{ reason: string; count: number }>> {
+    const rows = await this.db
+      .selectFrom('registrations as r')
+      .innerJoin('registration_history as h', 'h.registration_id', 'r.id')
+      .where('r.state', '=', 'needs_attention')
+      .where('h.id', '=', (eb) =>
+        eb
+          .selectFrom('registration_history as latest')
+          .select((inner) => inner.fn.max('latest.id').as('id'))
+          .whereRef('latest.registration_id', '=', 'r.id')
+          .where('latest.to_state', '=', 'needs_attention')
+      )
+      .select((eb) => ['h.reason', eb.fn.countAll<number>().as('n')])
+      .groupBy('h.reason')
+      .execute()
+    return rows.map((row) => ({ reason: row.reason ?? 'UNKNOWN', count: Number(row.n) }))
+  }
+
   /** Unfinished registrations holding an OpenCRVS token that expires before `at` (epoch ms). */
   async countTokensExpiringBefore(at: number): Promise<number> {
     const row = await this.db
