@@ -1,3 +1,5 @@
+import { ok, permanent, type Outcome } from './outcome.js'
+
 /**
  * Finding the action OpenCRVS is waiting for in an EventDocument, with the semantics of the
  * toolkit's `getPendingAction`: an action with status Requested that no Accepted or Rejected
@@ -101,6 +103,26 @@ function toPendingAction(event: EventDocumentLike, action: EventActionLike): Pen
   }
   if (typeof action.requestId === 'string') pending.requestId = action.requestId
   return pending
+}
+
+/** Several pending actions and none of them preferred: the bridge cannot tell which to confirm. */
+export const SEVERAL_PENDING_ACTIONS = 'OPENCRVS_SEVERAL_PENDING_ACTIONS'
+
+/**
+ * `findPendingAction` as the pipeline uses it: the action, null when there is none (accepted
+ * synchronously, or already confirmed), and a permanent failure when several are ambiguous.
+ */
+export function pendingActionOf(
+  event: EventDocumentLike,
+  options: { preferActionId?: string } = {}
+): Outcome<PendingAction | null> {
+  const search = findPendingAction(event, options)
+  if (search.kind === 'one') return ok(search.action)
+  if (search.kind === 'none') return ok(null)
+  return permanent(
+    SEVERAL_PENDING_ACTIONS,
+    `event ${event.id} has ${search.actionIds.length} pending actions (${search.actionIds.join(', ')})`
+  )
 }
 
 /**

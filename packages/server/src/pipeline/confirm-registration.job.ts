@@ -1,5 +1,10 @@
 import type { TaskHandler } from '../queue/job-runner.js'
-import { ACTION_STATUS, settlementOf, type EventActionLike } from '../core/pending-action.js'
+import {
+  ACTION_STATUS,
+  pendingActionOf,
+  settlementOf,
+  type EventActionLike
+} from '../core/pending-action.js'
 import {
   failOpencrvsStep,
   finishRegistration,
@@ -30,13 +35,15 @@ export function confirmRegistrationJob(
     if (!access) return
     const { eventId, token } = access
 
-    const pending = await deps.events.pendingAction(token.value, eventId)
+    // One read of the event serves both questions: what OpenCRVS waits for and, when it waits for
+    // nothing, whether it already took our action (each event.get also writes an audit row).
+    const event = await deps.events.getEvent(token.value, eventId)
+    if (event.kind !== 'ok') return failOpencrvsStep(deps, registration, event, context)
+    const pending = pendingActionOf(event.value)
     if (pending.kind !== 'ok') return failOpencrvsStep(deps, registration, pending, context)
     const nationalId = registrations.nationalIdOf(registration)
 
     if (pending.value === null) {
-      const event = await deps.events.getEvent(token.value, eventId)
-      if (event.kind !== 'ok') return failOpencrvsStep(deps, registration, event, context)
       const settled = settlementOf(event.value.actions, {
         actionId: registration.opencrvs_action_id,
         transactionId: opencrvsTransactionId(registrationId)

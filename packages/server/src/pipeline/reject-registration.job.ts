@@ -1,5 +1,5 @@
 import type { TaskHandler } from '../queue/job-runner.js'
-import { ACTION_STATUS, settlementOf } from '../core/pending-action.js'
+import { ACTION_STATUS, pendingActionOf, settlementOf } from '../core/pending-action.js'
 import {
   failOpencrvsStep,
   finishRegistration,
@@ -57,7 +57,7 @@ export function rejectRegistrationJob(
     }
     let actionId = registration.opencrvs_action_id
     if (!actionId) {
-      const pending = await deps.events.pendingAction(token.value, eventId)
+      const pending = pendingActionOf(event.value)
       if (pending.kind !== 'ok') return failOpencrvsStep(deps, registration, pending, context)
       actionId = pending.value?.actionId ?? null
     }

@@ -8,7 +8,7 @@ import { ok, permanent, retry, type Outcome } from '../../src/core/outcome.js'
 import {
   ACTION_STATUS,
   confirmationOf,
-  findPendingAction,
+  pendingActionOf,
   type EventActionLike,
   type EventDocumentLike
 } from '../../src/core/pending-action.js'
@@ -70,6 +70,14 @@ export const opencrvsDown = (): Outcome<never> =>
 /** Always the same token: the tests here are not about tokens. */
 export const fixedToken: OpencrvsTokenSource = {
   tokenFor: async () => ok('token')
+}
+
+/** What an accept or a rejection carries, as the fake records it. */
+interface ConfirmInput {
+  eventId: string
+  actionId: string
+  transactionId: string
+  declaration: Record<string, string>
 }
 
 /**
@@ -135,33 +143,14 @@ export class FakeOpencrvsEvents implements OpencrvsEvents {
   async pendingAction(token: string, eventId: string): Promise<Outcome<PendingAction | null>> {
     const event = await this.getEvent(token, eventId)
     if (event.kind !== 'ok') return event
-    const search = findPendingAction(event.value)
-    if (search.kind === 'one') return ok(search.action)
-    if (search.kind === 'none') return ok(null)
-    return permanent('OPENCRVS_SEVERAL_PENDING_ACTIONS', 'several pending actions')
+    return pendingActionOf(event.value)
   }
 
-  async acceptRegistration(
-    _token: string,
-    input: {
-      eventId: string
-      actionId: string
-      transactionId: string
-      declaration: Record<string, string>
-    }
-  ): Promise<Outcome<void>> {
+  async acceptRegistration(_token: string, input: ConfirmInput): Promise<Outcome<void>> {
     return this.confirm('accept', input)
   }
 
-  async approveCorrection(
-    _token: string,
-    input: {
-      eventId: string
-      actionId: string
-      transactionId: string
-      declaration: Record<string, string>
-    }
-  ): Promise<Outcome<void>> {
+  async approveCorrection(_token: string, input: ConfirmInput): Promise<Outcome<void>> {
     return this.confirm('accept', input)
   }
 
@@ -172,15 +161,7 @@ export class FakeOpencrvsEvents implements OpencrvsEvents {
     return this.confirm('reject', { ...input, declaration: {} })
   }
 
-  private async confirm(
-    kind: 'accept' | 'reject',
-    input: {
-      eventId: string
-      actionId: string
-      transactionId: string
-      declaration: Record<string, string>
-    }
-  ): Promise<Outcome<void>> {
+  private async confirm(kind: 'accept' | 'reject', input: ConfirmInput): Promise<Outcome<void>> {
     const down = this.available()
     if (down) return down
     this.mutations.push({ kind, actionId: input.actionId })

@@ -16,7 +16,7 @@ import {
   ACTION_STATUS,
   asEventDocument,
   confirmationOf,
-  findPendingAction,
+  pendingActionOf,
   type EventDocumentLike
 } from '../../core/pending-action.js'
 import type { OpencrvsEvents, PendingAction } from '../../core/ports.js'
@@ -37,7 +37,6 @@ const PROCEDURES = {
 } as const
 
 const EVENTS_CODES = {
-  severalPendingActions: 'OPENCRVS_SEVERAL_PENDING_ACTIONS',
   alreadyRejected: 'OPENCRVS_ACTION_ALREADY_REJECTED',
   alreadyAccepted: 'OPENCRVS_ACTION_ALREADY_ACCEPTED'
 } as const
@@ -131,14 +130,7 @@ export class OpencrvsEventsClient implements OpencrvsEvents {
     options: { preferActionId?: string } = {}
   ): Promise<Outcome<PendingAction | null>> {
     const event = await this.getEvent(token, eventId)
-    if (event.kind !== 'ok') return event
-    const search = findPendingAction(event.value, options)
-    if (search.kind === 'one') return ok(search.action)
-    if (search.kind === 'none') return ok(null)
-    return permanent(
-      EVENTS_CODES.severalPendingActions,
-      `event ${eventId} has ${search.actionIds.length} pending actions (${search.actionIds.join(', ')})`
-    )
+    return event.kind === 'ok' ? pendingActionOf(event.value, options) : event
   }
 
   async acceptRegistration(
