@@ -33,6 +33,16 @@ for (const dialect of DIALECTS) {
         return (await h!.registrations.get(id))?.state
       }
 
+      /** OpenCRVS got exactly one accept, and it wrote MOSIP's national id into the record. */
+      function assertAcceptedOnceWithNationalId(eventId: string): void {
+        assert.deepEqual(
+          h!.opencrvs.mutations.map((m) => m.kind),
+          ['accept']
+        )
+        const declaration = h!.opencrvs.events.get(eventId)?.actions.at(-1)?.declaration
+        assert.equal((declaration as Record<string, unknown>)[NATIONAL_ID_FIELD], UIN)
+      }
+
       async function reasons(id: string): Promise<Array<string | null>> {
         return (await h!.registrations.history(id)).map((entry) => entry.reason)
       }
@@ -57,16 +67,7 @@ for (const dialect of DIALECTS) {
         assert.equal(submit?.snoozes, 8)
         await h.deliverCredential('mosip-event-1', id)
         await waitFor('the confirmation', async () => (await stateOf(id)) === 'confirmed')
-        assert.deepEqual(
-          h.opencrvs.mutations.map((m) => m.kind),
-          ['accept']
-        )
-        assert.equal(
-          (h.opencrvs.events.get(eventId)?.actions.at(-1)?.declaration as Record<string, unknown>)[
-            NATIONAL_ID_FIELD
-          ],
-          UIN
-        )
+        assertAcceptedOnceWithNationalId(eventId)
         assert.deepEqual(await h.queue.list({ task: 'reject-registration' }), [])
         assert.ok(!(await reasons(id)).includes('MOSIP_UNREACHABLE'))
       })
@@ -174,16 +175,7 @@ for (const dialect of DIALECTS) {
         h.startRunner()
         await h.deliverCredential('mosip-event-late', id)
         await waitFor('the confirmation', async () => (await stateOf(id)) === 'confirmed')
-        assert.deepEqual(
-          h.opencrvs.mutations.map((m) => m.kind),
-          ['accept']
-        )
-        assert.equal(
-          (h.opencrvs.events.get(eventId)?.actions.at(-1)?.declaration as Record<string, unknown>)[
-            NATIONAL_ID_FIELD
-          ],
-          UIN
-        )
+        assertAcceptedOnceWithNationalId(eventId)
       })
 
       it('keeps waiting whatever the token when OpenCRVS confirms with its own client', async () => {
