@@ -28,7 +28,8 @@ interface RsaKeyPair {
 const SOURCE_SLOT = Symbol.for('mosip-bridge.rsa-key-pair-source')
 const DEFAULT_DIR = join(tmpdir(), 'mosip-bridge-test-rsa-keys')
 
-function cachedKeySource(dir: string): (modulusLength: 2048 | 4096) => RsaKeyPair {
+/** A key source over the cache in `dir`, with its own count of keys handed out. */
+export function cachedKeySource(dir: string): (modulusLength: 2048 | 4096) => RsaKeyPair {
   const handedOut = new Map<number, number>()
   mkdirSync(dir, { recursive: true })
   return (modulusLength) => {
