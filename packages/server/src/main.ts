@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import { buildIntegrations } from './composition/integrations.js'
-import { buildJobHandlers } from './composition/job-handlers.js'
+import { buildJobHandlers, buildReconciler } from './composition/job-handlers.js'
 import { buildBridgeApp } from './composition/routes.js'
 import { openStorage } from './composition/storage.js'
 import type { BridgeConfig } from './config/index.js'
 import { errorCode } from './core/error-code.js'
 import type { WebsubSubscriber } from './integrations/mosip/websub-subscriber.js'
 import type { Logger } from './observability/logger.js'
+import type { Reconciler } from './pipeline/reconciliation.service.js'
 import type { Tasks } from './pipeline/tasks.js'
 import { taskPayloads } from './pipeline/tasks.js'
 import type { JobQueue } from './queue/job-queue.js'
@@ -23,9 +24,11 @@ export interface RunningBridge {
   registrations: RegistrationsRepository
   inbox: WebsubInboxRepository
   subscriber: WebsubSubscriber
+  /** Checks registrations that wait on MOSIP against its status API. */
+  reconciler: Reconciler
   /** Address the HTTP server listens on. */
   url: string
-  /** Stops in order: subscription loop, HTTP intake, jobs (finish or return to the queue), store. */
+  /** Stops in order: subscription loop, reconciliation, HTTP intake, jobs (finish or return to the queue), store. */
   stop(): Promise<void>
 }
 
@@ -52,6 +55,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     pollIntervalMs: config.queue.pollIntervalMs,
     retentionMs: config.queue.retentionMs
   })
+  const reconciler = buildReconciler(config, logger, storage, integrations)
   const app = buildBridgeApp(config, logger, storage, integrations)
 
   let url: string
@@ -67,12 +71,14 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   }
   runner.start()
   subscriber.start()
+  reconciler.start()
   logger.info({ url, workerId: runner.workerId }, 'mosip-bridge listening')
 
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
       subscriber.stop()
+      await reconciler.stop()
       await app.close()
       await runner.stop(config.queue.shutdownTimeoutMs)
       await store.close()
@@ -80,5 +86,5 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     })()
     return stopping
   }
-  return { app, store, queue, runner, registrations, inbox, subscriber, url, stop }
+  return { app, store, queue, runner, registrations, inbox, subscriber, reconciler, url, stop }
 }

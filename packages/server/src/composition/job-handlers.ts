@@ -1,6 +1,7 @@
 import type { BridgeConfig } from '../config/index.js'
 import type { Logger } from '../observability/logger.js'
 import { confirmRegistrationJob } from '../pipeline/confirm-registration.job.js'
+import { Reconciler } from '../pipeline/reconciliation.service.js'
 import { processCredentialJob } from '../pipeline/process-credential.job.js'
 import { rejectRegistrationJob } from '../pipeline/reject-registration.job.js'
 import { submitPacketJob } from '../pipeline/submit-packet.job.js'
@@ -31,6 +32,7 @@ export function buildJobHandlers(
       queue,
       mosip: mosip.packets,
       rejectOnFailure: config.pipeline.rejectOnFailure,
+      reconcileAfterMs: config.mosip.reconcile.afterMs,
       actsWithStoredToken: config.pipeline.confirmationToken === 'stored-token',
       logger
     }),
@@ -48,4 +50,24 @@ export function buildJobHandlers(
     }),
     [TASKS.rejectRegistration]: rejectRegistrationJob(opencrvsDeps)
   }
+}
+
+/** Reconciliation with MOSIP of the registrations submitted and not finished. */
+export function buildReconciler(
+  config: BridgeConfig,
+  logger: Logger,
+  { store, registrations, reconciliation, queue }: Storage,
+  { mosip }: Integrations
+): Reconciler {
+  return new Reconciler({
+    store,
+    registrations,
+    reconciliation,
+    queue,
+    status: mosip.status,
+    settings: config.mosip.reconcile,
+    rejectOnFailure: config.pipeline.rejectOnFailure,
+    transactionIdPrefix: config.transactionIdPrefix,
+    logger
+  })
 }

@@ -6,6 +6,7 @@ import { createStore, type Store } from '../store/database.js'
 import { resolveEncryptionKey } from '../store/encryption-key.js'
 import { migrateToLatest } from '../store/migrate.js'
 import { OperatorQueries } from '../store/operator-queries.js'
+import { ReconciliationRepository } from '../store/reconciliation.repository.js'
 import { RegistrationsRepository } from '../store/registrations.repository.js'
 import { SecretBox } from '../store/secret-box.js'
 import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
@@ -15,6 +16,8 @@ export interface Storage {
   store: Store
   registrations: RegistrationsRepository
   inbox: WebsubInboxRepository
+  /** Which submitted registrations to check against MOSIP, their claims and MOSIP's answers. */
+  reconciliation: ReconciliationRepository
   /** Read model for operators (status, lists, metrics); never opens a sealed column. */
   operator: OperatorQueries
   queue: JobQueue<Tasks>
@@ -53,6 +56,7 @@ export async function openStorage(
     store,
     registrations: new RegistrationsRepository(store.db, box),
     inbox: new WebsubInboxRepository(store.db, box),
+    reconciliation: new ReconciliationRepository(store),
     operator: new OperatorQueries(store.db),
     queue: createJobQueue(store, config)
   }

@@ -73,7 +73,10 @@ export function processCredentialJob(
     }
     const credential = decrypted.value
     const registrationId = credential.subjectRegistrationId ?? data.registrationId
-    let registration = registrationId ? await registrations.get(registrationId) : undefined
+    // The id may be one MOSIP was given on a resubmission: it still names the same registration.
+    let registration = registrationId
+      ? await registrations.findByMosipId(registrationId)
+      : undefined
     if (!registration) {
       context.logger.warn({ mosipEventId: eventId }, 'credential for an unknown registration kept')
       return keep('unmatched', 'UNKNOWN_REGISTRATION')
@@ -104,6 +107,31 @@ export function processCredentialJob(
       })
     }
     const from = registration.state === 'submitted' ? 'submitted' : 'needs_attention'
+
+    if (registration.kind === 'update') {
+      // An update acts on nothing in OpenCRVS: MOSIP issuing its credential finishes it.
+      const current = registration
+      await deps.store.transaction(async (trx) => {
+        await registrations.transition(trx, current.id, 'completed', {
+          current,
+          from,
+          reason: 'CREDENTIAL_ISSUED',
+          lastError: null,
+          changes: { credential_event_id: eventId, reconcile_at: null }
+        })
+        await registrations.wipeSecrets(trx, current.id, {
+          token: true,
+          payload: true,
+          nationalId: true
+        })
+        await inbox.markProcessed(trx, eventId, 'processed', { registrationId: current.id })
+      })
+      context.logger.info(
+        { registrationId: current.id, mosipEventId: eventId },
+        'update completed by its credential'
+      )
+      return
+    }
 
     const nationalId = nationalIdFrom(credential.subject, deps.nationalIdKey)
     if (registration.kind === 'birth' && nationalId === undefined) {

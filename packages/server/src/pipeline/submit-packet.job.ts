@@ -10,6 +10,8 @@ import type { StoredPacketInput } from '../core/intake-plan.js'
 import type { MosipPacketGateway } from '../core/ports.js'
 import { TOKEN_EXPIRES_DURING_OUTAGE, tokenNearsExpiry } from '../core/token-expiry-margin.js'
 import { describeFailure, waitForPartner, type Failure } from './partner-failure.js'
+import { mosipIdOf } from '../core/registration-state.js'
+import { failRegistration } from './fail-registration.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 interface SubmitPacketDeps {
@@ -19,6 +21,8 @@ interface SubmitPacketDeps {
   queue: JobQueue<Tasks>
   mosip: MosipPacketGateway
   rejectOnFailure: boolean
+  /** MOSIP_RECONCILE_AFTER_SECONDS in ms: when reconciliation first asks MOSIP about the packet. */
+  reconcileAfterMs: number
   /**
    * The outcome is written to OpenCRVS with the token stored at intake (the `stored-token`
    * mode), so a MOSIP outage must end before that token expires.
@@ -42,25 +46,10 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['subm
   const clock = deps.clock ?? Date.now
 
   async function giveUp(registration: Registration, failure: Failure, log: Logger): Promise<void> {
-    const reject =
-      deps.rejectOnFailure &&
-      registration.kind !== 'update' &&
-      registration.opencrvs_event_id !== null
-    await deps.store.transaction(async (trx) => {
-      await registrations.transition(trx, registration.id, 'failed', {
-        reason: failure.code,
-        lastError: describeFailure(failure)
-      })
-      if (reject) {
-        await deps.queue.enqueue(
-          trx,
-          TASKS.rejectRegistration,
-          { v: 1, registrationId: registration.id },
-          { jobKey: jobKeys.rejectRegistration(registration.id) }
-        )
-      }
+    const reject = await failRegistration(deps, registration, {
+      code: failure.code,
+      reason: describeFailure(failure)
     })
-    if (reject) deps.queue.notify()
     log.warn(
       { registrationId: registration.id, code: failure.code, reject },
       'MOSIP submission given up'
@@ -108,9 +97,11 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['subm
       })
     }
 
+    // The id MOSIP knows the packet by: our own, or a new one when MOSIP asked for it again.
+    const mosipId = mosipIdOf(registration)
     if (registration.state === 'received') {
       const created = await mosip.createPacket({
-        id: registrationId,
+        id: mosipId,
         process: packet.process,
         fields: packet.fields,
         metaInfo: packet.metaInfo,
@@ -131,23 +122,27 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['subm
     }
 
     const started = await mosip.startWorkflow({
-      registrationId,
+      registrationId: mosipId,
       process: packet.process,
       notification: packet.notification
     })
     if (started.kind !== 'ok') return fail(registration, started, context)
     const update = registration.kind === 'update'
     const current = registration
+    const now = clock()
     await deps.store.transaction(async (trx) => {
-      await registrations.transition(trx, registrationId, update ? 'completed' : 'submitted', {
+      await registrations.transition(trx, registrationId, 'submitted', {
         current,
         from: 'packet_created',
         reason: started.value.alreadyStarted ? 'WORKFLOW_ALREADY_PRESENT' : 'WORKFLOW_STARTED',
-        lastError: null
+        lastError: null,
+        // Reconciliation asks MOSIP about it once it has waited this long.
+        changes: { submitted_at: now, reconcile_at: now + deps.reconcileAfterMs }
       })
-      // MOSIP has the packet: the personal data we kept for it is no longer needed. An update
-      // is finished, so its token goes too.
-      await registrations.wipeSecrets(trx, registrationId, { payload: true, token: update })
+      // The packet's content stays sealed until the registration ends: MOSIP may ask for it
+      // again (RESEND, REREGISTER, or an id it does not know). An update acts on nothing in
+      // OpenCRVS, so its token goes now.
+      if (update) await registrations.wipeSecrets(trx, registrationId, { token: true })
       // A credential that overtook this record (MOSIP answered, then this runner was stopped
       // before recording it) waits for exactly this state: process it now.
       for (const eventId of await deps.inbox.waitingFor(trx, registrationId)) {

@@ -51,15 +51,18 @@ export const taskPayloads: PayloadChecks<Tasks> = {
 
 export const jobKeys = {
   submitPacket: (id: string) => `submit:${id}`,
+  /** The packet submitted again because MOSIP asked (`resubmission` 1, 2, …). */
+  resubmitPacket: (id: string, resubmission: number) => `submit:${id}:resubmit-${resubmission}`,
   processCredential: (eventId: string) => `credential:${eventId}`,
   confirmRegistration: (id: string, eventId: string) => `confirm:${id}:${eventId}`,
   rejectRegistration: (id: string) => `reject:${id}`,
   /**
    * A registration's jobs by key: its submission and rejection (exact keys, so not an
-   * operator's retries) and every confirmation of it (by prefix).
+   * operator's retries), every confirmation of it and the resubmissions MOSIP asked for (by
+   * prefix).
    */
   ofRegistration: (id: string): JobKeyMatch => ({
     keys: [jobKeys.submitPacket(id), jobKeys.rejectRegistration(id)],
-    prefixes: [jobKeys.confirmRegistration(id, '')]
+    prefixes: [jobKeys.confirmRegistration(id, ''), `${jobKeys.submitPacket(id)}:resubmit-`]
   })
 }

@@ -184,6 +184,31 @@ export class RegistrationsRepository {
     return updated
   }
 
+  /** The registration a MOSIP registration id belongs to: its own id, or one it took later. */
+  async findByMosipId(
+    mosipId: string,
+    executor: Kysely<Database> = this.db
+  ): Promise<Registration | undefined> {
+    const own = await executor
+      .selectFrom('registrations')
+      .selectAll()
+      .where('id', '=', mosipId)
+      .executeTakeFirst()
+    if (own) return own
+    return executor
+      .selectFrom('registrations')
+      .selectAll()
+      .where(
+        'id',
+        '=',
+        executor
+          .selectFrom('registration_mosip_ids')
+          .select('registration_id')
+          .where('mosip_id', '=', mosipId)
+      )
+      .executeTakeFirst()
+  }
+
   history(id: string): Promise<RegistrationHistoryEntry[]> {
     return historyOf(this.db, id)
   }

@@ -30,6 +30,27 @@ export interface RegistrationsTable {
   credential_event_id: string | null
   created_at: number
   updated_at: number
+  /** MOSIP registration id in use when not `id` (a resubmission MOSIP asked for takes a new one). */
+  mosip_id: string | null
+  /** MOSIP's last answer about the registration (external status, or RPR-RGS-031 when unknown). */
+  mosip_status: string | null
+  mosip_checked_at: number | null
+  /** Checks in a row, after the first, that brought the same answer; spaces the next ones out. */
+  mosip_unchanged_checks: Generated<number>
+  /** When reconciliation asks MOSIP next about a `submitted` registration. */
+  reconcile_at: number | null
+  /** Resubmissions MOSIP's answers caused. */
+  resubmissions: Generated<number>
+  /** When the packet (last) reached MOSIP. */
+  submitted_at: number | null
+}
+
+/** Every MOSIP registration id a registration took besides its own id. */
+export interface RegistrationMosipIdsTable {
+  mosip_id: string
+  registration_id: string
+  cause: string
+  created_at: number
 }
 
 export interface RegistrationHistoryTable {
@@ -81,6 +102,7 @@ export interface JobsTable {
 export interface Database {
   registrations: RegistrationsTable
   registration_history: RegistrationHistoryTable
+  registration_mosip_ids: RegistrationMosipIdsTable
   websub_inbox: WebsubInboxTable
   jobs: JobsTable
 }

@@ -95,6 +95,7 @@ export async function createPipelineHarness(
       queue,
       mosip,
       rejectOnFailure: true,
+      reconcileAfterMs: 1_800_000,
       actsWithStoredToken: options.actsWithStoredToken ?? true,
       logger
     }),

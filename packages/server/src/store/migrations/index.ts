@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import type { Dialect } from '../database.js'
 import { initialSchema } from './0001-initial.js'
 import { jobSnoozes } from './0002-job-snoozes.js'
+import { reconciliation } from './0003-reconciliation.js'
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Migrations are code
@@ -11,6 +12,7 @@ import { jobSnoozes } from './0002-job-snoozes.js'
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
-    '0002-job-snoozes': jobSnoozes()
+    '0002-job-snoozes': jobSnoozes(),
+    '0003-reconciliation': reconciliation()
   }
 }
