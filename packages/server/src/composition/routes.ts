@@ -78,7 +78,11 @@ export function buildBridgeApp(
     logger,
     store: storage.store,
     bodyLimit: config.pipeline.bodyLimitBytes,
-    metrics: createMetrics({ operator: storage.operator, subscription: () => subscriber.status() }),
+    metrics: createMetrics({
+      operator: storage.operator,
+      subscription: () => subscriber.status(),
+      stallAlertMs: config.mosip.reconcile.stallAlertMs
+    }),
     routes: buildRoutes(config, storage, integrations)
   })
 }

@@ -6,6 +6,8 @@ interface MetricsSources {
   operator: OperatorQueries
   /** State of the WebSub subscription loop. */
   subscription?: () => { lastSuccessAt: Date | null }
+  /** MOSIP_STALL_ALERT_SECONDS, in ms: a registration waiting on MOSIP longer is stalled. */
+  stallAlertMs: number
   clock?: () => number
 }
 
@@ -44,6 +46,28 @@ export function createMetrics(sources: MetricsSources): Registry {
       this.reset()
       for (const row of await sources.operator.countNeedingAttentionByReason()) {
         this.set({ reason: row.reason }, row.count)
+      }
+    }
+  })
+
+  new Gauge({
+    name: 'mosip_bridge_registrations_stalled',
+    help: 'Registrations waiting on MOSIP (submitted) for longer than MOSIP_STALL_ALERT_SECONDS',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.operator.countStalled(clock() - sources.stallAlertMs))
+    }
+  })
+
+  new Gauge({
+    name: 'mosip_bridge_registrations_mosip_status',
+    help: "Registrations waiting on MOSIP (submitted), by MOSIP's last answer about them (NOT_CHECKED: not asked yet)",
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const row of await sources.operator.countSubmittedByMosipStatus()) {
+        this.set({ status: row.status ?? 'NOT_CHECKED' }, row.count)
       }
     }
   })

@@ -19,7 +19,18 @@ type RegistrationSummary = Pick<
   | 'updated_at'
 >
 
-interface RegistrationDetail extends RegistrationSummary {
+/** Where a registration stands with MOSIP (reconciliation). */
+type MosipProgress = Pick<
+  Registration,
+  | 'mosip_id'
+  | 'mosip_status'
+  | 'mosip_checked_at'
+  | 'reconcile_at'
+  | 'resubmissions'
+  | 'submitted_at'
+>
+
+interface RegistrationDetail extends RegistrationSummary, MosipProgress {
   kept: { token: boolean; payload: boolean; nationalId: boolean }
   history: RegistrationHistoryEntry[]
 }
@@ -44,6 +55,15 @@ const SUMMARY_COLUMNS = [
   'last_error',
   'created_at',
   'updated_at'
+] as const
+
+const MOSIP_PROGRESS_COLUMNS = [
+  'mosip_id',
+  'mosip_status',
+  'mosip_checked_at',
+  'reconcile_at',
+  'resubmissions',
+  'submitted_at'
 ] as const
 
 /**
@@ -138,6 +158,34 @@ export class OperatorQueries {
     return rows.map((row) => ({ reason: row.reason ?? 'UNKNOWN', count: Number(row.n) }))
   }
 
+  /**
+   * Registrations stalled in MOSIP: `submitted` (waiting on MOSIP) since before `submittedBefore`
+   * (epoch ms), i.e. for longer than MOSIP_STALL_ALERT_SECONDS when called with now minus it.
+   */
+  async countStalled(submittedBefore: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('registrations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', 'submitted')
+      .where('submitted_at', '<', submittedBefore)
+      .executeTakeFirst()
+    return Number(row?.n ?? 0)
+  }
+
+  /**
+   * Registrations waiting on MOSIP (`submitted`) by MOSIP's last answer about them; `null` for
+   * those not asked about yet.
+   */
+  async countSubmittedByMosipStatus(): Promise<Array<{ status: string | null; count: number }>> {
+    const rows = await this.db
+      .selectFrom('registrations')
+      .select((eb) => ['mosip_status', eb.fn.countAll<number>().as('n')])
+      .where('state', '=', 'submitted')
+      .groupBy('mosip_status')
+      .execute()
+    return rows.map((row) => ({ status: row.mosip_status, count: Number(row.n) }))
+  }
+
   /** Unfinished registrations holding an OpenCRVS token that expires before `at` (epoch ms). */
   async countTokensExpiringBefore(at: number): Promise<number> {
     const row = await this.db
@@ -154,7 +202,13 @@ export class OperatorQueries {
   async registration(id: string): Promise<RegistrationDetail | undefined> {
     const row = await this.db
       .selectFrom('registrations')
-      .select([...SUMMARY_COLUMNS, 'token_sealed', 'payload_sealed', 'national_id_sealed'])
+      .select([
+        ...SUMMARY_COLUMNS,
+        ...MOSIP_PROGRESS_COLUMNS,
+        'token_sealed',
+        'payload_sealed',
+        'national_id_sealed'
+      ])
       .where('id', '=', id)
       .executeTakeFirst()
     if (!row) return undefined
