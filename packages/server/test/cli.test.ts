@@ -8,11 +8,10 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
-import { runCli } from '../src/cli/main.js'
 import { createStore } from '../src/store/database.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { JobQueue } from '../src/queue/job-queue.js'
+import { runCommand } from './helpers/cli-run.js'
 
 function baseEnv(dir: string): Record<string, string> {
   return {
@@ -24,31 +23,7 @@ function baseEnv(dir: string): Record<string, string> {
   }
 }
 
-/** A stream that keeps what is written to it. */
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = []
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      chunks.push(chunk.toString())
-      done()
-    }
-  })
-  return { stream, text: () => chunks.join('') }
-}
-
-/** Runs one command in this process; the result has the shape of `spawnSync`'s. */
-async function run(args: string[], env: Record<string, string>, cwd: string) {
-  const stdout = collector()
-  const stderr = collector()
-  const status = await runCli({
-    argv: args,
-    env,
-    cwd,
-    stdout: stdout.stream,
-    stderr: stderr.stream
-  })
-  return { status, stdout: stdout.text(), stderr: stderr.text() }
-}
+const run = runCommand
 
 describe('mosip-bridge CLI', () => {
   let dir: string

@@ -4,7 +4,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { describeConfig, formatProblems, loadConfig, readEnvironment } from '../src/config/index.js'
+import {
+  INVALID,
+  describeConfig,
+  duration,
+  formatProblems,
+  loadConfig,
+  readEnvironment
+} from '../src/config/index.js'
 import type { BridgeConfig, ConfigProblem, Environment } from '../src/config/index.js'
 
 const KEY = randomBytes(32)
@@ -764,5 +771,22 @@ describe('MOSIP status and reconciliation settings', () => {
       'MOSIP_RECONCILE_MAX_INTERVAL_SECONDS'
     )
     assert.match(found.message, /at least MOSIP_RECONCILE_INTERVAL_SECONDS \(600\), got 300/)
+  })
+})
+
+describe('duration values (mosip-bridge reconcile --older-than)', () => {
+  it('reads seconds, minutes, hours and days into milliseconds; a bare number is seconds', () => {
+    assert.equal(duration.parse('90s'), 90_000)
+    assert.equal(duration.parse('30m'), 1_800_000)
+    assert.equal(duration.parse('2h'), 7_200_000)
+    assert.equal(duration.parse('1D'), 86_400_000)
+    assert.equal(duration.parse(' 45 '), 45_000)
+    assert.equal(duration.parse('0m'), 0)
+  })
+
+  it('refuses anything else', () => {
+    for (const raw of ['', 'm', '1.5h', '-1h', '2w', '1h30m', 'soon', '9'.repeat(20) + 'd']) {
+      assert.equal(duration.parse(raw), INVALID, raw)
+    }
   })
 })

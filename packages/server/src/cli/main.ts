@@ -1,20 +1,35 @@
 import { Console } from 'node:console'
+import cliProgress from 'cli-progress'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import {
+  INVALID,
   describeConfig,
+  duration,
   formatProblems,
   loadConfig,
   readEnvironment,
   type BridgeConfig,
   type Environment
 } from '../config/index.js'
-import { createLogger } from '../observability/logger.js'
+import { createLogger, type Logger } from '../observability/logger.js'
 import { startBridge } from '../main.js'
+import { buildReconciler } from '../composition/job-handlers.js'
 import { openStorage, type Storage } from '../composition/storage.js'
+import { mosipIdOf } from '../core/registration-state.js'
+import { createMosipIntegration } from '../integrations/mosip/index.js'
+import type { ReconcileOutcome } from '../pipeline/reconciliation.service.js'
 import { createStore } from '../store/database.js'
 import { migrateToLatest } from '../store/migrate.js'
 import type { JobState } from '../store/schema.js'
 import { retryDelivery, retryRegistration } from '../pipeline/operator-actions.js'
+import {
+  FOLLOW_UP_NOTE,
+  formatDuration,
+  jsonReport,
+  outcomeTable,
+  queuedFollowUps,
+  summaryLine
+} from './reconcile-output.js'
 
 /** Exit codes: 0 fine, 1 runtime failure, 2 invalid configuration or usage. */
 const EXIT_CONFIG = 2
@@ -49,15 +64,27 @@ function exit(code: number): never {
 async function withStorage<T>(
   config: BridgeConfig,
   stderr: NodeJS.WritableStream,
-  work: (storage: Storage) => Promise<T>
+  work: (storage: Storage, logger: Logger) => Promise<T>
 ): Promise<T> {
   const logger = createLogger({ level: 'error', destination: stderr })
   const storage = await openStorage(config, logger, { poolSize: 2 })
   try {
-    return await work(storage)
+    return await work(storage, logger)
   } finally {
     await storage.store.close()
   }
+}
+
+/** `--older-than 30m`: a duration in ms. */
+function durationArg(value: string): number {
+  const ms = duration.parse(value)
+  if (ms === INVALID || ms <= 0) throw new InvalidArgumentError(`expected ${duration.expected}`)
+  return ms
+}
+
+/** An epoch-ms time as ISO 8601, or `fallback` when absent. */
+function iso(at: number | null | undefined, fallback = '-'): string {
+  return at === null || at === undefined ? fallback : new Date(Number(at)).toISOString()
 }
 
 function positiveInt(value: string): number {
@@ -176,11 +203,16 @@ function buildCli(io: CliIo): Command {
       const config = configOrExit(envFile())
       await withStorage(config, io.stderr, async ({ store, operator, queue }) => {
         const registrations = Object.entries(await operator.countByState())
+        const { stallAlertMs } = config.mosip.reconcile
+        const stalled = await operator.countStalled(Date.now() - stallAlertMs)
         const jobs = await queue.counts()
         console.log(`database: ${store.dialect}`)
         console.log('registrations:')
         if (registrations.length === 0) console.log('  (none)')
         for (const [state, n] of registrations) console.log(`  ${state.padEnd(20)} ${n}`)
+        console.log(
+          `  ${'stalled'.padEnd(20)} ${stalled}  (submitted, waiting on MOSIP for more than ${formatDuration(stallAlertMs)})`
+        )
         console.log('jobs:')
         for (const state of JOB_STATES) console.log(`  ${state.padEnd(20)} ${jobs[state]}`)
       })
@@ -220,12 +252,13 @@ function buildCli(io: CliIo): Command {
     .argument('<id>', 'transaction id')
     .action(async (id: string) => {
       const config = configOrExit(envFile())
-      await withStorage(config, io.stderr, async ({ operator }) => {
+      await withStorage(config, io.stderr, async ({ operator, reconciliation }) => {
         const row = await operator.registration(id)
         if (!row) {
           console.error(`registration ${id} does not exist`)
           exit(1)
         }
+        const mosipIds = await reconciliation.mosipIdsOf(row.id)
         console.log(`${row.id}  ${row.kind}  ${row.state}`)
         console.log(
           `  OpenCRVS event ${row.opencrvs_event_id ?? '-'} action ${row.opencrvs_action_id ?? '-'}`
@@ -235,6 +268,15 @@ function buildCli(io: CliIo): Command {
         )
         console.log(
           `  kept: token ${row.kept.token ? 'yes' : 'no'}, packet input ${row.kept.payload ? 'yes' : 'no'}, national id ${row.kept.nationalId ? 'yes' : 'no'}`
+        )
+        console.log(
+          `  MOSIP id ${mosipIdOf(row)}${mosipIds.length > 1 ? ` (ids used: ${mosipIds.join(', ')})` : ''}`
+        )
+        console.log(
+          `  submitted to MOSIP ${iso(row.submitted_at)}, resubmissions ${row.resubmissions}`
+        )
+        console.log(
+          `  MOSIP status ${row.mosip_status ?? '-'}, checked ${iso(row.mosip_checked_at, 'never')}, next check ${row.state === 'submitted' ? iso(row.reconcile_at) : '-'}`
         )
         if (row.last_error) console.log(`  last error: ${row.last_error}`)
         for (const entry of row.history) {
@@ -258,6 +300,81 @@ function buildCli(io: CliIo): Command {
         exit(1)
       }
       console.log(`registration ${id}: ${result.step} queued again`)
+    })
+
+  program
+    .command('reconcile')
+    .description(
+      'ask MOSIP now about submitted registrations and act on its answers (failed, finished, submitted again, handed to an operator)'
+    )
+    .option(
+      '--older-than <duration>',
+      'every registration submitted at least this long ago, due or not (e.g. 90s, 30m, 2h, 1d; default MOSIP_RECONCILE_AFTER_SECONDS)',
+      durationArg
+    )
+    .option('--dry-run', 'ask MOSIP and print what would be done; change nothing')
+    .option('--json', 'print the outcomes and the summary as one JSON document')
+    .action(async (options: { olderThan?: number; dryRun?: boolean; json?: boolean }) => {
+      const config = configOrExit(envFile())
+      const olderThanMs = options.olderThan ?? config.mosip.reconcile.afterMs
+      const dryRun = options.dryRun === true
+      const json = options.json === true
+      const { report, outcomes } = await withStorage(config, io.stderr, async (storage, logger) => {
+        // Only the status client is used: the other MOSIP parts (the credential keystore above
+        // all) are not needed here, so what they would log is not either.
+        const mosip = createMosipIntegration(config, logger.child({}, { level: 'silent' }))
+        const reconciler = buildReconciler(config, logger, storage, { mosip })
+        const showBar = !json && (io.stderr as { isTTY?: boolean }).isTTY === true
+        const bar = showBar
+          ? new cliProgress.SingleBar(
+              {
+                stream: io.stderr,
+                format: 'asking MOSIP [{bar}] {value}/{total} registrations',
+                hideCursor: true,
+                clearOnComplete: true
+              },
+              cliProgress.Presets.shades_classic
+            )
+          : undefined
+        let started = false
+        const outcomes: ReconcileOutcome[] = []
+        try {
+          const report = await reconciler.runPass({
+            olderThanMs,
+            dryRun,
+            onOutcome: (outcome) => outcomes.push(outcome),
+            ...(bar
+              ? {
+                  onProgress: (done: number, total: number | undefined) => {
+                    if (!started) bar.start(total ?? done, done)
+                    else bar.update(done)
+                    started = true
+                  }
+                }
+              : {})
+          })
+          return { report, outcomes }
+        } finally {
+          if (started) bar?.stop()
+        }
+      })
+      if (json) {
+        console.log(jsonReport({ dryRun, olderThanMs, outcomes, report }))
+      } else {
+        const age = formatDuration(olderThanMs)
+        console.log(
+          `${dryRun ? 'dry run: nothing is changed; ' : ''}registrations submitted at least ${age} ago: ${outcomes.length} asked about`
+        )
+        if (outcomes.length > 0) for (const line of outcomeTable(outcomes)) console.log(line)
+        console.log(summaryLine(report))
+        if (!dryRun && queuedFollowUps(report)) console.log(FOLLOW_UP_NOTE)
+      }
+      if (report.stoppedBy) {
+        console.error(
+          `MOSIP could not be asked: ${report.stoppedBy.code}: ${report.stoppedBy.reason}; ${report.postponed} registration(s) ${dryRun ? 'unchecked' : 'wait for the next check'}`
+        )
+        exit(1)
+      }
     })
 
   const deliveries = program

@@ -52,12 +52,16 @@ export function buildJobHandlers(
   }
 }
 
-/** Reconciliation with MOSIP of the registrations submitted and not finished. */
+/**
+ * Reconciliation with MOSIP of the registrations submitted and not finished. It asks MOSIP
+ * through the status client only, so a one-off pass (`mosip-bridge reconcile`) needs no other
+ * partner.
+ */
 export function buildReconciler(
   config: BridgeConfig,
   logger: Logger,
   { store, registrations, reconciliation, queue }: Storage,
-  { mosip }: Integrations
+  { mosip }: { mosip: Pick<Integrations['mosip'], 'status'> }
 ): Reconciler {
   return new Reconciler({
     store,

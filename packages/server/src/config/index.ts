@@ -7,3 +7,4 @@ export {
 } from './load-config.js'
 export type { ConfigProblem, Environment } from './load-config.js'
 export { describeConfig } from './describe-config.js'
+export { INVALID, duration } from './value-parsers.js'

@@ -55,6 +55,24 @@ export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER): For
   }
 }
 
+const DURATION_UNITS_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000
+}
+
+/** A duration such as `90s`, `30m`, `2h` or `1d` (a bare number is seconds), in milliseconds. */
+export const duration: Format<number> = {
+  expected: 'a duration such as 90s, 30m, 2h or 1d',
+  parse: (raw) => {
+    const match = /^(\d+)\s*([smhd]?)$/i.exec(raw.trim())
+    if (!match) return INVALID
+    const ms = Number(match[1]) * DURATION_UNITS_MS[(match[2] || 's').toLowerCase()]!
+    return Number.isSafeInteger(ms) ? ms : INVALID
+  }
+}
+
 export function oneOf<T extends string>(choices: readonly T[], caseInsensitive = false): Format<T> {
   return {
     expected: `one of ${choices.join(', ')}`,
