@@ -153,6 +153,7 @@ export class Reconciler {
         ? Math.min(max, await this.deps.reconciliation.count(selection))
         : undefined
     let done = 0
+    options.onProgress?.(0, total)
     // A dry run claims nothing, so it reads its registrations once and walks through them.
     const planned = options.dryRun
       ? await this.deps.reconciliation.peek({
@@ -496,7 +497,9 @@ function describe(decision: ReconcileDecision): string {
     case 'resubmit':
       return `${decision.reason}: submit again (resubmission ${decision.resubmission})`
     case 'finish':
-      return `${decision.reason}: ${decision.state}`
+      return decision.state === 'confirmed'
+        ? `${decision.reason}: confirm in OpenCRVS`
+        : `${decision.reason}: completed`
     default:
       return decision.reason
   }
