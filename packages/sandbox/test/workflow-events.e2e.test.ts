@@ -13,7 +13,7 @@ import { createStore, type Store } from '@mosip-bridge/server'
 import { MOSIP_WORKFLOW_COMPLETED_TOPIC } from '@mosip-bridge/contracts'
 import { waitFor } from '@mosip-bridge/test-support'
 import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import { startCountryConfigStub, type CountryConfigStub } from '../src/country-config-stub.js'
+import { startCountryConfigStub } from '../src/country-config-stub.js'
 
 const WEBSUB_SECRET = 'e2e-workflow-websub-secret-81c2'
 const DATA_KEY = Buffer.alloc(32, 43).toString('hex')
