@@ -188,13 +188,15 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     })
 
     it('refuses a forged delivery; the periodic re-subscription brings the credential back', async () => {
-      suite.mosip.hub.forgeSignatureNext()
+      // The credential's delivery, not the workflow-completed event the bridge also receives.
+      const credentials = { topic: suite.mosip.core.issuer.topic }
+      suite.mosip.hub.forgeSignatureNext(credentials)
       const { eventId, actionId } = await registerEvent('birth')
       const registration = await waitFor('the registration', () => registrationOf(eventId))
       await waitFor('the forged delivery to be refused', () =>
-        suite.mosip.hub.deliveries().some((d) => d.status === 401)
+        suite.mosip.hub.deliveries(credentials).some((d) => d.status === 401)
       )
-      const refused = suite.mosip.hub.deliveries().find((d) => d.status === 401)!
+      const refused = suite.mosip.hub.deliveries(credentials).find((d) => d.status === 401)!
       assert.equal(
         (await registrationOf(eventId))?.state,
         'submitted',
@@ -265,7 +267,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     })
 
     it('confirms once when the same delivery arrives twice', async () => {
-      suite.mosip.hub.duplicateNext()
+      suite.mosip.hub.duplicateNext({ topic: suite.mosip.core.issuer.topic })
       const { eventId, actionId } = await registerEvent('birth')
       await confirmed(eventId, actionId)
       const registration = await registrationOf(eventId)

@@ -24,17 +24,22 @@ export interface RunningBridge {
   registrations: RegistrationsRepository
   inbox: WebsubInboxRepository
   subscriber: WebsubSubscriber
+  /**
+   * The subscription to MOSIP's workflow-completed events (absent when switched off); its
+   * failures stay in its own status and never touch `subscriber`.
+   */
+  workflowSubscriber: WebsubSubscriber | undefined
   /** Checks registrations that wait on MOSIP against its status API. */
   reconciler: Reconciler
   /** Address the HTTP server listens on. */
   url: string
-  /** Stops in order: subscription loop, reconciliation, HTTP intake, jobs (finish or return to the queue), store. */
+  /** Stops in order: subscription loops, reconciliation, HTTP intake, jobs (finish or return to the queue), store. */
   stop(): Promise<void>
 }
 
 /**
  * Composition root: storage (migrated) → integrations → job runner and HTTP app → listen, then
- * the runner and the WebSub subscription start. Each part is built by a named function in
+ * the runner, the WebSub subscriptions and the reconciliation start. Each part is built by a named function in
  * `composition/`.
  */
 export async function startBridge(config: BridgeConfig, logger: Logger): Promise<RunningBridge> {
@@ -44,18 +49,19 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const storage = await openStorage(config, logger)
   const { store, queue, registrations, inbox } = storage
   const integrations = buildIntegrations(config, logger)
-  const { subscriber } = integrations.mosip
+  const { subscriber, workflowSubscriber } = integrations.mosip
+  // One reconciler: its scheduled checks and the workflow-completed events share it.
+  const reconciler = buildReconciler(config, logger, storage, integrations)
   const runner = new JobRunner<Tasks>({
     queue,
     payloads: taskPayloads,
-    handlers: buildJobHandlers(config, logger, storage, integrations),
+    handlers: buildJobHandlers(config, logger, storage, integrations, reconciler),
     logger,
     concurrency: config.queue.concurrency,
     leaseMs: config.queue.leaseMs,
     pollIntervalMs: config.queue.pollIntervalMs,
     retentionMs: config.queue.retentionMs
   })
-  const reconciler = buildReconciler(config, logger, storage, integrations)
   const app = buildBridgeApp(config, logger, storage, integrations)
 
   let url: string
@@ -71,6 +77,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   }
   runner.start()
   subscriber.start()
+  workflowSubscriber?.start()
   reconciler.start()
   logger.info({ url, workerId: runner.workerId }, 'mosip-bridge listening')
 
@@ -78,6 +85,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const stop = () => {
     stopping ??= (async () => {
       subscriber.stop()
+      workflowSubscriber?.stop()
       await reconciler.stop()
       await app.close()
       await runner.stop(config.queue.shutdownTimeoutMs)
@@ -86,5 +94,17 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     })()
     return stopping
   }
-  return { app, store, queue, runner, registrations, inbox, subscriber, reconciler, url, stop }
+  return {
+    app,
+    store,
+    queue,
+    runner,
+    registrations,
+    inbox,
+    subscriber,
+    workflowSubscriber,
+    reconciler,
+    url,
+    stop
+  }
 }

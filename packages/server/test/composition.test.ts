@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { buildIntegrations, type Integrations } from '../src/composition/integrations.js'
-import { buildJobHandlers } from '../src/composition/job-handlers.js'
+import { buildJobHandlers, buildReconciler } from '../src/composition/job-handlers.js'
 import { buildBridgeApp } from '../src/composition/routes.js'
 import { openStorage, type Storage } from '../src/composition/storage.js'
 import { formatProblems, loadConfig, type BridgeConfig } from '../src/config/index.js'
@@ -127,7 +127,13 @@ describe('composition: the whole HTTP surface without a job runner', () => {
   })
 
   it('builds a handler for every task of the pipeline', () => {
-    const handlers = buildJobHandlers(config, logger, storage, integrations)
+    const handlers = buildJobHandlers(
+      config,
+      logger,
+      storage,
+      integrations,
+      buildReconciler(config, logger, storage, integrations)
+    )
     assert.deepEqual(Object.keys(handlers).sort(), Object.values(TASKS).sort())
   })
 })

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createEsignetSimulator, type EsignetSimulator } from './esignet/index.js'
+import type { MosipClient } from './mosip/core/auth-manager.js'
 import {
   createMosipSimulator,
   DEFAULT_MOSIP_CLIENTS,
@@ -32,6 +33,16 @@ export interface SimulatorSuiteOptions {
   /** How the hub commits deliveries (default `poll-batch`, as MOSIP's hub). */
   hubCommitMode?: 'message' | 'poll-batch'
   websubSecret?: string
+  /**
+   * Whether the hub checks topic roles as MOSIP's does (default false); see
+   * `MosipSimulatorOptions.hubTopicRoles`.
+   */
+  hubTopicRoles?: boolean
+  /**
+   * The MOSIP client the bridge subscribes at the hub with (its id and secret go into the
+   * bridge's environment). Default `DEFAULT_MOSIP_CLIENTS.websub`, with every role.
+   */
+  websubClient?: MosipClient
   keystorePassword?: string
 }
 
@@ -80,8 +91,11 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
   const websubSecret = options.websubSecret ?? 'mosip-websub-secret'
   const bridgeUrl = (options.bridgeUrl ?? 'http://localhost:2024').replace(/\/$/, '')
 
+  const websubClient = options.websubClient ?? DEFAULT_MOSIP_CLIENTS.websub
   const mosip = await createMosipSimulator({
     host,
+    clients: [DEFAULT_MOSIP_CLIENTS.packet, websubClient],
+    ...(options.hubTopicRoles !== undefined ? { hubTopicRoles: options.hubTopicRoles } : {}),
     port: options.ports?.mosip ?? 0,
     partnerKeyBits: options.partnerKeyBits ?? 2048,
     ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}),
@@ -137,8 +151,8 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
     MOSIP_AUTH_CLIENT_APP_ID: DEFAULT_MOSIP_CLIENTS.packet.appId,
     MOSIP_PACKET_AUTH_CLIENT_ID: DEFAULT_MOSIP_CLIENTS.packet.clientId,
     MOSIP_PACKET_AUTH_CLIENT_SECRET: DEFAULT_MOSIP_CLIENTS.packet.secretKey,
-    MOSIP_WEBSUB_AUTH_CLIENT_ID: DEFAULT_MOSIP_CLIENTS.websub.clientId,
-    MOSIP_WEBSUB_AUTH_CLIENT_SECRET: DEFAULT_MOSIP_CLIENTS.websub.secretKey,
+    MOSIP_WEBSUB_AUTH_CLIENT_ID: websubClient.clientId,
+    MOSIP_WEBSUB_AUTH_CLIENT_SECRET: websubClient.secretKey,
     MOSIP_CREATE_PACKET_URL: `${mosip.url}${MOSIP_CREATE_PACKET_PATH}`,
     MOSIP_CENTER_ID: '10001',
     MOSIP_MACHINE_ID: '10004',

@@ -6,16 +6,21 @@ import { processCredentialJob } from '../pipeline/process-credential.job.js'
 import { rejectRegistrationJob } from '../pipeline/reject-registration.job.js'
 import { submitPacketJob } from '../pipeline/submit-packet.job.js'
 import { TASKS, type Tasks } from '../pipeline/tasks.js'
+import { workflowEventJob } from '../pipeline/workflow-event.job.js'
 import type { JobRunnerOptions } from '../queue/job-runner.js'
 import type { Integrations } from './integrations.js'
 import type { Storage } from './storage.js'
 
-/** The handler of every task of the pipeline, as the job runner runs them. */
+/**
+ * The handler of every task of the pipeline, as the job runner runs them. The workflow-completed
+ * events are applied by `reconciler`, the instance whose scheduled checks `main.ts` starts.
+ */
 export function buildJobHandlers(
   config: BridgeConfig,
   logger: Logger,
   { store, registrations, inbox, queue }: Storage,
-  { mosip, opencrvs }: Integrations
+  { mosip, opencrvs }: Integrations,
+  reconciler: Pick<Reconciler, 'applyWorkflowCompleted'>
 ): JobRunnerOptions<Tasks>['handlers'] {
   const opencrvsDeps = {
     store,
@@ -48,14 +53,16 @@ export function buildJobHandlers(
       ...opencrvsDeps,
       nationalIdFieldId: config.pipeline.nationalIdFieldId
     }),
-    [TASKS.rejectRegistration]: rejectRegistrationJob(opencrvsDeps)
+    [TASKS.rejectRegistration]: rejectRegistrationJob(opencrvsDeps),
+    [TASKS.applyWorkflowEvent]: workflowEventJob({ store, inbox, registrations, reconciler })
   }
 }
 
 /**
- * Reconciliation with MOSIP of the registrations submitted and not finished. It asks MOSIP
- * through the status client only, so a one-off pass (`mosip-bridge reconcile`) needs no other
- * partner.
+ * Reconciliation with MOSIP of the registrations submitted and not finished: built once, its
+ * scheduled checks started by `main.ts` and its `applyWorkflowCompleted` used by the handlers.
+ * It asks MOSIP through the status client only, so a one-off pass (`mosip-bridge reconcile`)
+ * needs no other partner.
  */
 export function buildReconciler(
   config: BridgeConfig,

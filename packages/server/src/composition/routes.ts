@@ -26,7 +26,8 @@ function buildRoutes(
     queue,
     transactionIdPrefix: config.transactionIdPrefix
   })
-  const deliveries = new WebsubIntakeService({ store, inbox, queue })
+  const workflowTopic = config.mosip.websub.workflowCompletedTopic
+  const deliveries = new WebsubIntakeService({ store, inbox, queue, workflowTopic })
   const operatorVerifier = opencrvs.operatorVerifier
   return [
     (app) =>
@@ -38,6 +39,7 @@ function buildRoutes(
     (app) =>
       registerWebsubRoutes(app, {
         topic: config.mosip.websub.topic,
+        workflowTopic,
         secret: config.mosip.websub.secret,
         deliveries
       }),

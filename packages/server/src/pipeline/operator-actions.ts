@@ -4,6 +4,7 @@ import type { RegistrationsRepository } from '../store/registrations.repository.
 import type { Registration } from '../store/schema.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import { TASKS, jobKeys, type RegistrationJobPayload, type Tasks } from './tasks.js'
+import { isWorkflowEventId } from './websub-intake.service.js'
 
 type RetryResult =
   { retried: true; step: 'submit' | 'confirm' | 'process' } | { retried: false; reason: string }
@@ -65,7 +66,8 @@ async function stoppedBeforeMosip(
 
 /**
  * Processes a kept WebSub delivery again — after the cause was fixed (a keystore or thumbprint
- * setting for an undecryptable credential, a registration restored for an unmatched one).
+ * setting for an undecryptable credential, a registration restored for an unmatched credential
+ * or workflow-completed event).
  */
 export async function retryDelivery(
   deps: { store: Store; inbox: WebsubInboxRepository; queue: JobQueue<Tasks> },
@@ -73,12 +75,21 @@ export async function retryDelivery(
 ): Promise<RetryResult> {
   const reopened = await deps.store.transaction(async (trx) => {
     if (!(await deps.inbox.reopenKept(trx, eventId))) return false
-    await deps.queue.enqueue(
-      trx,
-      TASKS.processCredential,
-      { v: 1, eventId },
-      { jobKey: `${jobKeys.processCredential(eventId)}:retry-${Date.now()}` }
-    )
+    if (isWorkflowEventId(eventId)) {
+      await deps.queue.enqueue(
+        trx,
+        TASKS.applyWorkflowEvent,
+        { v: 1, eventId },
+        { jobKey: `${jobKeys.applyWorkflowEvent(eventId)}:retry-${Date.now()}` }
+      )
+    } else {
+      await deps.queue.enqueue(
+        trx,
+        TASKS.processCredential,
+        { v: 1, eventId },
+        { jobKey: `${jobKeys.processCredential(eventId)}:retry-${Date.now()}` }
+      )
+    }
     return true
   })
   return reopened

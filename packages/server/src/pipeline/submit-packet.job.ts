@@ -13,6 +13,7 @@ import { describeFailure, waitForPartner, type Failure } from './partner-failure
 import { mosipIdOf } from '../core/registration-state.js'
 import { failRegistration } from './fail-registration.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
+import { isWorkflowEventId } from './websub-intake.service.js'
 
 interface SubmitPacketDeps {
   store: Store
@@ -145,15 +146,18 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['subm
       if (update) await registrations.wipeSecrets(trx, registrationId, { token: true })
       // A credential that overtook this record (MOSIP answered, then this runner was stopped
       // before recording it) waits for exactly this state: process it now.
+      // So does a workflow-completed event that came before it.
       for (const eventId of await deps.inbox.waitingFor(trx, registrationId)) {
-        const key = jobKeys.processCredential(eventId)
-        if (!(await deps.queue.runNow(trx, key))) {
-          await deps.queue.enqueue(
-            trx,
-            TASKS.processCredential,
-            { v: 1, eventId },
-            { jobKey: `${key}:submitted` }
-          )
+        const workflow = isWorkflowEventId(eventId)
+        const key = workflow
+          ? jobKeys.applyWorkflowEvent(eventId)
+          : jobKeys.processCredential(eventId)
+        if (await deps.queue.runNow(trx, key)) continue
+        const options = { jobKey: `${key}:submitted` }
+        if (workflow) {
+          await deps.queue.enqueue(trx, TASKS.applyWorkflowEvent, { v: 1, eventId }, options)
+        } else {
+          await deps.queue.enqueue(trx, TASKS.processCredential, { v: 1, eventId }, options)
         }
       }
     })

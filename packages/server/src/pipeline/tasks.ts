@@ -18,13 +18,16 @@ export interface Tasks {
   'process-credential': DeliveryJobPayload
   'confirm-registration': RegistrationJobPayload
   'reject-registration': RegistrationJobPayload
+  /** A stored workflow-completed event of MOSIP's registration processor. */
+  'apply-workflow-event': DeliveryJobPayload
 }
 
 export const TASKS = {
   submitPacket: 'submit-packet',
   processCredential: 'process-credential',
   confirmRegistration: 'confirm-registration',
-  rejectRegistration: 'reject-registration'
+  rejectRegistration: 'reject-registration',
+  applyWorkflowEvent: 'apply-workflow-event'
 } as const satisfies Record<string, keyof Tasks>
 
 function checkWith<T>(schema: z.ZodType<T>): PayloadCheck<T> {
@@ -46,7 +49,8 @@ export const taskPayloads: PayloadChecks<Tasks> = {
   'submit-packet': checkWith(registrationJobSchema),
   'process-credential': checkWith(deliveryJobSchema),
   'confirm-registration': checkWith(registrationJobSchema),
-  'reject-registration': checkWith(registrationJobSchema)
+  'reject-registration': checkWith(registrationJobSchema),
+  'apply-workflow-event': checkWith(deliveryJobSchema)
 }
 
 export const jobKeys = {
@@ -56,6 +60,7 @@ export const jobKeys = {
   processCredential: (eventId: string) => `credential:${eventId}`,
   confirmRegistration: (id: string, eventId: string) => `confirm:${id}:${eventId}`,
   rejectRegistration: (id: string) => `reject:${id}`,
+  applyWorkflowEvent: (eventId: string) => `apply:${eventId}`,
   /**
    * A registration's jobs by key: its submission and rejection (exact keys, so not an
    * operator's retries), every confirmation of it and the resubmissions MOSIP asked for (by

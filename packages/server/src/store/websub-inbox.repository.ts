@@ -60,15 +60,21 @@ export class WebsubInboxRepository {
 
   /**
    * Records what became of a delivery. `keepBody` keeps the sealed body (a credential we could
-   * not match or use stays available to an operator); otherwise it is erased.
+   * not match or use stays available to an operator); otherwise it is erased. `onlyIfReceived`
+   * leaves a delivery another job has already recorded as it is.
    */
   async markProcessed(
     executor: Kysely<Database>,
     eventId: string,
     state: string,
-    details: { registrationId?: string | null; note?: string | null; keepBody?: boolean } = {}
+    details: {
+      registrationId?: string | null
+      note?: string | null
+      keepBody?: boolean
+      onlyIfReceived?: boolean
+    } = {}
   ): Promise<void> {
-    await executor
+    let update = executor
       .updateTable('websub_inbox')
       .set({
         state,
@@ -80,7 +86,8 @@ export class WebsubInboxRepository {
         ...(details.note !== undefined ? { note: details.note } : {})
       })
       .where('event_id', '=', eventId)
-      .execute()
+    if (details.onlyIfReceived) update = update.where('state', '=', 'received')
+    await update.execute()
   }
 
   /**

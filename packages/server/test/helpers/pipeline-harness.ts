@@ -1,5 +1,5 @@
 /**
- * The pipeline's four jobs wired as `buildJobHandlers` wires them, on a real database and job
+ * The pipeline's jobs wired as `buildJobHandlers` wires them, on a real database and job
  * queue, against in-process partner fakes: tests drive registrations through the same steps as
  * the bridge, stop a runner at an exact step, and start fresh runners.
  */
@@ -10,9 +10,12 @@ import { RegistrationsRepository } from '../../src/store/registrations.repositor
 import { SecretBox } from '../../src/store/secret-box.js'
 import { WebsubInboxRepository } from '../../src/store/websub-inbox.repository.js'
 import type { Dialect } from '../../src/store/database.js'
-import { ok, permanent } from '../../src/core/outcome.js'
+import { ok, permanent, retry } from '../../src/core/outcome.js'
 import type { StoredPacketInput } from '../../src/core/intake-plan.js'
-import type { CredentialDecryptor } from '../../src/core/ports.js'
+import type { CredentialDecryptor, MosipStatusGateway } from '../../src/core/ports.js'
+import { Reconciler } from '../../src/pipeline/reconciliation.service.js'
+import { workflowEventJob } from '../../src/pipeline/workflow-event.job.js'
+import { ReconciliationRepository } from '../../src/store/reconciliation.repository.js'
 import { confirmRegistrationJob } from '../../src/pipeline/confirm-registration.job.js'
 import { processCredentialJob } from '../../src/pipeline/process-credential.job.js'
 import { rejectRegistrationJob } from '../../src/pipeline/reject-registration.job.js'
@@ -34,6 +37,11 @@ const decryptor: CredentialDecryptor = {
   }
 }
 
+/** No status answers unless a test gives its own gateway: only events reach the reconciler. */
+const silentStatus: MosipStatusGateway = {
+  statusOf: () => Promise.resolve(retry('STATUS_NOT_SCRIPTED', 'no status in this harness'))
+}
+
 const packet: StoredPacketInput = {
   process: 'CRVS_NEW',
   fields: {},
@@ -50,6 +58,8 @@ export interface PipelineHarness {
   opencrvs: FakeOpencrvsEvents
   queue: JobQueue<Tasks>
   handlers: TaskHandlers<Tasks>
+  /** The reconciler the workflow-completed events go to (its scheduled checks are not started). */
+  reconciler: Reconciler
   /** A fresh runner (a new instance of the bridge) over the same database, started. */
   startRunner(options?: { maxAttempts?: number; backoffMs?: number; leaseMs?: number }): {
     runner: JobRunner<Tasks>
@@ -63,12 +73,22 @@ export interface PipelineHarness {
   ): Promise<{ eventId: string; actionId: string }>
   /** A CREDENTIAL_ISSUED delivery for `registrationId`, taken in as the WebSub route does. */
   deliverCredential(mosipEventId: string, registrationId: string): Promise<void>
+  /** A workflow-completed event, taken in as the WebSub route does. */
+  deliverWorkflowEvent(
+    instanceId: string,
+    resultCode: string,
+    workflowType?: string
+  ): Promise<{ eventId: string; duplicate: boolean }>
   drop(): Promise<void>
 }
 
 export async function createPipelineHarness(
   dialect: Dialect,
-  options: { mosip?: ScriptedMosip; actsWithStoredToken?: boolean } = {}
+  options: {
+    mosip?: ScriptedMosip
+    actsWithStoredToken?: boolean
+    status?: MosipStatusGateway
+  } = {}
 ): Promise<PipelineHarness> {
   const ctx = await createMigratedStore(dialect)
   const box = new SecretBox(TEST_KEY)
@@ -80,6 +100,22 @@ export async function createPipelineHarness(
   const queueOf = (maxAttempts: number, backoffMs: number) =>
     new JobQueue<Tasks>(ctx.store, { maxAttempts, backoff: { baseMs: 1, maxMs: backoffMs } })
   const queue = queueOf(2, 5)
+  const reconciler = new Reconciler({
+    store: ctx.store,
+    registrations,
+    reconciliation: new ReconciliationRepository(ctx.store),
+    queue,
+    status: options.status ?? silentStatus,
+    settings: {
+      afterMs: 1_800_000,
+      intervalMs: 300_000,
+      maxIntervalMs: 6 * HOUR_MS,
+      resubmitLimit: 3
+    },
+    rejectOnFailure: true,
+    transactionIdPrefix: '10001',
+    logger
+  })
   const opencrvsDeps = {
     store: ctx.store,
     registrations,
@@ -111,7 +147,13 @@ export async function createPipelineHarness(
       ...opencrvsDeps,
       nationalIdFieldId: NATIONAL_ID_FIELD
     }),
-    [TASKS.rejectRegistration]: rejectRegistrationJob(opencrvsDeps)
+    [TASKS.rejectRegistration]: rejectRegistrationJob(opencrvsDeps),
+    [TASKS.applyWorkflowEvent]: workflowEventJob({
+      store: ctx.store,
+      inbox,
+      registrations,
+      reconciler
+    })
   }
   const runners: Array<JobRunner<Tasks>> = []
   const intake = new WebsubIntakeService({ store: ctx.store, inbox, queue })
@@ -124,6 +166,7 @@ export async function createPipelineHarness(
     opencrvs,
     queue,
     handlers,
+    reconciler,
     startRunner({ maxAttempts = 2, backoffMs = 5, leaseMs = 5_000 } = {}) {
       const own = queueOf(maxAttempts, backoffMs)
       const runner = new JobRunner<Tasks>({
@@ -172,6 +215,17 @@ export async function createPipelineHarness(
         event: { id: mosipEventId, data: { credential: `vc:${registrationId}`, registrationId } }
       }
       await intake.receive(Buffer.from(JSON.stringify(body)), body)
+    },
+    async deliverWorkflowEvent(instanceId, resultCode, workflowType = 'CRVS_NEW') {
+      const errorCode =
+        resultCode === 'REJECTED'
+          ? 'PACKET_REJECTED'
+          : resultCode === 'FAILED'
+            ? 'PACKET_FAILED'
+            : null
+      const body = { instanceId, resultCode, workflowType, errorCode }
+      const receipt = await intake.receive(Buffer.from(JSON.stringify(body)), body)
+      return { eventId: receipt.eventId, duplicate: receipt.duplicate }
     },
     async drop() {
       await Promise.all(runners.map((runner) => runner.stop(1_000)))

@@ -1,12 +1,18 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { websubEventEnvelopeSchema } from '@mosip-bridge/contracts'
+import {
+  mosipWorkflowCompletedEventSchema,
+  websubEventEnvelopeSchema
+} from '@mosip-bridge/contracts'
 import { verifyHubSignature } from '../../integrations/mosip/hub-signature.js'
 import type { WebsubIntakeService } from '../../pipeline/websub-intake.service.js'
 
 interface WebsubRouteDeps {
+  /** The credential topic (MOSIP_WEBSUB_TOPIC). */
   topic: string
+  /** The workflow-completed topic, when the bridge subscribes to it. */
+  workflowTopic?: string | undefined
   secret: string
   deliveries: Pick<WebsubIntakeService, 'receive'>
   clock?: () => number
@@ -25,13 +31,17 @@ const intentVerificationQuerySchema = z.looseObject({
 })
 
 /**
- * A delivery: normally the MOSIP event envelope, but anything is accepted. The signature is
+ * A delivery: normally the MOSIP event envelope or a workflow-completed event, but anything is
+ * accepted. The signature is
  * checked before anything is read from it, and a signed delivery is stored and acknowledged
  * whatever it holds (the hub stops delivering after a non-2xx), so this schema never refuses.
  */
 const deliveryBodySchema = z
-  .union([websubEventEnvelopeSchema, z.unknown()])
-  .describe('The MOSIP event envelope; any other body is stored and acknowledged too')
+  .union([websubEventEnvelopeSchema, mosipWorkflowCompletedEventSchema, z.unknown()])
+  .describe(
+    "The MOSIP event envelope (CREDENTIAL_ISSUED) or the registration processor's " +
+      'workflow-completed event; any other body is stored and acknowledged too'
+  )
 
 const envelope = websubEventEnvelopeSchema.shape
 const event = envelope.event.shape
@@ -54,13 +64,15 @@ const deliveryEchoSchema = z.object({
 })
 
 /**
- * The WebSub subscriber endpoints. Intent verification answers only for our topic; deliveries
+ * The WebSub subscriber endpoints. Intent verification answers only for our topics (the
+ * credential topic and, when subscribed, the workflow-completed one); deliveries
  * are authenticated by X-Hub-Signature over the raw bytes, stored, and acknowledged with 2xx —
  * every further step runs as a job. Never answer non-2xx to an authenticated delivery because
  * of our own processing: the hub would stop delivering to us.
  */
 export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps): void {
   const now = () => new Date((deps.clock ?? Date.now)()).toISOString()
+  const ourTopics = new Set([deps.topic, ...(deps.workflowTopic ? [deps.workflowTopic] : [])])
 
   const routes = app.withTypeProvider<ZodTypeProvider>()
 
@@ -71,7 +83,8 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
         tags: ['websub'],
         summary: "MOSIP WebSub hub: intent verification of the bridge's subscription",
         description:
-          'Called by the hub, not by clients. Answers the challenge as text/plain for our topic, ' +
+          'Called by the hub, not by clients. Answers the challenge as text/plain for our topics ' +
+          '(the credential topic, and the workflow-completed topic when subscribed), ' +
           '404 for another topic or mode, 400 without a challenge, 200 to a denial.',
         querystring: intentVerificationQuerySchema
       }
@@ -94,7 +107,7 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
         return reply.status(404).type('text/plain').send(`unknown hub.mode ${mode}`)
       }
       const topic = query['hub.topic']
-      if (topic !== undefined && topic !== deps.topic) {
+      if (topic !== undefined && !ourTopics.has(topic)) {
         request.log.warn({ topic }, 'intent verification for a topic we did not ask for')
         return reply.status(404).type('text/plain').send('not subscribed to this topic')
       }
@@ -107,9 +120,10 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
     {
       schema: {
         tags: ['websub'],
-        summary: 'MOSIP WebSub hub: delivery of an event (CREDENTIAL_ISSUED)',
+        summary: 'MOSIP WebSub hub: delivery of an event (CREDENTIAL_ISSUED, workflow completed)',
         description:
-          'Called by the hub, not by clients. The body is the MOSIP event envelope, signed with ' +
+          'Called by the hub, not by clients. The body is the MOSIP event envelope of an issued ' +
+          "credential, or the registration processor's workflow-completed event, signed with " +
           '`X-Hub-Signature: sha256=<hex HMAC of the raw body>`; 401 without a valid signature. ' +
           'A signed delivery is stored and answered 200, whatever it holds.',
         body: deliveryBodySchema
@@ -122,9 +136,22 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
       }
       const receipt = await deps.deliveries.receive(request.rawBytes!, request.body ?? {})
       request.log.info(
-        { mosipEventId: receipt.eventId, duplicate: receipt.duplicate, usable: receipt.usable },
+        {
+          mosipEventId: receipt.eventId,
+          kind: receipt.kind,
+          duplicate: receipt.duplicate,
+          usable: receipt.usable
+        },
         receipt.duplicate ? 'websub delivery already received' : 'websub delivery stored'
       )
+      if (receipt.kind === 'workflow-completed') {
+        // The event has no envelope to echo: the acknowledgement names what was stored.
+        return reply.status(200).send({
+          topic: receipt.topic,
+          publishedOn: now(),
+          event: { id: receipt.eventId, timestamp: now(), status: 'RECEIVED', url: '' }
+        })
+      }
       const echo = deliveryEchoSchema.safeParse(request.body)
       const delivery = echo.success ? echo.data : {}
       return reply.status(200).send({

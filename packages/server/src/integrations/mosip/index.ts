@@ -1,6 +1,7 @@
 /**
  * MOSIP: packets (packet manager and registration processor), the registration status search,
- * the WebSub subscription to issued credentials, and the keystore that decrypts them.
+ * the WebSub subscriptions to issued credentials and to the registration processor's
+ * workflow-completed events, and the keystore that decrypts credentials.
  *
  * `createMosipIntegration` builds them from the configuration, with one cached login per MOSIP
  * client (the packet client, the status client and the WebSub client) shared by every job. When the credential
@@ -31,6 +32,12 @@ export interface MosipIntegration {
   decryptor: CredentialDecryptor
   /** Keeps the subscription to issued credentials alive once started. */
   subscriber: WebsubSubscriber
+  /**
+   * Keeps the subscription to the registration processor's workflow-completed events alive once
+   * started; absent when MOSIP_WORKFLOW_COMPLETED_TOPIC is `none`. Independent of `subscriber`:
+   * a hub refusing this topic (the client lacks its role) leaves the credentials' subscription be.
+   */
+  workflowSubscriber?: WebsubSubscriber
 }
 
 /** Stands in for the decryptor while the keystore cannot be opened: deliveries wait, stored. */
@@ -89,15 +96,27 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
     tokens: login(mosip.status.client),
     timeoutMs
   })
-  const subscriber = new WebsubSubscriber({
-    hubUrl: mosip.websub.hubUrl,
-    topic: mosip.websub.topic,
-    callbackUrl: mosip.websub.callbackUrl,
-    secret: mosip.websub.secret,
-    tokens: login(mosip.websub.client),
-    intervalMs: config.pipeline.resubscribeMs,
-    timeoutMs,
-    logger
-  })
-  return { packets, status, decryptor: openDecryptor(config, logger), subscriber }
+  // Both subscriptions: same hub, callback, secret and WebSub client. Each has its own login, so
+  // that the hub refusing one (which drops that token) never touches the other's.
+  const subscribeTo = (topic: string) =>
+    new WebsubSubscriber({
+      hubUrl: mosip.websub.hubUrl,
+      topic,
+      callbackUrl: mosip.websub.callbackUrl,
+      secret: mosip.websub.secret,
+      tokens: login(mosip.websub.client),
+      intervalMs: config.pipeline.resubscribeMs,
+      timeoutMs,
+      logger
+    })
+  const { workflowCompletedTopic } = mosip.websub
+  return {
+    packets,
+    status,
+    decryptor: openDecryptor(config, logger),
+    subscriber: subscribeTo(mosip.websub.topic),
+    ...(workflowCompletedTopic !== undefined
+      ? { workflowSubscriber: subscribeTo(workflowCompletedTopic) }
+      : {})
+  }
 }
