@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { createStore } from '../src/store/database.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { JobQueue } from '../src/queue/job-queue.js'
+import { envExample } from '../src/config/index.js'
 import { runCommand } from './helpers/cli-run.js'
 
 function baseEnv(dir: string): Record<string, string> {
@@ -59,6 +60,16 @@ describe('mosip-bridge CLI', () => {
     } finally {
       rmSync(envDir, { recursive: true, force: true })
     }
+  })
+
+  it('config example prints .env.example, whatever the configuration', async () => {
+    const env = { ...baseEnv(dir), NODE_ENV: 'production', PORT: 'eighty' }
+    const result = await run(['config', 'example'], env, dir)
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(result.stdout, envExample())
+    assert.equal(result.stderr, '')
+    assert.match(result.stdout, /^MOSIP_WEBSUB_SECRET=$/m)
+    assert.match(result.stdout, /^# PORT=2024$/m)
   })
 
   it('refuses a bad configuration at start-up listing every problem, without a stack trace', async () => {

@@ -5,6 +5,7 @@ import {
   INVALID,
   describeConfig,
   duration,
+  envExample,
   formatProblems,
   loadConfig,
   readEnvironment,
@@ -194,6 +195,14 @@ function buildCli(io: CliIo): Command {
         )
       }
       console.log('\nconfiguration is valid')
+    })
+  configCommand
+    .command('example')
+    .description(
+      'print .env.example: every variable with its meaning and default (reads no configuration)'
+    )
+    .action(() => {
+      io.stdout.write(envExample())
     })
 
   program

@@ -1,5 +1,7 @@
 /**
- * The table of environment variables: name, format, defaults and whether the value is secret.
+ * The table of environment variables: name, format, defaults, whether the value is secret, and
+ * what it means (its group and description, the one place each variable is documented;
+ * `.env.example` is rendered from them by `env-example.ts`).
  *
  * Names, defaults and the "development default only means required in production" rule follow the
  * reference `mosip-api` (envalid semantics), so an existing deployment can switch by changing the
@@ -28,12 +30,45 @@ import {
 } from './value-parsers.js'
 import type { Format } from './value-parsers.js'
 
+/** The sections of `.env.example`, in the order it lists them, each with a line saying what it is. */
+export const VARIABLE_GROUPS = {
+  Server: 'The HTTP service.',
+  Logging:
+    'Logs go to stdout as JSON lines; tokens, secrets and personal data are always redacted.',
+  'Database and encryption':
+    'Where the bridge keeps registrations and jobs, and the key that seals tokens, payloads and national ids in it.',
+  Jobs: 'The durable job runner that carries every registration through its steps.',
+  OpenCRVS: 'Tokens from OpenCRVS, and the calls that confirm or reject registrations in it.',
+  'MOSIP login and packets':
+    "MOSIP's auth manager and the packet manager and registration processor that receive registrations.",
+  'MOSIP WebSub':
+    "The subscription at MOSIP's WebSub hub through which national ID credentials arrive.",
+  'MOSIP credentials': 'How a delivered credential is decrypted, checked and read.',
+  'MOSIP status and reconciliation':
+    'Asking MOSIP about registrations that wait on it without a credential.',
+  'IDA (/verify)': "MOSIP ID authentication (IDA) behind POST /verify, as MOSIP's CRVS partner.",
+  'E-Signet': 'The E-Signet login behind POST /esignet/get-oidp-user-info.',
+  'Compatibility (ignored)':
+    'Variables of mosip-api that the bridge accepts and ignores; setting one logs a warning at start-up.'
+} as const
+
+export type VariableGroup = keyof typeof VARIABLE_GROUPS
+
 /** Facts about a variable that its field schema does not express. */
 export interface VariableInfo {
+  /** What the variable means, in one or two plain sentences (unit and special values included). */
+  description: string
+  /** The section of `.env.example` it is listed in. */
+  group: VariableGroup
   /** Used in every environment when the variable is unset. */
   default?: string
   /** Used outside production only; a variable with only this default is required in production. */
   devDefault?: string
+  /** What applies when an optional variable without a fixed default is unset (a derived value,
+   * or a feature left off). */
+  whenUnset?: string
+  /** For an optional variable that production needs unless another one is set: that condition. */
+  requiredUnless?: string
   /** Never echoed in problems; masked by `describeConfig`. */
   secret?: boolean
   /** Accepted for compatibility with mosip-api, then ignored. */
@@ -76,12 +111,15 @@ function required<T>(format: Format<T>, info: VariableInfo) {
   return field(format, info).register(variableInfo, info)
 }
 
-function optional<T>(format: Format<T>, info: VariableInfo = {}) {
+function optional<T>(format: Format<T>, info: VariableInfo) {
   return field(format, info).optional().register(variableInfo, info)
 }
 
-function deprecated() {
-  return z.string().optional().register(variableInfo, { deprecated: true })
+function deprecated(description: string) {
+  return z
+    .string()
+    .optional()
+    .register(variableInfo, { deprecated: true, group: 'Compatibility (ignored)', description })
 }
 
 const secret = true
@@ -92,142 +130,516 @@ const ESIGNET_DEV = 'http://localhost:20260'
  * own value only; rules involving several variables are applied when the config is assembled.
  */
 export const variables = z.object({
-  NODE_ENV: required(oneOf(NODE_ENVS), { default: 'development' }),
-  LOG_LEVEL: required(oneOf(LOG_LEVELS, true), { default: 'info', devDefault: 'debug' }),
-  UNSAFE_DEBUG_LOG: required(lenientBoolean, { default: 'false' }),
+  NODE_ENV: required(oneOf(NODE_ENVS), {
+    group: 'Server',
+    default: 'development',
+    description:
+      'One of development, production or test; production makes every variable that has only a development default required.'
+  }),
+  LOG_LEVEL: required(oneOf(LOG_LEVELS, true), {
+    group: 'Logging',
+    default: 'info',
+    devDefault: 'debug',
+    description: 'Log level: fatal, error, warn, info, debug, trace or silent (any case).'
+  }),
+  UNSAFE_DEBUG_LOG: required(lenientBoolean, {
+    group: 'Logging',
+    default: 'false',
+    description:
+      'Accepted for compatibility with mosip-api, where it printed requests and decrypted credentials. Here it never turns redaction off: tokens, secrets and personal data stay out of the logs.'
+  }),
 
-  PORT: required(integer(1, 65535), { default: '2024' }),
+  PORT: required(integer(1, 65535), {
+    group: 'Server',
+    default: '2024',
+    description: 'TCP port of the HTTP service.'
+  }),
   HOST: required(matching(/^[A-Za-z0-9._:%[\]-]+$/, 'a host name or IP address'), {
+    group: 'Server',
     default: '0.0.0.0',
-    devDefault: 'localhost'
+    devDefault: 'localhost',
+    description: 'Address the HTTP service listens on (host name or IP address).'
   }),
   LOCALE: required(
     matching(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'a locale such as en or fr'),
-    { devDefault: 'en' }
+    {
+      group: 'Server',
+      devDefault: 'en',
+      description:
+        "Locale such as en or fr. Required in production as in mosip-api (which formatted dates with it); the bridge's answers do not depend on it."
+    }
   ),
-  CLIENT_APP_URL: required(httpUrl, { devDefault: 'http://localhost:3000' }),
+  CLIENT_APP_URL: required(httpUrl, {
+    group: 'Server',
+    devDefault: 'http://localhost:3000',
+    description: 'URL of the OpenCRVS client application, the only origin CORS allows.'
+  }),
 
-  SQLITE_DATABASE_PATH: optional(filePath, { devDefault: DEFAULT_SQLITE_PATH }),
-  DATABASE_URL: optional(postgresUrl, { secret }),
-  DATA_ENCRYPTION_KEY: optional(encryptionKey, { secret }),
-  DATA_ENCRYPTION_KEY_FILE: optional(filePath),
-  DATA_ENCRYPTION_PREVIOUS_KEYS: optional(encryptionKeyList, { secret }),
+  SQLITE_DATABASE_PATH: optional(filePath, {
+    group: 'Database and encryption',
+    devDefault: DEFAULT_SQLITE_PATH,
+    requiredUnless: 'DATABASE_URL is set',
+    description:
+      'SQLite database file (created with its directory when missing); one instance only. Not used when DATABASE_URL is set.'
+  }),
+  DATABASE_URL: optional(postgresUrl, {
+    group: 'Database and encryption',
+    secret,
+    whenUnset: 'SQLite at SQLITE_DATABASE_PATH',
+    description:
+      'postgres:// or postgresql:// URL: keep the data in PostgreSQL instead of SQLite; several instances may share it.'
+  }),
+  DATA_ENCRYPTION_KEY: optional(encryptionKey, {
+    group: 'Database and encryption',
+    secret,
+    whenUnset: 'the key in DATA_ENCRYPTION_KEY_FILE, created on first start',
+    description:
+      'AES-256-GCM key (32 bytes, base64 or hex) that seals tokens, payloads, national ids and deliveries at rest. Set it explicitly when instances share a database.'
+  }),
+  DATA_ENCRYPTION_KEY_FILE: optional(filePath, {
+    group: 'Database and encryption',
+    whenUnset:
+      'mosip-bridge-data.key beside the SQLite file, or data/mosip-bridge-data.key with DATABASE_URL',
+    description:
+      'Without DATA_ENCRYPTION_KEY, the key is read from this file, which is generated (mode 600, with a warning) on first start.'
+  }),
+  DATA_ENCRYPTION_PREVIOUS_KEYS: optional(encryptionKeyList, {
+    group: 'Database and encryption',
+    secret,
+    whenUnset: 'no older keys',
+    description:
+      'Comma-separated older keys (32 bytes each, base64 or hex), still accepted for reading while data is re-encrypted under the current key.'
+  }),
 
-  JOB_CONCURRENCY: required(integer(1), { default: '4' }),
-  JOB_LEASE_SECONDS: required(integer(1, Math.floor(MAX_TIMER_MS / 1000)), { default: '60' }),
-  JOB_POLL_INTERVAL_MS: required(integer(10, MAX_TIMER_MS), { default: '500' }),
-  JOB_MAX_ATTEMPTS: required(integer(1), { default: '10' }),
-  JOB_BACKOFF_BASE_MS: required(integer(1, MAX_TIMER_MS), { default: '1000' }),
-  JOB_BACKOFF_MAX_MS: required(integer(1, MAX_TIMER_MS), { default: '3600000' }),
-  JOB_RETENTION_DAYS: required(integer(1, 36500), { default: '7' }),
-  SHUTDOWN_TIMEOUT_MS: required(integer(0, MAX_TIMER_MS), { default: '15000' }),
+  JOB_CONCURRENCY: required(integer(1), {
+    group: 'Jobs',
+    default: '4',
+    description: 'Jobs run at once by each instance.'
+  }),
+  JOB_LEASE_SECONDS: required(integer(1, Math.floor(MAX_TIMER_MS / 1000)), {
+    group: 'Jobs',
+    default: '60',
+    description:
+      'Lease of a claimed job, in seconds; renewed while it runs, so a job whose runner died is taken up again after it.'
+  }),
+  JOB_POLL_INTERVAL_MS: required(integer(10, MAX_TIMER_MS), {
+    group: 'Jobs',
+    default: '500',
+    description: 'How often an idle runner looks for due jobs, in milliseconds.'
+  }),
+  JOB_MAX_ATTEMPTS: required(integer(1), {
+    group: 'Jobs',
+    default: '10',
+    description:
+      'Attempts before a job that fails for an unknown reason (a bug) goes to the dead state; outages of MOSIP or OpenCRVS never use them up.'
+  }),
+  JOB_BACKOFF_BASE_MS: required(integer(1, MAX_TIMER_MS), {
+    group: 'Jobs',
+    default: '1000',
+    description:
+      'First delay between attempts, in milliseconds; it grows exponentially, with jitter, up to JOB_BACKOFF_MAX_MS.'
+  }),
+  JOB_BACKOFF_MAX_MS: required(integer(1, MAX_TIMER_MS), {
+    group: 'Jobs',
+    default: '3600000',
+    description:
+      'Cap of the delay between attempts, in milliseconds (at least JOB_BACKOFF_BASE_MS).'
+  }),
+  JOB_RETENTION_DAYS: required(integer(1, 36500), {
+    group: 'Jobs',
+    default: '7',
+    description: 'Finished jobs are purged after this many days.'
+  }),
+  SHUTDOWN_TIMEOUT_MS: required(integer(0, MAX_TIMER_MS), {
+    group: 'Jobs',
+    default: '15000',
+    description:
+      'On SIGTERM, how long running jobs may finish before they go back to the queue, in milliseconds.'
+  }),
 
   TRANSACTION_ID_PREFIX: required(matching(/^\d{1,10}$/, '1 to 10 digits'), {
-    default: '10001'
+    group: 'MOSIP login and packets',
+    default: '10001',
+    description:
+      'First digits (1 to 10) of the 15-digit transaction id, which is also the MOSIP registration id; random digits complete it.'
   }),
-  OPENCRVS_INTAKE_SCOPE: required(token, { default: 'record.confirm-registration' }),
+  OPENCRVS_INTAKE_SCOPE: required(token, {
+    group: 'OpenCRVS',
+    default: 'record.confirm-registration',
+    description:
+      'Scope a token on POST /events/registration and /events/update-biographics must carry (OpenCRVS 1.9 plain or 2.0 type=... format); none: no scope check (OpenCRVS 2.1 trigger tokens).'
+  }),
   OPENCRVS_JWT_AUDIENCES: required(
     matching(/^[^\s,]+(,[^\s,]+)*$/, 'a comma-separated list of audiences'),
-    { default: 'opencrvs:countryconfig-user' }
+    {
+      group: 'OpenCRVS',
+      default: 'opencrvs:countryconfig-user',
+      description:
+        'Comma-separated audiences accepted on intake tokens (any one of them); the /verify, E-Signet and debug routes also accept opencrvs:gateway-user.'
+    }
   ),
   OPENCRVS_CONFIRMATION_TOKEN: optional(
-    oneOf(['stored-token', 'token-exchange', 'system-client'] as const)
+    oneOf(['stored-token', 'token-exchange', 'system-client'] as const),
+    {
+      group: 'OpenCRVS',
+      whenUnset: 'token-exchange when OPENCRVS_CLIENT_ID is set, else stored-token',
+      description:
+        "Which token confirms registrations in OpenCRVS: stored-token (the action token that came with the registration, sealed at rest), token-exchange (the system client's token exchanged for the record) or system-client (OpenCRVS 2.1)."
+    }
   ),
-  OPENCRVS_NATIONAL_ID_FIELD_ID: required(token, { default: 'child.nid' }),
-  MOSIP_CREDENTIAL_CHECK_THUMBPRINT: required(lenientBoolean, { default: 'true' }),
-  MOSIP_CREDENTIAL_EXTRA_THUMBPRINTS: optional(
-    matching(/^[0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*$/, 'comma-separated SHA-256 thumbprints in hex')
-  ),
-  REJECT_ON_FAILURE: required(lenientBoolean, { default: 'true' }),
-  MOSIP_PACKET_SOURCE: required(token, { default: 'CRVS1' }),
-  MOSIP_PACKET_SCHEMA_VERSION: required(matching(/^\d+(\.\d+)?$/, 'a number such as 0.500'), {
-    default: '0.500'
+  OPENCRVS_NATIONAL_ID_FIELD_ID: required(token, {
+    group: 'OpenCRVS',
+    default: 'child.nid',
+    description: 'Declaration field that receives the national id of a registered birth.'
   }),
-  MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: required(integer(1, 30 * 24 * 3600), { default: '21600' }),
-  OUTBOUND_TIMEOUT_MS: required(integer(100, MAX_TIMER_MS), { default: '15000' }),
-  BODY_LIMIT_BYTES: required(integer(1024, 512 * 1024 * 1024), { default: '2097152' }),
+  MOSIP_CREDENTIAL_CHECK_THUMBPRINT: required(lenientBoolean, {
+    group: 'MOSIP credentials',
+    default: 'true',
+    description:
+      'Refuse credentials encrypted to a certificate whose thumbprint we do not know (the keystore certificate or MOSIP_CREDENTIAL_EXTRA_THUMBPRINTS).'
+  }),
+  MOSIP_CREDENTIAL_EXTRA_THUMBPRINTS: optional(
+    matching(/^[0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*$/, 'comma-separated SHA-256 thumbprints in hex'),
+    {
+      group: 'MOSIP credentials',
+      whenUnset: 'only the keystore certificate',
+      description:
+        "Comma-separated SHA-256 thumbprints (64 hex characters each) accepted besides the keystore's certificate, e.g. of MOSIP's re-signed copy of the partner certificate."
+    }
+  ),
+  REJECT_ON_FAILURE: required(lenientBoolean, {
+    group: 'OpenCRVS',
+    default: 'true',
+    description:
+      'Reject the action in OpenCRVS when MOSIP refuses a registration or the bridge gives up on it (never for an outage).'
+  }),
+  MOSIP_PACKET_SOURCE: required(token, {
+    group: 'MOSIP login and packets',
+    default: 'CRVS1',
+    description: 'Value of source in every createPacket request.'
+  }),
+  MOSIP_PACKET_SCHEMA_VERSION: required(matching(/^\d+(\.\d+)?$/, 'a number such as 0.500'), {
+    group: 'MOSIP login and packets',
+    default: '0.500',
+    description:
+      'Value of schemaVersion (the version of the MOSIP ID schema) in every createPacket request.'
+  }),
+  MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: required(integer(1, 30 * 24 * 3600), {
+    group: 'MOSIP WebSub',
+    default: '21600',
+    description:
+      'Interval of the re-subscription at the hub, in seconds; it brings back a subscription the hub dropped after a failed delivery, with the credentials it held.'
+  }),
+  OUTBOUND_TIMEOUT_MS: required(integer(100, MAX_TIMER_MS), {
+    group: 'Server',
+    default: '15000',
+    description:
+      'Timeout of every outbound HTTP call (MOSIP, OpenCRVS, IDA, E-Signet), in milliseconds.'
+  }),
+  BODY_LIMIT_BYTES: required(integer(1024, 512 * 1024 * 1024), {
+    group: 'Server',
+    default: '2097152',
+    description: 'Largest accepted request body, in bytes; a larger one is answered 413.'
+  }),
 
-  OPENCRVS_GATEWAY_URL: required(httpUrl, { devDefault: 'http://localhost:7070' }),
+  OPENCRVS_GATEWAY_URL: required(httpUrl, {
+    group: 'OpenCRVS',
+    devDefault: 'http://localhost:7070',
+    description:
+      'Base URL of the OpenCRVS gateway, whose tRPC /events API confirms and rejects registrations.'
+  }),
   // Defaults of the next two depend on each other: see resolveOpencrvsAuth.
-  OPENCRVS_AUTH_URL: optional(httpUrl),
-  OPENCRVS_PUBLIC_KEY_URL: optional(httpUrl),
-  OPENCRVS_CLIENT_ID: optional(token),
-  OPENCRVS_CLIENT_SECRET: optional(text, { secret }),
+  OPENCRVS_AUTH_URL: optional(httpUrl, {
+    group: 'OpenCRVS',
+    requiredUnless: 'OPENCRVS_PUBLIC_KEY_URL is set',
+    whenUnset:
+      'OPENCRVS_PUBLIC_KEY_URL without its /.well-known; outside production, with neither set, http://localhost:4040',
+    description:
+      'OpenCRVS auth service: its /token serves the system client, its /.well-known the public key. Also required whenever OPENCRVS_CLIENT_ID is set.'
+  }),
+  OPENCRVS_PUBLIC_KEY_URL: optional(httpUrl, {
+    group: 'OpenCRVS',
+    whenUnset: 'OPENCRVS_AUTH_URL/.well-known',
+    description:
+      "Where OpenCRVS's public key (PEM) is fetched to verify tokens (the variable of mosip-api 2.0)."
+  }),
+  OPENCRVS_CLIENT_ID: optional(token, {
+    group: 'OpenCRVS',
+    whenUnset: 'no system client (registrations are confirmed with the stored action token)',
+    description:
+      'Id of the integration system client in OpenCRVS (set with OPENCRVS_CLIENT_SECRET); required for token-exchange and system-client confirmation.'
+  }),
+  OPENCRVS_CLIENT_SECRET: optional(text, {
+    group: 'OpenCRVS',
+    secret,
+    whenUnset: 'no system client',
+    description: 'Secret of that system client (set both or neither).'
+  }),
 
   MOSIP_AUTH_URL: required(httpUrl, {
-    devDefault: `${MOSIP_DEV}/v1/authmanager/authenticate/clientidsecretkey`
+    group: 'MOSIP login and packets',
+    devDefault: `${MOSIP_DEV}/v1/authmanager/authenticate/clientidsecretkey`,
+    description:
+      "MOSIP auth manager's clientidsecretkey endpoint, where every MOSIP client of the bridge (packets, WebSub, status) logs in."
   }),
-  MOSIP_AUTH_CLIENT_APP_ID: required(token, { default: 'admin' }),
-  MOSIP_PACKET_AUTH_CLIENT_ID: required(token, { devDefault: 'mosip-regproc-client' }),
-  MOSIP_PACKET_AUTH_CLIENT_SECRET: required(text, { secret, devDefault: 'abcdeABCDE123456' }),
-  MOSIP_WEBSUB_AUTH_CLIENT_ID: required(token, { devDefault: 'mosip-websub-client' }),
-  MOSIP_WEBSUB_AUTH_CLIENT_SECRET: required(text, { secret, devDefault: 'abcdeABCDE123456' }),
-  MOSIP_WEBSUB_HUB_URL: required(httpUrl, { devDefault: `${MOSIP_DEV}/websub/hub` }),
-  MOSIP_WEBSUB_SECRET: required(text, { secret, devDefault: 'mosip-websub-secret' }),
-  MOSIP_WEBSUB_TOPIC: required(token, { devDefault: 'CREDENTIAL_ISSUED' }),
+  MOSIP_AUTH_CLIENT_APP_ID: required(token, {
+    group: 'MOSIP login and packets',
+    default: 'admin',
+    description: 'The appId sent with every MOSIP login.'
+  }),
+  MOSIP_PACKET_AUTH_CLIENT_ID: required(token, {
+    group: 'MOSIP login and packets',
+    devDefault: 'mosip-regproc-client',
+    description: 'MOSIP client that creates packets and starts their processing.'
+  }),
+  MOSIP_PACKET_AUTH_CLIENT_SECRET: required(text, {
+    group: 'MOSIP login and packets',
+    secret,
+    devDefault: 'abcdeABCDE123456',
+    description: 'Secret key of the packet client.'
+  }),
+  MOSIP_WEBSUB_AUTH_CLIENT_ID: required(token, {
+    group: 'MOSIP WebSub',
+    devDefault: 'mosip-websub-client',
+    description:
+      'MOSIP client that subscribes at the hub (to MOSIP_WORKFLOW_COMPLETED_TOPIC too, which needs its own subscribe role).'
+  }),
+  MOSIP_WEBSUB_AUTH_CLIENT_SECRET: required(text, {
+    group: 'MOSIP WebSub',
+    secret,
+    devDefault: 'abcdeABCDE123456',
+    description: 'Secret key of the WebSub client.'
+  }),
+  MOSIP_WEBSUB_HUB_URL: required(httpUrl, {
+    group: 'MOSIP WebSub',
+    devDefault: `${MOSIP_DEV}/websub/hub`,
+    description: "MOSIP's WebSub hub."
+  }),
+  MOSIP_WEBSUB_SECRET: required(text, {
+    group: 'MOSIP WebSub',
+    secret,
+    devDefault: 'mosip-websub-secret',
+    description:
+      'The hub.secret sent when subscribing, and the HMAC key that checks the X-Hub-Signature of every delivery.'
+  }),
+  MOSIP_WEBSUB_TOPIC: required(token, {
+    group: 'MOSIP WebSub',
+    devDefault: 'CREDENTIAL_ISSUED',
+    description: 'The hub.topic of the credential subscription; deliveries must carry this topic.'
+  }),
   MOSIP_WEBSUB_CALLBACK_URL: required(httpUrl, {
-    devDefault: 'http://localhost:2024/websub/callback'
+    group: 'MOSIP WebSub',
+    devDefault: 'http://localhost:2024/websub/callback',
+    description: "The hub.callback: this bridge's /websub/callback as MOSIP's hub reaches it."
   }),
-  MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY: required(token, { default: 'UIN' }),
+  MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY: required(token, {
+    group: 'MOSIP credentials',
+    default: 'UIN',
+    description:
+      'Key of the credentialSubject whose value is the national id written into OpenCRVS.'
+  }),
   MOSIP_CREATE_PACKET_URL: required(httpUrl, {
-    devDefault: `${MOSIP_DEV}/commons/v1/packetmanager/createPacket`
+    group: 'MOSIP login and packets',
+    devDefault: `${MOSIP_DEV}/commons/v1/packetmanager/createPacket`,
+    description: "Packet manager's createPacket endpoint."
   }),
   MOSIP_PROCESS_PACKET_URL: required(httpUrl, {
-    devDefault: `${MOSIP_DEV}/registrationprocessor/v1/workflowmanager/workflowinstance`
+    group: 'MOSIP login and packets',
+    devDefault: `${MOSIP_DEV}/registrationprocessor/v1/workflowmanager/workflowinstance`,
+    description:
+      "Registration processor's workflowinstance endpoint, which starts processing a packet."
   }),
   // Defaults of the next three derive from other variables: see toBridgeConfig.
-  MOSIP_STATUS_URL: optional(httpUrl),
-  MOSIP_STATUS_AUTH_CLIENT_ID: optional(token),
-  MOSIP_STATUS_AUTH_CLIENT_SECRET: optional(text, { secret }),
-  MOSIP_RECONCILE_AFTER_SECONDS: required(integer(1, MAX_THRESHOLD_SECONDS), { default: '1800' }),
-  MOSIP_RECONCILE_INTERVAL_SECONDS: required(integer(1, MAX_TIMER_SECONDS), { default: '300' }),
-  MOSIP_RECONCILE_MAX_INTERVAL_SECONDS: required(integer(1, MAX_TIMER_SECONDS), {
-    default: '21600'
+  MOSIP_STATUS_URL: optional(httpUrl, {
+    group: 'MOSIP status and reconciliation',
+    whenUnset:
+      'MOSIP_PROCESS_PACKET_URL with its workflow-instance path replaced by the external status search (a gateway prefix is kept)',
+    description:
+      "MOSIP's .../registrationprocessor/v1/registrationstatus/externalstatus/search, which the reconciliation asks (never /search, which reports rejected packets as PROCESSED)."
   }),
-  MOSIP_STALL_ALERT_SECONDS: required(integer(1, MAX_THRESHOLD_SECONDS), { default: '86400' }),
-  MOSIP_RECONCILE_RESUBMIT_LIMIT: required(integer(0, 100), { default: '3' }),
+  MOSIP_STATUS_AUTH_CLIENT_ID: optional(token, {
+    group: 'MOSIP status and reconciliation',
+    whenUnset: 'the packet client (MOSIP_PACKET_AUTH_CLIENT_ID)',
+    description:
+      'MOSIP client of the status calls; it needs a status role such as REGISTRATION_ADMIN (set with MOSIP_STATUS_AUTH_CLIENT_SECRET).'
+  }),
+  MOSIP_STATUS_AUTH_CLIENT_SECRET: optional(text, {
+    group: 'MOSIP status and reconciliation',
+    secret,
+    whenUnset: 'the packet client (MOSIP_PACKET_AUTH_CLIENT_SECRET)',
+    description: 'Secret key of the status client (set both or neither).'
+  }),
+  MOSIP_RECONCILE_AFTER_SECONDS: required(integer(1, MAX_THRESHOLD_SECONDS), {
+    group: 'MOSIP status and reconciliation',
+    default: '1800',
+    description:
+      'Seconds after its packet reached MOSIP before a registration still waiting is first checked; also the default --older-than of mosip-bridge reconcile.'
+  }),
+  MOSIP_RECONCILE_INTERVAL_SECONDS: required(integer(1, MAX_TIMER_SECONDS), {
+    group: 'MOSIP status and reconciliation',
+    default: '300',
+    description:
+      'Seconds between two checks of a registration, doubling with each unchanged answer; the scheduled pass runs every half of it (0.25 s to 30 s).'
+  }),
+  MOSIP_RECONCILE_MAX_INTERVAL_SECONDS: required(integer(1, MAX_TIMER_SECONDS), {
+    group: 'MOSIP status and reconciliation',
+    default: '21600',
+    description:
+      'Cap of that doubling delay, in seconds (at least MOSIP_RECONCILE_INTERVAL_SECONDS).'
+  }),
+  MOSIP_STALL_ALERT_SECONDS: required(integer(1, MAX_THRESHOLD_SECONDS), {
+    group: 'MOSIP status and reconciliation',
+    default: '86400',
+    description:
+      'A registration still waiting on MOSIP this many seconds after its packet reached MOSIP counts as stalled (metric mosip_bridge_registrations_stalled).'
+  }),
+  MOSIP_RECONCILE_RESUBMIT_LIMIT: required(integer(0, 100), {
+    group: 'MOSIP status and reconciliation',
+    default: '3',
+    description:
+      "Resubmissions MOSIP's answers (RESEND, REREGISTER, unknown id) may cause before the registration goes to needs_attention."
+  }),
   MOSIP_WORKFLOW_COMPLETED_TOPIC: required(topicOrNone, {
-    default: MOSIP_WORKFLOW_COMPLETED_TOPIC
+    group: 'MOSIP status and reconciliation',
+    default: MOSIP_WORKFLOW_COMPLETED_TOPIC,
+    description:
+      "Registration processor's topic subscribed at the hub so that MOSIP's answers arrive before the next check; none: no subscription. The WebSub client needs SUBSCRIBE_REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT_GENERAL."
   }),
   // The packet refId is `<center>_<machine>`, so neither may contain `_`.
   MOSIP_CENTER_ID: required(matching(/^[^\s_]+$/, "an id without spaces or '_'"), {
-    devDefault: '10001'
+    group: 'MOSIP login and packets',
+    devDefault: '10001',
+    description:
+      "Registration centre of the packets (their refId is <center>_<machine>, so no '_')."
   }),
   MOSIP_MACHINE_ID: required(matching(/^[^\s_]+$/, "an id without spaces or '_'"), {
-    devDefault: '10004'
+    group: 'MOSIP login and packets',
+    devDefault: '10004',
+    description: "Registration machine of the packets (no '_')."
   }),
-  DECRYPT_P12_FILE_PATH: required(filePath, { devDefault: 'certs/keystore.p12' }),
-  DECRYPT_P12_FILE_PASSWORD: required(text, { secret, devDefault: 'mosip123' }),
+  DECRYPT_P12_FILE_PATH: required(filePath, {
+    group: 'MOSIP credentials',
+    devDefault: 'certs/keystore.p12',
+    description:
+      'PKCS#12 keystore whose private key decrypts the credentials MOSIP delivers (opened once at start-up).'
+  }),
+  DECRYPT_P12_FILE_PASSWORD: required(text, {
+    group: 'MOSIP credentials',
+    secret,
+    devDefault: 'mosip123',
+    description: 'Password of that keystore.'
+  }),
 
-  IDA_AUTH_URL: required(httpUrl, { devDefault: `${MOSIP_DEV}/idauthentication/v1/auth` }),
-  IDA_AUTH_DOMAIN_URI: required(httpUrl, { devDefault: MOSIP_DEV }),
+  IDA_AUTH_URL: required(httpUrl, {
+    group: 'IDA (/verify)',
+    devDefault: `${MOSIP_DEV}/idauthentication/v1/auth`,
+    description:
+      'Base of the IDA authentication URL; requests go to <IDA_AUTH_URL>/<PARTNER_MISP_LK>/<PARTNER_ID>/<PARTNER_APIKEY>.'
+  }),
+  IDA_AUTH_DOMAIN_URI: required(httpUrl, {
+    group: 'IDA (/verify)',
+    devDefault: MOSIP_DEV,
+    description: 'The domainUri of every IDA request.'
+  }),
   // The three PARTNER_* values are path segments of IDA URLs.
-  PARTNER_APIKEY: required(pathSegment(), { secret, devDefault: '123456' }),
-  PARTNER_MISP_LK: required(pathSegment(), { secret, devDefault: 'aaaaaAAAAA'.repeat(4) }),
-  PARTNER_ID: required(pathSegment(), { devDefault: 'crvs-partner' }),
-  ENCRYPT_CERT_PATH: required(filePath, { devDefault: 'certs/ida-partner.crt' }),
-  SIGN_P12_FILE_PATH: required(filePath, { devDefault: 'certs/keystore.p12' }),
-  SIGN_P12_FILE_PASSWORD: required(text, { secret, devDefault: 'mosip123' }),
-  IDA_INDIVIDUAL_ID_TYPE: required(individualIdType, { default: 'UIN' }),
-  IDA_AUTH_ENV: required(token, { default: 'Staging' }),
-  IDA_LANGUAGE: required(matching(/^[a-z]{2,3}$/, 'a language code such as eng'), {
-    default: 'eng'
+  PARTNER_APIKEY: required(pathSegment(), {
+    group: 'IDA (/verify)',
+    secret,
+    devDefault: '123456',
+    description: 'API key of the CRVS partner at IDA (a URL path segment).'
   }),
-  VERIFY_REQUIRED_SCOPE: optional(scopeOrNone),
+  PARTNER_MISP_LK: required(pathSegment(), {
+    group: 'IDA (/verify)',
+    secret,
+    devDefault: 'aaaaaAAAAA'.repeat(4),
+    description: 'MISP licence key (a URL path segment).'
+  }),
+  PARTNER_ID: required(pathSegment(), {
+    group: 'IDA (/verify)',
+    devDefault: 'crvs-partner',
+    description: 'Partner id of the CRVS partner at IDA (a URL path segment).'
+  }),
+  ENCRYPT_CERT_PATH: required(filePath, {
+    group: 'IDA (/verify)',
+    devDefault: 'certs/ida-partner.crt',
+    description:
+      "IDA's certificate (PEM): each request's key is encrypted to it and its thumbprint is sent."
+  }),
+  SIGN_P12_FILE_PATH: required(filePath, {
+    group: 'IDA (/verify)',
+    devDefault: 'certs/keystore.p12',
+    description: 'PKCS#12 keystore whose key signs IDA requests (read once at start-up).'
+  }),
+  SIGN_P12_FILE_PASSWORD: required(text, {
+    group: 'IDA (/verify)',
+    secret,
+    devDefault: 'mosip123',
+    description: 'Password of that keystore.'
+  }),
+  IDA_INDIVIDUAL_ID_TYPE: required(individualIdType, {
+    group: 'IDA (/verify)',
+    default: 'UIN',
+    description:
+      'The individualIdType sent to IDA: UIN, VID, or auto (a 16-digit id is a VID, any other a UIN); mosip-api always sent UIN.'
+  }),
+  IDA_AUTH_ENV: required(token, {
+    group: 'IDA (/verify)',
+    default: 'Staging',
+    description: 'The env of every IDA request, which IDA checks (mosip-api always sent Staging).'
+  }),
+  IDA_LANGUAGE: required(matching(/^[a-z]{2,3}$/, 'a language code such as eng'), {
+    group: 'IDA (/verify)',
+    default: 'eng',
+    description: 'Language code of the name and gender sent to IDA.'
+  }),
+  VERIFY_REQUIRED_SCOPE: optional(scopeOrNone, {
+    group: 'IDA (/verify)',
+    whenUnset: 'no scope check',
+    description: 'Scope a token on POST /verify must carry; none: no scope check.'
+  }),
 
-  ESIGNET_USERINFO_URL: required(httpUrl, { devDefault: `${ESIGNET_DEV}/oidc/userinfo` }),
-  ESIGNET_TOKEN_URL: required(httpUrl, { devDefault: `${ESIGNET_DEV}/oauth/token` }),
-  OIDP_CLIENT_PRIVATE_KEY_PATH: required(filePath, { devDefault: 'certs/esignet-jwk.txt' }),
-  ESIGNET_JWKS_URL: optional(httpUrl),
+  ESIGNET_USERINFO_URL: required(httpUrl, {
+    group: 'E-Signet',
+    devDefault: `${ESIGNET_DEV}/oidc/userinfo`,
+    description: "E-Signet's userinfo endpoint."
+  }),
+  ESIGNET_TOKEN_URL: required(httpUrl, {
+    group: 'E-Signet',
+    devDefault: `${ESIGNET_DEV}/oauth/token`,
+    description: "E-Signet's token endpoint, also the audience of the client assertion."
+  }),
+  OIDP_CLIENT_PRIVATE_KEY_PATH: required(filePath, {
+    group: 'E-Signet',
+    devDefault: 'certs/esignet-jwk.txt',
+    description:
+      "File holding the base64 of the relying party's private JWK, which signs the client assertion (private_key_jwt)."
+  }),
+  ESIGNET_JWKS_URL: optional(httpUrl, {
+    group: 'E-Signet',
+    whenUnset: "found through E-Signet's .well-known/openid-configuration",
+    description: "E-Signet's JWKS, against which the signature of every userinfo is verified."
+  }),
   ESIGNET_EXPECTED_STATE: optional(
-    matching(/^[^\s,]+(,[^\s,]+)*$/, 'a comma-separated list of state values')
+    matching(/^[^\s,]+(,[^\s,]+)*$/, 'a comma-separated list of state values'),
+    {
+      group: 'E-Signet',
+      whenUnset: 'state not checked (as mosip-api)',
+      description: 'Comma-separated state values a login may carry.'
+    }
   ),
-  ESIGNET_REQUIRED_SCOPE: optional(scopeOrNone),
+  ESIGNET_REQUIRED_SCOPE: optional(scopeOrNone, {
+    group: 'E-Signet',
+    whenUnset: 'no scope check',
+    description:
+      'Scope a token on POST /esignet/get-oidp-user-info must carry; none: no scope check.'
+  }),
 
-  MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST: deprecated(),
-  MOSIP_BIRTH_WEBHOOK_URL: deprecated(),
-  MOSIP_DEATH_WEBHOOK_URL: deprecated(),
-  OPENID_PROVIDER_CLAIMS: deprecated()
+  MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST: deprecated(
+    "mosip-api 1.9's list of credential verification method URLs (its check was switched off); the bridge checks the thumbprint of the certificate a credential is encrypted to instead."
+  ),
+  MOSIP_BIRTH_WEBHOOK_URL: deprecated('Defined by mosip-api 1.9 and never used.'),
+  MOSIP_DEATH_WEBHOOK_URL: deprecated('Defined by mosip-api 1.9 and never used.'),
+  OPENID_PROVIDER_CLAIMS: deprecated('Defined by mosip-api and never used.')
 })
 
 export type VariableName = keyof typeof variables.shape
