@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises'
 import type { MosipWorkflowCompletedEvent } from '@mosip-bridge/contracts'
 import { errorCode } from '../core/error-code.js'
 import type { MosipStatusGateway, MosipStatusResult } from '../core/ports.js'
@@ -81,6 +82,9 @@ export interface PassOptions {
 }
 
 const MOVED_ON = 'INVALID_STATE_TRANSITION'
+
+/** Registrations of a batch handled between two turns of the event loop. */
+const YIELD_EVERY = 10
 
 /** MOSIP's answer about one registration, waiting to be recorded with the rest of its batch. */
 interface PendingCheck {
@@ -244,7 +248,11 @@ export class Reconciler {
     )
     // Answers that only move the next check (most of them) are written together at the end.
     const checks: PendingCheck[] = []
+    let handled = 0
     for (const [mosipId, row] of byMosipId) {
+      // SQLite answers synchronously, so a batch would otherwise run as one long chain of
+      // microtasks and hold back every HTTP request (intake) until it ends.
+      if (++handled % YIELD_EVERY === 0) await setImmediate()
       const result = results.get(mosipId)
       const outcome =
         result === undefined || 'error' in result
