@@ -33,22 +33,37 @@ export class ReconciliationRepository {
   ) {}
 
   /**
-   * Claims up to `limit` registrations for a check until `leaseUntil`, oldest check first. On
-   * PostgreSQL concurrent claimers skip each other's rows (FOR UPDATE SKIP LOCKED); on SQLite the
-   * single UPDATE … RETURNING runs under the database's one write lock.
+   * Claims up to `limit` registrations for a check until `leaseUntil`, oldest check first.
+   *
+   * On PostgreSQL concurrent claimers skip each other's rows (FOR UPDATE SKIP LOCKED). The rows
+   * are chosen in a CTE, which PostgreSQL runs once: as `id IN (subquery … LIMIT)` the planner
+   * may rescan the subquery for each row it updates, and each rescan passes over the rows the
+   * statement has already updated and takes the next ones, so one claim took every submitted
+   * registration whatever the limit.
+   *
+   * On SQLite the single UPDATE … RETURNING runs under the database's one write lock, so the rows
+   * the subquery chose are still `submitted` and the state is not tested again: with that test
+   * SQLite walks every submitted registration through the state index instead of looking the
+   * chosen ids up (≈ 40 ms a claim with 10,000 submitted, against ≈ 1 ms).
    */
   async claim(selection: ReconcileSelection, leaseUntil: number): Promise<Registration[]> {
     if (selection.limit <= 0) return []
-    const rows = await this.store.db
-      .updateTable('registrations')
-      .set({ reconcile_at: leaseUntil })
-      .where('id', 'in', () => {
-        const due = this.select(selection).select('id')
-        return this.store.capabilities.skipLocked ? due.forUpdate().skipLocked() : due
-      })
-      .where('state', '=', 'submitted')
-      .returningAll()
-      .execute()
+    const rows = this.store.capabilities.skipLocked
+      ? await this.store.db
+          .with('due', () => this.select(selection).select('id').forUpdate().skipLocked())
+          .updateTable('registrations')
+          .set({ reconcile_at: leaseUntil })
+          .from('due')
+          .whereRef('registrations.id', '=', 'due.id')
+          .where('registrations.state', '=', 'submitted')
+          .returningAll('registrations')
+          .execute()
+      : await this.store.db
+          .updateTable('registrations')
+          .set({ reconcile_at: leaseUntil })
+          .where('id', 'in', () => this.select(selection).select('id'))
+          .returningAll()
+          .execute()
     return rows.sort((a, b) => (a.submitted_at ?? 0) - (b.submitted_at ?? 0))
   }
 
