@@ -9,23 +9,19 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY . .
-# npm ci builds every package (prepare); then only the server's production dependencies stay.
+# npm ci builds every package (prepare); then only the server's production dependencies stay,
+# and the files the bridge runs from are gathered in /out.
 RUN npm ci --no-audit --no-fund \
   && rm -rf node_modules packages/*/node_modules \
-  && npm ci --omit=dev --workspace=@mosip-bridge/server --no-audit --no-fund
+  && npm ci --omit=dev --workspace=@mosip-bridge/server --no-audit --no-fund \
+  && sh deploy/assemble-runtime.sh /out
 
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production \
   PORT=2024 \
   SQLITE_DATABASE_PATH=/data/mosip-bridge.db
 WORKDIR /app
-COPY --from=build /app/package.json /app/LICENSE ./
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/packages/contracts/package.json ./packages/contracts/
-COPY --from=build /app/packages/contracts/dist ./packages/contracts/dist
-COPY --from=build /app/packages/server/package.json ./packages/server/
-COPY --from=build /app/packages/server/bin ./packages/server/bin
-COPY --from=build /app/packages/server/dist ./packages/server/dist
+COPY --from=build /out ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

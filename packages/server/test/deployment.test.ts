@@ -76,12 +76,29 @@ describe('deployment recipes', () => {
       const parts = copy.args.split(/\s+/).filter((part) => !part.startsWith('--'))
       const sources = parts.slice(0, -1)
       for (const source of sources) {
-        // Sources of the runtime stage are the build stage's /app: this checkout, built.
-        const path = copy.args.includes('--from=build') ? source.replace(/^\/app\/?/, '') : source
-        if (path === '.' || path === 'node_modules') continue
-        assert.ok(existsSync(join(root, path)), `${copy.args}: ${path} exists`)
+        // The runtime stage copies what deploy/assemble-runtime.sh gathered (checked below).
+        if (source === '.' || (copy.args.includes('--from=build') && source === '/out')) continue
+        assert.ok(existsSync(join(root, source)), `${copy.args}: ${source} exists`)
       }
     }
+    const assemble = read('deploy/assemble-runtime.sh')
+    assert.ok(
+      dockerfile.some((i) => i.keyword === 'RUN' && i.args.includes('deploy/assemble-runtime.sh')),
+      'the build stage gathers the runtime files'
+    )
+    for (const path of [
+      'package.json',
+      'LICENSE',
+      'packages/contracts/package.json',
+      'packages/contracts/dist/index.js',
+      'packages/server/package.json',
+      'packages/server/dist/cli/main.js',
+      'packages/server/bin/mosip-bridge.js'
+    ]) {
+      assert.ok(existsSync(join(root, path)), `${path} exists (after npm ci)`)
+    }
+    assert.match(assemble, /packages\/\$pkg\/dist/)
+    assert.match(assemble, /for pkg in contracts server/)
     // Compiled output, not TypeScript through a loader, and no development dependency.
     const bin = read('packages/server/bin/mosip-bridge.js')
     assert.match(bin, /dist\/cli\/main\.js/)
