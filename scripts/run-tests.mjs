@@ -66,6 +66,13 @@ if (selected.length === 0) {
 
 const keyCache = pathToFileURL(resolve('packages/test-support/src/install-rsa-key-cache.ts')).href
 
+// End-to-end tests start the compiled bridge and simulators: bring dist/ up to date first (CI
+// builds on `npm ci`).
+if (process.env.CI !== 'true' && selected.some(TIERS.e2e.matches)) {
+  const built = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' })
+  if (built.status !== 0) process.exit(built.status ?? 1)
+}
+
 let status = 0
 for (const tier of tiers) {
   const { matches, concurrency } = TIERS[tier]
@@ -75,6 +82,8 @@ for (const tier of tiers) {
   const result = spawnSync(
     process.execPath,
     [
+      // Workspace packages resolve to their TypeScript sources, run through tsx.
+      '--conditions=@mosip-bridge/source',
       '--import',
       'tsx',
       // Test processes share RSA keys through a cache on disk instead of each generating its own.

@@ -73,7 +73,7 @@ function startPartners(): {
   call: <T>(command: PartnersCommand) => Promise<T>
 } {
   const child = fork(fileURLToPath(new URL('./partners.process.ts', import.meta.url)), {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--conditions=@mosip-bridge/source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()

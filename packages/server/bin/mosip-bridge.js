@@ -1,9 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx's loader (no separate compile step to forget).
-import { register } from 'tsx/esm/api'
-
-register()
-const { runCli } = await import('../src/cli/main.ts')
+// Runs the compiled bridge (`npm run build`, which `npm ci` runs, writes dist/).
+const { runCli } = await import('../dist/cli/main.js')
 
 // A closed pipe (`mosip-bridge jobs list | head`) is not an error worth a stack trace.
 process.stdout.on('error', (error) => {

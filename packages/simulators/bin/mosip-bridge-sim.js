@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx's loader.
-import { register } from 'tsx/esm/api'
-
-register()
-await import('../src/cli/main.ts')
+// Runs the compiled simulators (`npm run build`, which `npm ci` runs, writes dist/).
+await import('../dist/cli/main.js')

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# The bridge as a container: compiled JavaScript and production dependencies only, run as a
+# non-root user. Build: docker build -t mosip-bridge . — see README "Deployment".
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles from source when no prebuilt binary fits.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+COPY . .
+# npm ci builds every package (prepare); then only the server's production dependencies stay,
+# and the files the bridge runs from are gathered in /out.
+RUN npm ci --no-audit --no-fund \
+  && rm -rf node_modules packages/*/node_modules \
+  && npm ci --omit=dev --workspace=@mosip-bridge/server --no-audit --no-fund \
+  && sh deploy/assemble-runtime.sh /out
+
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+  PORT=2024 \
+  SQLITE_DATABASE_PATH=/data/mosip-bridge.db
+WORKDIR /app
+COPY --from=build /out ./
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 2024
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 2024) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "packages/server/bin/mosip-bridge.js", "serve"]
