@@ -34,6 +34,8 @@ const decryptor: CredentialDecryptor = {
   }
 }
 
+const PROCESS_OF = { birth: 'CRVS_NEW', death: 'CRVS_DEATH', update: 'CRVS_UPDATE' } as const
+
 const packet: StoredPacketInput = {
   process: 'CRVS_NEW',
   fields: {},
@@ -58,7 +60,7 @@ export interface PipelineHarness {
   /** Accepts a registration as intake does: the row and its submit-packet job. */
   register(
     id: string,
-    kind: 'birth' | 'death',
+    kind: 'birth' | 'death' | 'update',
     options?: { tokenExpiresAt?: number }
   ): Promise<{ eventId: string; actionId: string }>
   /** A CREDENTIAL_ISSUED delivery for `registrationId`, taken in as the WebSub route does. */
@@ -68,7 +70,7 @@ export interface PipelineHarness {
 
 export async function createPipelineHarness(
   dialect: Dialect,
-  options: { mosip?: ScriptedMosip; actsWithStoredToken?: boolean } = {}
+  options: { mosip?: ScriptedMosip; actsWithStoredToken?: boolean; reconcileAfterMs?: number } = {}
 ): Promise<PipelineHarness> {
   const ctx = await createMigratedStore(dialect)
   const box = new SecretBox(TEST_KEY)
@@ -95,7 +97,7 @@ export async function createPipelineHarness(
       queue,
       mosip,
       rejectOnFailure: true,
-      reconcileAfterMs: 1_800_000,
+      reconcileAfterMs: options.reconcileAfterMs ?? 1_800_000,
       actsWithStoredToken: options.actsWithStoredToken ?? true,
       logger
     }),
@@ -152,7 +154,7 @@ export async function createPipelineHarness(
           idempotencyKey: `key-${id}`,
           token: 'token',
           tokenExpiresAt,
-          payload: { ...packet, process: kind === 'birth' ? 'CRVS_NEW' : 'CRVS_DEATH' }
+          payload: { ...packet, process: PROCESS_OF[kind] }
         })
         await queue.enqueue(
           trx,
