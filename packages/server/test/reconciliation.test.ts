@@ -484,6 +484,60 @@ for (const dialect of DIALECTS) {
       assert.equal((await row(id)).state, 'failed')
     })
 
+    /** `count` registrations submitted long ago and due, written straight to the store. */
+    async function dueRows(count: number): Promise<string[]> {
+      const ids = Array.from({ length: count }, (_, n) => `10003${String(n).padStart(10, '0')}`)
+      await h!.ctx.store.db
+        .insertInto('registrations')
+        .values(
+          ids.map((id, n) => ({
+            id,
+            kind: 'death' as const,
+            idempotency_key: `due-${id}`,
+            state: 'submitted',
+            created_at: 1_000 + n,
+            updated_at: 1_000 + n,
+            submitted_at: 1_000 + n,
+            reconcile_at: 1_000 + n
+          }))
+        )
+        .execute()
+      return ids
+    }
+
+    it('a claim takes at most its limit, the longest due first', async () => {
+      await setup()
+      const ids = await dueRows(12)
+      const repository = new ReconciliationRepository(h!.ctx.store, clock)
+      const claimed = await repository.claim({ dueAt: clock(), limit: 5 }, clock() + 60_000)
+      assert.deepEqual(
+        claimed.map((r) => r.id),
+        ids.slice(0, 5)
+      )
+      const rest = await repository.count({ dueAt: clock() })
+      assert.equal(rest, 7, 'the others are still due')
+    })
+
+    it('a pass asks MOSIP about at most 100 ids at a time, and stops at its max', async () => {
+      await setup()
+      const ids = await dueRows(230)
+      const status = new FakeStatus()
+      const sizes: number[] = []
+      const statusOf = status.statusOf.bind(status)
+      status.statusOf = (asked) => {
+        sizes.push(asked.length)
+        return statusOf(asked)
+      }
+      const limited = await reconciler(status).runPass({ max: 30 })
+      assert.equal(limited.checked, 30)
+      assert.deepEqual(sizes, [30])
+      const rest = await reconciler(status).runPass({})
+      assert.equal(rest.checked, 200)
+      assert.deepEqual(sizes, [30, 100, 100])
+      assert.equal(status.asked.size, ids.length)
+      assert.ok([...status.asked.values()].every((n) => n === 1))
+    })
+
     if (dialect === 'postgres') {
       it('two reconcilers running passes at once never check the same registration twice', async () => {
         await setup()

@@ -39,16 +39,39 @@ export class ReconciliationRepository {
    */
   async claim(selection: ReconcileSelection, leaseUntil: number): Promise<Registration[]> {
     if (selection.limit <= 0) return []
-    const rows = await this.store.db
-      .updateTable('registrations')
-      .set({ reconcile_at: leaseUntil })
-      .where('id', 'in', () => {
-        const due = this.select(selection).select('id')
-        return this.store.capabilities.skipLocked ? due.forUpdate().skipLocked() : due
+    let rows: Registration[]
+    if (this.store.capabilities.skipLocked) {
+      // The ids are chosen and locked first, then updated: as the subquery of an UPDATE,
+      // PostgreSQL may run `… LIMIT n FOR UPDATE SKIP LOCKED` again for each row, pass over the
+      // rows the statement itself has just updated, and so claim every due row, not `limit`.
+      rows = await this.store.transaction(async (trx) => {
+        const due = await this.select(selection, trx)
+          .select('id')
+          .forUpdate()
+          .skipLocked()
+          .execute()
+        if (due.length === 0) return []
+        return trx
+          .updateTable('registrations')
+          .set({ reconcile_at: leaseUntil })
+          .where(
+            'id',
+            'in',
+            due.map((row) => row.id)
+          )
+          .where('state', '=', 'submitted')
+          .returningAll()
+          .execute()
       })
-      .where('state', '=', 'submitted')
-      .returningAll()
-      .execute()
+    } else {
+      rows = await this.store.db
+        .updateTable('registrations')
+        .set({ reconcile_at: leaseUntil })
+        .where('id', 'in', () => this.select(selection).select('id'))
+        .where('state', '=', 'submitted')
+        .returningAll()
+        .execute()
+    }
     return rows.sort((a, b) => (a.submitted_at ?? 0) - (b.submitted_at ?? 0))
   }
 
@@ -67,8 +90,8 @@ export class ReconciliationRepository {
     return Number(row.n)
   }
 
-  private select(selection: ReconcileSelection) {
-    let q = this.store.db.selectFrom('registrations').where('state', '=', 'submitted')
+  private select(selection: ReconcileSelection, executor: Executor = this.store.db) {
+    let q = executor.selectFrom('registrations').where('state', '=', 'submitted')
     if (selection.dueAt !== undefined) q = q.where('reconcile_at', '<=', selection.dueAt)
     if (selection.checkedBefore !== undefined) {
       const before = selection.checkedBefore
