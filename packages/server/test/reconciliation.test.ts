@@ -538,6 +538,91 @@ for (const dialect of DIALECTS) {
       assert.ok([...status.asked.values()].every((n) => n === 1))
     })
 
+    /** A status search that answers only when released, with the answers set by then. */
+    function heldStatus(): FakeStatus & { release(): void; asking(): number } {
+      const status = new FakeStatus()
+      let release!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      const statusOf = status.statusOf.bind(status)
+      let asking = 0
+      status.statusOf = async (ids) => {
+        asking += 1
+        await held
+        return statusOf(ids)
+      }
+      return Object.assign(status, { release, asking: () => asking })
+    }
+
+    it('an answer about a submission made before the registration was submitted again changes nothing', async () => {
+      await setup()
+      const id = '100030000000121'
+      await submitted(id, 'birth')
+      advance(2_000)
+      // A scheduled pass claims the registration; a manual pass (run by an operator meanwhile)
+      // takes it too, since it checks everything submitted, due or not. Both wait for MOSIP.
+      const scheduled = heldStatus()
+      const manual = heldStatus()
+      const first = reconciler(scheduled).runPass({})
+      await waitFor(
+        'the scheduled claim',
+        async () => Number((await row(id)).reconcile_at) > clock() + 60_000
+      )
+      const outcomes: string[] = []
+      const second = reconciler(manual).runPass({
+        olderThanMs: 0,
+        onOutcome: (o) => outcomes.push(o.action)
+      })
+      await waitFor('the manual pass to ask MOSIP', () => manual.asking() > 0)
+      // MOSIP asks the scheduled pass for the packet again: it is submitted under a new id.
+      scheduled.answers.set(id, { status: 'RESEND' })
+      scheduled.release()
+      await first
+      assert.equal((await runNext()).key, `submit:${id}:resubmit-1`)
+      const resubmitted = await row(id)
+      assert.equal(resubmitted.state, 'submitted')
+      // The manual pass then hears MOSIP's answers about the first submission.
+      manual.answers.set(id, { status: 'RESEND' })
+      manual.release()
+      await second
+      assert.deepEqual(outcomes, ['moved-on'])
+      const after = await row(id)
+      assert.equal(after.state, 'submitted', 'still waiting on its new submission')
+      assert.equal(after.mosip_id, resubmitted.mosip_id)
+      assert.equal(after.resubmissions, 1)
+      assert.deepEqual(await new ReconciliationRepository(h!.ctx.store).mosipIdsOf(id), [
+        id,
+        resubmitted.mosip_id
+      ])
+      assert.equal((await h!.queue.list({ state: 'queued' })).length, 0)
+    })
+
+    it('a stale REJECTED about an earlier submission does not fail the new one', async () => {
+      await setup()
+      const id = '100030000000122'
+      await submitted(id, 'death')
+      advance(2_000)
+      const scheduled = heldStatus()
+      const manual = heldStatus()
+      const first = reconciler(scheduled).runPass({})
+      await waitFor(
+        'the scheduled claim',
+        async () => Number((await row(id)).reconcile_at) > clock() + 60_000
+      )
+      const second = reconciler(manual).runPass({ olderThanMs: 0 })
+      await waitFor('the manual pass to ask MOSIP', () => manual.asking() > 0)
+      scheduled.answers.set(id, { unknown: true })
+      scheduled.release()
+      await first
+      assert.equal((await runNext()).key, `submit:${id}:resubmit-1`)
+      assert.equal((await row(id)).state, 'submitted')
+      manual.answers.set(id, { status: 'REJECTED' })
+      manual.release()
+      const report = await second
+      assert.deepEqual(report.actions, { 'moved-on': 1 })
+      assert.equal((await row(id)).state, 'submitted')
+      assert.deepEqual(await jobKeysOf('reject-registration'), [])
+    })
+
     if (dialect === 'postgres') {
       it('two reconcilers running passes at once never check the same registration twice', async () => {
         await setup()

@@ -105,6 +105,23 @@ export class ReconciliationRepository {
     return q.orderBy('reconcile_at').orderBy('id').limit(selection.limit)
   }
 
+  /**
+   * Whether a claimed registration is still the submission MOSIP was asked about — `submitted`,
+   * with the same resubmissions and time of submission — and, on PostgreSQL, locks it for the
+   * rest of `executor`'s transaction, so that MOSIP's answer is applied to that submission only.
+   */
+  async lockIfUnchanged(executor: Executor, claimed: Registration): Promise<boolean> {
+    let q = executor
+      .selectFrom('registrations')
+      .select('id')
+      .where('id', '=', claimed.id)
+      .where('state', '=', 'submitted')
+      .where('resubmissions', '=', claimed.resubmissions)
+      .where('submitted_at', claimed.submitted_at === null ? 'is' : '=', claimed.submitted_at)
+    if (this.store.capabilities.skipLocked) q = q.forUpdate()
+    return (await q.executeTakeFirst()) !== undefined
+  }
+
   /** Records MOSIP's answer on a registration still `submitted`; false when it has moved on. */
   async recordCheck(executor: Executor, id: string, check: MosipCheck): Promise<boolean> {
     const result = await executor
