@@ -494,6 +494,7 @@ for (const dialect of DIALECTS) {
             id,
             kind: 'death' as const,
             idempotency_key: `due-${id}`,
+            attempts: 0,
             state: 'submitted',
             created_at: 1_000 + n,
             updated_at: 1_000 + n,
