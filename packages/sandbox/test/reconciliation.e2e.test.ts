@@ -363,6 +363,16 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }
     })
 
+    it('logs reconciliation without national ids or secrets', () => {
+      const logs = bridge.output()
+      assert.ok(logs.includes('reconciliation pass'), 'the passes were logged')
+      assert.ok(!logs.includes(WEBSUB_SECRET), 'the WebSub secret')
+      assert.ok(!logs.includes(env.MOSIP_PACKET_AUTH_CLIENT_SECRET!), 'the MOSIP client secret')
+      for (const identity of suite.mosip.core.pipeline.listIdentities()) {
+        assert.ok(!logs.includes(identity.uin), 'a national id')
+      }
+    })
+
     if (dialect === 'postgres') {
       it('two instances on one database never act twice on a registration', async (t) => {
         const second = await startBridgeProcess({ env, port: await freePort() })
