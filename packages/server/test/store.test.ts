@@ -103,6 +103,39 @@ for (const dialect of DIALECTS) {
       )
     })
 
+    it('writes a state change and its history entry together, even outside a transaction', async () => {
+      const id = '100011234567001'
+      await registrations.createOrFind(ctx.store.db, {
+        id,
+        kind: 'birth',
+        idempotencyKey: 'atomic-transition'
+      })
+      // The history entry of this one transition cannot be written.
+      if (dialect === 'sqlite') {
+        await sql`create trigger refuse_boom before insert on registration_history
+          when new.reason = 'BOOM' begin select raise(abort, 'boom'); end`.execute(ctx.store.db)
+      } else {
+        await sql`create function refuse_boom() returns trigger language plpgsql as $$
+          begin if new.reason = 'BOOM' then raise exception 'boom'; end if; return new; end $$`.execute(
+          ctx.store.db
+        )
+        await sql`create trigger refuse_boom before insert on registration_history
+          for each row execute function refuse_boom()`.execute(ctx.store.db)
+      }
+      await assert.rejects(
+        registrations.transition(ctx.store.db, id, 'packet_created', { reason: 'BOOM' }),
+        /boom/
+      )
+      assert.equal((await registrations.get(id))?.state, 'received', 'the state change undone')
+      await registrations.transition(ctx.store.db, id, 'packet_created', {
+        reason: 'PACKET_CREATED'
+      })
+      assert.deepEqual(
+        (await registrations.history(id)).map((h) => h.reason),
+        [null, 'PACKET_CREATED']
+      )
+    })
+
     it('rolls a registration back with its transaction', async () => {
       await assert.rejects(
         ctx.store.db.transaction().execute(async (trx) => {

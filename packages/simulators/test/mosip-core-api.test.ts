@@ -711,6 +711,38 @@ describe('MOSIP core simulators on the wire', () => {
     assert.equal(await searchStatus(token, held), 'PROCESSED')
   })
 
+  it('forgets a registration: RPR-RGS-031 from then on, nothing more published, taken again as new', async () => {
+    const token = await login()
+    const lost = freshId()
+    core.pipeline.setOutcome(lost, 'processing')
+    await submit(token, 'CRVS_NEW', lost)
+    await waitFor('in processing', () => core.registrations.get(lost)?.statusCode === 'PROCESSING')
+    const forget = await fetch(`${url}/_sim/mosip/registrations/${lost}`, { method: 'DELETE' })
+    assert.equal(forget.status, 200)
+    assert.equal(
+      (await fetch(`${url}/_sim/mosip/registrations/${lost}`, { method: 'DELETE' })).status,
+      404
+    )
+    assert.equal(core.packets.has(lost), false)
+    const answer = await statuses(
+      token,
+      EXTERNAL_SEARCH_PATH,
+      [lost],
+      'mosip.registration.external.status'
+    )
+    assert.deepEqual(answer.response, [])
+    assert.equal(answer.errors?.[0]?.errorCode, 'RPR-RGS-031')
+    // Its held processing does not resume when outcomes change.
+    core.pipeline.clearOutcome(lost)
+    const other = await submit(token)
+    await waitFor('another registration completes', () => credentialsFor(other).length === 1)
+    assert.equal(completedEventFor(lost), undefined)
+    // Submitted again under the same id, it is processed as a new registration.
+    await submit(token, 'CRVS_NEW', lost)
+    await waitFor('the resubmission credential', () => credentialsFor(lost).length === 1)
+    assert.equal(await externalStatus(token, lost), 'UIN_GENERATED')
+  })
+
   it('applies a process outcome to the next registrations only when given times', async () => {
     const token = await login()
     core.pipeline.setProcessOutcome('CRVS_DEATH', 'rejected', 2)

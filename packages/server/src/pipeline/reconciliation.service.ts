@@ -13,7 +13,7 @@ import { mosipIdOf } from '../core/registration-state.js'
 import { newTransactionId } from '../core/transaction-id.js'
 import type { Logger } from '../observability/logger.js'
 import type { JobQueue } from '../queue/job-queue.js'
-import type { Store } from '../store/database.js'
+import type { Executor, Store } from '../store/database.js'
 import type {
   MosipCheck,
   ReconcileSelection,
@@ -88,7 +88,7 @@ const YIELD_EVERY = 10
 
 /** MOSIP's answer about one registration, waiting to be recorded with the rest of its batch. */
 interface PendingCheck {
-  id: string
+  row: Registration
   check: MosipCheck
 }
 
@@ -328,13 +328,17 @@ export class Reconciler {
   private async recordChecks(checks: PendingCheck[]): Promise<void> {
     if (checks.length === 0) return
     await this.deps.store.transaction(async (trx) => {
-      for (const { id, check } of checks) await this.deps.reconciliation.recordCheck(trx, id, check)
+      for (const { row, check } of checks) {
+        await this.deps.reconciliation.recordCheck(trx, row, check)
+      }
     })
   }
 
   /**
-   * Carries out the decision for one registration and MOSIP's answer about it. With `checks`, an
-   * answer that only moves the next check is added there for the caller to record.
+   * Carries out the decision for one registration and MOSIP's answer about it, in one transaction
+   * that first makes sure the registration is still the submission MOSIP was asked about: one
+   * submitted again meanwhile (a resubmission, an operator's retry) or moved on is left alone,
+   * since the answer is about an earlier submission.
    */
   private async apply(
     row: Registration,
@@ -367,61 +371,75 @@ export class Reconciler {
     })
     if (dryRun) return outcome(describe(decision))
     const checked = { mosip_status: label, mosip_checked_at: now }
-    try {
-      switch (decision.action) {
-        case 'keep-checking':
-        case 'leave': {
-          const check: MosipCheck = {
-            status: label,
-            checkedAt: now,
-            unchangedChecks: decision.action === 'keep-checking' ? decision.unchangedChecks : 0,
-            nextCheckAt:
-              now +
-              (decision.action === 'keep-checking'
-                ? decision.nextCheckInMs
-                : this.deps.settings.intervalMs)
-          }
-          if (checks) checks.push({ id: row.id, check })
-          else await this.deps.reconciliation.recordCheck(this.deps.store.db, row.id, check)
-          return outcome(describe(decision))
-        }
-        case 'fail': {
-          const rejected = await failRegistration(
-            {
-              store: this.deps.store,
-              registrations: this.deps.registrations,
-              queue: this.deps.queue,
-              rejectOnFailure: this.deps.rejectOnFailure
-            },
-            row,
-            { code: decision.code, reason: decision.reason, changes: checked }
-          )
-          this.deps.logger.warn(
-            { registrationId: row.id, code: decision.code, reject: rejected },
-            'MOSIP refused the registration in processing'
-          )
-          return outcome(
-            rejected ? `${decision.reason}; rejection in OpenCRVS queued` : decision.reason
-          )
-        }
-        case 'finish':
-          return outcome(await this.finish(row, decision, checked))
-        case 'needs-attention': {
-          await this.deps.registrations.transition(this.deps.store.db, row.id, 'needs_attention', {
-            from: 'submitted',
-            reason: decision.code,
-            lastError: decision.reason,
-            changes: { ...checked, reconcile_at: null }
-          })
-          this.deps.logger.warn(
-            { registrationId: row.id, code: decision.code },
-            'registration needs attention'
-          )
-          return outcome(decision.reason)
-        }
-        case 'resubmit':
-          return outcome(await this.resubmit(row, decision, checked))
+    if (decision.action === 'keep-checking' || decision.action === 'leave') {
+      // Only the next check moves: written with the rest of the batch when there is one, and
+      // only onto the submission MOSIP was asked about.
+      const check: MosipCheck = {
+        status: label,
+        checkedAt: now,
+        unchangedChecks: decision.action === 'keep-checking' ? decision.unchangedChecks : 0,
+        nextCheckAt:
+          now +
+          (decision.action === 'keep-checking'
+            ? decision.nextCheckInMs
+            : this.deps.settings.intervalMs)
       }
+      if (checks) checks.push({ row, check })
+      else await this.deps.reconciliation.recordCheck(this.deps.store.db, row, check)
+      return outcome(describe(decision))
+    }
+    let enqueued = false
+    try {
+      const detail = await this.deps.store.transaction(async (trx) => {
+        if (!(await this.deps.reconciliation.lockIfUnchanged(trx, row))) throw new MovedOn()
+        switch (decision.action) {
+          case 'fail': {
+            const rejected = await failRegistration(
+              {
+                // failRegistration's own transaction is this one.
+                store: { ...this.deps.store, db: trx, transaction: (work) => work(trx) },
+                registrations: this.deps.registrations,
+                queue: this.deps.queue,
+                rejectOnFailure: this.deps.rejectOnFailure
+              },
+              row,
+              { code: decision.code, reason: decision.reason, changes: checked }
+            )
+            enqueued = rejected
+            return rejected ? `${decision.reason}; rejection in OpenCRVS queued` : decision.reason
+          }
+          case 'finish':
+            enqueued = decision.state === 'confirmed'
+            return this.finish(trx, row, decision, checked)
+          case 'needs-attention': {
+            await this.deps.registrations.transition(trx, row.id, 'needs_attention', {
+              from: 'submitted',
+              reason: decision.code,
+              lastError: decision.reason,
+              changes: { ...checked, reconcile_at: null }
+            })
+            return decision.reason
+          }
+          case 'resubmit': {
+            const done = await this.resubmit(trx, row, decision, checked)
+            enqueued = done.enqueued
+            return done.detail
+          }
+        }
+      })
+      if (enqueued) this.deps.queue.notify()
+      if (decision.action === 'fail') {
+        this.deps.logger.warn(
+          { registrationId: row.id, code: decision.code, reject: enqueued },
+          'MOSIP refused the registration in processing'
+        )
+      } else if (decision.action === 'needs-attention') {
+        this.deps.logger.warn(
+          { registrationId: row.id, code: decision.code },
+          'registration needs attention'
+        )
+      }
+      return outcome(detail)
     } catch (error) {
       if (errorCode(error) !== MOVED_ON) throw error
       return { ...outcome('the registration moved on meanwhile'), action: 'moved-on' }
@@ -429,59 +447,59 @@ export class Reconciler {
   }
 
   private async finish(
+    trx: Executor,
     row: Registration,
     decision: Extract<ReconcileDecision, { action: 'finish' }>,
     checked: { mosip_status: string; mosip_checked_at: number }
   ): Promise<string> {
     const reason = `MOSIP_${decision.status}`
     if (decision.state === 'completed') {
-      await this.deps.store.transaction(async (trx) => {
-        await this.deps.registrations.transition(trx, row.id, 'completed', {
-          from: 'submitted',
-          reason,
-          lastError: null,
-          changes: { ...checked, reconcile_at: null }
-        })
-        await this.deps.registrations.wipeSecrets(trx, row.id, {
-          token: true,
-          payload: true,
-          nationalId: true
-        })
-      })
-      return `${decision.reason}: completed`
-    }
-    // A death MOSIP processed: confirm it in OpenCRVS as a credential would have.
-    await this.deps.store.transaction(async (trx) => {
-      await this.deps.registrations.transition(trx, row.id, 'credential_received', {
+      await this.deps.registrations.transition(trx, row.id, 'completed', {
         from: 'submitted',
         reason,
         lastError: null,
         changes: { ...checked, reconcile_at: null }
       })
-      await this.deps.queue.enqueue(
-        trx,
-        TASKS.confirmRegistration,
-        { v: 1, registrationId: row.id },
-        { jobKey: jobKeys.confirmRegistration(row.id, reason) }
-      )
+      await this.deps.registrations.wipeSecrets(trx, row.id, {
+        token: true,
+        payload: true,
+        nationalId: true
+      })
+      return `${decision.reason}: completed`
+    }
+    // A death MOSIP processed: confirm it in OpenCRVS as a credential would have.
+    await this.deps.registrations.transition(trx, row.id, 'credential_received', {
+      from: 'submitted',
+      reason,
+      lastError: null,
+      changes: { ...checked, reconcile_at: null }
     })
-    this.deps.queue.notify()
+    await this.deps.queue.enqueue(
+      trx,
+      TASKS.confirmRegistration,
+      { v: 1, registrationId: row.id },
+      { jobKey: jobKeys.confirmRegistration(row.id, reason) }
+    )
     return `${decision.reason}: confirmation in OpenCRVS queued`
   }
 
   private async resubmit(
+    trx: Executor,
     row: Registration,
     decision: Extract<ReconcileDecision, { action: 'resubmit' }>,
     checked: { mosip_status: string; mosip_checked_at: number }
-  ): Promise<string> {
+  ): Promise<{ detail: string; enqueued: boolean }> {
     if (row.payload_sealed === null) {
-      await this.deps.registrations.transition(this.deps.store.db, row.id, 'needs_attention', {
+      await this.deps.registrations.transition(trx, row.id, 'needs_attention', {
         from: 'submitted',
         reason: 'PACKET_INPUT_MISSING',
         lastError: `${decision.reason}, but the packet's content is no longer kept`,
         changes: { ...checked, reconcile_at: null }
       })
-      return `${decision.reason}; the packet's content is no longer kept: needs attention`
+      return {
+        detail: `${decision.reason}; the packet's content is no longer kept: needs attention`,
+        enqueued: false
+      }
     }
     // The same id again for an id MOSIP does not know; a new one when MOSIP asks for the packet
     // again (its workflow for the old id exists and would answer "already present").
@@ -489,36 +507,44 @@ export class Reconciler {
       decision.cause === 'UNKNOWN_ID'
         ? mosipIdOf(row)
         : newTransactionId(this.deps.transactionIdPrefix)
-    await this.deps.store.transaction(async (trx) => {
-      if (decision.cause !== 'UNKNOWN_ID') {
-        await this.deps.reconciliation.addMosipId(trx, {
-          registrationId: row.id,
-          mosipId,
-          cause: decision.cause
-        })
-      }
-      await this.deps.registrations.transition(trx, row.id, 'received', {
-        from: 'submitted',
-        reason: `MOSIP_RESUBMIT_${decision.cause}`,
-        lastError: null,
-        changes: {
-          ...checked,
-          mosip_id: mosipId === row.id ? null : mosipId,
-          resubmissions: decision.resubmission,
-          mosip_unchanged_checks: 0,
-          reconcile_at: null,
-          attempts: 0
-        }
+    if (decision.cause !== 'UNKNOWN_ID') {
+      await this.deps.reconciliation.addMosipId(trx, {
+        registrationId: row.id,
+        mosipId,
+        cause: decision.cause
       })
-      await this.deps.queue.enqueue(
-        trx,
-        TASKS.submitPacket,
-        { v: 1, registrationId: row.id },
-        { jobKey: jobKeys.resubmitPacket(row.id, decision.resubmission) }
-      )
+    }
+    await this.deps.registrations.transition(trx, row.id, 'received', {
+      from: 'submitted',
+      reason: `MOSIP_RESUBMIT_${decision.cause}`,
+      lastError: null,
+      changes: {
+        ...checked,
+        mosip_id: mosipId === row.id ? null : mosipId,
+        resubmissions: decision.resubmission,
+        mosip_unchanged_checks: 0,
+        reconcile_at: null,
+        attempts: 0
+      }
     })
-    this.deps.queue.notify()
-    return `${decision.reason}: submitted again as ${mosipId} (resubmission ${decision.resubmission})`
+    await this.deps.queue.enqueue(
+      trx,
+      TASKS.submitPacket,
+      { v: 1, registrationId: row.id },
+      { jobKey: jobKeys.resubmitPacket(row.id, decision.resubmission) }
+    )
+    return {
+      detail: `${decision.reason}: submitted again as ${mosipId} (resubmission ${decision.resubmission})`,
+      enqueued: true
+    }
+  }
+}
+
+/** The registration is no longer the submission MOSIP was asked about. */
+class MovedOn extends Error {
+  readonly code = MOVED_ON
+  constructor() {
+    super('the registration moved on since it was claimed')
   }
 }
 

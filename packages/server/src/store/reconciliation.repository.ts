@@ -82,8 +82,8 @@ export class ReconciliationRepository {
     return Number(row.n)
   }
 
-  private select(selection: ReconcileSelection) {
-    let q = this.store.db.selectFrom('registrations').where('state', '=', 'submitted')
+  private select(selection: ReconcileSelection, executor: Executor = this.store.db) {
+    let q = executor.selectFrom('registrations').where('state', '=', 'submitted')
     if (selection.dueAt !== undefined) q = q.where('reconcile_at', '<=', selection.dueAt)
     if (selection.checkedBefore !== undefined) {
       const before = selection.checkedBefore
@@ -97,8 +97,32 @@ export class ReconciliationRepository {
     return q.orderBy('reconcile_at').orderBy('id').limit(selection.limit)
   }
 
-  /** Records MOSIP's answer on a registration still `submitted`; false when it has moved on. */
-  async recordCheck(executor: Executor, id: string, check: MosipCheck): Promise<boolean> {
+  /**
+   * Whether a claimed registration is still the submission MOSIP was asked about — `submitted`,
+   * with the same resubmissions and time of submission — and, on PostgreSQL, locks it for the
+   * rest of `executor`'s transaction, so that MOSIP's answer is applied to that submission only.
+   */
+  async lockIfUnchanged(executor: Executor, claimed: Registration): Promise<boolean> {
+    let q = executor
+      .selectFrom('registrations')
+      .select('id')
+      .where('id', '=', claimed.id)
+      .where('state', '=', 'submitted')
+      .where('resubmissions', '=', claimed.resubmissions)
+      .where('submitted_at', claimed.submitted_at === null ? 'is' : '=', claimed.submitted_at)
+    if (this.store.capabilities.skipLocked) q = q.forUpdate()
+    return (await q.executeTakeFirst()) !== undefined
+  }
+
+  /**
+   * Records MOSIP's answer on a registration still `submitted` as the submission MOSIP was asked
+   * about (`asked`: same resubmissions and submission time); false when it has moved on.
+   */
+  async recordCheck(
+    executor: Executor,
+    asked: Pick<Registration, 'id' | 'resubmissions' | 'submitted_at'>,
+    check: MosipCheck
+  ): Promise<boolean> {
     const result = await executor
       .updateTable('registrations')
       .set({
@@ -107,8 +131,10 @@ export class ReconciliationRepository {
         mosip_unchanged_checks: check.unchangedChecks,
         reconcile_at: check.nextCheckAt
       })
-      .where('id', '=', id)
+      .where('id', '=', asked.id)
       .where('state', '=', 'submitted')
+      .where('resubmissions', '=', asked.resubmissions)
+      .where('submitted_at', asked.submitted_at === null ? 'is' : '=', asked.submitted_at)
       .executeTakeFirst()
     return Number(result.numUpdatedRows) > 0
   }

@@ -139,6 +139,11 @@ export class RegistrationsRepository {
       current?: Registration
     } = {}
   ): Promise<Registration> {
+    // The new state and its history entry are written together, whoever calls: outside a
+    // transaction a reader (or a crash) could otherwise find the state without its reason.
+    if (!executor.isTransaction) {
+      return executor.transaction().execute((trx) => this.transition(trx, id, to, options))
+    }
     const current = options.current ?? (await this.get(id, executor))
     if (!current) throw new RegistrationNotFoundError(`registration ${id} does not exist`)
     if (!isRegistrationState(current.state)) {

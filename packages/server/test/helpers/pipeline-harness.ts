@@ -42,6 +42,8 @@ const silentStatus: MosipStatusGateway = {
   statusOf: () => Promise.resolve(retry('STATUS_NOT_SCRIPTED', 'no status in this harness'))
 }
 
+const PROCESS_OF = { birth: 'CRVS_NEW', death: 'CRVS_DEATH', update: 'CRVS_UPDATE' } as const
+
 const packet: StoredPacketInput = {
   process: 'CRVS_NEW',
   fields: {},
@@ -68,7 +70,7 @@ export interface PipelineHarness {
   /** Accepts a registration as intake does: the row and its submit-packet job. */
   register(
     id: string,
-    kind: 'birth' | 'death',
+    kind: 'birth' | 'death' | 'update',
     options?: { tokenExpiresAt?: number }
   ): Promise<{ eventId: string; actionId: string }>
   /** A CREDENTIAL_ISSUED delivery for `registrationId`, taken in as the WebSub route does. */
@@ -88,6 +90,7 @@ export async function createPipelineHarness(
     mosip?: ScriptedMosip
     actsWithStoredToken?: boolean
     status?: MosipStatusGateway
+    reconcileAfterMs?: number
   } = {}
 ): Promise<PipelineHarness> {
   const ctx = await createMigratedStore(dialect)
@@ -131,7 +134,7 @@ export async function createPipelineHarness(
       queue,
       mosip,
       rejectOnFailure: true,
-      reconcileAfterMs: 1_800_000,
+      reconcileAfterMs: options.reconcileAfterMs ?? 1_800_000,
       actsWithStoredToken: options.actsWithStoredToken ?? true,
       logger
     }),
@@ -195,7 +198,7 @@ export async function createPipelineHarness(
           idempotencyKey: `key-${id}`,
           token: 'token',
           tokenExpiresAt,
-          payload: { ...packet, process: kind === 'birth' ? 'CRVS_NEW' : 'CRVS_DEATH' }
+          payload: { ...packet, process: PROCESS_OF[kind] }
         })
         await queue.enqueue(
           trx,

@@ -4,6 +4,8 @@
  * request log and never subject to injected faults.
  *
  * - `GET  /packets/:id`, `GET /registrations/:id`, `GET /identities`, `GET /published`
+ * - `DELETE /registrations/:id`: MOSIP loses the registration (workflow and packet; its status
+ *   is then `RPR-RGS-031`)
  * - `PUT  /outcomes` `{registrationId | "*", outcome, times?}` or `{process, outcome, times?}`
  *   (`uin`, `uin-no-credential`, `rejected`, `failed`, `resend`, `processing`); `DELETE /outcomes`
  * - `PUT  /pipeline` `{paused?, stepDelayMs?, credentialDelayMs?, credentialFor?}`
@@ -68,6 +70,12 @@ export function registerMosipCoreControlApi(
   app.get(`${prefix}/registrations/:id`, async (request, reply) => {
     const record = core.registrations.get((request.params as { id: string }).id)
     return record ?? reply.status(404).send({ error: 'no such registration' })
+  })
+  app.delete(`${prefix}/registrations/:id`, async (request, reply) => {
+    const id = (request.params as { id: string }).id
+    return core.registrations.forget(id)
+      ? { forgotten: id }
+      : reply.status(404).send({ error: 'no such registration' })
   })
   app.get(`${prefix}/identities`, async () => ({ identities: core.pipeline.listIdentities() }))
   app.get(`${prefix}/published`, async () => ({ published: core.pipeline.published }))

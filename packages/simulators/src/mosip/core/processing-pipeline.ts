@@ -149,6 +149,8 @@ export class ProcessingPipeline {
   private readonly credentialFor = new Map<string, boolean>()
   /** Registrations kept `PROCESSING` by the outcome `processing`. */
   private readonly parked = new Set<RegistrationRecord>()
+  /** Registrations MOSIP has lost (`drop`): their processing goes no further. */
+  private readonly dropped = new WeakSet<RegistrationRecord>()
   private readonly workflowCompletedTopic: string
   private readonly packets: PacketManager
   private readonly issuer: CredentialIssuer
@@ -239,6 +241,15 @@ export class ProcessingPipeline {
     }
   }
 
+  /**
+   * Processing of this registration stops where it is and never completes: nothing more is
+   * published about it (MOSIP lost its workflow).
+   */
+  drop(record: RegistrationRecord): void {
+    this.parked.delete(record)
+    this.dropped.add(record)
+  }
+
   /** Cancels all pending work (the simulator is closing). */
   stop(): void {
     this.stopped = true
@@ -313,7 +324,7 @@ export class ProcessingPipeline {
 
   private advance(record: RegistrationRecord, index: number): void {
     const stage = CRVS_PIPELINE_STAGES[index]
-    if (stage === undefined) return
+    if (stage === undefined || this.dropped.has(record)) return
     const packet = this.packets.get(record.registrationId)
     if (index === 0) record.outcome = this.resolveOutcome(record, packet)
     this.transition(record, 'PROCESSING', stage, 'IN_PROGRESS', `${stage} in progress`)
@@ -434,6 +445,7 @@ export class ProcessingPipeline {
   }
 
   private issueCredential(record: RegistrationRecord): void {
+    if (this.dropped.has(record)) return
     const packet = this.packets.get(record.registrationId)
     const identity = record.uin === undefined ? undefined : this.identity(record.uin)
     const issued = this.issuer.issue({

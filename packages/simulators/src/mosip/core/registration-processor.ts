@@ -244,6 +244,22 @@ export class RegistrationProcessor {
     return [...this.records.values()]
   }
 
+  /**
+   * MOSIP loses a registration: its workflow rows (every process) and its packet are gone, its
+   * processing stops, the status APIs answer `RPR-RGS-031` for it, and `createPacket` and
+   * `workflowinstance` take it again as new. Returns whether MOSIP knew it.
+   */
+  forget(registrationId: string): boolean {
+    let known = this.packets.delete(registrationId)
+    for (const [key, record] of this.records) {
+      if (record.registrationId !== registrationId) continue
+      this.records.delete(key)
+      this.pipeline.drop(record)
+      known = true
+    }
+    return known
+  }
+
   private key(registrationId: string, process: string): string {
     return `${registrationId}\u0000${process}`
   }
