@@ -381,6 +381,8 @@ describe('bridge routes', () => {
       assert.match(text, /mosip_bridge_oldest_unfinished_registration_seconds \d/)
       assert.match(text, /mosip_bridge_websub_deliveries\{state="received"\} 1/)
       assert.match(text, /mosip_bridge_websub_subscription_age_seconds -1/)
+      // The workflow-completed topic is subscribed by default, and reported apart.
+      assert.match(text, /mosip_bridge_websub_workflow_subscription_age_seconds -1/)
       assert.match(text, /mosip_bridge_tokens_expiring\{within="24h"\} 1/)
       assert.match(text, /# TYPE mosip_bridge_needs_attention gauge/)
     })

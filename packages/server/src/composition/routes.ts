@@ -75,7 +75,7 @@ export function buildBridgeApp(
   storage: Storage,
   integrations: Integrations
 ): FastifyInstance {
-  const { subscriber } = integrations.mosip
+  const { subscriber, workflowSubscriber } = integrations.mosip
   return buildApp({
     logger,
     store: storage.store,
@@ -83,6 +83,7 @@ export function buildBridgeApp(
     metrics: createMetrics({
       operator: storage.operator,
       subscription: () => subscriber.status(),
+      ...(workflowSubscriber ? { workflowSubscription: () => workflowSubscriber.status() } : {}),
       stallAlertMs: config.mosip.reconcile.stallAlertMs
     }),
     routes: buildRoutes(config, storage, integrations)

@@ -6,6 +6,8 @@ interface MetricsSources {
   operator: OperatorQueries
   /** State of the WebSub subscription loop. */
   subscription?: () => { lastSuccessAt: Date | null }
+  /** State of the workflow-completed subscription loop, when that topic is subscribed. */
+  workflowSubscription?: () => { lastSuccessAt: Date | null }
   /** MOSIP_STALL_ALERT_SECONDS, in ms: a registration waiting on MOSIP longer is stalled. */
   stallAlertMs: number
   clock?: () => number
@@ -133,6 +135,19 @@ export function createMetrics(sources: MetricsSources): Registry {
       this.set(last ? (clock() - last.getTime()) / 1000 : -1)
     }
   })
+
+  if (sources.workflowSubscription) {
+    const status = sources.workflowSubscription
+    new Gauge({
+      name: 'mosip_bridge_websub_workflow_subscription_age_seconds',
+      help: "Time since the last successful subscription to MOSIP's workflow-completed topic (-1: never)",
+      registers: [registry],
+      collect() {
+        const last = status().lastSuccessAt
+        this.set(last ? (clock() - last.getTime()) / 1000 : -1)
+      }
+    })
+  }
 
   return registry
 }
