@@ -13,16 +13,12 @@ import {
   type Environment
 } from '../config/index.js'
 import { createLogger, type Logger } from '../observability/logger.js'
-import { startBridge } from '../main.js'
-import { buildReconciler } from '../composition/job-handlers.js'
 import { openStorage, type Storage } from '../composition/storage.js'
 import { mosipIdOf } from '../core/registration-state.js'
-import { createMosipIntegration } from '../integrations/mosip/index.js'
 import type { ReconcileOutcome } from '../pipeline/reconciliation.service.js'
 import { createStore } from '../store/database.js'
 import { migrateToLatest } from '../store/migrate.js'
 import type { JobState } from '../store/schema.js'
-import { retryDelivery, retryRegistration } from '../pipeline/operator-actions.js'
 import {
   FOLLOW_UP_NOTE,
   formatDuration,
@@ -135,6 +131,9 @@ function buildCli(io: CliIo): Command {
     .action(async () => {
       const config = configOrExit(envFile())
       const logger = createLogger({ level: config.logLevel, destination: io.stdout })
+      // Loaded here: the HTTP server and the pipeline are only needed by `serve` (the other
+      // commands start faster without them).
+      const { startBridge } = await import('../main.js')
       let bridge: Awaited<ReturnType<typeof startBridge>>
       try {
         bridge = await startBridge(config, logger)
@@ -301,6 +300,7 @@ function buildCli(io: CliIo): Command {
     .argument('<id>', 'transaction id')
     .action(async (id: string) => {
       const config = configOrExit(envFile())
+      const { retryRegistration } = await import('../pipeline/operator-actions.js')
       const result = await withStorage(config, io.stderr, (storage) =>
         retryRegistration(storage, id)
       )
@@ -331,6 +331,10 @@ function buildCli(io: CliIo): Command {
       const { report, outcomes } = await withStorage(config, io.stderr, async (storage, logger) => {
         // Only the status client is used: the other MOSIP parts (the credential keystore above
         // all) are not needed here, so what they would log is not either.
+        const [{ createMosipIntegration }, { buildReconciler }] = await Promise.all([
+          import('../integrations/mosip/index.js'),
+          import('../composition/job-handlers.js')
+        ])
         const mosip = createMosipIntegration(config, logger.child({}, { level: 'silent' }))
         const reconciler = buildReconciler(config, logger, storage, { mosip })
         const showBar = !json && (io.stderr as { isTTY?: boolean }).isTTY === true
@@ -418,6 +422,7 @@ function buildCli(io: CliIo): Command {
     .argument('<eventId>', 'MOSIP event id')
     .action(async (eventId: string) => {
       const config = configOrExit(envFile())
+      const { retryDelivery } = await import('../pipeline/operator-actions.js')
       const result = await withStorage(config, io.stderr, (storage) =>
         retryDelivery(storage, eventId)
       )
