@@ -385,6 +385,9 @@ describe('bridge routes', () => {
       assert.match(text, /mosip_bridge_websub_workflow_subscription_age_seconds -1/)
       assert.match(text, /mosip_bridge_tokens_expiring\{within="24h"\} 1/)
       assert.match(text, /# TYPE mosip_bridge_needs_attention gauge/)
+      // The process's own figures carry the prefix once.
+      assert.match(text, /^mosip_bridge_process_cpu_seconds_total \d/m)
+      assert.doesNotMatch(text, /mosip_bridge_process_process_/)
     })
 
     it('serves the OpenAPI document', async () => {

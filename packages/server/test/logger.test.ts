@@ -271,6 +271,20 @@ describe('createLogger', () => {
     assert.ok(!c.raw().includes('keep-me-in-the-input'))
   })
 
+  it('keeps failure codes readable and censors any other code', () => {
+    const c = capture()
+    c.logger.warn({ code: 'CREDENTIAL_WRONG_RECIPIENT', registrationId: '100010000000001' }, 'a')
+    c.logger.warn({ failure: { code: 'RPR-RGS-031' }, status: { code: 404 } }, 'b')
+    c.logger.warn({ code: 'SplxlOBeZQQYbYS6WxSbIA', oauth: { code: 'auth-code-xyz' } }, 'c')
+    const [first, second, third] = c.lines()
+    assert.equal(at(first, 'code'), 'CREDENTIAL_WRONG_RECIPIENT')
+    assert.equal(at(second, 'failure', 'code'), 'RPR-RGS-031')
+    assert.equal(at(second, 'status', 'code'), 404)
+    assert.equal(at(third, 'code'), REDACTED)
+    assert.equal(at(third, 'oauth', 'code'), REDACTED)
+    assert.ok(!c.raw().includes('SplxlOBeZQQYbYS6WxSbIA'))
+  })
+
   it('survives cycles', () => {
     const c = capture()
     const job: Record<string, unknown> = { id: 7, state: 'running' }

@@ -21,7 +21,7 @@ interface MetricsSources {
  */
 export function createMetrics(sources: MetricsSources): Registry {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'mosip_bridge_process_' })
+  collectDefaultMetrics({ register: registry, prefix: 'mosip_bridge_' })
   const clock = sources.clock ?? Date.now
 
   new Gauge({

@@ -7,7 +7,13 @@
  * JWT / `Bearer` / OAuth query-parameter shaped substrings of any string value. What counts as
  * sensitive is decided in `redaction-rules.ts`.
  */
-import { REDACTED, createKeyClassifier, scrubString, scrubUrlWith } from './redaction-rules.js'
+import {
+  REDACTED,
+  createKeyClassifier,
+  isFailureCode,
+  scrubString,
+  scrubUrlWith
+} from './redaction-rules.js'
 
 /** Replaces a reference back to an object that is being copied (a cycle). */
 export const CIRCULAR = '[Circular]'
@@ -59,7 +65,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
 
   function walkProperty(key: string, value: unknown, depth: number, ancestors: Set<object>) {
     if (value === undefined || value === null) return value
-    if (isSensitiveKey(key)) return REDACTED
+    if (isSensitiveKey(key) && !isFailureCode(key, value)) return REDACTED
     return walk(value, depth, ancestors)
   }
 

@@ -335,3 +335,17 @@ function scrubParams(params: string, isSensitiveKey: (key: string) => boolean): 
     })
     .join('&')
 }
+
+/**
+ * A `code` property that holds one of the failure codes the bridge and its partners use
+ * (`CREDENTIAL_WRONG_RECIPIENT`, `RPR-RGS-031`, `IDA-DEA-001`, an HTTP status): upper-case words
+ * joined by `_` or `-`, or a number. Those stay readable in logs; any other `code` (an OAuth
+ * authorization code is a random mixed-case string) is still censored.
+ */
+export function isFailureCode(key: string, value: unknown): boolean {
+  if (key !== 'code') return false
+  if (typeof value === 'number') return Number.isFinite(value)
+  return typeof value === 'string' && value.length <= 64 && FAILURE_CODE.test(value)
+}
+
+const FAILURE_CODE = /^[A-Z][A-Z0-9]*(?:[_-][A-Z0-9]+)*$/
