@@ -74,11 +74,39 @@ describe('composition: the whole HTTP surface without a job runner', () => {
     }
   })
 
-  it('answers /health and /ready', async () => {
+  it('answers /health, and /ready honestly: not ready without the credential keystore', async () => {
     const health = await app.inject({ method: 'GET', url: '/health' })
     assert.equal(health.statusCode, 200)
     assert.deepEqual(health.json(), { status: 'ok' })
-    assert.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 200)
+    const ready = await app.inject({ method: 'GET', url: '/ready' })
+    assert.equal(ready.statusCode, 503)
+    const body = ready.json<{
+      status: string
+      dependencies: Record<string, { status: string; required: boolean; detail?: string }>
+    }>()
+    assert.equal(body.status, 'unavailable')
+    const deps = body.dependencies
+    assert.deepEqual(deps.database, { required: true, status: 'up', detail: 'sqlite' })
+    assert.equal(deps.credential_keystore?.status, 'down')
+    assert.equal(deps.credential_keystore?.required, true)
+    assert.match(deps.credential_keystore?.detail ?? '', /keystore could not be opened/)
+    // Partners are reported, not required: MOSIP has not been asked yet, the optional keys are
+    // missing, OpenCRVS's key is served by the test.
+    assert.deepEqual(deps.mosip_login, {
+      required: false,
+      status: 'unknown',
+      detail: 'no login yet'
+    })
+    assert.equal(deps.ida_keys?.status, 'down')
+    assert.equal(deps.esignet_key?.status, 'down')
+    assert.equal(deps.websub_subscription?.status, 'unknown')
+    assert.ok(deps.opencrvs_public_key, 'reported')
+    const metrics = await (await app.inject({ method: 'GET', url: '/metrics' })).body
+    assert.match(
+      metrics,
+      /mosip_bridge_dependency_up\{dependency="credential_keystore",required="true"\} 0/
+    )
+    assert.match(metrics, /mosip_bridge_dependency_up\{dependency="database",required="true"\} 1/)
   })
 
   it('refuses intake without a token with 401', async () => {

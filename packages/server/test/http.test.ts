@@ -33,7 +33,11 @@ describe('HTTP application', () => {
     assert.deepEqual((await app.inject('/health')).json(), { status: 'ok' })
     const ready = await app.inject('/ready')
     assert.equal(ready.statusCode, 200)
-    assert.deepEqual(ready.json(), { status: 'ready', database: 'sqlite' })
+    assert.deepEqual(ready.json(), {
+      status: 'ready',
+      database: 'sqlite',
+      dependencies: { database: { required: true, status: 'up', detail: 'sqlite' } }
+    })
   })
 
   it('names the missing route in a 404', async () => {

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { readinessOf } from '../core/dependency-state.js'
+import { dependencyProbes } from './health.js'
 import type { BridgeConfig } from '../config/index.js'
 import { buildApp } from '../http/build-app.js'
 import { registerDebugRoutes } from '../http/routes/debug.route.js'
@@ -76,7 +78,10 @@ export function buildBridgeApp(
   integrations: Integrations
 ): FastifyInstance {
   const { subscriber, workflowSubscriber } = integrations.mosip
+  const probes = dependencyProbes(config, storage, integrations)
+  const readiness = () => readinessOf(probes)
   return buildApp({
+    readiness,
     logger,
     store: storage.store,
     bodyLimit: config.pipeline.bodyLimitBytes,
@@ -84,6 +89,7 @@ export function buildBridgeApp(
       operator: storage.operator,
       subscription: () => subscriber.status(),
       ...(workflowSubscriber ? { workflowSubscription: () => workflowSubscriber.status() } : {}),
+      dependencies: readiness,
       stallAlertMs: config.mosip.reconcile.stallAlertMs
     }),
     routes: buildRoutes(config, storage, integrations)

@@ -9,6 +9,7 @@ import {
 } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Registry } from 'prom-client'
+import { readinessOf, type ReadinessReport } from '../core/dependency-state.js'
 import type { Logger } from '../observability/logger.js'
 import type { Store } from '../store/database.js'
 import { describeValidationProblems } from './zod-messages.js'
@@ -27,6 +28,11 @@ interface AppDependencies {
   bodyLimit?: number
   /** Prometheus registry served at /metrics, when given. */
   metrics?: Registry
+  /**
+   * The state of every dependency for /ready; without it, /ready checks the database only.
+   * Ready means every required dependency is up.
+   */
+  readiness?: () => Promise<ReadinessReport>
   /** Feature routes (intake, WebSub, operations…), registered after the basics. */
   routes?: Array<(app: FastifyInstance) => void>
 }
@@ -148,12 +154,28 @@ function registerBasicRoutes(app: FastifyInstance, deps: AppDependencies): void 
     )
   }
 
+  const readiness =
+    deps.readiness ??
+    (() =>
+      readinessOf([
+        {
+          name: 'database',
+          required: true,
+          state: async () => {
+            await deps.store.ping()
+            return { status: 'up', detail: deps.store.dialect }
+          }
+        }
+      ]))
   app.get('/ready', async (_request, reply) => {
-    try {
-      await deps.store.ping()
-      return { status: 'ready', database: deps.store.dialect }
-    } catch {
-      return reply.status(503).send({ status: 'unavailable', database: deps.store.dialect })
-    }
+    const report = await readiness()
+    const dependencies = Object.fromEntries(
+      report.dependencies.map(({ name, ...state }) => [name, state])
+    )
+    return reply.status(report.ready ? 200 : 503).send({
+      status: report.ready ? 'ready' : 'unavailable',
+      database: deps.store.dialect,
+      dependencies
+    })
   })
 }

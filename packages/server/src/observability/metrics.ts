@@ -1,4 +1,5 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { ReadinessReport } from '../core/dependency-state.js'
 import type { OperatorQueries } from '../store/operator-queries.js'
 import { REGISTRATION_STATES } from '../core/registration-state.js'
 
@@ -8,6 +9,8 @@ interface MetricsSources {
   subscription?: () => { lastSuccessAt: Date | null }
   /** State of the workflow-completed subscription loop, when that topic is subscribed. */
   workflowSubscription?: () => { lastSuccessAt: Date | null }
+  /** The state of every dependency, as /ready reports it. */
+  dependencies?: () => Promise<ReadinessReport>
   /** MOSIP_STALL_ALERT_SECONDS, in ms: a registration waiting on MOSIP longer is stalled. */
   stallAlertMs: number
   clock?: () => number
@@ -145,6 +148,25 @@ export function createMetrics(sources: MetricsSources): Registry {
       collect() {
         const last = status().lastSuccessAt
         this.set(last ? (clock() - last.getTime()) / 1000 : -1)
+      }
+    })
+  }
+
+  if (sources.dependencies) {
+    const dependencies = sources.dependencies
+    new Gauge({
+      name: 'mosip_bridge_dependency_up',
+      help: 'State of each dependency: 1 up, 0 down, -1 unknown (not tried yet); see /ready',
+      labelNames: ['dependency', 'required'],
+      registers: [registry],
+      async collect() {
+        this.reset()
+        for (const dependency of (await dependencies()).dependencies) {
+          this.set(
+            { dependency: dependency.name, required: String(dependency.required) },
+            dependency.status === 'up' ? 1 : dependency.status === 'down' ? 0 : -1
+          )
+        }
       }
     })
   }

@@ -1,4 +1,5 @@
 import { MOSIP_AUTH_COOKIE } from '@mosip-bridge/contracts'
+import type { DependencyState } from '../../core/dependency-state.js'
 import { classifyMosip } from '../../core/mosip-outcome.js'
 import { classifyTransport, ok, retry, type Outcome } from '../../core/outcome.js'
 import { buildAuthEnvelope, mosipRequestTime } from '../../core/packet-envelope.js'
@@ -55,6 +56,8 @@ export class MosipTokenSource {
   readonly #clock: () => number
   readonly #cached: CachedValue<string, Outcome<never>>
   #logins = 0
+  /** Outcome of the last login: ok, or its failure code. */
+  #lastLogin: { ok: true } | { ok: false; code: string } | undefined
 
   constructor(options: MosipTokenSourceOptions) {
     this.#authUrl = options.authUrl
@@ -104,6 +107,12 @@ export class MosipTokenSource {
     return again
   }
 
+  /** Whether the last login at MOSIP's auth manager worked (unknown before the first). */
+  state(): DependencyState {
+    if (this.#lastLogin === undefined) return { status: 'unknown', detail: 'no login yet' }
+    return this.#lastLogin.ok ? { status: 'up' } : { status: 'down', detail: this.#lastLogin.code }
+  }
+
   async #login(): Promise<Fetched<string, Outcome<never>>> {
     this.#logins += 1
     const sentAt = this.#clock()
@@ -121,6 +130,7 @@ export class MosipTokenSource {
     }
     const token = answer.headers === undefined ? undefined : extractAuthToken(answer.headers)
     const outcome = classifyLogin(answer, token, this.#clock(), this.#credentials.clientId)
+    this.#lastLogin = outcome.kind === 'ok' ? { ok: true } : { ok: false, code: outcome.code }
     if (outcome.kind !== 'ok') return { ok: false, failure: outcome }
     return {
       ok: true,

@@ -17,6 +17,7 @@ import type {
   MosipPacketGateway,
   MosipStatusGateway
 } from '../../core/ports.js'
+import type { DependencyState } from '../../core/dependency-state.js'
 import type { Logger } from '../../observability/logger.js'
 import { MosipTokenSource } from './auth-token.js'
 import { MosipCredentialDecryptor } from './credential-decryptor.js'
@@ -38,6 +39,10 @@ export interface MosipIntegration {
    * a hub refusing this topic (the client lacks its role) leaves the credentials' subscription be.
    */
   workflowSubscriber?: WebsubSubscriber
+  /** Whether the credential keystore (DECRYPT_P12_FILE_PATH) opened at start-up. */
+  credentialKeystore: DependencyState
+  /** Whether the packet client's last login at MOSIP worked. */
+  packetLogin: () => DependencyState
 }
 
 /** Stands in for the decryptor while the keystore cannot be opened: deliveries wait, stored. */
@@ -48,7 +53,10 @@ class UnavailableDecryptor implements CredentialDecryptor {
   }
 }
 
-function openDecryptor(config: BridgeConfig, logger: Logger): CredentialDecryptor {
+function openDecryptor(
+  config: BridgeConfig,
+  logger: Logger
+): { decryptor: CredentialDecryptor; state: DependencyState } {
   const { decryptP12Path, decryptP12Password, checkThumbprint, extraThumbprints } =
     config.mosip.credential
   try {
@@ -58,14 +66,18 @@ function openDecryptor(config: BridgeConfig, logger: Logger): CredentialDecrypto
       { checkThumbprint, extraThumbprints }
     )
     logger.info(decryptor.describe(), 'credential keystore loaded')
-    return decryptor
+    return { decryptor, state: { status: 'up' } }
   } catch (error) {
     const code = errorCode(error) ?? 'KEYSTORE_UNREADABLE'
     logger.error(
       { code, path: decryptP12Path },
       'cannot open DECRYPT_P12_FILE_PATH: credentials are stored and wait until the bridge restarts with a usable keystore'
     )
-    return new UnavailableDecryptor(`${code}: the credential keystore could not be opened`)
+    const reason = `${code}: the credential keystore could not be opened`
+    return {
+      decryptor: new UnavailableDecryptor(reason),
+      state: { status: 'down', detail: reason }
+    }
   }
 }
 
@@ -80,10 +92,11 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
       appId: mosip.authClientAppId,
       timeoutMs
     })
+  const packetTokens = login(mosip.packetClient)
   const packets = new MosipPacketClient({
     createPacketUrl: mosip.createPacketUrl,
     processPacketUrl: mosip.processPacketUrl,
-    tokens: login(mosip.packetClient),
+    tokens: packetTokens,
     source: config.pipeline.packetSource,
     schemaVersion: config.pipeline.schemaVersion,
     centerId: mosip.centerId,
@@ -110,10 +123,13 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
       logger
     })
   const { workflowCompletedTopic } = mosip.websub
+  const keystore = openDecryptor(config, logger)
   return {
     packets,
     status,
-    decryptor: openDecryptor(config, logger),
+    decryptor: keystore.decryptor,
+    credentialKeystore: keystore.state,
+    packetLogin: () => packetTokens.state(),
     subscriber: subscribeTo(mosip.websub.topic),
     ...(workflowCompletedTopic !== undefined
       ? { workflowSubscriber: subscribeTo(workflowCompletedTopic) }

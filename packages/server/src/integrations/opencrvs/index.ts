@@ -1,6 +1,7 @@
 /** OpenCRVS integration: JWT intake checks, the events API client and confirmation tokens. */
 import type { BridgeConfig } from '../../config/index.js'
 import type { OpencrvsEvents, OpencrvsTokenSource } from '../../core/ports.js'
+import type { DependencyState } from '../../core/dependency-state.js'
 import type { Logger } from '../../observability/logger.js'
 import { OpencrvsEventsClient } from './events.client.js'
 import { OpencrvsJwtVerifier } from './jwt-verifier.js'
@@ -18,6 +19,8 @@ export interface OpencrvsIntegration {
   events: OpencrvsEvents
   /** The tokens those confirmations are sent with (`OPENCRVS_CONFIRMATION_TOKEN`). */
   tokens: OpencrvsTokenSource
+  /** Whether OpenCRVS's public key (to check intake tokens) is loaded. */
+  publicKeyState: () => DependencyState
 }
 
 /**
@@ -50,6 +53,10 @@ export function createOpencrvsIntegration(
       logger,
       strictInputs: config.nodeEnv !== 'production'
     }),
+    publicKeyState: () =>
+      publicKey.peek() !== undefined
+        ? { status: 'up' }
+        : { status: 'down', detail: 'not loaded yet (retried on first use)' },
     tokens: createTokenSource(config.pipeline.confirmationToken, {
       ...(config.opencrvs.authUrl ? { authUrl: config.opencrvs.authUrl } : {}),
       ...(config.opencrvs.systemClient ? { systemClient: config.opencrvs.systemClient } : {}),
