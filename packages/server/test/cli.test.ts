@@ -13,6 +13,7 @@ import { migrateToLatest } from '../src/store/migrate.js'
 import { JobQueue } from '../src/queue/job-queue.js'
 import { envExample } from '../src/config/index.js'
 import { runCommand } from './helpers/cli-run.js'
+import { createPartner, toKeystore } from './fixtures/credentials/mosip-partner.js'
 
 function baseEnv(dir: string): Record<string, string> {
   return {
@@ -26,16 +27,23 @@ function baseEnv(dir: string): Record<string, string> {
 
 const run = runCommand
 
+const KEYSTORE_PASSWORD = 'keystore-pass-31415'
+
 describe('mosip-bridge CLI', () => {
   let dir: string
+  let keystore: Record<string, string>
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'bridge-cli-'))
+    const path = join(dir, 'decrypt.p12')
+    writeFileSync(path, toKeystore(createPartner(2048), KEYSTORE_PASSWORD))
+    keystore = { DECRYPT_P12_FILE_PATH: path, DECRYPT_P12_FILE_PASSWORD: KEYSTORE_PASSWORD }
   })
   after(() => rmSync(dir, { recursive: true, force: true }))
 
   it('config check prints the effective configuration with secrets masked', async () => {
     const env = {
       ...baseEnv(dir),
+      ...keystore,
       MOSIP_WEBSUB_SECRET: 'websub-secret-value-123',
       DATA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
       DATABASE_URL: 'postgres://bridge:pg-password-456@127.0.0.1:5432/bridge'
@@ -44,16 +52,35 @@ describe('mosip-bridge CLI', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stdout, /MOSIP_WEBSUB_SECRET\s+\*{8}/)
     assert.match(result.stdout, /configuration is valid/)
-    for (const secret of ['websub-secret-value-123', 'pg-password-456', env.DATA_ENCRYPTION_KEY]) {
+    // The key files are opened: the credential keystore with its password; the IDA and E-Signet
+    // files of the development defaults do not exist here.
+    assert.match(result.stdout, /ok\s+DECRYPT_P12_FILE_PATH, DECRYPT_P12_FILE_PASSWORD: RSA-2048/)
+    assert.match(result.stdout, /unusable\s+SIGN_P12_FILE_PATH.*\/verify would answer 503/)
+    assert.match(result.stdout, /unusable\s+OIDP_CLIENT_PRIVATE_KEY_PATH/)
+    for (const secret of [
+      'websub-secret-value-123',
+      'pg-password-456',
+      env.DATA_ENCRYPTION_KEY,
+      KEYSTORE_PASSWORD
+    ]) {
       assert.ok(!result.stdout.includes(secret), `output shows ${secret}`)
     }
+  })
+
+  it('config check fails when the credential keystore does not open with its password', async () => {
+    const env = { ...baseEnv(dir), ...keystore, DECRYPT_P12_FILE_PASSWORD: 'not-the-password' }
+    const result = await run(['config', 'check'], env, dir)
+    assert.equal(result.status, 1)
+    assert.match(result.stdout, /FAILED\s+DECRYPT_P12_FILE_PATH, DECRYPT_P12_FILE_PASSWORD: /)
+    assert.match(result.stdout, /a required key file cannot be used/)
+    assert.ok(!result.stdout.includes('not-the-password'))
   })
 
   it('reads a .env file in the working directory', async () => {
     const envDir = mkdtempSync(join(tmpdir(), 'bridge-dotenv-'))
     try {
       writeFileSync(join(envDir, '.env'), 'MOSIP_CENTER_ID=77777\nTRANSACTION_ID_PREFIX=42\n')
-      const result = await run(['config', 'check'], baseEnv(envDir), envDir)
+      const result = await run(['config', 'check'], { ...baseEnv(envDir), ...keystore }, envDir)
       assert.equal(result.status, 0, result.stderr)
       assert.match(result.stdout, /MOSIP_CENTER_ID\s+77777/)
       assert.match(result.stdout, /TRANSACTION_ID_PREFIX\s+42/)
@@ -101,6 +128,33 @@ describe('mosip-bridge CLI', () => {
     assert.equal(help.status, 0, help.stderr)
     assert.match(help.stdout, /Usage: mosip-bridge jobs/)
     assert.match(help.stdout, /replay/)
+  })
+
+  it('read-only commands never migrate: a database behind this version is reported', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'bridge-cli-fresh-'))
+    try {
+      const env = baseEnv(fresh)
+      for (const args of [['status'], ['registrations', 'list'], ['jobs', 'list']]) {
+        const result = await run(args, env, fresh)
+        assert.equal(result.status, 1, args.join(' '))
+        assert.match(
+          result.stderr,
+          /schema is behind this version .*run `mosip-bridge migrate` first/
+        )
+      }
+      const store = createStore({ kind: 'sqlite', sqlitePath: env.SQLITE_DATABASE_PATH! }, 1)
+      const tables = await store.db.introspection.getTables()
+      await store.close()
+      assert.deepEqual(
+        tables.filter((t) => !t.name.startsWith('kysely_')).map((t) => t.name),
+        [],
+        'nothing was created'
+      )
+      assert.equal((await run(['migrate'], env, fresh)).status, 0)
+      assert.equal((await run(['status'], env, fresh)).status, 0)
+    } finally {
+      rmSync(fresh, { recursive: true, force: true })
+    }
   })
 
   it('migrates, lists and replays dead jobs', async () => {

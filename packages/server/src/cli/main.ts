@@ -13,7 +13,7 @@ import {
   type Environment
 } from '../config/index.js'
 import { createLogger, type Logger } from '../observability/logger.js'
-import { openStorage, type Storage } from '../composition/storage.js'
+import { SchemaBehindError, openStorage, type Storage } from '../composition/storage.js'
 import { mosipIdOf } from '../core/registration-state.js'
 import type { ReconcileOutcome } from '../pipeline/reconciliation.service.js'
 import { createStore } from '../store/database.js'
@@ -61,10 +61,22 @@ function exit(code: number): never {
 async function withStorage<T>(
   config: BridgeConfig,
   stderr: NodeJS.WritableStream,
-  work: (storage: Storage, logger: Logger) => Promise<T>
+  work: (storage: Storage, logger: Logger) => Promise<T>,
+  access: { readOnly?: boolean } = {}
 ): Promise<T> {
   const logger = createLogger({ level: 'error', destination: stderr })
-  const storage = await openStorage(config, logger, { poolSize: 2 })
+  let storage: Storage
+  try {
+    // Commands that only read never change the schema: a database behind this version says so.
+    storage = await openStorage(config, logger, {
+      poolSize: 2,
+      migrate: access.readOnly !== true
+    })
+  } catch (error) {
+    if (!(error instanceof SchemaBehindError)) throw error
+    stderr.write(`${error.message}\n`)
+    throw new CliExit(1)
+  }
   try {
     return await work(storage, logger)
   } finally {
@@ -180,8 +192,10 @@ function buildCli(io: CliIo): Command {
   const configCommand = program.command('config').description('configuration tools')
   configCommand
     .command('check')
-    .description('validate the configuration and print it, secrets masked')
-    .action(() => {
+    .description(
+      'validate the configuration, print it with secrets masked, and open every key file with its password'
+    )
+    .action(async () => {
       const config = configOrExit(envFile())
       const described = describeConfig(config)
       const width = Math.max(...Object.keys(described).map((k) => k.length))
@@ -192,6 +206,18 @@ function buildCli(io: CliIo): Command {
         console.log(
           `\nnote: DATA_ENCRYPTION_KEY is not set; the key is kept in ${config.encryption.keyFile} (created on first start)`
         )
+      }
+      // The key files, opened with their passwords as start-up opens them.
+      const { checkKeyFiles } = await import('../composition/file-checks.js')
+      const files = checkKeyFiles(config)
+      console.log('\nkey files:')
+      for (const file of files) {
+        const mark = file.ok ? 'ok' : file.required ? 'FAILED' : 'unusable'
+        console.log(`  ${mark.padEnd(8)} ${file.variables}: ${file.detail}`)
+      }
+      if (files.some((file) => file.required && !file.ok)) {
+        console.log('\nconfiguration is valid, but a required key file cannot be used')
+        exit(1)
       }
       console.log('\nconfiguration is valid')
     })
@@ -209,21 +235,26 @@ function buildCli(io: CliIo): Command {
     .description('registrations and jobs by state')
     .action(async () => {
       const config = configOrExit(envFile())
-      await withStorage(config, io.stderr, async ({ store, operator, queue }) => {
-        const registrations = Object.entries(await operator.countByState())
-        const { stallAlertMs } = config.mosip.reconcile
-        const stalled = await operator.countStalled(Date.now() - stallAlertMs)
-        const jobs = await queue.counts()
-        console.log(`database: ${store.dialect}`)
-        console.log('registrations:')
-        if (registrations.length === 0) console.log('  (none)')
-        for (const [state, n] of registrations) console.log(`  ${state.padEnd(20)} ${n}`)
-        console.log(
-          `  ${'stalled'.padEnd(20)} ${stalled}  (submitted, waiting on MOSIP for more than ${formatDuration(stallAlertMs)})`
-        )
-        console.log('jobs:')
-        for (const state of JOB_STATES) console.log(`  ${state.padEnd(20)} ${jobs[state]}`)
-      })
+      await withStorage(
+        config,
+        io.stderr,
+        async ({ store, operator, queue }) => {
+          const registrations = Object.entries(await operator.countByState())
+          const { stallAlertMs } = config.mosip.reconcile
+          const stalled = await operator.countStalled(Date.now() - stallAlertMs)
+          const jobs = await queue.counts()
+          console.log(`database: ${store.dialect}`)
+          console.log('registrations:')
+          if (registrations.length === 0) console.log('  (none)')
+          for (const [state, n] of registrations) console.log(`  ${state.padEnd(20)} ${n}`)
+          console.log(
+            `  ${'stalled'.padEnd(20)} ${stalled}  (submitted, waiting on MOSIP for more than ${formatDuration(stallAlertMs)})`
+          )
+          console.log('jobs:')
+          for (const state of JOB_STATES) console.log(`  ${state.padEnd(20)} ${jobs[state]}`)
+        },
+        { readOnly: true }
+      )
     })
 
   const registrations = program
@@ -236,23 +267,28 @@ function buildCli(io: CliIo): Command {
     .option('--limit <n>', 'how many', positiveInt, 50)
     .action(async (options: { state?: string; limit: number }) => {
       const config = configOrExit(envFile())
-      await withStorage(config, io.stderr, async ({ operator }) => {
-        const rows = await operator.recentRegistrations(options)
-        if (rows.length === 0) console.log('no registrations')
-        for (const row of rows) {
-          console.log(
-            [
-              row.id,
-              row.kind.padEnd(6),
-              row.state.padEnd(20),
-              `attempts ${row.attempts}`,
-              `event ${row.opencrvs_event_id ?? '-'}`,
-              new Date(row.updated_at).toISOString(),
-              row.last_error ?? ''
-            ].join('  ')
-          )
-        }
-      })
+      await withStorage(
+        config,
+        io.stderr,
+        async ({ operator }) => {
+          const rows = await operator.recentRegistrations(options)
+          if (rows.length === 0) console.log('no registrations')
+          for (const row of rows) {
+            console.log(
+              [
+                row.id,
+                row.kind.padEnd(6),
+                row.state.padEnd(20),
+                `attempts ${row.attempts}`,
+                `event ${row.opencrvs_event_id ?? '-'}`,
+                new Date(row.updated_at).toISOString(),
+                row.last_error ?? ''
+              ].join('  ')
+            )
+          }
+        },
+        { readOnly: true }
+      )
     })
   registrations
     .command('show')
@@ -260,39 +296,44 @@ function buildCli(io: CliIo): Command {
     .argument('<id>', 'transaction id')
     .action(async (id: string) => {
       const config = configOrExit(envFile())
-      await withStorage(config, io.stderr, async ({ operator, reconciliation }) => {
-        const row = await operator.registration(id)
-        if (!row) {
-          console.error(`registration ${id} does not exist`)
-          exit(1)
-        }
-        const mosipIds = await reconciliation.mosipIdsOf(row.id)
-        console.log(`${row.id}  ${row.kind}  ${row.state}`)
-        console.log(
-          `  OpenCRVS event ${row.opencrvs_event_id ?? '-'} action ${row.opencrvs_action_id ?? '-'}`
-        )
-        console.log(
-          `  registration number ${row.registration_number ?? '-'}, tracking id ${row.tracking_id ?? '-'}`
-        )
-        console.log(
-          `  kept: token ${row.kept.token ? 'yes' : 'no'}, packet input ${row.kept.payload ? 'yes' : 'no'}, national id ${row.kept.nationalId ? 'yes' : 'no'}`
-        )
-        console.log(
-          `  MOSIP id ${mosipIdOf(row)}${mosipIds.length > 1 ? ` (ids used: ${mosipIds.join(', ')})` : ''}`
-        )
-        console.log(
-          `  submitted to MOSIP ${iso(row.submitted_at)}, resubmissions ${row.resubmissions}`
-        )
-        console.log(
-          `  MOSIP status ${row.mosip_status ?? '-'}, checked ${iso(row.mosip_checked_at, 'never')}, next check ${row.state === 'submitted' ? iso(row.reconcile_at) : '-'}`
-        )
-        if (row.last_error) console.log(`  last error: ${row.last_error}`)
-        for (const entry of row.history) {
+      await withStorage(
+        config,
+        io.stderr,
+        async ({ operator, reconciliation }) => {
+          const row = await operator.registration(id)
+          if (!row) {
+            console.error(`registration ${id} does not exist`)
+            exit(1)
+          }
+          const mosipIds = await reconciliation.mosipIdsOf(row.id)
+          console.log(`${row.id}  ${row.kind}  ${row.state}`)
           console.log(
-            `  ${new Date(entry.at).toISOString()}  ${entry.from_state ?? '-'} → ${entry.to_state}  ${entry.reason ?? ''}`
+            `  OpenCRVS event ${row.opencrvs_event_id ?? '-'} action ${row.opencrvs_action_id ?? '-'}`
           )
-        }
-      })
+          console.log(
+            `  registration number ${row.registration_number ?? '-'}, tracking id ${row.tracking_id ?? '-'}`
+          )
+          console.log(
+            `  kept: token ${row.kept.token ? 'yes' : 'no'}, packet input ${row.kept.payload ? 'yes' : 'no'}, national id ${row.kept.nationalId ? 'yes' : 'no'}`
+          )
+          console.log(
+            `  MOSIP id ${mosipIdOf(row)}${mosipIds.length > 1 ? ` (ids used: ${mosipIds.join(', ')})` : ''}`
+          )
+          console.log(
+            `  submitted to MOSIP ${iso(row.submitted_at)}, resubmissions ${row.resubmissions}`
+          )
+          console.log(
+            `  MOSIP status ${row.mosip_status ?? '-'}, checked ${iso(row.mosip_checked_at, 'never')}, next check ${row.state === 'submitted' ? iso(row.reconcile_at) : '-'}`
+          )
+          if (row.last_error) console.log(`  last error: ${row.last_error}`)
+          for (const entry of row.history) {
+            console.log(
+              `  ${new Date(entry.at).toISOString()}  ${entry.from_state ?? '-'} → ${entry.to_state}  ${entry.reason ?? ''}`
+            )
+          }
+        },
+        { readOnly: true }
+      )
     })
   registrations
     .command('retry')
@@ -328,49 +369,54 @@ function buildCli(io: CliIo): Command {
       const olderThanMs = options.olderThan ?? config.mosip.reconcile.afterMs
       const dryRun = options.dryRun === true
       const json = options.json === true
-      const { report, outcomes } = await withStorage(config, io.stderr, async (storage, logger) => {
-        // Only the status client is used: the other MOSIP parts (the credential keystore above
-        // all) are not needed here, so what they would log is not either.
-        const [{ createMosipIntegration }, { buildReconciler }] = await Promise.all([
-          import('../integrations/mosip/index.js'),
-          import('../composition/job-handlers.js')
-        ])
-        const mosip = createMosipIntegration(config, logger.child({}, { level: 'silent' }))
-        const reconciler = buildReconciler(config, logger, storage, { mosip })
-        const showBar = !json && (io.stderr as { isTTY?: boolean }).isTTY === true
-        const bar = showBar
-          ? new cliProgress.SingleBar(
-              {
-                stream: io.stderr,
-                format: 'asking MOSIP [{bar}] {value}/{total} registrations',
-                hideCursor: true,
-                clearOnComplete: true
-              },
-              cliProgress.Presets.shades_classic
-            )
-          : undefined
-        let started = false
-        const outcomes: ReconcileOutcome[] = []
-        try {
-          const report = await reconciler.runPass({
-            olderThanMs,
-            dryRun,
-            onOutcome: (outcome) => outcomes.push(outcome),
-            ...(bar
-              ? {
-                  onProgress: (done: number, total: number | undefined) => {
-                    if (!started) bar.start(total ?? done, done)
-                    else bar.update(done)
-                    started = true
+      const { report, outcomes } = await withStorage(
+        config,
+        io.stderr,
+        async (storage, logger) => {
+          // Only the status client is used: the other MOSIP parts (the credential keystore above
+          // all) are not needed here, so what they would log is not either.
+          const [{ createMosipIntegration }, { buildReconciler }] = await Promise.all([
+            import('../integrations/mosip/index.js'),
+            import('../composition/job-handlers.js')
+          ])
+          const mosip = createMosipIntegration(config, logger.child({}, { level: 'silent' }))
+          const reconciler = buildReconciler(config, logger, storage, { mosip })
+          const showBar = !json && (io.stderr as { isTTY?: boolean }).isTTY === true
+          const bar = showBar
+            ? new cliProgress.SingleBar(
+                {
+                  stream: io.stderr,
+                  format: 'asking MOSIP [{bar}] {value}/{total} registrations',
+                  hideCursor: true,
+                  clearOnComplete: true
+                },
+                cliProgress.Presets.shades_classic
+              )
+            : undefined
+          let started = false
+          const outcomes: ReconcileOutcome[] = []
+          try {
+            const report = await reconciler.runPass({
+              olderThanMs,
+              dryRun,
+              onOutcome: (outcome) => outcomes.push(outcome),
+              ...(bar
+                ? {
+                    onProgress: (done: number, total: number | undefined) => {
+                      if (!started) bar.start(total ?? done, done)
+                      else bar.update(done)
+                      started = true
+                    }
                   }
-                }
-              : {})
-          })
-          return { report, outcomes }
-        } finally {
-          if (started) bar?.stop()
-        }
-      })
+                : {})
+            })
+            return { report, outcomes }
+          } finally {
+            if (started) bar?.stop()
+          }
+        },
+        { readOnly: dryRun }
+      )
       if (json) {
         console.log(jsonReport({ dryRun, olderThanMs, outcomes, report }))
       } else {
@@ -400,21 +446,26 @@ function buildCli(io: CliIo): Command {
     .option('--limit <n>', 'how many', positiveInt, 50)
     .action(async (options: { state?: string; limit: number }) => {
       const config = configOrExit(envFile())
-      await withStorage(config, io.stderr, async ({ operator }) => {
-        const rows = await operator.recentDeliveries(options)
-        if (rows.length === 0) console.log('no deliveries')
-        for (const row of rows) {
-          console.log(
-            [
-              row.event_id,
-              row.state.padEnd(14),
-              new Date(row.received_at).toISOString(),
-              row.registration_id ?? '-',
-              row.note ?? ''
-            ].join('  ')
-          )
-        }
-      })
+      await withStorage(
+        config,
+        io.stderr,
+        async ({ operator }) => {
+          const rows = await operator.recentDeliveries(options)
+          if (rows.length === 0) console.log('no deliveries')
+          for (const row of rows) {
+            console.log(
+              [
+                row.event_id,
+                row.state.padEnd(14),
+                new Date(row.received_at).toISOString(),
+                row.registration_id ?? '-',
+                row.note ?? ''
+              ].join('  ')
+            )
+          }
+        },
+        { readOnly: true }
+      )
     })
   deliveries
     .command('retry')
@@ -445,25 +496,30 @@ function buildCli(io: CliIo): Command {
         exit(EXIT_CONFIG)
       }
       const config = configOrExit(envFile())
-      await withStorage(config, io.stderr, async ({ queue }) => {
-        const rows = await queue.list({
-          ...(options.state ? { state: options.state as JobState } : {}),
-          limit: options.limit
-        })
-        if (rows.length === 0) console.log('no jobs')
-        for (const job of rows) {
-          console.log(
-            [
-              String(job.id).padStart(8),
-              job.state.padEnd(8),
-              job.task.padEnd(24),
-              `attempts ${job.attempts}/${job.max_attempts}`,
-              new Date(job.run_at).toISOString(),
-              job.last_error ?? ''
-            ].join('  ')
-          )
-        }
-      })
+      await withStorage(
+        config,
+        io.stderr,
+        async ({ queue }) => {
+          const rows = await queue.list({
+            ...(options.state ? { state: options.state as JobState } : {}),
+            limit: options.limit
+          })
+          if (rows.length === 0) console.log('no jobs')
+          for (const job of rows) {
+            console.log(
+              [
+                String(job.id).padStart(8),
+                job.state.padEnd(8),
+                job.task.padEnd(24),
+                `attempts ${job.attempts}/${job.max_attempts}`,
+                new Date(job.run_at).toISOString(),
+                job.last_error ?? ''
+              ].join('  ')
+            )
+          }
+        },
+        { readOnly: true }
+      )
     })
   jobs
     .command('replay')

@@ -4,12 +4,22 @@ import type { Tasks } from '../pipeline/tasks.js'
 import { JobQueue } from '../queue/job-queue.js'
 import { createStore, type Store } from '../store/database.js'
 import { resolveEncryptionKey } from '../store/encryption-key.js'
-import { migrateToLatest } from '../store/migrate.js'
+import { migrateToLatest, pendingMigrations } from '../store/migrate.js'
 import { OperatorQueries } from '../store/operator-queries.js'
 import { ReconciliationRepository } from '../store/reconciliation.repository.js'
 import { RegistrationsRepository } from '../store/registrations.repository.js'
 import { SecretBox } from '../store/secret-box.js'
 import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
+
+/** A database whose schema is older than this version, opened without migrating. */
+export class SchemaBehindError extends Error {
+  readonly code = 'SCHEMA_BEHIND'
+  constructor(readonly pending: string[]) {
+    super(
+      `the database schema is behind this version (${pending.length} migration(s) to run: ${pending.join(', ')}); run \`mosip-bridge migrate\` first`
+    )
+  }
+}
 
 /** The database, migrated, with the repositories and the job queue that live in it. */
 export interface Storage {
@@ -32,7 +42,11 @@ export interface Storage {
 export async function openStorage(
   config: BridgeConfig,
   logger: Logger,
-  options: { poolSize?: number } = {}
+  options: {
+    poolSize?: number
+    /** false: never change the schema (read-only commands); a database behind is an error. */
+    migrate?: boolean
+  } = {}
 ): Promise<Storage> {
   const encryptionKey = resolveEncryptionKey(config.encryption.key, config.encryption.keyFile)
   if (encryptionKey.source !== 'environment') {
@@ -45,8 +59,13 @@ export async function openStorage(
   }
   const store = createStore(config.database, options.poolSize)
   try {
-    const report = await migrateToLatest(store)
-    logger.info({ applied: report.applied, database: store.dialect }, 'database ready')
+    if (options.migrate === false) {
+      const pending = await pendingMigrations(store)
+      if (pending.length > 0) throw new SchemaBehindError(pending)
+    } else {
+      const report = await migrateToLatest(store)
+      logger.info({ applied: report.applied, database: store.dialect }, 'database ready')
+    }
   } catch (error) {
     await store.close()
     throw error

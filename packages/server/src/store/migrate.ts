@@ -63,3 +63,14 @@ export async function migrateToLatest(store: Store): Promise<MigrationReport> {
     )
   }
 }
+
+/** Names of the migrations this version has that the database has not run, in order. */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const migrations = migrationsFor(store.dialect)
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: () => Promise.resolve(migrations) }
+  })
+  const known = await migrator.getMigrations()
+  return known.filter((migration) => migration.executedAt === undefined).map((m) => m.name)
+}
