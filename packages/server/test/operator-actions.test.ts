@@ -87,6 +87,26 @@ describe('operator retry of a stopped registration', () => {
     assert.equal((await retryRegistration(deps, '100010000000012')).retried, false)
   })
 
+  it('checks again with MOSIP one handed over while MOSIP had its packet and no credential came', async () => {
+    const deps = { store: ctx.store, registrations, queue }
+    await make('100010000000021', ['packet_created', 'submitted'])
+    await registrations.transition(ctx.store.db, '100010000000021', 'needs_attention', {
+      reason: 'MOSIP_KEEPS_ASKING_RESEND',
+      changes: { resubmissions: 3, mosip_unchanged_checks: 4, reconcile_at: null }
+    })
+    const before = Date.now()
+    assert.deepEqual(await retryRegistration(deps, '100010000000021'), {
+      retried: true,
+      step: 'reconcile'
+    })
+    const row = await registrations.get('100010000000021')
+    assert.equal(row?.state, 'submitted')
+    assert.equal(row?.resubmissions, 0, 'a fresh resubmission budget')
+    assert.equal(row?.mosip_unchanged_checks, 0)
+    assert.ok((row?.reconcile_at ?? 0) >= before && (row?.reconcile_at ?? 0) <= Date.now())
+    assert.equal((await registrations.history('100010000000021')).at(-1)?.reason, 'OPERATOR_RETRY')
+  })
+
   it('refuses registrations with nothing to retry', async () => {
     await make('100010000000003', ['packet_created', 'submitted'])
     const result = await retryRegistration(

@@ -337,7 +337,9 @@ function buildCli(io: CliIo): Command {
     })
   registrations
     .command('retry')
-    .description('submit a failed registration again, or confirm one that needs attention again')
+    .description(
+      'submit a failed registration again, confirm one that needs attention again, or check one with MOSIP again'
+    )
     .argument('<id>', 'transaction id')
     .action(async (id: string) => {
       const config = configOrExit(envFile())

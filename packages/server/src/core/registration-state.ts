@@ -36,6 +36,8 @@ const NEXT: Record<RegistrationState, readonly RegistrationState[]> = {
   rejected: [],
   needs_attention: [
     'received',
+    // An operator's retry of one handed over while MOSIP had its packet: checked again.
+    'submitted',
     'credential_received',
     'confirmed',
     'completed',

@@ -7,14 +7,17 @@ import { TASKS, jobKeys, type RegistrationJobPayload, type Tasks } from './tasks
 import { isWorkflowEventId } from './websub-intake.service.js'
 
 type RetryResult =
-  { retried: true; step: 'submit' | 'confirm' | 'process' } | { retried: false; reason: string }
+  | { retried: true; step: 'submit' | 'confirm' | 'process' | 'reconcile' }
+  | { retried: false; reason: string }
 
 /**
  * An operator's "try again" for a registration that stopped: a failed one is submitted to MOSIP
  * again, and so is one that needs attention before MOSIP took its packet (a MOSIP outage that
  * outlasted the token's margin); one that needs attention after its credential arrived is
  * confirmed again (after the cause — an expired token, a missing pending action — has been
- * dealt with).
+ * dealt with); one handed over while MOSIP had its packet and no credential came (MOSIP issued
+ * the ID but the credential was lost, MOSIP kept asking for the packet or not knowing it) goes
+ * back to waiting on MOSIP, checked at once with a fresh resubmission budget.
  */
 export async function retryRegistration(
   deps: { store: Store; registrations: RegistrationsRepository; queue: JobQueue<Tasks> },
@@ -51,7 +54,26 @@ export async function retryRegistration(
     })
     return { retried: true, step: 'confirm' }
   }
+  if (
+    registration.state === 'needs_attention' &&
+    (await lastFromState(deps, registration)) === 'submitted'
+  ) {
+    await deps.registrations.transition(deps.store.db, id, 'submitted', {
+      current: registration,
+      reason: 'OPERATOR_RETRY',
+      changes: { reconcile_at: Date.now(), resubmissions: 0, mosip_unchanged_checks: 0 }
+    })
+    return { retried: true, step: 'reconcile' }
+  }
   return { retried: false, reason: `registration ${id} is ${registration.state}; nothing to retry` }
+}
+
+/** The state a registration was in before its last change. */
+async function lastFromState(
+  deps: { registrations: RegistrationsRepository },
+  registration: Registration
+): Promise<string | null | undefined> {
+  return (await deps.registrations.history(registration.id)).at(-1)?.from_state
 }
 
 /** True for a registration handed to an operator before MOSIP took its packet. */
