@@ -289,6 +289,18 @@ describe('bridge routes', () => {
         `${url}/websub/callback?hub.mode=subscribe&hub.topic=${encodeURIComponent(TOPIC)}`
       )
       assert.equal(missing.status, 400)
+      // Only what the bridge asked for: it never asks to unsubscribe, and names its topic.
+      const unsubscribe = await fetch(
+        `${url}/websub/callback?hub.mode=unsubscribe&hub.topic=${encodeURIComponent(TOPIC)}&hub.challenge=u1`
+      )
+      assert.equal(unsubscribe.status, 404)
+      assert.notEqual(await unsubscribe.text(), 'u1')
+      const noTopic = await fetch(`${url}/websub/callback?hub.mode=subscribe&hub.challenge=t1`)
+      assert.equal(noTopic.status, 404)
+      const repeated = await fetch(
+        `${url}/websub/callback?hub.mode=subscribe&hub.topic=${encodeURIComponent(TOPIC)}&hub.challenge=a&hub.challenge=b`
+      )
+      assert.equal(repeated.status, 400)
     })
 
     it('refuses deliveries without a valid signature, stores signed ones once', async () => {

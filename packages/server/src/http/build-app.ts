@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -37,6 +38,33 @@ interface AppDependencies {
   routes?: Array<(app: FastifyInstance) => void>
 }
 
+/** Deeper JSON bodies are refused: nothing we accept nests this far, and serializing one could
+ * overflow the stack. */
+const MAX_JSON_DEPTH = 64
+
+/** Whether `value` nests objects or arrays deeper than `limit` (iterative: no recursion). */
+export function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!
+    if (typeof current !== 'object' || current === null) continue
+    if (depth > limit) return true
+    for (const child of Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+    }
+  }
+  return false
+}
+
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics'])
+
+const PLAIN_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
+
+/** The caller's request id when short and plain, otherwise a new one. */
+function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && PLAIN_REQUEST_ID.test(header) ? header : randomUUID()
+}
+
 /**
  * The bridge's HTTP application, not listening: main.ts and the CLI start it, tests use
  * inject() or port 0.
@@ -46,7 +74,17 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     // pino's Logger is what Fastify expects; the cast only widens its generic parameter.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
-    requestIdHeader: 'x-request-id',
+    // A caller's X-Request-Id is kept only when short and plain (it reaches every log line).
+    requestIdHeader: false,
+    genReqId: (request) => requestIdOf(request.headers['x-request-id']),
+    // A client trickling its request, or holding an idle connection, is cut off.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    // Health, readiness and metrics probes come every few seconds: their request lines are
+    // logged only at debug level.
+    disableRequestLogging: (request: { url?: string }) =>
+      PROBE_PATHS.has((request.url ?? '').split('?')[0] ?? '') &&
+      !deps.logger.isLevelEnabled('debug'),
     return503OnClosing: true,
     // MOSIP's hub may post to /websub/callback/ (with the slash).
     routerOptions: { ignoreTrailingSlash: true }
@@ -57,13 +95,28 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     const bytes = body as Buffer
     request.rawBytes = bytes
     if (bytes.length === 0) return done(null, undefined)
+    let parsed: unknown
     try {
-      done(null, JSON.parse(bytes.toString('utf8')))
+      parsed = JSON.parse(bytes.toString('utf8'))
     } catch {
       const error = new Error('the body is not valid JSON') as Error & { statusCode: number }
       error.statusCode = 400
-      done(error, undefined)
+      return done(error, undefined)
     }
+    if (depthExceeds(parsed, MAX_JSON_DEPTH)) {
+      const error = new Error(
+        `the body is nested deeper than ${MAX_JSON_DEPTH} levels`
+      ) as Error & { statusCode: number }
+      error.statusCode = 400
+      return done(error, undefined)
+    }
+    done(null, parsed)
+  })
+
+  // No answer is to be sniffed into another content type.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff')
+    return payload
   })
 
   // Route schemas are zod schemas: Fastify validates requests with them (after the onRequest

@@ -85,7 +85,8 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
         description:
           'Called by the hub, not by clients. Answers the challenge as text/plain for our topics ' +
           '(the credential topic, and the workflow-completed topic when subscribed), ' +
-          '404 for another topic or mode, 400 without a challenge, 200 to a denial.',
+          '404 for another topic, a missing topic or any mode but subscribe (the bridge never ' +
+          'asks to unsubscribe), 400 without a challenge or with a repeated one, 200 to a denial.',
         querystring: intentVerificationQuerySchema
       }
     },
@@ -103,11 +104,20 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
       if (!challenge) {
         return reply.status(400).type('text/plain').send('Missing hub.challenge')
       }
-      if (mode !== undefined && mode !== 'subscribe' && mode !== 'unsubscribe') {
-        return reply.status(404).type('text/plain').send(`unknown hub.mode ${mode}`)
+      // Only what the bridge asked for is confirmed: it subscribes, and never unsubscribes
+      // through the hub, so an unsubscription someone else requested is refused.
+      if (mode !== 'subscribe') {
+        request.log.warn({ mode }, 'intent verification for a mode we did not ask for')
+        return reply
+          .status(404)
+          .type('text/plain')
+          .send(mode === undefined ? 'Missing hub.mode' : `not confirming hub.mode ${mode}`)
       }
       const topic = query['hub.topic']
-      if (topic !== undefined && !ourTopics.has(topic)) {
+      if (topic === undefined) {
+        return reply.status(404).type('text/plain').send('Missing hub.topic')
+      }
+      if (!ourTopics.has(topic)) {
         request.log.warn({ topic }, 'intent verification for a topic we did not ask for')
         return reply.status(404).type('text/plain').send('not subscribed to this topic')
       }
