@@ -1,6 +1,8 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { sql } from 'kysely'
 import { createStore } from '../src/store/database.js'
 import { migrateToLatest } from '../src/store/migrate.js'
@@ -454,3 +456,21 @@ for (const dialect of DIALECTS) {
     })
   })
 }
+
+describe('SQLite files', () => {
+  it('creates the database, and so its WAL and shared-memory files, readable by the owner only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-sqlite-mode-'))
+    try {
+      const path = join(dir, 'nested', 'bridge.db')
+      const store = createStore({ kind: 'sqlite', sqlitePath: path })
+      await migrateToLatest(store)
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        assert.ok(existsSync(file), file)
+        assert.equal(statSync(file).mode & 0o777, 0o600, file)
+      }
+      await store.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import {
@@ -145,7 +145,12 @@ function cachePreparedStatements(sqlite: SqliteDatabase.Database, limit = 500): 
 }
 
 function openSqlite(path: string): SqliteDatabase.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+    // A new database file is readable by its owner only; SQLite gives its -wal and -shm files
+    // the same mode. (An existing file keeps the mode its operator chose.)
+    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+  }
   const sqlite = new SqliteDatabase(path)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('busy_timeout = 5000')
