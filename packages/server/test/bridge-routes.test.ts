@@ -376,6 +376,34 @@ describe('bridge routes', () => {
       assert.match(String(rows[0]?.created_at), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
     })
 
+    it('removes a registration only for a token of the reference scope bound to its record', async () => {
+      const eventId = randomUUID()
+      const intakeToken = await keys.actionToken({ eventId })
+      const accepted = await post(
+        '/events/registration',
+        birthPayload({ trackingId: 'TRK-REMOVE' }),
+        intakeToken
+      )
+      assert.equal(accepted.status, 202)
+      const { transactionId } = (await accepted.json()) as { transactionId: string }
+      const remove = async (token: string) =>
+        fetch(`${url}/debug/transactions/${transactionId}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` }
+        })
+      // A registrar's user token, and the action token of another record, remove nothing.
+      const registrar = await keys.actionToken({ scope: ['record.register'], eventId })
+      assert.equal((await remove(registrar)).status, 403)
+      assert.equal((await remove(await keys.actionToken())).status, 403)
+      const unbound = await keys.actionToken({ eventId: undefined })
+      assert.equal((await remove(unbound)).status, 403)
+      assert.ok(await bridge.registrations.get(transactionId), 'still tracked')
+      const removed = await remove(intakeToken)
+      assert.equal(removed.status, 200)
+      assert.equal(((await removed.json()) as { eventId: string }).eventId, eventId)
+      assert.equal((await remove(intakeToken)).status, 404)
+    })
+
     it('serves metrics computed from where registrations and jobs stand', async () => {
       const soonExpiring = await keys.actionToken({}, { expiresIn: '1h' })
       const accepted = await post(

@@ -67,7 +67,8 @@ describe('OpenAPI document', () => {
           registerDebugRoutes(instance, {
             verifier,
             operator: new OperatorQueries(store.db),
-            removeRegistration: notCalled
+            removeRegistration: notCalled,
+            eventOf: notCalled
           }),
         (instance) =>
           registerVerifyRoutes(instance, {

@@ -49,7 +49,11 @@ function buildRoutes(
       registerDebugRoutes(app, {
         verifier: operatorVerifier,
         operator,
-        removeRegistration: (id) => removeRegistration({ store, registrations, queue }, id)
+        removeRegistration: (id) => removeRegistration({ store, registrations, queue }, id),
+        eventOf: async (id) => {
+          const registration = await registrations.get(id)
+          return registration === undefined ? undefined : registration.opencrvs_event_id
+        }
       }),
     (app) =>
       registerVerifyRoutes(app, {

@@ -11,6 +11,8 @@ interface DebugRouteDeps {
   operator: OperatorQueries
   /** Stops tracking a registration (with its waiting jobs); undefined when it does not exist. */
   removeRegistration: (id: string) => Promise<RemovedRegistration | undefined>
+  /** The OpenCRVS event a registration belongs to: null without one, undefined when unknown. */
+  eventOf: (id: string) => Promise<string | null | undefined>
 }
 
 const FORBIDDEN = { error: 'You do not have permission to access this resource.' }
@@ -96,14 +98,29 @@ export function registerDebugRoutes(instance: FastifyInstance, deps: DebugRouteD
       }
     },
     async (request, reply) => {
-      if (!allowed(request, reply, [['record.reject-registration'], ['record.register']]))
-        return reply
+      // The reference's scope, on a token bound to this very record: a registrar's user token
+      // or the action token of another record removes nothing.
+      if (!allowed(request, reply, [['record.reject-registration']])) return reply
       const { id } = request.params
+      const eventId = await deps.eventOf(id)
+      if (eventId === undefined) {
+        return reply.status(404).send({ error: `Transaction with id '${id}' not found.` })
+      }
+      if (!eventId || request.opencrvs?.eventId !== eventId) {
+        request.log.warn(
+          { registrationId: id, caller: request.opencrvs?.sub },
+          'removal refused: the token is not bound to this registration'
+        )
+        return reply.status(403).send(FORBIDDEN)
+      }
       const removed = await deps.removeRegistration(id)
       if (!removed) {
         return reply.status(404).send({ error: `Transaction with id '${id}' not found.` })
       }
-      request.log.warn({ registrationId: id }, 'registration removed by an operator')
+      request.log.warn(
+        { registrationId: id, caller: request.opencrvs?.sub },
+        'registration removed through the debug route'
+      )
       return { eventId: removed.opencrvs_event_id, registrationNumber: removed.registration_number }
     }
   )
