@@ -268,6 +268,31 @@ describe('bridge routes', () => {
       assert.equal(stored?.process, 'CRVS_UPDATE')
       assert.deepEqual(stored?.fields, { VID: '4789512360', fullName: 'New Name' })
     })
+
+    it('binds an update to its record: never merged into a birth sent with the same token', async () => {
+      const token = await keys.actionToken()
+      const birth = await post('/events/registration', birthPayload(), token)
+      assert.equal(birth.status, 202)
+      const update = await post(
+        '/events/update-biographics',
+        birthPayload({ requestFields: { VID: '4789512361', fullName: 'Other Name' } }),
+        token
+      )
+      assert.equal(update.status, 202)
+      const birthId = ((await birth.json()) as { transactionId: string }).transactionId
+      const updateId = ((await update.json()) as { transactionId: string }).transactionId
+      assert.notEqual(updateId, birthId)
+      assert.equal((await bridge.registrations.get(updateId))?.kind, 'update')
+      // A token bound to no record sends no update.
+      const unbound = await keys.actionToken({ eventId: undefined })
+      const refused = await post(
+        '/events/update-biographics',
+        birthPayload({ requestFields: { VID: '4789512362', fullName: 'Third Name' } }),
+        unbound
+      )
+      assert.equal(refused.status, 400)
+      assert.match(((await refused.json()) as { message: string }).message, /eventId/)
+    })
   })
 
   describe('websub callback', () => {

@@ -67,7 +67,7 @@ function packetOf(
 
 /**
  * Same record, same key: the action an intake token is bound to when it says (one packet per
- * OpenCRVS action), otherwise the tracking id and certificate number.
+ * OpenCRVS action and kind of request), otherwise the tracking id and certificate number.
  */
 function idempotencyKey(
   kind: RegistrationKind,
@@ -75,7 +75,11 @@ function idempotencyKey(
   fallback: string
 ): string {
   if (identity.eventId && identity.actionId) {
-    return `action:${identity.eventId}:${identity.actionId}`
+    // An update sent with the token of a registration is its own request, never merged into
+    // that registration (births and deaths keep the key they always had).
+    return kind === 'update'
+      ? `update:action:${identity.eventId}:${identity.actionId}`
+      : `action:${identity.eventId}:${identity.actionId}`
   }
   return `${kind}:${fallback}`
 }

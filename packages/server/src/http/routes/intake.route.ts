@@ -24,7 +24,8 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
 
   async function accept(request: FastifyRequest, reply: FastifyReply, plan: IntakePlan) {
     const claims = request.opencrvs!
-    if (plan.kind !== 'update' && !claims.eventId) {
+    // Every request is bound to the record its token is for (an update too).
+    if (!claims.eventId) {
       return reply.status(400).send({
         statusCode: 400,
         error: 'Bad Request',
