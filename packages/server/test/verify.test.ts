@@ -21,6 +21,7 @@ import { formatProblems, loadConfig, type BridgeConfig } from '../src/config/ind
 import { IDA_NOT_CONFIGURED, type IdaVerifier } from '../src/core/ida-verification.js'
 import { buildApp } from '../src/http/build-app.js'
 import { registerVerifyRoutes } from '../src/http/routes/verify.route.js'
+import { withPerCallerRateLimit } from '../src/http/rate-limit.js'
 import { createIdaVerifier } from '../src/integrations/ida/index.js'
 import { OpencrvsJwtVerifier } from '../src/integrations/opencrvs/jwt-verifier.js'
 import { OpencrvsPublicKey } from '../src/integrations/opencrvs/public-key.js'
@@ -81,11 +82,14 @@ describe('POST /verify against the IDA simulator', () => {
       store,
       routes: [
         (instance) =>
-          registerVerifyRoutes(instance, {
-            verifier,
-            ida,
-            requiredScope: bridgeConfig.ida.verifyScope
-          })
+          withPerCallerRateLimit(instance, bridgeConfig.ida.rateLimitPerMinute, (scoped) =>
+            registerVerifyRoutes(scoped, {
+              verifier,
+              ida,
+              requiredScope: bridgeConfig.ida.verifyScope,
+              mismatchDetails: bridgeConfig.ida.mismatchDetails
+            })
+          )
       ]
     })
     const url = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -151,7 +155,14 @@ describe('POST /verify against the IDA simulator', () => {
       SIGN_P12_FILE_PASSWORD: PASSWORD,
       OUTBOUND_TIMEOUT_MS: '1500'
     }
-    main = await startApp(config({ IDA_INDIVIDUAL_ID_TYPE: 'auto' }))
+    // The main app returns IDA's reasons and has no rate limit; the defaults are tested apart.
+    main = await startApp(
+      config({
+        IDA_INDIVIDUAL_ID_TYPE: 'auto',
+        VERIFY_MISMATCH_DETAILS: 'true',
+        VERIFY_RATE_LIMIT_PER_MINUTE: '0'
+      })
+    )
     token = await keys.actionToken()
   })
 
@@ -261,6 +272,36 @@ describe('POST /verify against the IDA simulator', () => {
         language: 'eng'
       }
     ])
+  })
+
+  it("by default returns only IDA's codes for a mismatch, and limits each caller's calls", async () => {
+    const defaults = await startApp(config({ VERIFY_RATE_LIMIT_PER_MINUTE: '3' }))
+    extraApps.push(defaults)
+    const wrongName = { ...CHANDA.body, name: { firstname: 'Chanda', surname: 'Phiri' } }
+    const first = await verify(defaults, wrongName, json)
+    const body = (await first.json()) as { status: string; errors: Array<Record<string, unknown>> }
+    assert.equal(body.status, 'failed')
+    assert.deepEqual(body.errors, [
+      {
+        errorCode: 'IDA-DEA-001',
+        errorMessage: 'IDA did not authenticate the person; see the error code',
+        reason: 'IDA-DEA-001'
+      }
+    ])
+    assert.equal((await verify(defaults, CHANDA.body)).status, 200)
+    assert.equal((await verify(defaults, CHANDA.body)).status, 200)
+    const limited = await verify(defaults, CHANDA.body)
+    assert.equal(limited.status, 429)
+    assert.ok(Number(limited.headers.get('retry-after')) > 0)
+    assert.match(((await limited.json()) as { message: string }).message, /3 calls a minute/)
+    // Another caller has its own allowance.
+    const other = await keys.actionToken({ sub: 'registrar-2' })
+    const response = await fetch(`${defaults.url}/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${other}` },
+      body: JSON.stringify(CHANDA.body)
+    })
+    assert.equal(response.status, 200)
   })
 
   it('answers failed with IDA-DEA-001 for a wrong date of birth', async () => {

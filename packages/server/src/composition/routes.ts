@@ -8,6 +8,7 @@ import { registerEsignetRoutes } from '../http/routes/esignet.route.js'
 import { registerIntakeRoutes } from '../http/routes/intake.route.js'
 import { registerVerifyRoutes } from '../http/routes/verify.route.js'
 import { registerWebsubRoutes } from '../http/routes/websub.route.js'
+import { withPerCallerRateLimit } from '../http/rate-limit.js'
 import type { Logger } from '../observability/logger.js'
 import { createMetrics } from '../observability/metrics.js'
 import { IntakeService } from '../pipeline/intake.service.js'
@@ -55,19 +56,25 @@ function buildRoutes(
           return registration === undefined ? undefined : registration.opencrvs_event_id
         }
       }),
+    // Each caller's calls are bounded, so a user token cannot enumerate identities.
     (app) =>
-      registerVerifyRoutes(app, {
-        verifier: operatorVerifier,
-        ida,
-        requiredScope: config.ida.verifyScope
-      }),
+      withPerCallerRateLimit(app, config.ida.rateLimitPerMinute, (scoped) =>
+        registerVerifyRoutes(scoped, {
+          verifier: operatorVerifier,
+          ida,
+          requiredScope: config.ida.verifyScope,
+          mismatchDetails: config.ida.mismatchDetails
+        })
+      ),
     (app) =>
-      registerEsignetRoutes(app, {
-        verifier: operatorVerifier,
-        esignet,
-        requiredScope: config.esignet.requiredScope,
-        corsOrigin: config.server.clientAppUrl
-      })
+      withPerCallerRateLimit(app, config.ida.rateLimitPerMinute, (scoped) =>
+        registerEsignetRoutes(scoped, {
+          verifier: operatorVerifier,
+          esignet,
+          requiredScope: config.esignet.requiredScope,
+          corsOrigin: config.server.clientAppUrl
+        })
+      )
   ]
 }
 

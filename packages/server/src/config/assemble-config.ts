@@ -327,7 +327,9 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
       individualIdType: env.IDA_INDIVIDUAL_ID_TYPE,
       env: env.IDA_AUTH_ENV,
       language: env.IDA_LANGUAGE,
-      verifyScope: env.VERIFY_REQUIRED_SCOPE
+      verifyScope: env.VERIFY_REQUIRED_SCOPE,
+      rateLimitPerMinute: env.VERIFY_RATE_LIMIT_PER_MINUTE,
+      mismatchDetails: env.VERIFY_MISMATCH_DETAILS
     },
     esignet: {
       userinfoUrl: env.ESIGNET_USERINFO_URL,

@@ -131,6 +131,10 @@ export interface IdaConfig {
   language: string
   /** Scope a `/verify` token must carry; undefined: none (the tokens callers hold vary). */
   verifyScope: string | undefined
+  /** Calls per minute per caller on /verify and the E-Signet route; 0: no limit. */
+  rateLimitPerMinute: number
+  /** Return IDA's reasons for a mismatch, not only its codes. */
+  mismatchDetails: boolean
 }
 
 export interface EsignetConfig {

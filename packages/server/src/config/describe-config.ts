@@ -97,6 +97,8 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     IDA_AUTH_ENV: ida.env,
     IDA_LANGUAGE: ida.language,
     VERIFY_REQUIRED_SCOPE: ida.verifyScope ?? 'none',
+    VERIFY_RATE_LIMIT_PER_MINUTE: String(ida.rateLimitPerMinute),
+    VERIFY_MISMATCH_DETAILS: String(ida.mismatchDetails),
 
     ESIGNET_USERINFO_URL: url(esignet.userinfoUrl),
     ESIGNET_TOKEN_URL: url(esignet.tokenUrl),

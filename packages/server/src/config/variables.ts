@@ -592,6 +592,18 @@ export const variables = z.object({
     default: 'eng',
     description: 'Language code of the name and gender sent to IDA.'
   }),
+  VERIFY_RATE_LIMIT_PER_MINUTE: required(integer(0, 100_000), {
+    group: 'IDA (/verify)',
+    default: '60',
+    description:
+      'Calls per minute each caller (the token subject) may make to POST /verify and to the E-Signet route, per instance; above it the answer is 429 with Retry-After. 0: no limit.'
+  }),
+  VERIFY_MISMATCH_DETAILS: required(lenientBoolean, {
+    group: 'IDA (/verify)',
+    default: 'false',
+    description:
+      "Return IDA's reasons for a mismatch (which attribute, IDA's message) in /verify's JSON answer; off, only the error codes are returned, so answers cannot be used to probe identities attribute by attribute."
+  }),
   VERIFY_REQUIRED_SCOPE: optional(scopeOrNone, {
     group: 'IDA (/verify)',
     whenUnset: 'no scope check',

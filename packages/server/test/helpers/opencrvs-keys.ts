@@ -52,7 +52,7 @@ export class TestOpencrvsKeys {
       .setProtectedHeader({ alg: 'RS256' })
       .setIssuer('opencrvs:auth-service')
       .setAudience(options.audience ?? ['opencrvs:gateway-user', 'opencrvs:countryconfig-user'])
-      .setSubject('registrar-1')
+      .setSubject(typeof claims.sub === 'string' ? claims.sub : 'registrar-1')
       .setIssuedAt()
       .setExpirationTime(options.expiresIn ?? '7d')
       .sign(options.key ?? this.privateKey)

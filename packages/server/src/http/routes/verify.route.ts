@@ -12,6 +12,8 @@ interface VerifyRouteDeps {
   ida: IdaVerifier
   /** Scope the token must carry (`VERIFY_REQUIRED_SCOPE`); undefined: none. */
   requiredScope: string | undefined
+  /** Return IDA's reasons for a mismatch (`VERIFY_MISMATCH_DETAILS`); otherwise codes only. */
+  mismatchDetails?: boolean
 }
 
 /** OpenCRVS's name field value, or a full name as one string. */
@@ -119,7 +121,8 @@ function answer(
   request: FastifyRequest,
   reply: FastifyReply,
   verdict: IdaVerdict,
-  transactionId: string | null
+  transactionId: string | null,
+  mismatchDetails: boolean
 ) {
   switch (verdict.kind) {
     case 'verified':
@@ -132,7 +135,16 @@ function answer(
         status,
         transactionId,
         idaTransactionId: verdict.idaTransactionId ?? null,
-        errors: verdict.kind === 'failed' ? verdict.errors : []
+        errors:
+          verdict.kind !== 'failed'
+            ? []
+            : mismatchDetails
+              ? verdict.errors
+              : verdict.errors.map((error) => ({
+                  errorCode: error.errorCode,
+                  errorMessage: 'IDA did not authenticate the person; see the error code',
+                  reason: error.errorCode
+                }))
       }
       return reply.status(200).send(body)
     }
@@ -203,7 +215,7 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
         ...(gender && gender.trim().length > 0 ? { gender: gender.trim() } : {})
       }
       const verdict = await deps.ida.verify(person, transactionId ? { transactionId } : {})
-      return answer(request, reply, verdict, transactionId ?? null)
+      return answer(request, reply, verdict, transactionId ?? null, deps.mismatchDetails === true)
     }
   )
 }
