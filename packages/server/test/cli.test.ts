@@ -187,4 +187,28 @@ describe('mosip-bridge CLI', () => {
     )
     assert.equal((await run(['jobs', 'list', '--state', 'nope'], env, dir)).status, 2)
   })
+
+  it('lists with headers or as JSON, validates --state the same way everywhere, and has --version', async () => {
+    const env = baseEnv(dir)
+    const table = await run(['jobs', 'list'], env, dir)
+    assert.equal(table.status, 0, table.stderr)
+    assert.match(table.stdout, /^ID\s+STATE\s+TASK\s+ATTEMPTS\s+RUN AT\s+LAST ERROR\n/)
+    const json = await run(['jobs', 'list', '--json'], env, dir)
+    const jobs = JSON.parse(json.stdout) as Array<{ task: string; state: string }>
+    assert.ok(jobs.length >= 1 && jobs.every((job) => typeof job.task === 'string'))
+    for (const listing of [
+      ['registrations', 'list'],
+      ['deliveries', 'list']
+    ]) {
+      const listed = await run([...listing, '--json'], env, dir)
+      assert.equal(listed.status, 0, listed.stderr)
+      assert.ok(Array.isArray(JSON.parse(listed.stdout)), listing.join(' '))
+      const bad = await run([...listing, '--state', 'nope'], env, dir)
+      assert.equal(bad.status, 2, listing.join(' '))
+      assert.match(bad.stderr, /--state must be one of /)
+    }
+    const version = await run(['--version'], env, dir)
+    assert.equal(version.status, 0)
+    assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+/)
+  })
 })

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Console } from 'node:console'
 import cliProgress from 'cli-progress'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
@@ -14,7 +15,7 @@ import {
 } from '../config/index.js'
 import { createLogger, type Logger } from '../observability/logger.js'
 import { SchemaBehindError, openStorage, type Storage } from '../composition/storage.js'
-import { mosipIdOf } from '../core/registration-state.js'
+import { REGISTRATION_STATES, mosipIdOf } from '../core/registration-state.js'
 import type { ReconcileOutcome } from '../pipeline/reconciliation.service.js'
 import { createStore } from '../store/database.js'
 import { migrateToLatest } from '../store/migrate.js'
@@ -84,6 +85,67 @@ async function withStorage<T>(
   }
 }
 
+/** The server package's version (package.json beside src/ and dist/). */
+function packageVersion(): string {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8')
+  ) as { version?: string }
+  return manifest.version ?? 'unknown'
+}
+
+/** Rows as aligned columns under a header line. */
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length))
+  )
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
+  return [line(headers), ...rows.map(line)].join('\n')
+}
+
+/** A listing: one JSON document with `--json`, otherwise a table (or `empty` when nothing). */
+function printListing<T>(
+  console: Console,
+  json: boolean | undefined,
+  items: T[],
+  empty: string,
+  columns: Array<[header: string, cell: (item: T) => string]>
+): void {
+  if (json) {
+    console.log(JSON.stringify(items, null, 2))
+    return
+  }
+  if (items.length === 0) {
+    console.log(empty)
+    return
+  }
+  console.log(
+    table(
+      columns.map(([header]) => header),
+      items.map((item) => columns.map(([, cell]) => cell(item)))
+    )
+  )
+}
+
+/** The same check of `--state` for every listing: one of the states that exist. */
+function stateOrExit(console: Console, state: string | undefined, known: readonly string[]): void {
+  if (state === undefined || known.includes(state)) return
+  console.error(`--state must be one of ${known.join(', ')}`)
+  exit(EXIT_CONFIG)
+}
+
+const DELIVERY_STATES = [
+  'received',
+  'processed',
+  'duplicate',
+  'unmatched',
+  'undecryptable',
+  'invalid'
+] as const
+
 /** `--older-than 30m`: a duration in ms. */
 function durationArg(value: string): number {
   const ms = duration.parse(value)
@@ -112,6 +174,7 @@ function buildCli(io: CliIo): Command {
   const console = new Console({ stdout: io.stdout, stderr: io.stderr })
   const program = new Command('mosip-bridge')
     .description('OpenCRVS ↔ MOSIP bridge')
+    .version(packageVersion(), '-V, --version', 'print the version of the bridge')
     .option('--env-file <path>', 'read variables from this file instead of ./.env')
     .showHelpAfterError()
     // Set before any subcommand is added: subcommands copy these settings when created.
@@ -263,29 +326,29 @@ function buildCli(io: CliIo): Command {
   registrations
     .command('list')
     .description('recent registrations (no personal data)')
-    .option('--state <state>', 'only this state, e.g. needs_attention or failed')
+    .option('--state <state>', `only this state: ${REGISTRATION_STATES.join(', ')}`)
     .option('--limit <n>', 'how many', positiveInt, 50)
-    .action(async (options: { state?: string; limit: number }) => {
+    .option('--json', 'print them as one JSON document')
+    .action(async (options: { state?: string; limit: number; json?: boolean }) => {
+      stateOrExit(console, options.state, REGISTRATION_STATES)
       const config = configOrExit(envFile())
       await withStorage(
         config,
         io.stderr,
         async ({ operator }) => {
-          const rows = await operator.recentRegistrations(options)
-          if (rows.length === 0) console.log('no registrations')
-          for (const row of rows) {
-            console.log(
-              [
-                row.id,
-                row.kind.padEnd(6),
-                row.state.padEnd(20),
-                `attempts ${row.attempts}`,
-                `event ${row.opencrvs_event_id ?? '-'}`,
-                new Date(row.updated_at).toISOString(),
-                row.last_error ?? ''
-              ].join('  ')
-            )
-          }
+          const rows = await operator.recentRegistrations({
+            ...(options.state ? { state: options.state } : {}),
+            limit: options.limit
+          })
+          printListing(console, options.json, rows, 'no registrations', [
+            ['ID', (row) => row.id],
+            ['KIND', (row) => row.kind],
+            ['STATE', (row) => row.state],
+            ['ATTEMPTS', (row) => String(row.attempts)],
+            ['OPENCRVS EVENT', (row) => row.opencrvs_event_id ?? '-'],
+            ['UPDATED', (row) => new Date(row.updated_at).toISOString()],
+            ['LAST ERROR', (row) => row.last_error ?? '']
+          ])
         },
         { readOnly: true }
       )
@@ -444,27 +507,27 @@ function buildCli(io: CliIo): Command {
   deliveries
     .command('list')
     .description('recent deliveries (no content)')
-    .option('--state <state>', 'e.g. unmatched, undecryptable, invalid, processed')
+    .option('--state <state>', `only this state: ${DELIVERY_STATES.join(', ')}`)
     .option('--limit <n>', 'how many', positiveInt, 50)
-    .action(async (options: { state?: string; limit: number }) => {
+    .option('--json', 'print them as one JSON document')
+    .action(async (options: { state?: string; limit: number; json?: boolean }) => {
+      stateOrExit(console, options.state, DELIVERY_STATES)
       const config = configOrExit(envFile())
       await withStorage(
         config,
         io.stderr,
         async ({ operator }) => {
-          const rows = await operator.recentDeliveries(options)
-          if (rows.length === 0) console.log('no deliveries')
-          for (const row of rows) {
-            console.log(
-              [
-                row.event_id,
-                row.state.padEnd(14),
-                new Date(row.received_at).toISOString(),
-                row.registration_id ?? '-',
-                row.note ?? ''
-              ].join('  ')
-            )
-          }
+          const rows = await operator.recentDeliveries({
+            ...(options.state ? { state: options.state } : {}),
+            limit: options.limit
+          })
+          printListing(console, options.json, rows, 'no deliveries', [
+            ['EVENT ID', (row) => row.event_id],
+            ['STATE', (row) => row.state],
+            ['RECEIVED', (row) => new Date(row.received_at).toISOString()],
+            ['REGISTRATION', (row) => row.registration_id ?? '-'],
+            ['NOTE', (row) => row.note ?? '']
+          ])
         },
         { readOnly: true }
       )
@@ -490,13 +553,11 @@ function buildCli(io: CliIo): Command {
   jobs
     .command('list')
     .description('list recent jobs')
-    .option('--state <state>', `one of ${JOB_STATES.join(', ')}`)
+    .option('--state <state>', `only this state: ${JOB_STATES.join(', ')}`)
     .option('--limit <n>', 'how many', positiveInt, 50)
-    .action(async (options: { state?: string; limit: number }) => {
-      if (options.state && !JOB_STATES.includes(options.state as JobState)) {
-        console.error(`--state must be one of ${JOB_STATES.join(', ')}`)
-        exit(EXIT_CONFIG)
-      }
+    .option('--json', 'print them as one JSON document')
+    .action(async (options: { state?: string; limit: number; json?: boolean }) => {
+      stateOrExit(console, options.state, JOB_STATES)
       const config = configOrExit(envFile())
       await withStorage(
         config,
@@ -506,19 +567,25 @@ function buildCli(io: CliIo): Command {
             ...(options.state ? { state: options.state as JobState } : {}),
             limit: options.limit
           })
-          if (rows.length === 0) console.log('no jobs')
-          for (const job of rows) {
-            console.log(
-              [
-                String(job.id).padStart(8),
-                job.state.padEnd(8),
-                job.task.padEnd(24),
-                `attempts ${job.attempts}/${job.max_attempts}`,
-                new Date(job.run_at).toISOString(),
-                job.last_error ?? ''
-              ].join('  ')
-            )
-          }
+          // Payloads hold ids only; still, a listing shows what identifies the job, not its payload.
+          const items = rows.map((job) => ({
+            id: job.id,
+            task: job.task,
+            state: job.state,
+            attempts: job.attempts,
+            maxAttempts: job.max_attempts,
+            runAt: new Date(job.run_at).toISOString(),
+            jobKey: job.job_key,
+            lastError: job.last_error
+          }))
+          printListing(console, options.json, items, 'no jobs', [
+            ['ID', (job) => String(job.id)],
+            ['STATE', (job) => job.state],
+            ['TASK', (job) => job.task],
+            ['ATTEMPTS', (job) => `${job.attempts}/${job.maxAttempts}`],
+            ['RUN AT', (job) => job.runAt],
+            ['LAST ERROR', (job) => job.lastError ?? '']
+          ])
         },
         { readOnly: true }
       )
