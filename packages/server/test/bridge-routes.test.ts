@@ -450,6 +450,10 @@ describe('bridge routes', () => {
       assert.match(text, /mosip_bridge_websub_workflow_subscription_age_seconds -1/)
       assert.match(text, /mosip_bridge_tokens_expiring\{within="24h"\} 1/)
       assert.match(text, /# TYPE mosip_bridge_needs_attention gauge/)
+      // Deliveries refused for their signature are counted (the websub tests sent some).
+      const refused = /^mosip_bridge_websub_signature_failures_total (\d+)/m.exec(text)
+      assert.ok(refused && Number(refused[1]) >= 1, 'signature failures counted')
+      assert.match(text, /^mosip_bridge_build_info\{version="\d+\.\d+\.\d+",node="[\d.]+"\} 1/m)
       // The process's own figures carry the prefix once.
       assert.match(text, /^mosip_bridge_process_cpu_seconds_total \d/m)
       assert.doesNotMatch(text, /mosip_bridge_process_process_/)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { readinessOf } from '../core/dependency-state.js'
 import { dependencyProbes } from './health.js'
@@ -10,7 +11,7 @@ import { registerVerifyRoutes } from '../http/routes/verify.route.js'
 import { registerWebsubRoutes } from '../http/routes/websub.route.js'
 import { withPerCallerRateLimit } from '../http/rate-limit.js'
 import type { Logger } from '../observability/logger.js'
-import { createMetrics } from '../observability/metrics.js'
+import { createCounters, createMetrics, type BridgeCounters } from '../observability/metrics.js'
 import { IntakeService } from '../pipeline/intake.service.js'
 import { removeRegistration } from '../pipeline/operator-actions.js'
 import { WebsubIntakeService } from '../pipeline/websub-intake.service.js'
@@ -21,7 +22,8 @@ import type { Storage } from './storage.js'
 function buildRoutes(
   config: BridgeConfig,
   { store, registrations, inbox, queue, operator }: Storage,
-  { opencrvs, ida, esignet }: Integrations
+  { opencrvs, ida, esignet }: Integrations,
+  counters?: BridgeCounters
 ): Array<(app: FastifyInstance) => void> {
   const intake = new IntakeService({
     store,
@@ -44,7 +46,8 @@ function buildRoutes(
         topic: config.mosip.websub.topic,
         workflowTopic,
         secret: config.mosip.websub.secret,
-        deliveries
+        deliveries,
+        ...(counters ? { onSignatureFailure: () => counters.websubSignatureFailures.inc() } : {})
       }),
     (app) =>
       registerDebugRoutes(app, {
@@ -91,18 +94,28 @@ export function buildBridgeApp(
   const { subscriber, workflowSubscriber } = integrations.mosip
   const probes = dependencyProbes(config, storage, integrations)
   const readiness = () => readinessOf(probes)
+  const metrics = createMetrics({
+    operator: storage.operator,
+    subscription: () => subscriber.status(),
+    ...(workflowSubscriber ? { workflowSubscription: () => workflowSubscriber.status() } : {}),
+    dependencies: readiness,
+    stallAlertMs: config.mosip.reconcile.stallAlertMs,
+    version: BRIDGE_VERSION
+  })
+  const counters = createCounters(metrics)
   return buildApp({
     readiness,
     logger,
     store: storage.store,
     bodyLimit: config.pipeline.bodyLimitBytes,
-    metrics: createMetrics({
-      operator: storage.operator,
-      subscription: () => subscriber.status(),
-      ...(workflowSubscriber ? { workflowSubscription: () => workflowSubscriber.status() } : {}),
-      dependencies: readiness,
-      stallAlertMs: config.mosip.reconcile.stallAlertMs
-    }),
-    routes: buildRoutes(config, storage, integrations)
+    metrics,
+    routes: buildRoutes(config, storage, integrations, counters)
   })
 }
+
+/** The server package's version, read once. */
+const BRIDGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: string
+  }
+).version

@@ -1,4 +1,4 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { ReadinessReport } from '../core/dependency-state.js'
 import type { OperatorQueries } from '../store/operator-queries.js'
 import { REGISTRATION_STATES } from '../core/registration-state.js'
@@ -11,6 +11,8 @@ interface MetricsSources {
   workflowSubscription?: () => { lastSuccessAt: Date | null }
   /** The state of every dependency, as /ready reports it. */
   dependencies?: () => Promise<ReadinessReport>
+  /** The bridge's version, for `mosip_bridge_build_info`. */
+  version?: string
   /** MOSIP_STALL_ALERT_SECONDS, in ms: a registration waiting on MOSIP longer is stalled. */
   stallAlertMs: number
   clock?: () => number
@@ -26,6 +28,13 @@ export function createMetrics(sources: MetricsSources): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'mosip_bridge_' })
   const clock = sources.clock ?? Date.now
+
+  new Gauge({
+    name: 'mosip_bridge_build_info',
+    help: 'Always 1; the labels say which bridge and Node.js versions run',
+    labelNames: ['version', 'node'],
+    registers: [registry]
+  }).set({ version: sources.version ?? 'unknown', node: process.versions.node }, 1)
 
   new Gauge({
     name: 'mosip_bridge_registrations',
@@ -172,4 +181,23 @@ export function createMetrics(sources: MetricsSources): Registry {
   }
 
   return registry
+}
+
+/**
+ * Events counted as they happen (per instance; Prometheus sums and rates them): what the store
+ * does not keep, such as deliveries refused before anything was stored.
+ */
+export interface BridgeCounters {
+  /** A WebSub delivery refused for a missing or wrong X-Hub-Signature. */
+  websubSignatureFailures: Counter
+}
+
+export function createCounters(registry: Registry): BridgeCounters {
+  return {
+    websubSignatureFailures: new Counter({
+      name: 'mosip_bridge_websub_signature_failures_total',
+      help: 'WebSub deliveries refused for a missing or wrong X-Hub-Signature (a changed MOSIP_WEBSUB_SECRET, or someone else posting)',
+      registers: [registry]
+    })
+  }
 }

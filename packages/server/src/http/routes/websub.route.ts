@@ -15,6 +15,8 @@ interface WebsubRouteDeps {
   workflowTopic?: string | undefined
   secret: string
   deliveries: Pick<WebsubIntakeService, 'receive'>
+  /** Counts a delivery refused for its signature. */
+  onSignatureFailure?: () => void
   clock?: () => number
 }
 
@@ -141,6 +143,7 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
     },
     async (request, reply) => {
       if (!verifyHubSignature(request.headers['x-hub-signature'], request.rawBytes, deps.secret)) {
+        deps.onSignatureFailure?.()
         request.log.warn('websub delivery refused: X-Hub-Signature missing or wrong')
         return reply.status(401).send({ error: 'Invalid X-Hub-Signature' })
       }
