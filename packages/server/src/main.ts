@@ -13,6 +13,7 @@ import { taskPayloads } from './pipeline/tasks.js'
 import type { JobQueue } from './queue/job-queue.js'
 import { JobRunner } from './queue/job-runner.js'
 import type { Store } from './store/database.js'
+import { Housekeeping } from './pipeline/housekeeping.service.js'
 import type { RegistrationsRepository } from './store/registrations.repository.js'
 import type { WebsubInboxRepository } from './store/websub-inbox.repository.js'
 
@@ -52,6 +53,12 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   const { subscriber, workflowSubscriber } = integrations.mosip
   // One reconciler: its scheduled checks and the workflow-completed events share it.
   const reconciler = buildReconciler(config, logger, storage, integrations)
+  const housekeeping = new Housekeeping({
+    retention: storage.retention,
+    inboxRetentionMs: config.queue.inboxRetentionMs,
+    historyRetentionMs: config.queue.historyRetentionMs,
+    logger
+  })
   const runner = new JobRunner<Tasks>({
     queue,
     payloads: taskPayloads,
@@ -79,6 +86,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   subscriber.start()
   workflowSubscriber?.start()
   reconciler.start()
+  housekeeping.start()
   logger.info({ url, workerId: runner.workerId }, 'mosip-bridge listening')
 
   let stopping: Promise<void> | undefined
@@ -87,6 +95,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       subscriber.stop()
       workflowSubscriber?.stop()
       await reconciler.stop()
+      await housekeeping.stop()
       await app.close()
       await runner.stop(config.queue.shutdownTimeoutMs)
       await store.close()

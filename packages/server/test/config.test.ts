@@ -116,6 +116,8 @@ describe('loadConfig defaults', () => {
       backoffBaseMs: 1000,
       backoffMaxMs: 3_600_000,
       retentionMs: 7 * 86_400_000,
+      inboxRetentionMs: 30 * 86_400_000,
+      historyRetentionMs: 180 * 86_400_000,
       shutdownTimeoutMs: 15_000
     })
     assert.equal(c.transactionIdPrefix, '10001')

@@ -7,6 +7,7 @@ import { resolveEncryptionKey } from '../store/encryption-key.js'
 import { migrateToLatest, pendingMigrations } from '../store/migrate.js'
 import { OperatorQueries } from '../store/operator-queries.js'
 import { ReconciliationRepository } from '../store/reconciliation.repository.js'
+import { RetentionRepository } from '../store/retention.repository.js'
 import { RegistrationsRepository } from '../store/registrations.repository.js'
 import { SecretBox } from '../store/secret-box.js'
 import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
@@ -28,6 +29,8 @@ export interface Storage {
   inbox: WebsubInboxRepository
   /** Which submitted registrations to check against MOSIP, their claims and MOSIP's answers. */
   reconciliation: ReconciliationRepository
+  /** Deletes what outlived its retention (processed deliveries, old history). */
+  retention: RetentionRepository
   /** Read model for operators (status, lists, metrics); never opens a sealed column. */
   operator: OperatorQueries
   queue: JobQueue<Tasks>
@@ -76,6 +79,7 @@ export async function openStorage(
     registrations: new RegistrationsRepository(store.db, box),
     inbox: new WebsubInboxRepository(store.db, box),
     reconciliation: new ReconciliationRepository(store),
+    retention: new RetentionRepository(store),
     operator: new OperatorQueries(store.db),
     queue: createJobQueue(store, config)
   }

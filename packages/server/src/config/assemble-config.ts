@@ -239,6 +239,8 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
       backoffBaseMs: env.JOB_BACKOFF_BASE_MS,
       backoffMaxMs: env.JOB_BACKOFF_MAX_MS,
       retentionMs: env.JOB_RETENTION_DAYS * DAY_MS,
+      inboxRetentionMs: env.WEBSUB_INBOX_RETENTION_DAYS * DAY_MS,
+      historyRetentionMs: env.REGISTRATION_HISTORY_RETENTION_DAYS * DAY_MS,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS
     },
     transactionIdPrefix: env.TRANSACTION_ID_PREFIX,

@@ -34,6 +34,10 @@ export interface QueueConfig {
   backoffBaseMs: number
   backoffMaxMs: number
   retentionMs: number
+  /** Processed WebSub deliveries are deleted after this long; 0 keeps them. */
+  inboxRetentionMs: number
+  /** Older history entries of finished registrations are deleted after this long; 0 keeps them. */
+  historyRetentionMs: number
   shutdownTimeoutMs: number
 }
 

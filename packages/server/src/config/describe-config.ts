@@ -34,6 +34,8 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     JOB_BACKOFF_BASE_MS: String(queue.backoffBaseMs),
     JOB_BACKOFF_MAX_MS: String(queue.backoffMaxMs),
     JOB_RETENTION_DAYS: String(queue.retentionMs / DAY_MS),
+    WEBSUB_INBOX_RETENTION_DAYS: String(queue.inboxRetentionMs / DAY_MS),
+    REGISTRATION_HISTORY_RETENTION_DAYS: String(queue.historyRetentionMs / DAY_MS),
     SHUTDOWN_TIMEOUT_MS: String(queue.shutdownTimeoutMs),
 
     TRANSACTION_ID_PREFIX: config.transactionIdPrefix,

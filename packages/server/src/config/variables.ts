@@ -250,6 +250,18 @@ export const variables = z.object({
     default: '7',
     description: 'Finished jobs are purged after this many days.'
   }),
+  WEBSUB_INBOX_RETENTION_DAYS: required(integer(0, 36500), {
+    group: 'Jobs',
+    default: '30',
+    description:
+      'Processed WebSub deliveries (their content already erased) are deleted after this many days; deliveries kept for an operator stay until handled. 0: kept for ever.'
+  }),
+  REGISTRATION_HISTORY_RETENTION_DAYS: required(integer(0, 36500), {
+    group: 'Jobs',
+    default: '180',
+    description:
+      'The older history entries of finished registrations are deleted after this many days; each registration keeps its row and its last entry (final state and reason). 0: kept for ever.'
+  }),
   SHUTDOWN_TIMEOUT_MS: required(integer(0, MAX_TIMER_MS), {
     group: 'Jobs',
     default: '15000',
