@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto'
+import { AuditRepository } from '../src/store/audit.repository.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -427,6 +428,16 @@ describe('bridge routes', () => {
       assert.equal(removed.status, 200)
       assert.equal(((await removed.json()) as { eventId: string }).eventId, eventId)
       assert.equal((await remove(intakeToken)).status, 404)
+      // Every attempt is in the audit trail, with the caller.
+      const trail = await new AuditRepository(bridge.store).of(transactionId)
+      assert.deepEqual(
+        trail.map((entry) => [entry.action, entry.channel, entry.actor, entry.outcome]),
+        [
+          ['registration.remove', 'debug-route', 'registrar-1', 'refused: token not bound'],
+          ['registration.remove', 'debug-route', 'registrar-1', 'refused: token not bound'],
+          ['registration.remove', 'debug-route', 'registrar-1', 'done']
+        ]
+      )
     })
 
     it('serves metrics computed from where registrations and jobs stand', async () => {

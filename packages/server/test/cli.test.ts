@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { createStore } from '../src/store/database.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { JobQueue } from '../src/queue/job-queue.js'
+import { AuditRepository } from '../src/store/audit.repository.js'
 import { envExample } from '../src/config/index.js'
 import { runCommand } from './helpers/cli-run.js'
 import { createPartner, toKeystore } from './fixtures/credentials/mosip-partner.js'
@@ -161,7 +162,10 @@ describe('mosip-bridge CLI', () => {
     const env = baseEnv(dir)
     const first = await run(['migrate'], env, dir)
     assert.equal(first.status, 0, first.stderr)
-    assert.match(first.stdout, /applied: 0001-initial, 0002-job-snoozes/)
+    assert.match(
+      first.stdout,
+      /applied: 0001-initial, 0002-job-snoozes, 0003-reconciliation, 0004-operator-audit/
+    )
     assert.match((await run(['migrate'], env, dir)).stdout, /database is up to date/)
 
     const store = createStore({ kind: 'sqlite', sqlitePath: env.SQLITE_DATABASE_PATH! })
@@ -177,13 +181,25 @@ describe('mosip-bridge CLI', () => {
     assert.match(listed.stdout, new RegExp(`${id}\\s+dead\\s+submit-packet.*MOSIP said no`))
     const status = await run(['status'], env, dir)
     assert.match(status.stdout, /dead\s+1/)
-    const replayed = await run(['jobs', 'replay', String(id)], env, dir)
+    const operatorEnv = { ...env, USER: 'operator-ana' }
+    const replayed = await run(['jobs', 'replay', String(id)], operatorEnv, dir)
     assert.equal(replayed.status, 0, replayed.stderr)
     assert.match(replayed.stdout, /queued again/)
     assert.equal(
-      (await run(['jobs', 'replay', String(id)], env, dir)).status,
+      (await run(['jobs', 'replay', String(id)], operatorEnv, dir)).status,
       1,
       'only dead jobs replay'
+    )
+    // Both attempts are in the audit trail, with who ran them.
+    const audited = createStore({ kind: 'sqlite', sqlitePath: env.SQLITE_DATABASE_PATH! })
+    const trail = await new AuditRepository(audited).of(String(id))
+    await audited.close()
+    assert.deepEqual(
+      trail.map((entry) => [entry.action, entry.actor, entry.channel, entry.outcome]),
+      [
+        ['job.replay', 'operator-ana', 'cli', 'queued'],
+        ['job.replay', 'operator-ana', 'cli', 'not dead']
+      ]
     )
     assert.equal((await run(['jobs', 'list', '--state', 'nope'], env, dir)).status, 2)
   })

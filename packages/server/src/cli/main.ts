@@ -185,6 +185,14 @@ function buildCli(io: CliIo): Command {
     .exitOverride()
 
   const envFile = () => program.opts<{ envFile?: string }>().envFile
+  /** Who runs this command, for the audit trail: the operating-system user. */
+  const actor = io.env.USER ?? io.env.LOGNAME ?? 'unknown'
+  const audited = (
+    storage: Storage,
+    action: string,
+    target: string | null,
+    outcome: string
+  ): Promise<void> => storage.audit.record({ actor, channel: 'cli', action, target, outcome })
 
   function configOrExit(envFile?: string): BridgeConfig {
     const env = readEnvironment({
@@ -362,7 +370,7 @@ function buildCli(io: CliIo): Command {
       await withStorage(
         config,
         io.stderr,
-        async ({ operator, reconciliation }) => {
+        async ({ operator, reconciliation, audit }) => {
           const row = await operator.registration(id)
           if (!row) {
             console.error(`registration ${id} does not exist`)
@@ -394,6 +402,13 @@ function buildCli(io: CliIo): Command {
               `  ${new Date(entry.at).toISOString()}  ${entry.from_state ?? '-'} → ${entry.to_state}  ${entry.reason ?? ''}`
             )
           }
+          const actions = await audit.of(row.id)
+          if (actions.length > 0) console.log('  operator actions:')
+          for (const action of actions) {
+            console.log(
+              `  ${new Date(action.at).toISOString()}  ${action.action} by ${action.actor} (${action.channel}): ${action.outcome}`
+            )
+          }
         },
         { readOnly: true }
       )
@@ -407,9 +422,16 @@ function buildCli(io: CliIo): Command {
     .action(async (id: string) => {
       const config = configOrExit(envFile())
       const { retryRegistration } = await import('../pipeline/operator-actions.js')
-      const result = await withStorage(config, io.stderr, (storage) =>
-        retryRegistration(storage, id)
-      )
+      const result = await withStorage(config, io.stderr, async (storage) => {
+        const retried = await retryRegistration(storage, id)
+        await audited(
+          storage,
+          'registration.retry',
+          id,
+          retried.retried ? `${retried.step} queued` : retried.reason
+        )
+        return retried
+      })
       if (!result.retried) {
         console.error(result.reason)
         exit(1)
@@ -475,6 +497,14 @@ function buildCli(io: CliIo): Command {
                   }
                 : {})
             })
+            if (!dryRun) {
+              await audited(
+                storage,
+                'reconcile',
+                null,
+                `checked ${report.checked}, postponed ${report.postponed}${report.stoppedBy ? `, stopped: ${report.stoppedBy.code}` : ''}`
+              )
+            }
             return { report, outcomes }
           } finally {
             if (started) bar?.stop()
@@ -539,9 +569,16 @@ function buildCli(io: CliIo): Command {
     .action(async (eventId: string) => {
       const config = configOrExit(envFile())
       const { retryDelivery } = await import('../pipeline/operator-actions.js')
-      const result = await withStorage(config, io.stderr, (storage) =>
-        retryDelivery(storage, eventId)
-      )
+      const result = await withStorage(config, io.stderr, async (storage) => {
+        const retried = await retryDelivery(storage, eventId)
+        await audited(
+          storage,
+          'delivery.retry',
+          eventId,
+          retried.retried ? 'queued' : retried.reason
+        )
+        return retried
+      })
       if (!result.retried) {
         console.error(result.reason)
         exit(1)
@@ -596,7 +633,11 @@ function buildCli(io: CliIo): Command {
     .argument('<id>', 'job id', positiveInt)
     .action(async (id: number) => {
       const config = configOrExit(envFile())
-      const replayed = await withStorage(config, io.stderr, ({ queue }) => queue.replay(id))
+      const replayed = await withStorage(config, io.stderr, async (storage) => {
+        const done = await storage.queue.replay(id)
+        await audited(storage, 'job.replay', String(id), done ? 'queued' : 'not dead')
+        return done
+      })
       if (!replayed) {
         console.error(`job ${id} is not dead (or does not exist); nothing replayed`)
         exit(1)

@@ -21,7 +21,7 @@ import type { Storage } from './storage.js'
 /** The feature routes (intake, WebSub, debug, verify, E-Signet), as `buildApp` registers them. */
 function buildRoutes(
   config: BridgeConfig,
-  { store, registrations, inbox, queue, operator }: Storage,
+  { store, registrations, inbox, queue, operator, audit }: Storage,
   { opencrvs, ida, esignet }: Integrations,
   counters?: BridgeCounters
 ): Array<(app: FastifyInstance) => void> {
@@ -54,6 +54,8 @@ function buildRoutes(
         verifier: operatorVerifier,
         operator,
         removeRegistration: (id) => removeRegistration({ store, registrations, queue }, id),
+        audit: (entry) =>
+          audit.record({ ...entry, channel: 'debug-route', action: 'registration.remove' }),
         eventOf: async (id) => {
           const registration = await registrations.get(id)
           return registration === undefined ? undefined : registration.opencrvs_event_id

@@ -8,6 +8,7 @@ import { migrateToLatest, pendingMigrations } from '../store/migrate.js'
 import { OperatorQueries } from '../store/operator-queries.js'
 import { ReconciliationRepository } from '../store/reconciliation.repository.js'
 import { RetentionRepository } from '../store/retention.repository.js'
+import { AuditRepository } from '../store/audit.repository.js'
 import { RegistrationsRepository } from '../store/registrations.repository.js'
 import { SecretBox } from '../store/secret-box.js'
 import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
@@ -29,6 +30,8 @@ export interface Storage {
   inbox: WebsubInboxRepository
   /** Which submitted registrations to check against MOSIP, their claims and MOSIP's answers. */
   reconciliation: ReconciliationRepository
+  /** The audit trail of operator actions. */
+  audit: AuditRepository
   /** Deletes what outlived its retention (processed deliveries, old history). */
   retention: RetentionRepository
   /** Read model for operators (status, lists, metrics); never opens a sealed column. */
@@ -80,6 +83,7 @@ export async function openStorage(
     inbox: new WebsubInboxRepository(store.db, box),
     reconciliation: new ReconciliationRepository(store),
     retention: new RetentionRepository(store),
+    audit: new AuditRepository(store),
     operator: new OperatorQueries(store.db),
     queue: createJobQueue(store, config)
   }

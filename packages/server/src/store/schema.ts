@@ -99,12 +99,27 @@ export interface JobsTable {
   updated_at: number
 }
 
+/** An operator's action, as the audit trail keeps it (ids and codes only). */
+export interface OperatorActionsTable {
+  id: Generated<number>
+  at: number
+  /** Who: the OpenCRVS token's subject, or the operating-system user of a CLI command. */
+  actor: string
+  /** `cli`, `debug-route`. */
+  channel: string
+  action: string
+  target: string | null
+  /** What came of it: `done`, or why nothing was done. */
+  outcome: string
+}
+
 export interface Database {
   registrations: RegistrationsTable
   registration_history: RegistrationHistoryTable
   registration_mosip_ids: RegistrationMosipIdsTable
   websub_inbox: WebsubInboxTable
   jobs: JobsTable
+  operator_actions: OperatorActionsTable
 }
 
 export type Registration = Selectable<RegistrationsTable>
@@ -112,3 +127,4 @@ export type RegistrationUpdate = Updateable<RegistrationsTable>
 export type Job = Selectable<JobsTable>
 export type RegistrationHistoryEntry = Selectable<RegistrationHistoryTable>
 export type WebsubInboxEntry = Selectable<WebsubInboxTable>
+export type OperatorAction = Selectable<OperatorActionsTable>

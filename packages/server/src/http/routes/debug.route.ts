@@ -13,6 +13,8 @@ interface DebugRouteDeps {
   removeRegistration: (id: string) => Promise<RemovedRegistration | undefined>
   /** The OpenCRVS event a registration belongs to: null without one, undefined when unknown. */
   eventOf: (id: string) => Promise<string | null | undefined>
+  /** Writes a removal (or a refused one) to the audit trail. */
+  audit?: (entry: { actor: string; target: string; outcome: string }) => Promise<void>
 }
 
 const FORBIDDEN = { error: 'You do not have permission to access this resource.' }
@@ -106,7 +108,9 @@ export function registerDebugRoutes(instance: FastifyInstance, deps: DebugRouteD
       if (eventId === undefined) {
         return reply.status(404).send({ error: `Transaction with id '${id}' not found.` })
       }
+      const caller = request.opencrvs?.sub ?? 'unknown'
       if (!eventId || request.opencrvs?.eventId !== eventId) {
+        await deps.audit?.({ actor: caller, target: id, outcome: 'refused: token not bound' })
         request.log.warn(
           { registrationId: id, caller: request.opencrvs?.sub },
           'removal refused: the token is not bound to this registration'
@@ -117,6 +121,7 @@ export function registerDebugRoutes(instance: FastifyInstance, deps: DebugRouteD
       if (!removed) {
         return reply.status(404).send({ error: `Transaction with id '${id}' not found.` })
       }
+      await deps.audit?.({ actor: caller, target: id, outcome: 'done' })
       request.log.warn(
         { registrationId: id, caller: request.opencrvs?.sub },
         'registration removed through the debug route'

@@ -3,6 +3,7 @@ import type { Dialect } from '../database.js'
 import { initialSchema } from './0001-initial.js'
 import { jobSnoozes } from './0002-job-snoozes.js'
 import { reconciliation } from './0003-reconciliation.js'
+import { operatorAudit } from './0004-operator-audit.js'
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Migrations are code
@@ -13,6 +14,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
     '0002-job-snoozes': jobSnoozes(),
-    '0003-reconciliation': reconciliation()
+    '0003-reconciliation': reconciliation(),
+    '0004-operator-audit': operatorAudit(dialect)
   }
 }
