@@ -26,6 +26,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 }
 
+/**
+ * CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat (fields 14
+ * and 15, in clock ticks of 1/100 s on Linux); undefined where /proc is not available.
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
 function peakRssMb(pid: number | undefined): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -104,15 +119,20 @@ try {
   await untilSubscribed()
   await run(WARMUP, 8)
   stub.intakeLatencies.length = 0
+  const cpuBefore = cpuMs(bridge.child.pid)
   const elapsed = await run(TOTAL, CONCURRENCY)
+  const cpuAfter = cpuMs(bridge.child.pid)
   const latencies = [...stub.intakeLatencies].sort((a, b) => a - b)
   const peak = peakRssMb(bridge.child.pid)
+  const cpuPerRegistration =
+    cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / TOTAL : undefined
   const perSecond = TOTAL / (elapsed / 1000)
   process.stdout.write(
     [
       `bridge on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${TOTAL} registrations (1 in 5 a death), ${CONCURRENCY} triggers in flight`,
       `end to end:       ${perSecond.toFixed(0)} registrations/s (${(elapsed / 1000).toFixed(1)} s, trigger → accepted with national id)`,
       `intake latency:   p50 ${percentile(latencies, 50).toFixed(1)} ms  p95 ${percentile(latencies, 95).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+      `bridge CPU:       ${cpuPerRegistration?.toFixed(2) ?? '?'} ms per registration (user + system, after warm-up)`,
       `bridge peak RSS:  ${peak ?? '?'} MB`,
       ''
     ].join('\n')
