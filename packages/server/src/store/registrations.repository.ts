@@ -35,6 +35,16 @@ class RegistrationNotFoundError extends Error {
   readonly code = 'REGISTRATION_NOT_FOUND'
 }
 
+/**
+ * `changes` for a transition that also erases every secret of the registration (token, packet
+ * input, national id): one statement where `wipeSecrets` would add a second.
+ */
+export const WIPE_ALL_SECRETS = {
+  token_sealed: null,
+  payload_sealed: null,
+  national_id_sealed: null
+} as const satisfies RegistrationUpdate
+
 const sealContext = (column: string, id: string) => `registrations.${column}:${id}`
 
 /** A registration's state changes, oldest first. */
