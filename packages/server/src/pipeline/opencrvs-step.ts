@@ -92,14 +92,13 @@ export async function finishRegistration(
   reason: string,
   log: Logger
 ): Promise<void> {
-  await deps.store.transaction(async (trx) => {
-    // OpenCRVS now holds the outcome: nothing of the person or the token is kept.
-    await deps.registrations.transition(trx, registration.id, to, {
-      reason,
-      lastError: null,
-      current: registration,
-      changes: WIPE_ALL_SECRETS
-    })
+  // OpenCRVS now holds the outcome: nothing of the person or the token is kept. (One
+  // transition: it writes the state, the erasure and the history entry together.)
+  await deps.registrations.transition(deps.store.db, registration.id, to, {
+    reason,
+    lastError: null,
+    current: registration,
+    changes: WIPE_ALL_SECRETS
   })
   log.info({ registrationId: registration.id, state: to, reason }, 'registration finished')
 }
