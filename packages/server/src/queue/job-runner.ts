@@ -47,6 +47,9 @@ export type JobRunnerOptions<Tasks extends object = AnyTasks> = PayloadCheckOpti
   workerId?: string
 }
 
+/** How long a busy runner gathers wake-ups before claiming (see `run`). */
+const CLAIM_GATHER_MS = 3
+
 interface Running {
   job: ClaimedJob
   controller: AbortController
@@ -173,8 +176,13 @@ export class JobRunner<Tasks extends object = AnyTasks> {
       if (claimedFull && this.running.size < concurrency) continue
       const woken = await this.waitForWork(pollIntervalMs)
       // Let the other wake-ups of this moment (several jobs finishing or being enqueued
-      // together) arrive, so that one claim serves them all.
-      if (woken) await new Promise((resolve) => setImmediate(resolve))
+      // together) arrive, so that one claim serves them all. While jobs run, a claim waits a
+      // little longer for more: the runner is busy anyway, and each claim is a write.
+      if (woken) {
+        await new Promise((resolve) =>
+          this.running.size > 0 ? setTimeout(resolve, CLAIM_GATHER_MS) : setImmediate(resolve)
+        )
+      }
     }
   }
 
