@@ -3,7 +3,10 @@
  * action with the national id written back, the bridge's intake latency and its peak memory.
  * The bridge runs in its own process (SQLite by default, PostgreSQL with --postgres); the
  * simulators, the country configuration and this driver share the other.
- *   npm run bench [-- --registrations N --concurrency C --postgres]
+ * With --instances N, N bridge processes share one PostgreSQL database (--postgres is implied):
+ * triggers go to them in turn, the WebSub hub delivers to the first, and every instance runs jobs
+ * from the shared queue. CPU and peak memory are then given for each bridge process and summed.
+ *   npm run bench [-- --registrations N --concurrency C --postgres --instances N]
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -20,10 +23,26 @@ function argument(name: string, fallback: number): number {
 const TOTAL = argument('registrations', 1000)
 const CONCURRENCY = argument('concurrency', 64)
 const WARMUP = 20
-const usePostgres = process.argv.includes('--postgres')
+const INSTANCES = argument('instances', 1)
+const usePostgres = process.argv.includes('--postgres') || INSTANCES > 1
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+
+/**
+ * CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat (fields 14
+ * and 15, in clock ticks of 1/100 s on Linux); undefined where /proc is not available.
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
 }
 
 function peakRssMb(pid: number | undefined): number | undefined {
@@ -37,29 +56,41 @@ function peakRssMb(pid: number | undefined): number | undefined {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'))
-const port = await freePort()
-const bridgeUrl = `http://127.0.0.1:${port}`
-const stub = await startCountryConfigStub({ bridgeUrl })
+const ports: number[] = []
+for (let i = 0; i < INSTANCES; i++) ports.push(await freePort())
+const [bridgeUrl, ...moreBridgeUrls] = ports.map((port) => `http://127.0.0.1:${port}`)
+const stub = await startCountryConfigStub({ bridgeUrl: bridgeUrl!, moreBridgeUrls })
 const suite = await startSimulators({ dir, bridgeUrl, countryConfigUrl: stub.url, stepDelayMs: 0 })
 const postgres = usePostgres ? await createPostgresDatabase() : undefined
-const bridge = await startBridgeProcess({
-  port,
-  env: {
-    ...suite.env,
-    ...(postgres
-      ? { DATABASE_URL: postgres.url }
-      : { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }),
-    NODE_ENV: 'production',
-    LOCALE: 'en',
-    CLIENT_APP_URL: 'http://localhost:3000',
-    LOG_LEVEL: 'warn',
-    DATA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('hex'),
-    JOB_CONCURRENCY: process.env.BENCH_JOB_CONCURRENCY ?? '16',
-    JOB_POLL_INTERVAL_MS: '100'
-  },
-  // e.g. BENCH_BRIDGE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profile" to profile the bridge
-  nodeArgs: (process.env.BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter(Boolean)
-})
+const startBridge = (port: number) =>
+  startBridgeProcess({
+    port,
+    env: {
+      ...suite.env,
+      ...(postgres
+        ? { DATABASE_URL: postgres.url }
+        : { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }),
+      NODE_ENV: 'production',
+      LOCALE: 'en',
+      CLIENT_APP_URL: 'http://localhost:3000',
+      LOG_LEVEL: 'warn',
+      DATA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('hex'),
+      JOB_CONCURRENCY: process.env.BENCH_JOB_CONCURRENCY ?? '16',
+      JOB_POLL_INTERVAL_MS: '100'
+    },
+    // e.g. BENCH_BRIDGE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profile" to profile the bridge
+    nodeArgs: (process.env.BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  })
+// One after the other: the first runs the migrations.
+const bridges: Awaited<ReturnType<typeof startBridge>>[] = []
+for (const port of ports) bridges.push(await startBridge(port))
+const pids = bridges.map((bridge) => bridge.child.pid)
+
+function sum(values: Array<number | undefined>): number | undefined {
+  return values.some((value) => value === undefined)
+    ? undefined
+    : values.reduce<number>((total, value) => total + value!, 0)
+}
 
 async function untilSubscribed() {
   while (!suite.mosip.hub.subscriptions().some((s) => s.state === 'active')) {
@@ -104,21 +135,33 @@ try {
   await untilSubscribed()
   await run(WARMUP, 8)
   stub.intakeLatencies.length = 0
+  const cpuBefore = pids.map(cpuMs)
   const elapsed = await run(TOTAL, CONCURRENCY)
+  const cpuAfter = pids.map(cpuMs)
   const latencies = [...stub.intakeLatencies].sort((a, b) => a - b)
-  const peak = peakRssMb(bridge.child.pid)
+  const peaks = pids.map(peakRssMb)
+  const cpuPerRegistration = pids.map((_, i) => {
+    const before = cpuBefore[i]
+    const after = cpuAfter[i]
+    return before !== undefined && after !== undefined ? (after - before) / TOTAL : undefined
+  })
+  const each = (values: Array<number | undefined>, digits: number) =>
+    INSTANCES === 1 ? '' : ` (${values.map((value) => value?.toFixed(digits) ?? '?').join(' + ')})`
+  const totalCpu = sum(cpuPerRegistration)
+  const totalPeak = sum(peaks)
   const perSecond = TOTAL / (elapsed / 1000)
   process.stdout.write(
     [
-      `bridge on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${TOTAL} registrations (1 in 5 a death), ${CONCURRENCY} triggers in flight`,
+      `${INSTANCES === 1 ? 'bridge' : `${INSTANCES} bridges`} on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${TOTAL} registrations (1 in 5 a death), ${CONCURRENCY} triggers in flight`,
       `end to end:       ${perSecond.toFixed(0)} registrations/s (${(elapsed / 1000).toFixed(1)} s, trigger → accepted with national id)`,
       `intake latency:   p50 ${percentile(latencies, 50).toFixed(1)} ms  p95 ${percentile(latencies, 95).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms`,
-      `bridge peak RSS:  ${peak ?? '?'} MB`,
+      `bridge CPU:       ${totalCpu?.toFixed(2) ?? '?'} ms per registration${each(cpuPerRegistration, 2)} (user + system, after warm-up)`,
+      `bridge peak RSS:  ${totalPeak ?? '?'} MB${each(peaks, 0)}`,
       ''
     ].join('\n')
   )
 } finally {
-  await bridge.stop()
+  for (const bridge of bridges) await bridge.stop()
   await stub.close()
   await suite.close()
   await postgres?.drop()

@@ -45,9 +45,13 @@ function mosipDate(value: unknown): string {
 
 export async function startCountryConfigStub(options: {
   bridgeUrl: string
+  /** More bridges sharing the work: triggers go to `bridgeUrl` and these in turn. */
+  moreBridgeUrls?: string[]
 }): Promise<CountryConfigStub> {
   const registrationNumbers = new Map<string, string>()
   const intakeLatencies: number[] = []
+  const bridges = [options.bridgeUrl, ...(options.moreBridgeUrls ?? [])]
+  let sent = 0
   const server: Server = createServer((request, response) => {
     void (async () => {
       const match = /^\/trigger\/events\/([^/]+)\/actions\/([^/?]+)/.exec(request.url ?? '')
@@ -88,7 +92,8 @@ export async function startCountryConfigStub(options: {
         audit: { uuid: event.id, createdAt: new Date().toISOString(), eventName: 'REGISTER' }
       }
       const sentAt = performance.now()
-      const answer = await fetch(new URL('events/registration', `${options.bridgeUrl}/`), {
+      const target = bridges[sent++ % bridges.length]
+      const answer = await fetch(new URL('events/registration', `${target}/`), {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -1,3 +1,6 @@
+import http from 'node:http'
+import https from 'node:https'
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
 import type { HttpExchange } from '../core/outcome.js'
 
 /** `fetch`'s signature, injectable for tests. */
@@ -37,6 +40,14 @@ function isTimeout(error: unknown): boolean {
  * without its body (for instance a 200 whose `errors[]` was lost) would be a guess.
  */
 export async function exchange(url: string | URL, init: ExchangeInit): Promise<ExchangeResult> {
+  if (init.fetch === undefined || init.fetch === nativeFetch) {
+    const direct = directRequestOf(url, init)
+    if (direct) return directExchange(direct, init.timeoutMs, init.signal ?? undefined)
+  }
+  return fetchExchange(url, init)
+}
+
+async function fetchExchange(url: string | URL, init: ExchangeInit): Promise<ExchangeResult> {
   const { timeoutMs, signal, fetch: fetchImpl = fetch, ...rest } = init
   const timeout = AbortSignal.timeout(timeoutMs)
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout
@@ -68,4 +79,181 @@ function parseBody(text: string, contentType: string | null): unknown {
   } catch {
     return text
   }
+}
+
+/** The platform's fetch as it was when this module loaded (a test may replace the global). */
+const nativeFetch = globalThis.fetch
+
+/**
+ * Partner calls go through these keep-alive agents rather than fetch when they can: fetch's
+ * Request, web streams and abort signals cost several times the CPU of a plain node:http request,
+ * on every call of the pipeline.
+ */
+const agents = {
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true })
+}
+
+interface DirectRequest {
+  url: URL
+  method: string
+  headers: Record<string, string>
+  body: string | undefined
+}
+
+/**
+ * The request as node:http sends it, or undefined when it uses something only fetch does (a
+ * body that is not a string, headers that are not a plain object, a fetch option).
+ */
+function directRequestOf(url: string | URL, init: ExchangeInit): DirectRequest | undefined {
+  const {
+    timeoutMs: _timeout,
+    signal: _signal,
+    fetch: _fetch,
+    method,
+    headers,
+    body,
+    ...rest
+  } = init
+  if (Object.keys(rest).length > 0) return undefined
+  if (body !== undefined && body !== null && typeof body !== 'string') return undefined
+  if (headers !== undefined && Object.getPrototypeOf(headers) !== Object.prototype) return undefined
+  const target = typeof url === 'string' ? new URL(url) : url
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return undefined
+  const plain: Record<string, string> = {}
+  for (const [name, value] of Object.entries((headers ?? {}) as Record<string, string>)) {
+    plain[name.toLowerCase()] = value
+  }
+  // fetch sends these unless told otherwise; servers may rely on them.
+  plain.accept ??= '*/*'
+  plain['accept-encoding'] ??= 'gzip, deflate, br'
+  if (typeof body === 'string') plain['content-length'] = String(Buffer.byteLength(body))
+  return {
+    url: target,
+    method: (method ?? 'GET').toUpperCase(),
+    headers: plain,
+    body: body ?? undefined
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+
+/** What `exchange` does with fetch, on node:http: the same answers, the same failures. */
+function directExchange(
+  request: DirectRequest,
+  timeoutMs: number,
+  signal: AbortSignal | undefined
+): Promise<ExchangeResult> {
+  return new Promise((resolve) => {
+    let settled = false
+    const finish = (result: ExchangeResult) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      resolve(result)
+    }
+    const fail = (error: unknown) => {
+      finish({ error })
+      outgoing.destroy()
+    }
+    const onAbort = () => fail(signal?.reason ?? abortError())
+    const timer = setTimeout(() => fail(timeoutError(request.url, timeoutMs)), timeoutMs)
+    const transport = request.url.protocol === 'https:' ? https : http
+    const outgoing = transport.request(request.url, {
+      method: request.method,
+      headers: request.headers,
+      agent: agents[request.url.protocol as 'http:' | 'https:']
+    })
+    if (signal?.aborted) {
+      onAbort()
+      return
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    outgoing.on('error', (error) => finish({ error }))
+    outgoing.on('response', (response) => {
+      const status = response.statusCode ?? 0
+      if (REDIRECTS.has(status) && response.headers.location) {
+        // fetch follows redirects; so does this, the rare way.
+        response.resume()
+        clearTimeout(timer)
+        settled = true
+        const target = new URL(response.headers.location, request.url)
+        const init: ExchangeInit = {
+          method: status === 303 ? 'GET' : request.method,
+          headers: request.headers,
+          timeoutMs,
+          ...(status !== 303 && request.body !== undefined ? { body: request.body } : {}),
+          ...(signal ? { signal } : {})
+        }
+        void fetchExchange(target, init).then(resolve)
+        return
+      }
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('error', (error) => finish({ error }))
+      response.on('close', () => {
+        if (settled) return
+        // A body cut off is no answer: acting on a status without its body would be a guess.
+        if (!response.complete) {
+          finish({
+            error: Object.assign(new Error('the response body was cut off'), { code: 'ECONNRESET' })
+          })
+          return
+        }
+        let text: string
+        try {
+          text = decoded(Buffer.concat(chunks), response.headers['content-encoding']).toString(
+            'utf8'
+          )
+        } catch (error) {
+          finish({ error })
+          return
+        }
+        const raw = response.rawHeaders
+        let headers: Headers | undefined
+        finish({
+          status,
+          body: parseBody(text, headerOf(response.headers['content-type'])),
+          text,
+          retryAfter: headerOf(response.headers['retry-after']),
+          // Made when asked for: few callers read the headers.
+          get headers(): Headers {
+            if (!headers) {
+              headers = new Headers()
+              for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!)
+            }
+            return headers
+          }
+        })
+      })
+    })
+    outgoing.end(request.body)
+  })
+}
+
+function headerOf(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+function decoded(body: Buffer, encoding: string | undefined): Buffer {
+  switch ((encoding ?? '').trim().toLowerCase()) {
+    case '':
+    case 'identity':
+      return body
+    case 'gzip':
+    case 'x-gzip':
+      return gunzipSync(body)
+    case 'deflate':
+      return inflateSync(body)
+    case 'br':
+      return brotliDecompressSync(body)
+    default:
+      throw new Error(`unsupported content-encoding ${encoding}`)
+  }
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('the request was aborted'), { name: 'AbortError' })
 }

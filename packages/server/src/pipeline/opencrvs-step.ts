@@ -6,7 +6,10 @@
 import type { Logger } from '../observability/logger.js'
 import type { JobContext } from '../queue/job-runner.js'
 import type { Store } from '../store/database.js'
-import type { RegistrationsRepository } from '../store/registrations.repository.js'
+import {
+  WIPE_ALL_SECRETS,
+  type RegistrationsRepository
+} from '../store/registrations.repository.js'
 import type { Registration } from '../store/schema.js'
 import type { RegistrationState } from '../core/registration-state.js'
 import type { OpencrvsEvents, OpencrvsTokenSource } from '../core/ports.js'
@@ -89,18 +92,13 @@ export async function finishRegistration(
   reason: string,
   log: Logger
 ): Promise<void> {
-  await deps.store.transaction(async (trx) => {
-    await deps.registrations.transition(trx, registration.id, to, {
-      reason,
-      lastError: null,
-      current: registration
-    })
-    // OpenCRVS now holds the outcome: nothing of the person or the token is kept.
-    await deps.registrations.wipeSecrets(trx, registration.id, {
-      token: true,
-      payload: true,
-      nationalId: true
-    })
+  // OpenCRVS now holds the outcome: nothing of the person or the token is kept. (One
+  // transition: it writes the state, the erasure and the history entry together.)
+  await deps.registrations.transition(deps.store.db, registration.id, to, {
+    reason,
+    lastError: null,
+    current: registration,
+    changes: WIPE_ALL_SECRETS
   })
   log.info({ registrationId: registration.id, state: to, reason }, 'registration finished')
 }

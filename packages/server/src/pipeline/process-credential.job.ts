@@ -3,7 +3,10 @@ import { z } from 'zod'
 import type { JobQueue } from '../queue/job-queue.js'
 import type { TaskHandler } from '../queue/job-runner.js'
 import type { Store } from '../store/database.js'
-import type { RegistrationsRepository } from '../store/registrations.repository.js'
+import {
+  WIPE_ALL_SECRETS,
+  type RegistrationsRepository
+} from '../store/registrations.repository.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import { Snooze } from '../core/job-failure.js'
 import type { CredentialDecryptor } from '../core/ports.js'
@@ -117,12 +120,7 @@ export function processCredentialJob(
           from,
           reason: 'CREDENTIAL_ISSUED',
           lastError: null,
-          changes: { credential_event_id: eventId, reconcile_at: null }
-        })
-        await registrations.wipeSecrets(trx, current.id, {
-          token: true,
-          payload: true,
-          nationalId: true
+          changes: { credential_event_id: eventId, reconcile_at: null, ...WIPE_ALL_SECRETS }
         })
         await inbox.markProcessed(trx, eventId, 'processed', { registrationId: current.id })
       })

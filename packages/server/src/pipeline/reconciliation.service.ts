@@ -19,7 +19,10 @@ import type {
   ReconcileSelection,
   ReconciliationRepository
 } from '../store/reconciliation.repository.js'
-import type { RegistrationsRepository } from '../store/registrations.repository.js'
+import {
+  WIPE_ALL_SECRETS,
+  type RegistrationsRepository
+} from '../store/registrations.repository.js'
 import type { Registration } from '../store/schema.js'
 import { failRegistration } from './fail-registration.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
@@ -301,9 +304,15 @@ export class Reconciler {
    * the status API soon (MOSIP then says RESEND or REREGISTER).
    */
   async applyWorkflowCompleted(
-    event: Pick<MosipWorkflowCompletedEvent, 'instanceId' | 'resultCode'>
+    event: Pick<MosipWorkflowCompletedEvent, 'instanceId' | 'resultCode'>,
+    options: {
+      /** The registration of `event.instanceId` as the caller just read it (saves a read). */
+      current?: Registration
+      /** More to write in the transaction that notes the status, when that is the outcome. */
+      alsoWhenNoted?: (trx: Executor) => Promise<void>
+    } = {}
   ): Promise<'applied' | 'noted' | 'unknown-registration' | 'not-waiting'> {
-    const row = await this.deps.registrations.findByMosipId(event.instanceId)
+    const row = options.current ?? (await this.deps.registrations.findByMosipId(event.instanceId))
     if (!row) return 'unknown-registration'
     if (row.state !== 'submitted' || mosipIdOf(row) !== event.instanceId) return 'not-waiting'
     const result = event.resultCode
@@ -316,6 +325,7 @@ export class Reconciler {
       if (result !== 'PROCESSED') {
         await this.deps.reconciliation.postpone(trx, [row.id], this.clock())
       }
+      await options.alsoWhenNoted?.(trx)
     })
     return 'noted'
   }
@@ -453,22 +463,20 @@ export class Reconciler {
     checked: { mosip_status: string; mosip_checked_at: number }
   ): Promise<string> {
     const reason = `MOSIP_${decision.status}`
+    // The row is still as read: lockIfUnchanged has just checked it in this transaction.
     if (decision.state === 'completed') {
       await this.deps.registrations.transition(trx, row.id, 'completed', {
+        current: row,
         from: 'submitted',
         reason,
         lastError: null,
-        changes: { ...checked, reconcile_at: null }
-      })
-      await this.deps.registrations.wipeSecrets(trx, row.id, {
-        token: true,
-        payload: true,
-        nationalId: true
+        changes: { ...checked, reconcile_at: null, ...WIPE_ALL_SECRETS }
       })
       return `${decision.reason}: completed`
     }
     // A death MOSIP processed: confirm it in OpenCRVS as a credential would have.
     await this.deps.registrations.transition(trx, row.id, 'credential_received', {
+      current: row,
       from: 'submitted',
       reason,
       lastError: null,

@@ -115,6 +115,7 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['subm
         registrationId,
         'packet_created',
         {
+          current: registration,
           from: 'received',
           reason: 'PACKET_CREATED',
           lastError: null
@@ -138,12 +139,15 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['subm
         reason: started.value.alreadyStarted ? 'WORKFLOW_ALREADY_PRESENT' : 'WORKFLOW_STARTED',
         lastError: null,
         // Reconciliation asks MOSIP about it once it has waited this long.
-        changes: { submitted_at: now, reconcile_at: now + deps.reconcileAfterMs }
+        // The packet's content stays sealed until the registration ends: MOSIP may ask for it
+        // again (RESEND, REREGISTER, or an id it does not know). An update acts on nothing in
+        // OpenCRVS, so its token goes now.
+        changes: {
+          submitted_at: now,
+          reconcile_at: now + deps.reconcileAfterMs,
+          ...(update ? { token_sealed: null } : {})
+        }
       })
-      // The packet's content stays sealed until the registration ends: MOSIP may ask for it
-      // again (RESEND, REREGISTER, or an id it does not know). An update acts on nothing in
-      // OpenCRVS, so its token goes now.
-      if (update) await registrations.wipeSecrets(trx, registrationId, { token: true })
       // A credential that overtook this record (MOSIP answered, then this runner was stopped
       // before recording it) waits for exactly this state: process it now.
       // So does a workflow-completed event that came before it.

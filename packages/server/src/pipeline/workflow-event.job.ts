@@ -77,7 +77,16 @@ export function workflowEventJob(
       }
     }
 
-    const outcome = await deps.reconciler.applyWorkflowCompleted(event)
+    const noted = { note: OUTCOME_NOTES.noted, onlyIfReceived: true }
+    const outcome = await deps.reconciler.applyWorkflowCompleted(event, {
+      ...(registration ? { current: registration } : {}),
+      // Only noting MOSIP's status: the delivery is marked processed in the same transaction.
+      alsoWhenNoted: (trx) =>
+        inbox.markProcessed(trx, eventId, 'processed', {
+          registrationId: registration?.id ?? null,
+          ...noted
+        })
+    })
     const fields = {
       mosipEventId: eventId,
       resultCode: event.resultCode,
@@ -89,6 +98,7 @@ export function workflowEventJob(
       return keep('unmatched', 'UNKNOWN_REGISTRATION')
     }
     context.logger.info(fields, 'workflow-completed event applied')
+    if (outcome === 'noted') return
     await inbox.markProcessed(deps.store.db, eventId, 'processed', {
       registrationId: registration?.id ?? null,
       note: OUTCOME_NOTES[outcome],

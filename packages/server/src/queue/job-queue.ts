@@ -216,6 +216,30 @@ export class JobQueue<Tasks extends object = AnyTasks> {
   }
 
   /**
+   * Marks several held jobs done in one statement; returns the ids whose lease still held
+   * (the others were lost, and nothing was written for them).
+   */
+  async completeMany(jobs: readonly ClaimedJob[]): Promise<Set<number>> {
+    if (jobs.length === 0) return new Set()
+    const rows = await this.store.db
+      .updateTable('jobs')
+      .set({
+        state: 'done',
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        updated_at: this.clock()
+      })
+      .where('state', '=', 'running')
+      .where((eb) =>
+        eb.or(jobs.map((job) => eb.and([eb('id', '=', job.id), eb('locked_by', '=', job.lease)])))
+      )
+      .returning('id')
+      .execute()
+    return new Set(rows.map((row) => Number(row.id)))
+  }
+
+  /**
    * Records a failed attempt: back to the queue after a backoff, or to `dead`. A `Snooze` goes
    * back to the queue without its attempt being counted, its backoff growing with `snoozes`.
    */

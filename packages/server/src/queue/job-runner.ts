@@ -47,6 +47,9 @@ export type JobRunnerOptions<Tasks extends object = AnyTasks> = PayloadCheckOpti
   workerId?: string
 }
 
+/** How long a busy runner gathers wake-ups before claiming (see `run`). */
+const CLAIM_GATHER_MS = 3
+
 interface Running {
   job: ClaimedJob
   controller: AbortController
@@ -66,6 +69,16 @@ export class JobRunner<Tasks extends object = AnyTasks> {
   private loop: Promise<void> | undefined
   private wakeUp: (() => void) | undefined
   private wokenWhileBusy = false
+  /**
+   * Whether due jobs may be waiting unclaimed: set by an enqueue, a poll timeout or a claim
+   * that filled every free slot; cleared by a claim that found fewer. A finished job frees a
+   * slot but only leads to a claim while this holds, so a quiet queue is not asked again after
+   * every job.
+   */
+  private mayHaveWork = true
+  /** Finished jobs waiting to be marked done together (see `flushCompletions`). */
+  private completions: Array<{ job: ClaimedJob; settle: (held: boolean) => void }> = []
+  private flushScheduled = false
   private unsubscribe: (() => void) | undefined
   private lastSweep = 0
   private lastPurge = 0
@@ -87,6 +100,12 @@ export class JobRunner<Tasks extends object = AnyTasks> {
 
   /** Ends the poll wait early (new work may be due). */
   wake(): void {
+    this.mayHaveWork = true
+    this.resume()
+  }
+
+  /** Ends the poll wait early without saying that new work is due (a slot was freed). */
+  private resume(): void {
     if (this.wakeUp) this.wakeUp()
     else this.wokenWhileBusy = true
   }
@@ -141,17 +160,29 @@ export class JobRunner<Tasks extends object = AnyTasks> {
           await this.maybePurge(now)
         }
         const free = concurrency - this.running.size
-        if (free > 0) {
+        if (free > 0 && this.mayHaveWork) {
+          // Cleared before the claim: an enqueue while it runs sets it again.
+          this.mayHaveWork = false
           const jobs = await queue.claim(this.workerId, free, leaseMs)
           for (const job of jobs) this.execute(job)
           claimedFull = jobs.length === free
+          if (claimedFull) this.mayHaveWork = true
         }
       } catch (error) {
+        this.mayHaveWork = true
         logger.error({ err: error }, 'job runner poll failed')
       }
       if (this.stopping) break
       if (claimedFull && this.running.size < concurrency) continue
-      await this.waitForWork(pollIntervalMs)
+      const woken = await this.waitForWork(pollIntervalMs)
+      // Let the other wake-ups of this moment (several jobs finishing or being enqueued
+      // together) arrive, so that one claim serves them all. While jobs run, a claim waits a
+      // little longer for more: the runner is busy anyway, and each claim is a write.
+      if (woken) {
+        await new Promise((resolve) =>
+          this.running.size > 0 ? setTimeout(resolve, CLAIM_GATHER_MS) : setImmediate(resolve)
+        )
+      }
     }
   }
 
@@ -163,31 +194,65 @@ export class JobRunner<Tasks extends object = AnyTasks> {
     if (purged > 0) this.options.logger.info({ purged }, 'finished jobs purged')
   }
 
-  private waitForWork(ms: number): Promise<void> {
+  /** Waits for a wake-up (true) or until `ms` have passed (false, and work may then be due). */
+  private waitForWork(ms: number): Promise<boolean> {
     if (this.wokenWhileBusy) {
       this.wokenWhileBusy = false
-      return Promise.resolve()
+      return Promise.resolve(true)
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done(): void {
-        clearTimeout(timer)
-        resolve()
-      }
+      const timer = setTimeout(() => {
+        this.wakeUp = undefined
+        // Jobs due later, or enqueued by another process, are found by polling.
+        this.mayHaveWork = true
+        resolve(false)
+      }, ms)
       this.wakeUp = () => {
         this.wakeUp = undefined
-        done()
+        clearTimeout(timer)
+        resolve(true)
       }
     })
   }
 
+  /**
+   * Marks a finished job done; the jobs finishing at the same moment are marked together, in
+   * one statement. Resolves false when the lease was lost.
+   */
+  private complete(job: ClaimedJob): Promise<boolean> {
+    return new Promise((settle) => {
+      this.completions.push({ job, settle })
+      if (this.flushScheduled) return
+      this.flushScheduled = true
+      setImmediate(() => void this.flushCompletions())
+    })
+  }
+
+  private async flushCompletions(): Promise<void> {
+    this.flushScheduled = false
+    const batch = this.completions
+    this.completions = []
+    try {
+      const held = await this.options.queue.completeMany(batch.map((entry) => entry.job))
+      for (const entry of batch) entry.settle(held.has(entry.job.id))
+    } catch (error) {
+      // Not recorded: the jobs stay running until their lease ends, then run again (their
+      // handlers are idempotent), as after a crash at this point.
+      this.options.logger.error({ err: error }, 'could not record finished jobs')
+      for (const entry of batch) entry.settle(false)
+    }
+  }
+
   private execute(job: ClaimedJob): void {
     const { queue, leaseMs } = this.options
-    const logger = this.options.logger.child({
-      jobId: job.id,
-      task: job.task,
-      attempt: job.attempts
-    })
+    // Made when first used: most jobs log nothing, and a child logger is not free.
+    let childLogger: Logger | undefined
+    const logger = (): Logger =>
+      (childLogger ??= this.options.logger.child({
+        jobId: job.id,
+        task: job.task,
+        attempt: job.attempts
+      }))
     const controller = new AbortController()
     const heartbeat = setInterval(
       () => {
@@ -196,7 +261,7 @@ export class JobRunner<Tasks extends object = AnyTasks> {
           .then((held) => {
             if (!held) controller.abort(new Error('lease lost'))
           })
-          .catch((error: unknown) => logger.warn({ err: error }, 'lease renewal failed'))
+          .catch((error: unknown) => logger().warn({ err: error }, 'lease renewal failed'))
       },
       Math.max(50, Math.floor(leaseMs / 3))
     )
@@ -207,27 +272,35 @@ export class JobRunner<Tasks extends object = AnyTasks> {
           throw new PermanentFailure(`no handler for task "${job.task}"`, { code: 'UNKNOWN_TASK' })
         }
         const payload = checkedPayload(job, check)
-        await handler(payload, { job, signal: controller.signal, logger })
+        await handler(payload, {
+          job,
+          signal: controller.signal,
+          get logger() {
+            return logger()
+          }
+        })
         clearInterval(heartbeat)
-        if (!(await queue.complete(job))) {
-          logger.warn('job finished after its lease was lost; its outcome was not recorded')
+        if (!(await this.complete(job))) {
+          logger().warn('job finished after its lease was lost; its outcome was not recorded')
         }
       } catch (error) {
         clearInterval(heartbeat)
         const outcome = await queue.fail(job, error).catch((failError: unknown) => {
-          logger.error({ err: failError }, 'could not record job failure')
+          logger().error({ err: failError }, 'could not record job failure')
           return 'lost' as const
         })
         if (outcome === 'snoozed') {
-          logger.info({ outcome, reason: describeError(error) }, 'job waits')
+          logger().info({ outcome, reason: describeError(error) }, 'job waits')
         } else {
-          const log = outcome === 'dead' ? logger.error.bind(logger) : logger.warn.bind(logger)
-          log({ outcome, error: describeError(error) }, 'job attempt failed')
+          const log = logger()
+          if (outcome === 'dead')
+            log.error({ outcome, error: describeError(error) }, 'job attempt failed')
+          else log.warn({ outcome, error: describeError(error) }, 'job attempt failed')
         }
       } finally {
         clearInterval(heartbeat)
         this.running.delete(job.id)
-        this.wake()
+        this.resume()
       }
     })()
     this.running.set(job.id, { job, controller, done })

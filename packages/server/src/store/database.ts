@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import {
   Kysely,
+  PostgresAdapter,
   PostgresDialect,
   SqliteAdapter,
   SqliteDialect,
@@ -34,6 +35,15 @@ export interface StoreCapabilities {
    * does; SQLite serves the processes of one machine, which share its clock.
    */
   databaseClock: boolean
+}
+
+/**
+ * Whether statements built on `db` may use data-modifying CTEs (`with moved as (update …
+ * returning …) insert …`): PostgreSQL has them, SQLite has not. On PostgreSQL every statement is
+ * a round trip, so writing a row and its history in one statement halves those trips.
+ */
+export function hasDataModifyingCte(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter
 }
 
 /** The database's current time in epoch milliseconds, for stores with `databaseClock`. */

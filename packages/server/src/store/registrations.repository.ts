@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
+import { hasDataModifyingCte } from './database.js'
 import {
   canTransition,
   isRegistrationState,
@@ -35,6 +36,16 @@ class RegistrationNotFoundError extends Error {
   readonly code = 'REGISTRATION_NOT_FOUND'
 }
 
+/**
+ * `changes` for a transition that also erases every secret of the registration (token, packet
+ * input, national id): one statement where `wipeSecrets` would add a second.
+ */
+export const WIPE_ALL_SECRETS = {
+  token_sealed: null,
+  payload_sealed: null,
+  national_id_sealed: null
+} as const satisfies RegistrationUpdate
+
 const sealContext = (column: string, id: string) => `registrations.${column}:${id}`
 
 /** A registration's state changes, oldest first. */
@@ -53,11 +64,16 @@ export async function historyOf(
 
 /** Registrations and their history. Secret columns are sealed with the store's SecretBox. */
 export class RegistrationsRepository {
+  /** The state change and its history entry in one statement (see `hasDataModifyingCte`). */
+  private readonly oneStatementTransitions: boolean
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
     private readonly clock: () => number = Date.now
-  ) {}
+  ) {
+    this.oneStatementTransitions = hasDataModifyingCte(db)
+  }
 
   /**
    * Inserts a registration in state `received`, or finds the one with the same idempotency
@@ -68,46 +84,76 @@ export class RegistrationsRepository {
     input: NewRegistrationInput
   ): Promise<{ registration: Registration; created: boolean }> {
     const now = this.clock()
-    const inserted = await executor
-      .insertInto('registrations')
-      .values({
-        id: input.id,
-        kind: input.kind,
-        opencrvs_event_id: input.opencrvsEventId ?? null,
-        opencrvs_action_id: input.opencrvsActionId ?? null,
-        tracking_id: input.trackingId ?? null,
-        registration_number: input.registrationNumber ?? null,
-        state: 'received',
-        attempts: 0,
-        last_error: null,
-        idempotency_key: input.idempotencyKey,
-        token_sealed:
-          input.token === undefined
-            ? null
-            : this.box.seal(input.token, sealContext('token', input.id)),
-        token_expires_at: input.tokenExpiresAt ?? null,
-        payload_sealed:
-          input.payload === undefined
-            ? null
-            : this.box.seal(JSON.stringify(input.payload), sealContext('payload', input.id)),
-        created_at: now,
-        updated_at: now
-      })
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .returningAll()
-      .executeTakeFirst()
-    if (inserted) {
-      await executor
-        .insertInto('registration_history')
-        .values({
-          registration_id: input.id,
-          from_state: null,
-          to_state: 'received',
-          reason: null,
-          at: now
-        })
-        .execute()
-      return { registration: inserted, created: true }
+    const row = {
+      id: input.id,
+      kind: input.kind,
+      opencrvs_event_id: input.opencrvsEventId ?? null,
+      opencrvs_action_id: input.opencrvsActionId ?? null,
+      tracking_id: input.trackingId ?? null,
+      registration_number: input.registrationNumber ?? null,
+      state: 'received',
+      attempts: 0,
+      last_error: null,
+      idempotency_key: input.idempotencyKey,
+      token_sealed:
+        input.token === undefined
+          ? null
+          : this.box.seal(input.token, sealContext('token', input.id)),
+      token_expires_at: input.tokenExpiresAt ?? null,
+      payload_sealed:
+        input.payload === undefined
+          ? null
+          : this.box.seal(JSON.stringify(input.payload), sealContext('payload', input.id)),
+      created_at: now,
+      updated_at: now
+    }
+    if (this.oneStatementTransitions) {
+      const inserted = await executor
+        .with('created', (db) =>
+          db
+            .insertInto('registrations')
+            .values(row)
+            .onConflict((oc) => oc.column('idempotency_key').doNothing())
+            .returningAll()
+        )
+        .with('noted', (db) =>
+          db
+            .insertInto('registration_history')
+            .columns(['registration_id', 'to_state', 'at'])
+            .expression((eb) =>
+              eb
+                .selectFrom('created')
+                .select([
+                  'created.id',
+                  'created.state',
+                  sql<number>`cast(${now} as bigint)`.as('at')
+                ])
+            )
+        )
+        .selectFrom('created')
+        .selectAll()
+        .executeTakeFirst()
+      if (inserted) return { registration: inserted, created: true }
+    } else {
+      const inserted = await executor
+        .insertInto('registrations')
+        .values(row)
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .returningAll()
+        .executeTakeFirst()
+      if (inserted) {
+        await executor
+          .insertInto('registration_history')
+          .values({
+            registration_id: input.id,
+            from_state: null,
+            to_state: 'received',
+            reason: null,
+            at: now
+          })
+          .execute()
+        return { registration: inserted, created: true }
+      }
     }
     const existing = await executor
       .selectFrom('registrations')
@@ -141,7 +187,9 @@ export class RegistrationsRepository {
   ): Promise<Registration> {
     // The new state and its history entry are written together, whoever calls: outside a
     // transaction a reader (or a crash) could otherwise find the state without its reason.
-    if (!executor.isTransaction) {
+    // (Where one statement writes both, it needs no transaction of its own: a concurrent change
+    // still makes its update find no row.)
+    if (!executor.isTransaction && !this.oneStatementTransitions) {
       return executor.transaction().execute((trx) => this.transition(trx, id, to, options))
     }
     const current = options.current ?? (await this.get(id, executor))
@@ -161,14 +209,49 @@ export class RegistrationsRepository {
       )
     }
     const now = this.clock()
+    const changes = {
+      ...options.changes,
+      state: to,
+      updated_at: now,
+      ...(options.lastError !== undefined ? { last_error: options.lastError } : {})
+    }
+    if (this.oneStatementTransitions) {
+      const updated = await executor
+        .with('moved', (db) =>
+          db
+            .updateTable('registrations')
+            .set(changes)
+            .where('id', '=', id)
+            .where('state', '=', current.state)
+            .returningAll()
+        )
+        .with('noted', (db) =>
+          db
+            .insertInto('registration_history')
+            .columns(['registration_id', 'from_state', 'to_state', 'reason', 'at'])
+            .expression((eb) =>
+              eb
+                .selectFrom('moved')
+                .select([
+                  'moved.id',
+                  sql<string>`cast(${current.state} as text)`.as('from_state'),
+                  sql<string>`cast(${to} as text)`.as('to_state'),
+                  sql<string | null>`cast(${options.reason ?? null} as text)`.as('reason'),
+                  sql<number>`cast(${now} as bigint)`.as('at')
+                ])
+            )
+        )
+        .selectFrom('moved')
+        .selectAll()
+        .executeTakeFirst()
+      if (!updated) {
+        throw new RegistrationStateError(`registration ${id} changed state concurrently`)
+      }
+      return updated
+    }
     const updated = await executor
       .updateTable('registrations')
-      .set({
-        ...options.changes,
-        state: to,
-        updated_at: now,
-        ...(options.lastError !== undefined ? { last_error: options.lastError } : {})
-      })
+      .set(changes)
       .where('id', '=', id)
       .where('state', '=', current.state)
       .returningAll()
