@@ -10,7 +10,8 @@ import {
   dialectSuiteOptions,
   type MigratedStore
 } from './helpers/databases.js'
-import { waitFor } from '@mosip-bridge/test-support'
+import { LogSink, waitFor } from '@mosip-bridge/test-support'
+import { createLogger } from '../src/observability/logger.js'
 
 const silent = pino({ level: 'silent' })
 
@@ -77,6 +78,31 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(ran, [{ n: 2 }])
       // The rolled-back job does not exist, so no later poll could run it.
       assert.equal((await queue.list()).length, 1)
+    })
+
+    it('puts the registration and MOSIP event ids of a job on its log lines', async () => {
+      const sink = new LogSink()
+      const logger = createLogger({ level: 'info', destination: sink })
+      const { queue: live, runner: run } = runner(
+        {
+          noisy: async (_payload, { logger: log }) => {
+            log.info('working')
+          }
+        },
+        { logger }
+      )
+      await live.enqueue(ctx.store.db, 'noisy', { v: 1, registrationId: '100010000000077' })
+      await live.enqueue(ctx.store.db, 'noisy', { v: 1, eventId: 'mosip-event-77' })
+      run.start()
+      try {
+        await waitFor('both jobs to log', () => sink.entries().length >= 2)
+      } finally {
+        await run.stop(1_000)
+      }
+      const lines = sink.entries().filter((line) => line.msg === 'working')
+      assert.ok(lines.some((line) => line.registrationId === '100010000000077'))
+      assert.ok(lines.some((line) => line.mosipEventId === 'mosip-event-77'))
+      assert.ok(lines.every((line) => line.task === 'noisy' && line.jobId !== undefined))
     })
 
     it('creates one job for a job key enqueued twice, and runs it once', async () => {

@@ -251,7 +251,8 @@ export class JobRunner<Tasks extends object = AnyTasks> {
       (childLogger ??= this.options.logger.child({
         jobId: job.id,
         task: job.task,
-        attempt: job.attempts
+        attempt: job.attempts,
+        ...idsOf(job.payload)
       }))
     const controller = new AbortController()
     const heartbeat = setInterval(
@@ -334,5 +335,25 @@ function checkedPayload(job: ClaimedJob, check: PayloadCheck<unknown> | undefine
       `payload of task "${job.task}" is not usable: ${describeError(error)}`,
       { code: 'INVALID_JOB_PAYLOAD', cause: error }
     )
+  }
+}
+
+/**
+ * The ids a job's payload names — the registration (our transaction id) and the MOSIP event —
+ * for its log lines, so an operator can follow one registration through the logs. Payloads hold
+ * ids only; nothing else of them is logged.
+ */
+function idsOf(payload: string): { registrationId?: string; mosipEventId?: string } {
+  try {
+    const parsed = JSON.parse(payload) as { registrationId?: unknown; eventId?: unknown } | null
+    if (typeof parsed !== 'object' || parsed === null) return {}
+    return {
+      ...(typeof parsed.registrationId === 'string'
+        ? { registrationId: parsed.registrationId }
+        : {}),
+      ...(typeof parsed.eventId === 'string' ? { mosipEventId: parsed.eventId } : {})
+    }
+  } catch {
+    return {}
   }
 }
