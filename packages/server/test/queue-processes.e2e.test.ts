@@ -7,6 +7,7 @@ import pino from 'pino'
 import { sql } from 'kysely'
 import { createStore, type DatabaseOptions } from '../src/store/database.js'
 import { JobQueue } from '../src/queue/job-queue.js'
+import { migrateToLatest } from '../src/store/migrate.js'
 import { JobRunner } from '../src/queue/job-runner.js'
 import { DIALECTS, createTestDatabase, dialectSuiteOptions } from './helpers/databases.js'
 import { waitFor } from '@mosip-bridge/test-support'
@@ -41,10 +42,27 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   await exited
 }
 
+/**
+ * The schema and the workers' bookkeeping table, made once before the workers start: two
+ * processes creating the same table at once can collide in PostgreSQL's catalog.
+ */
+async function prepare(options: DatabaseOptions): Promise<void> {
+  const store = createStore(options, 1)
+  try {
+    await migrateToLatest(store)
+    await sql`create table if not exists job_runs (job_id bigint not null, runner text not null)`.execute(
+      store.db
+    )
+  } finally {
+    await store.close()
+  }
+}
+
 for (const dialect of DIALECTS) {
   describe(`job queue across processes on ${dialect}`, await dialectSuiteOptions(dialect), () => {
     it('runs 1,000 jobs exactly once with 4 runners in two processes', async () => {
       const database = await createTestDatabase(dialect)
+      await prepare(database.options)
       const workers = [
         startWorker({
           database: database.options,
@@ -100,6 +118,7 @@ for (const dialect of DIALECTS) {
 
     it('loses no job when a runner holding jobs is killed with SIGKILL', async () => {
       const database = await createTestDatabase(dialect)
+      await prepare(database.options)
       const leaseMs = 1_500
       const worker = startWorker({
         database: database.options,
