@@ -14,6 +14,9 @@ import { JobQueue } from '../src/queue/job-queue.js'
 import { AuditRepository } from '../src/store/audit.repository.js'
 import { envExample } from '../src/config/index.js'
 import { runCommand } from './helpers/cli-run.js'
+import { authManager, counterTokens } from './helpers/mosip-auth-manager.js'
+import { TestOpencrvsKeys } from './helpers/opencrvs-keys.js'
+import { startRecordingServer } from '@mosip-bridge/test-support'
 import { createPartner, toKeystore } from './fixtures/credentials/mosip-partner.js'
 
 function baseEnv(dir: string): Record<string, string> {
@@ -65,6 +68,61 @@ describe('mosip-bridge CLI', () => {
       KEYSTORE_PASSWORD
     ]) {
       assert.ok(!result.stdout.includes(secret), `output shows ${secret}`)
+    }
+  })
+
+  it('config check --connect reaches each partner and says which cannot be reached', async () => {
+    const keys = new TestOpencrvsKeys()
+    const keyServer = await keys.start()
+    const tokens = counterTokens('connect')
+    const refusedClient = 'status-client-refused'
+    const mosip = await startRecordingServer((request, res) => {
+      if (request.body.includes(refusedClient)) {
+        res.statusCode = 200
+        res.setHeader('content-type', 'application/json')
+        res.end(
+          JSON.stringify({
+            id: 'mosip.io.clientId.pwd',
+            response: null,
+            errors: [{ errorCode: 'KER-ATH-401', message: 'Authentication Failed' }]
+          })
+        )
+        return
+      }
+      return authManager(tokens.issue)(request, res)
+    })
+    try {
+      const env = {
+        ...baseEnv(dir),
+        ...keystore,
+        MOSIP_AUTH_URL: `${mosip.url}/v1/authmanager/authenticate/clientidsecretkey`,
+        OPENCRVS_PUBLIC_KEY_URL: `${keyServer}/.well-known`
+      }
+      const ok = await run(['config', 'check', '--connect'], env, dir)
+      assert.equal(ok.status, 0, ok.stdout + ok.stderr)
+      assert.match(ok.stdout, /ok\s+MOSIP login, packet client/)
+      assert.match(ok.stdout, /ok\s+MOSIP login, WebSub client/)
+      assert.match(ok.stdout, /ok\s+OpenCRVS public key/)
+      assert.ok(!ok.stdout.includes('connect-1'), 'no token printed')
+
+      const refused = await run(
+        ['config', 'check', '--connect'],
+        {
+          ...env,
+          MOSIP_STATUS_AUTH_CLIENT_ID: refusedClient,
+          MOSIP_STATUS_AUTH_CLIENT_SECRET: 's'
+        },
+        dir
+      )
+      assert.equal(refused.status, 1)
+      assert.match(
+        refused.stdout,
+        /FAILED\s+MOSIP login, status client \(MOSIP_STATUS_AUTH_CLIENT_ID\): /
+      )
+      assert.match(refused.stdout, /a partner cannot be reached/)
+    } finally {
+      await mosip.close()
+      await keys.stop()
     }
   })
 

@@ -266,7 +266,8 @@ function buildCli(io: CliIo): Command {
     .description(
       'validate the configuration, print it with secrets masked, and open every key file with its password'
     )
-    .action(async () => {
+    .option('--connect', "also reach each partner: MOSIP's logins, OpenCRVS's public key")
+    .action(async (options: { connect?: boolean }) => {
       const config = configOrExit(envFile())
       const described = describeConfig(config)
       const width = Math.max(...Object.keys(described).map((k) => k.length))
@@ -286,8 +287,24 @@ function buildCli(io: CliIo): Command {
         const mark = file.ok ? 'ok' : file.required ? 'FAILED' : 'unusable'
         console.log(`  ${mark.padEnd(8)} ${file.variables}: ${file.detail}`)
       }
+      let unreachable = false
+      if (options.connect) {
+        const { checkPartners } = await import('../composition/partner-checks.js')
+        const partners = await checkPartners(config)
+        console.log('\npartners:')
+        for (const partner of partners) {
+          console.log(
+            `  ${(partner.ok ? 'ok' : 'FAILED').padEnd(8)} ${partner.name}: ${partner.detail}`
+          )
+        }
+        unreachable = partners.some((partner) => !partner.ok)
+      }
       if (files.some((file) => file.required && !file.ok)) {
         console.log('\nconfiguration is valid, but a required key file cannot be used')
+        exit(1)
+      }
+      if (unreachable) {
+        console.log('\nconfiguration is valid, but a partner cannot be reached with it')
         exit(1)
       }
       console.log('\nconfiguration is valid')
