@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { Console } from 'node:console'
 import cliProgress from 'cli-progress'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
@@ -14,6 +13,7 @@ import {
   type Environment
 } from '../config/index.js'
 import { createLogger, type Logger } from '../observability/logger.js'
+import { BRIDGE_VERSION } from '../version.js'
 import { SchemaBehindError, openStorage, type Storage } from '../composition/storage.js'
 import { REGISTRATION_STATES, mosipIdOf } from '../core/registration-state.js'
 import type { ReconcileOutcome } from '../pipeline/reconciliation.service.js'
@@ -83,14 +83,6 @@ async function withStorage<T>(
   } finally {
     await storage.store.close()
   }
-}
-
-/** The server package's version (package.json beside src/ and dist/). */
-function packageVersion(): string {
-  const manifest = JSON.parse(
-    readFileSync(new URL('../../package.json', import.meta.url), 'utf8')
-  ) as { version?: string }
-  return manifest.version ?? 'unknown'
 }
 
 /** Rows as aligned columns under a header line. */
@@ -174,7 +166,7 @@ function buildCli(io: CliIo): Command {
   const console = new Console({ stdout: io.stdout, stderr: io.stderr })
   const program = new Command('mosip-bridge')
     .description('OpenCRVS ↔ MOSIP bridge')
-    .version(packageVersion(), '-V, --version', 'print the version of the bridge')
+    .version(BRIDGE_VERSION, '-V, --version', 'print the version of the bridge')
     .option('--env-file <path>', 'read variables from this file instead of ./.env')
     .showHelpAfterError()
     // Set before any subcommand is added: subcommands copy these settings when created.

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { readinessOf } from '../core/dependency-state.js'
 import { dependencyProbes } from './health.js'
+import { BRIDGE_VERSION } from '../version.js'
 import type { BridgeConfig } from '../config/index.js'
 import { buildApp } from '../http/build-app.js'
 import { registerDebugRoutes } from '../http/routes/debug.route.js'
@@ -114,10 +114,3 @@ export function buildBridgeApp(
     routes: buildRoutes(config, storage, integrations, counters)
   })
 }
-
-/** The server package's version, read once. */
-const BRIDGE_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version?: string
-  }
-).version

@@ -27,7 +27,13 @@ export async function retryRegistration(
   if (!registration) return { retried: false, reason: `registration ${id} does not exist` }
   const payload: RegistrationJobPayload = { v: 1, registrationId: id }
   const suffix = `retry-${Date.now()}`
-  if (registration.state === 'failed' || (await stoppedBeforeMosip(deps, registration))) {
+  // Where a registration handed to an operator stood before: one read of its history.
+  const handedOverFrom =
+    registration.state === 'needs_attention'
+      ? (await deps.registrations.history(id)).at(-1)?.from_state
+      : undefined
+  const stoppedBeforeMosip = handedOverFrom === 'received' || handedOverFrom === 'packet_created'
+  if (registration.state === 'failed' || stoppedBeforeMosip) {
     if (!registration.payload_sealed) {
       return { retried: false, reason: 'its packet input was already erased' }
     }
@@ -54,10 +60,7 @@ export async function retryRegistration(
     })
     return { retried: true, step: 'confirm' }
   }
-  if (
-    registration.state === 'needs_attention' &&
-    (await lastFromState(deps, registration)) === 'submitted'
-  ) {
+  if (handedOverFrom === 'submitted') {
     await deps.registrations.transition(deps.store.db, id, 'submitted', {
       current: registration,
       reason: 'OPERATOR_RETRY',
@@ -66,24 +69,6 @@ export async function retryRegistration(
     return { retried: true, step: 'reconcile' }
   }
   return { retried: false, reason: `registration ${id} is ${registration.state}; nothing to retry` }
-}
-
-/** The state a registration was in before its last change. */
-async function lastFromState(
-  deps: { registrations: RegistrationsRepository },
-  registration: Registration
-): Promise<string | null | undefined> {
-  return (await deps.registrations.history(registration.id)).at(-1)?.from_state
-}
-
-/** True for a registration handed to an operator before MOSIP took its packet. */
-async function stoppedBeforeMosip(
-  deps: { registrations: RegistrationsRepository },
-  registration: Registration
-): Promise<boolean> {
-  if (registration.state !== 'needs_attention') return false
-  const last = (await deps.registrations.history(registration.id)).at(-1)
-  return last?.from_state === 'received' || last?.from_state === 'packet_created'
 }
 
 /**
