@@ -1,18 +1,11 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import {
-  Kysely,
-  PostgresAdapter,
-  PostgresDialect,
-  SqliteAdapter,
-  SqliteDialect,
-  sql,
-  type DialectAdapter
-} from 'kysely'
+import { Kysely, PostgresAdapter, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
 import { errorCode } from '../core/error-code.js'
+import { BridgeSqliteDialect } from './sqlite-group-commit.js'
 
 export type DatabaseOptions =
   { kind: 'sqlite'; sqlitePath: string } | { kind: 'postgres'; url: string }
@@ -102,24 +95,6 @@ export function isUniqueViolation(error: unknown): boolean {
   )
 }
 
-/**
- * SQLite runs DDL inside transactions just fine; Kysely's adapter says otherwise only to stay
- * conservative. Declaring it lets each migration batch commit or roll back as a whole, which is
- * also what makes two processes safe: the loser of SQLite's single write lock fails, rolls
- * back and retries (see migrate.ts).
- */
-class TransactionalDdlSqliteAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true
-  }
-}
-
-class BridgeSqliteDialect extends SqliteDialect {
-  override createAdapter(): DialectAdapter {
-    return new TransactionalDdlSqliteAdapter()
-  }
-}
-
 const INT8_OID = 20
 
 /** Epoch-millisecond BIGINT columns come back from pg as strings by default; they fit a double. */
@@ -173,7 +148,7 @@ function openSqlite(path: string): SqliteDatabase.Database {
 export function createStore(options: DatabaseOptions, poolSize = 10): Store {
   if (options.kind === 'sqlite') {
     const db = new Kysely<Database>({
-      dialect: new BridgeSqliteDialect({ database: openSqlite(options.sqlitePath) })
+      dialect: new BridgeSqliteDialect(openSqlite(options.sqlitePath))
     })
     return storeOf(db, 'sqlite')
   }
