@@ -5,6 +5,7 @@ import { databaseNowMs, type Executor, type Store } from '../store/database.js'
 import type { Database, Job, JobState } from '../store/schema.js'
 import { backoffDelay, type BackoffPolicy } from '../core/retry-policy.js'
 import { decideAfterFailure, describeError } from '../core/job-failure.js'
+import { HotQueries } from '../store/hot-queries.js'
 
 export interface EnqueueOptions {
   /** Makes enqueueing idempotent: a second job with the same key is not created. */
@@ -63,6 +64,7 @@ export class JobQueue<Tasks extends object = AnyTasks> {
   private readonly events = new EventEmitter()
   private readonly clock: () => number
   private readonly random: () => number
+  private readonly hot = new HotQueries()
 
   constructor(
     private readonly store: Store,
@@ -94,22 +96,34 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     options: EnqueueOptions = {}
   ): Promise<EnqueueResult> {
     const now = this.clock()
-    const inserted = await executor
-      .insertInto('jobs')
-      .values({
+    const inserted = await this.hot.first(
+      executor,
+      'enqueue',
+      {
         task,
         payload: JSON.stringify(payload ?? null),
         job_key: options.jobKey ?? null,
-        state: 'queued',
-        attempts: 0,
         max_attempts: options.maxAttempts ?? this.options.maxAttempts,
         run_at: options.runAt ?? now,
-        created_at: now,
-        updated_at: now
-      })
-      .onConflict((oc) => oc.column('job_key').doNothing())
-      .returning('id')
-      .executeTakeFirst()
+        now
+      },
+      (value) =>
+        executor
+          .insertInto('jobs')
+          .values({
+            task: value('task'),
+            payload: value('payload'),
+            job_key: value('job_key'),
+            state: 'queued',
+            attempts: 0,
+            max_attempts: value('max_attempts'),
+            run_at: value('run_at'),
+            created_at: value('now'),
+            updated_at: value('now')
+          })
+          .onConflict((oc) => oc.column('job_key').doNothing())
+          .returning('id')
+    )
     if (!executor.isTransaction) this.notify()
     if (inserted) return { id: Number(inserted.id), created: true }
     const existing = await executor
@@ -156,29 +170,34 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     const now = this.clock()
     const lease = `${workerId}/${randomUUID()}`
     const db = this.store.db
-    const rows = await db
-      .updateTable('jobs')
-      .set((eb) => ({
-        state: 'running' as JobState,
-        attempts: eb('attempts', '+', 1),
-        locked_by: lease,
-        locked_until: this.leaseTime(leaseMs),
-        updated_at: now
-      }))
-      .where('id', 'in', (eb) => {
-        let due = eb
-          .selectFrom('jobs')
-          .select('id')
-          .where('state', '=', 'queued')
-          .where('run_at', '<=', now)
-          .orderBy('run_at')
-          .orderBy('id')
-          .limit(limit)
-        if (this.store.capabilities.skipLocked) due = due.forUpdate().skipLocked()
-        return due
-      })
-      .returningAll()
-      .execute()
+    const lockedUntil = this.store.capabilities.databaseClock ? leaseMs : this.clock() + leaseMs
+    const rows = await this.hot.rows(db, 'claim', { lease, lockedUntil, now, limit }, (value) =>
+      db
+        .updateTable('jobs')
+        .set((eb) => ({
+          state: 'running' as JobState,
+          attempts: eb('attempts', '+', 1),
+          locked_by: value('lease'),
+          // On the database's clock, the parameter is the lease's length (see leaseTime).
+          locked_until: this.store.capabilities.databaseClock
+            ? sql<number>`${databaseNowMs} + ${value<number>('lockedUntil')}`
+            : value<number>('lockedUntil'),
+          updated_at: value('now')
+        }))
+        .where('id', 'in', (eb) => {
+          let due = eb
+            .selectFrom('jobs')
+            .select('id')
+            .where('state', '=', 'queued')
+            .where('run_at', '<=', value('now'))
+            .orderBy('run_at')
+            .orderBy('id')
+            .limit(value('limit'))
+          if (this.store.capabilities.skipLocked) due = due.forUpdate().skipLocked()
+          return due
+        })
+        .returningAll()
+    )
     return rows
       .map((row) => ({ ...row, id: Number(row.id), lease }))
       .sort((a, b) => a.run_at - b.run_at || a.id - b.id)
@@ -221,21 +240,33 @@ export class JobQueue<Tasks extends object = AnyTasks> {
    */
   async completeMany(jobs: readonly ClaimedJob[]): Promise<Set<number>> {
     if (jobs.length === 0) return new Set()
-    const rows = await this.store.db
-      .updateTable('jobs')
-      .set({
-        state: 'done',
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-        updated_at: this.clock()
-      })
-      .where('state', '=', 'running')
-      .where((eb) =>
-        eb.or(jobs.map((job) => eb.and([eb('id', '=', job.id), eb('locked_by', '=', job.lease)])))
-      )
-      .returning('id')
-      .execute()
+    const db = this.store.db
+    const values: Record<string, unknown> = { now: this.clock() }
+    jobs.forEach((job, i) => {
+      values[`id${i}`] = job.id
+      values[`lease${i}`] = job.lease
+    })
+    // One shape per number of jobs (at most the runner's concurrency).
+    const rows = await this.hot.rows(db, `complete:${jobs.length}`, values, (value) =>
+      db
+        .updateTable('jobs')
+        .set({
+          state: 'done',
+          locked_by: null,
+          locked_until: null,
+          last_error: null,
+          updated_at: value('now')
+        })
+        .where('state', '=', 'running')
+        .where((eb) =>
+          eb.or(
+            jobs.map((_, i) =>
+              eb.and([eb('id', '=', value(`id${i}`)), eb('locked_by', '=', value(`lease${i}`))])
+            )
+          )
+        )
+        .returning('id')
+    )
     return new Set(rows.map((row) => Number(row.id)))
   }
 

@@ -12,6 +12,7 @@ import type {
   RegistrationUpdate
 } from './schema.js'
 import type { SecretBox } from './secret-box.js'
+import { HotQueries, type PlaceholderOf } from './hot-queries.js'
 
 interface NewRegistrationInput {
   id: string
@@ -66,6 +67,7 @@ export async function historyOf(
 export class RegistrationsRepository {
   /** The state change and its history entry in one statement (see `hasDataModifyingCte`). */
   private readonly oneStatementTransitions: boolean
+  private readonly hot = new HotQueries()
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -107,64 +109,85 @@ export class RegistrationsRepository {
       created_at: now,
       updated_at: now
     }
+    const rowValues = (value: PlaceholderOf) =>
+      Object.fromEntries(Object.keys(row).map((column) => [column, value(column)])) as typeof row
     if (this.oneStatementTransitions) {
-      const inserted = await executor
-        .with('created', (db) =>
-          db
-            .insertInto('registrations')
-            .values(row)
-            .onConflict((oc) => oc.column('idempotency_key').doNothing())
-            .returningAll()
-        )
-        .with('noted', (db) =>
-          db
-            .insertInto('registration_history')
-            .columns(['registration_id', 'to_state', 'at'])
-            .expression((eb) =>
-              eb
-                .selectFrom('created')
-                .select([
-                  'created.id',
-                  'created.state',
-                  sql<number>`cast(${now} as bigint)`.as('at')
-                ])
-            )
-        )
-        .selectFrom('created')
-        .selectAll()
-        .executeTakeFirst()
+      const inserted = await this.hot.first(executor, 'create', { ...row, at: now }, (value) =>
+        executor
+          .with('created', (db) =>
+            db
+              .insertInto('registrations')
+              .values(rowValues(value))
+              .onConflict((oc) => oc.column('idempotency_key').doNothing())
+              .returningAll()
+          )
+          .with('noted', (db) =>
+            db
+              .insertInto('registration_history')
+              .columns(['registration_id', 'to_state', 'at'])
+              .expression((eb) =>
+                eb
+                  .selectFrom('created')
+                  .select([
+                    'created.id',
+                    'created.state',
+                    sql<number>`cast(${value('at')} as bigint)`.as('at')
+                  ])
+              )
+          )
+          .selectFrom('created')
+          .selectAll()
+      )
       if (inserted) return { registration: inserted, created: true }
     } else {
-      const inserted = await executor
-        .insertInto('registrations')
-        .values(row)
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .returningAll()
-        .executeTakeFirst()
+      const inserted = await this.hot.first(executor, 'create', row, (value) =>
+        executor
+          .insertInto('registrations')
+          .values(rowValues(value))
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .returningAll()
+      )
       if (inserted) {
-        await executor
-          .insertInto('registration_history')
-          .values({
-            registration_id: input.id,
-            from_state: null,
-            to_state: 'received',
-            reason: null,
-            at: now
-          })
-          .execute()
+        await this.insertHistory(executor, {
+          registration_id: input.id,
+          from_state: null,
+          to_state: 'received',
+          reason: null,
+          at: now
+        })
         return { registration: inserted, created: true }
       }
     }
-    const existing = await executor
-      .selectFrom('registrations')
-      .selectAll()
-      .where('idempotency_key', '=', input.idempotencyKey)
-      .executeTakeFirstOrThrow()
+    const existing = await this.hot.first(
+      executor,
+      'by-idempotency-key',
+      { key: input.idempotencyKey },
+      (value) =>
+        executor.selectFrom('registrations').selectAll().where('idempotency_key', '=', value('key'))
+    )
+    if (!existing) throw new RegistrationNotFoundError('registration vanished while being created')
     return { registration: existing, created: false }
   }
 
   async get(id: string, executor: Kysely<Database> = this.db): Promise<Registration | undefined> {
-    return executor.selectFrom('registrations').selectAll().where('id', '=', id).executeTakeFirst()
+    return this.hot.first(executor, 'get', { id }, (value) =>
+      executor.selectFrom('registrations').selectAll().where('id', '=', value('id'))
+    )
+  }
+
+  private async insertHistory(
+    executor: Kysely<Database>,
+    entry: Omit<RegistrationHistoryEntry, 'id'>
+  ): Promise<void> {
+    await this.hot.run(executor, 'history', entry, (value) =>
+      executor.insertInto('registration_history').values({
+        registration_id: value<string>('registration_id'),
+        from_state: value<string | null>('from_state'),
+        to_state: value<string>('to_state'),
+        reason: value<string | null>('reason'),
+        at: value<number>('at')
+      })
+    )
   }
 
   /**
@@ -215,60 +238,74 @@ export class RegistrationsRepository {
       updated_at: now,
       ...(options.lastError !== undefined ? { last_error: options.lastError } : {})
     }
+    // The statement's shape depends only on which columns change; their values are parameters.
+    const columns = Object.keys(changes) as Array<keyof typeof changes>
+    const values: Record<string, unknown> = {
+      id,
+      from: current.state,
+      to,
+      reason: options.reason ?? null,
+      at: now
+    }
+    for (const column of columns) values[`set:${column}`] = changes[column]
+    const set = (value: PlaceholderOf) =>
+      Object.fromEntries(
+        columns.map((column) => [column, value(`set:${column}`)])
+      ) as RegistrationUpdate
+    const shape = columns.join(',')
     if (this.oneStatementTransitions) {
-      const updated = await executor
-        .with('moved', (db) =>
-          db
-            .updateTable('registrations')
-            .set(changes)
-            .where('id', '=', id)
-            .where('state', '=', current.state)
-            .returningAll()
-        )
-        .with('noted', (db) =>
-          db
-            .insertInto('registration_history')
-            .columns(['registration_id', 'from_state', 'to_state', 'reason', 'at'])
-            .expression((eb) =>
-              eb
-                .selectFrom('moved')
-                .select([
-                  'moved.id',
-                  sql<string>`cast(${current.state} as text)`.as('from_state'),
-                  sql<string>`cast(${to} as text)`.as('to_state'),
-                  sql<string | null>`cast(${options.reason ?? null} as text)`.as('reason'),
-                  sql<number>`cast(${now} as bigint)`.as('at')
-                ])
-            )
-        )
-        .selectFrom('moved')
-        .selectAll()
-        .executeTakeFirst()
+      const updated = await this.hot.first(executor, `transition:${shape}`, values, (value) =>
+        executor
+          .with('moved', (db) =>
+            db
+              .updateTable('registrations')
+              .set(set(value))
+              .where('id', '=', value('id'))
+              .where('state', '=', value('from'))
+              .returningAll()
+          )
+          .with('noted', (db) =>
+            db
+              .insertInto('registration_history')
+              .columns(['registration_id', 'from_state', 'to_state', 'reason', 'at'])
+              .expression((eb) =>
+                eb
+                  .selectFrom('moved')
+                  .select([
+                    'moved.id',
+                    sql<string>`cast(${value('from')} as text)`.as('from_state'),
+                    sql<string>`cast(${value('to')} as text)`.as('to_state'),
+                    sql<string | null>`cast(${value('reason')} as text)`.as('reason'),
+                    sql<number>`cast(${value('at')} as bigint)`.as('at')
+                  ])
+              )
+          )
+          .selectFrom('moved')
+          .selectAll()
+      )
       if (!updated) {
         throw new RegistrationStateError(`registration ${id} changed state concurrently`)
       }
       return updated
     }
-    const updated = await executor
-      .updateTable('registrations')
-      .set(changes)
-      .where('id', '=', id)
-      .where('state', '=', current.state)
-      .returningAll()
-      .executeTakeFirst()
+    const updated = await this.hot.first(executor, `transition:${shape}`, values, (value) =>
+      executor
+        .updateTable('registrations')
+        .set(set(value))
+        .where('id', '=', value('id'))
+        .where('state', '=', value('from'))
+        .returningAll()
+    )
     if (!updated) {
       throw new RegistrationStateError(`registration ${id} changed state concurrently`)
     }
-    await executor
-      .insertInto('registration_history')
-      .values({
-        registration_id: id,
-        from_state: current.state,
-        to_state: to,
-        reason: options.reason ?? null,
-        at: now
-      })
-      .execute()
+    await this.insertHistory(executor, {
+      registration_id: id,
+      from_state: current.state,
+      to_state: to,
+      reason: options.reason ?? null,
+      at: now
+    })
     return updated
   }
 
@@ -277,11 +314,7 @@ export class RegistrationsRepository {
     mosipId: string,
     executor: Kysely<Database> = this.db
   ): Promise<Registration | undefined> {
-    const own = await executor
-      .selectFrom('registrations')
-      .selectAll()
-      .where('id', '=', mosipId)
-      .executeTakeFirst()
+    const own = await this.get(mosipId, executor)
     if (own) return own
     return executor
       .selectFrom('registrations')

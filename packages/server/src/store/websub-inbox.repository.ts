@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database, WebsubInboxEntry } from './schema.js'
 import type { SecretBox } from './secret-box.js'
+import { HotQueries } from './hot-queries.js'
 
 const sealContext = (eventId: string) => `websub_inbox.body:${eventId}`
 
@@ -9,6 +10,8 @@ const KEPT_DELIVERY_STATES = ['unmatched', 'undecryptable', 'invalid'] as const
 
 /** Deliveries from the MOSIP WebSub hub, keyed by MOSIP event id (deliveries repeat). */
 export class WebsubInboxRepository {
+  private readonly hot = new HotQueries()
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly box: SecretBox,
@@ -20,30 +23,38 @@ export class WebsubInboxRepository {
     executor: Kysely<Database>,
     delivery: { eventId: string; topic: string; body: string }
   ): Promise<{ created: boolean }> {
-    const inserted = await executor
-      .insertInto('websub_inbox')
-      .values({
-        event_id: delivery.eventId,
+    const inserted = await this.hot.first(
+      executor,
+      'record',
+      {
+        eventId: delivery.eventId,
         topic: delivery.topic,
-        state: 'received',
-        registration_id: null,
-        note: null,
-        body_sealed: this.box.seal(delivery.body, sealContext(delivery.eventId)),
-        received_at: this.clock(),
-        processed_at: null
-      })
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .returning('event_id')
-      .executeTakeFirst()
+        body: this.box.seal(delivery.body, sealContext(delivery.eventId)),
+        now: this.clock()
+      },
+      (value) =>
+        executor
+          .insertInto('websub_inbox')
+          .values({
+            event_id: value('eventId'),
+            topic: value('topic'),
+            state: 'received',
+            registration_id: null,
+            note: null,
+            body_sealed: value('body'),
+            received_at: value('now'),
+            processed_at: null
+          })
+          .onConflict((oc) => oc.column('event_id').doNothing())
+          .returning('event_id')
+    )
     return { created: inserted !== undefined }
   }
 
   async get(eventId: string): Promise<WebsubInboxEntry | undefined> {
-    return this.db
-      .selectFrom('websub_inbox')
-      .selectAll()
-      .where('event_id', '=', eventId)
-      .executeTakeFirst()
+    return this.hot.first(this.db, 'get', { eventId }, (value) =>
+      this.db.selectFrom('websub_inbox').selectAll().where('event_id', '=', value('eventId'))
+    )
   }
 
   /** The sealed body of an entry already read, opened. */
@@ -74,20 +85,35 @@ export class WebsubInboxRepository {
       onlyIfReceived?: boolean
     } = {}
   ): Promise<void> {
-    let update = executor
-      .updateTable('websub_inbox')
-      .set({
-        state,
-        processed_at: this.clock(),
-        ...(details.keepBody ? {} : { body_sealed: null }),
-        ...(details.registrationId !== undefined
-          ? { registration_id: details.registrationId }
-          : {}),
-        ...(details.note !== undefined ? { note: details.note } : {})
-      })
-      .where('event_id', '=', eventId)
-    if (details.onlyIfReceived) update = update.where('state', '=', 'received')
-    await update.execute()
+    const withRegistration = details.registrationId !== undefined
+    const withNote = details.note !== undefined
+    const shape = [
+      details.keepBody ? 'keep' : 'erase',
+      withRegistration ? 'registration' : '',
+      withNote ? 'note' : '',
+      details.onlyIfReceived ? 'if-received' : ''
+    ].join(',')
+    const values = {
+      eventId,
+      state,
+      now: this.clock(),
+      registrationId: details.registrationId ?? null,
+      note: details.note ?? null
+    }
+    await this.hot.run(executor, `mark:${shape}`, values, (value) => {
+      let update = executor
+        .updateTable('websub_inbox')
+        .set({
+          state: value('state'),
+          processed_at: value('now'),
+          ...(details.keepBody ? {} : { body_sealed: null }),
+          ...(withRegistration ? { registration_id: value<string>('registrationId') } : {}),
+          ...(withNote ? { note: value<string>('note') } : {})
+        })
+        .where('event_id', '=', value('eventId'))
+      if (details.onlyIfReceived) update = update.where('state', '=', 'received')
+      return update
+    })
   }
 
   /**
@@ -110,13 +136,14 @@ export class WebsubInboxRepository {
 
   /** Event ids of the deliveries noted for `registrationId` that are not processed yet. */
   async waitingFor(executor: Kysely<Database>, registrationId: string): Promise<string[]> {
-    const rows = await executor
-      .selectFrom('websub_inbox')
-      .select('event_id')
-      .where('registration_id', '=', registrationId)
-      .where('state', '=', 'received')
-      .orderBy('received_at')
-      .execute()
+    const rows = await this.hot.rows(executor, 'waiting-for', { registrationId }, (value) =>
+      executor
+        .selectFrom('websub_inbox')
+        .select('event_id')
+        .where('registration_id', '=', value('registrationId'))
+        .where('state', '=', 'received')
+        .orderBy('received_at')
+    )
     return rows.map((row) => row.event_id)
   }
 
