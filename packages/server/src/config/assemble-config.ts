@@ -279,6 +279,18 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
       processPacketUrl: env.MOSIP_PROCESS_PACKET_URL,
       centerId: env.MOSIP_CENTER_ID,
       machineId: env.MOSIP_MACHINE_ID,
+      languages: env.MOSIP_LANGUAGES,
+      documents: {
+        maxBytes: env.MOSIP_DOCUMENT_MAX_BYTES,
+        maxCount: env.MOSIP_DOCUMENT_MAX_COUNT,
+        categoryOfType: Object.fromEntries(
+          Object.entries(env.MOSIP_DOCUMENT_CATEGORIES).map(([type, category]) => [
+            type,
+            category.toUpperCase()
+          ])
+        ),
+        fieldOfCategory: env.MOSIP_DOCUMENT_FIELDS
+      },
       websub: {
         hubUrl: env.MOSIP_WEBSUB_HUB_URL,
         topic: env.MOSIP_WEBSUB_TOPIC,

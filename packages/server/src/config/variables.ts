@@ -18,8 +18,10 @@ import {
   httpUrl,
   individualIdType,
   integer,
+  languageList,
   lenientBoolean,
   matching,
+  nameTable,
   oneOf,
   pathSegment,
   postgresUrl,
@@ -29,6 +31,7 @@ import {
   topicOrNone
 } from './value-parsers.js'
 import type { Format } from './value-parsers.js'
+import { DEFAULT_DOCUMENT_CATEGORIES, DEFAULT_DOCUMENT_FIELDS } from '../core/packet-documents.js'
 
 /** The sections of `.env.example`, in the order it lists them, each with a line saying what it is. */
 export const VARIABLE_GROUPS = {
@@ -336,6 +339,46 @@ export const variables = z.object({
     description:
       'Value of schemaVersion (the version of the MOSIP ID schema) in every createPacket request.'
   }),
+  MOSIP_LANGUAGES: required(languageList, {
+    group: 'MOSIP login and packets',
+    default: 'eng',
+    description:
+      "MOSIP's mandatory languages (ISO 639-3 codes, comma-separated, the primary first): every multi-language field of a packet (names, gender, address lines...) carries a value in each, the payload's own per-language value or else the same text."
+  }),
+  MOSIP_DOCUMENT_MAX_BYTES: required(integer(1, 64 * 1024 * 1024), {
+    group: 'MOSIP login and packets',
+    default: '2097152',
+    description:
+      'Largest document a payload may carry, in bytes once decoded from base64; a larger one is answered 413.'
+  }),
+  MOSIP_DOCUMENT_MAX_COUNT: required(integer(0, 50), {
+    group: 'MOSIP login and packets',
+    default: '5',
+    description:
+      'Most documents one payload may carry (0: none accepted); the intake body limit grows by this many documents.'
+  }),
+  MOSIP_DOCUMENT_CATEGORIES: required(
+    nameTable(/^[A-Za-z0-9_-]+$/, 'TYPE=CATEGORY,... or a JSON object'),
+    {
+      group: 'MOSIP login and packets',
+      default: Object.entries(DEFAULT_DOCUMENT_CATEGORIES)
+        .map(([type, category]) => `${type}=${category}`)
+        .join(','),
+      description:
+        "OpenCRVS document type → MOSIP document category (POB proof of birth, POI identity, POA address, POR relationship, POE exception), as TYPE=CATEGORY pairs or JSON; a document whose type is not listed must name its category."
+    }
+  ),
+  MOSIP_DOCUMENT_FIELDS: required(
+    nameTable(/^[A-Za-z0-9_-]+$/, 'CATEGORY=field,... or a JSON object'),
+    {
+      group: 'MOSIP login and packets',
+      default: Object.entries(DEFAULT_DOCUMENT_FIELDS)
+        .map(([category, field]) => `${category}=${field}`)
+        .join(','),
+      description:
+        "MOSIP document category → the ID-schema field that holds its document in the packet (that schema's documentType fields)."
+    }
+  ),
   MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: required(integer(1, 30 * 24 * 3600), {
     group: 'MOSIP WebSub',
     default: '21600',

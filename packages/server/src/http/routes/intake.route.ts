@@ -6,7 +6,13 @@ import {
   mosipInteropPayloadSchema,
   type IntakeAccepted
 } from '@mosip-bridge/contracts'
-import { planRegistration, planUpdate, type IntakePlan } from '../../core/intake-plan.js'
+import {
+  planRegistration,
+  planUpdate,
+  type IntakePlan,
+  type PlanResult
+} from '../../core/intake-plan.js'
+import type { DocumentPolicy } from '../../core/packet-documents.js'
 import type { IntakeService } from '../../pipeline/intake.service.js'
 import { errorResponseSchema } from '../error-response.js'
 import { requireOpencrvsToken, type TokenVerifier } from '../opencrvs-auth.js'
@@ -16,6 +22,18 @@ interface IntakeRouteDeps {
   intake: Pick<IntakeService, 'accept'>
   /** Scope the token must carry; undefined: none (OpenCRVS 2.1 trigger tokens carry none). */
   requiredScope: string | undefined
+  /** Size, count and category rules of a payload's documents. */
+  documents: DocumentPolicy
+  /** Largest body of an intake request (documents make it larger than other requests). */
+  bodyLimit?: number
+}
+
+/**
+ * The body limit intake routes need: the server's own, plus room for the documents a payload may
+ * carry (base64 makes 3 bytes into 4 characters).
+ */
+export function intakeBodyLimit(serverLimit: number, documents: DocumentPolicy): number {
+  return serverLimit + documents.maxCount * (Math.ceil(documents.maxBytes / 3) * 4 + 1024)
 }
 
 /** `POST /events/registration` and `POST /events/update-biographics`, as mosip-api has them. */
@@ -47,13 +65,23 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
     return reply.status(202).send(body)
   }
 
+  function refuse(reply: FastifyReply, planned: Extract<PlanResult, { ok: false }>) {
+    return reply.status(planned.status).send({
+      statusCode: planned.status,
+      error: planned.status === 413 ? 'Payload Too Large' : 'Bad Request',
+      message: planned.message
+    })
+  }
+
   const routes = app.withTypeProvider<ZodTypeProvider>()
-  const response = { 202: intakeAcceptedSchema, 400: errorResponseSchema }
+  const response = { 202: intakeAcceptedSchema, 400: errorResponseSchema, 413: errorResponseSchema }
+  const limit = deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }
 
   routes.post(
     '/events/registration',
     {
       onRequest: guard,
+      ...limit,
       schema: {
         tags: ['intake'],
         summary: 'Send a birth or death to MOSIP',
@@ -63,12 +91,8 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
       }
     },
     async (request, reply) => {
-      const planned = planRegistration(request.body, request.opencrvs ?? {})
-      if (!planned.ok) {
-        return reply
-          .status(400)
-          .send({ statusCode: 400, error: 'Bad Request', message: planned.message })
-      }
+      const planned = planRegistration(request.body, request.opencrvs ?? {}, deps.documents)
+      if (!planned.ok) return refuse(reply, planned)
       return accept(request, reply, planned.plan)
     }
   )
@@ -77,6 +101,7 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
     '/events/update-biographics',
     {
       onRequest: guard,
+      ...limit,
       schema: {
         tags: ['intake'],
         summary: 'Send a biographic update (CRVS_UPDATE)',
@@ -85,7 +110,10 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
         response
       }
     },
-    async (request, reply) =>
-      accept(request, reply, planUpdate(request.body, request.opencrvs ?? {}))
+    async (request, reply) => {
+      const planned = planUpdate(request.body, request.opencrvs ?? {}, deps.documents)
+      if (!planned.ok) return refuse(reply, planned)
+      return accept(request, reply, planned.plan)
+    }
   )
 }
