@@ -43,7 +43,8 @@ export function languageValue(
     if (value.trim() !== '') given.push({ language: wanted[0] ?? 'eng', value: value.trim() })
   } else if (value !== undefined) {
     for (const [language, text] of Object.entries(value))
-      if (typeof text === 'string' && text.trim() !== '') given.push({ language, value: text.trim() })
+      if (typeof text === 'string' && text.trim() !== '')
+        given.push({ language, value: text.trim() })
   }
   if (given.length === 0) return undefined
   const byLanguage = new Map(given.map((entry) => [entry.language, entry.value]))

@@ -78,8 +78,7 @@ export type FieldMapping = (
 
 /** The documents of a payload, given as they are or computed from the record. */
 export type PayloadDocuments =
-  | readonly IntakeDocument[]
-  | ((context: PayloadContext) => readonly IntakeDocument[] | undefined)
+  readonly IntakeDocument[] | ((context: PayloadContext) => readonly IntakeDocument[] | undefined)
 
 export interface PayloadBuilderOptions {
   /** Language code of multi-language values. Default `eng` (or the first of `languages`). */

@@ -6,7 +6,7 @@ import type { BridgeConfig } from '../config/index.js'
 import { buildApp } from '../http/build-app.js'
 import { registerDebugRoutes } from '../http/routes/debug.route.js'
 import { registerEsignetRoutes } from '../http/routes/esignet.route.js'
-import { intakeBodyLimit, registerIntakeRoutes } from '../http/routes/intake.route.js'
+import { registerIntakeRoutes } from '../http/routes/intake.route.js'
 import { registerVerifyRoutes } from '../http/routes/verify.route.js'
 import { registerWebsubRoutes } from '../http/routes/websub.route.js'
 import { withPerCallerRateLimit } from '../http/rate-limit.js'
@@ -41,7 +41,7 @@ function buildRoutes(
         intake,
         requiredScope: config.pipeline.intakeScope,
         documents: config.mosip.documents,
-        bodyLimit: intakeBodyLimit(config.pipeline.bodyLimitBytes, config.mosip.documents)
+        bodyLimit: config.pipeline.bodyLimitBytes
       }),
     (app) =>
       registerWebsubRoutes(app, {

@@ -18,6 +18,7 @@ import {
   MOSIP_WORKFLOW_INSTANCE_PATH
 } from '@mosip-bridge/contracts'
 import { joinUrl } from '../core/join-url.js'
+import { DEFAULT_DOCUMENT_CATEGORIES, DEFAULT_DOCUMENT_FIELDS } from '../core/packet-documents.js'
 import type { BridgeConfig } from './config-types.js'
 import { variableInfoOf, variableNames, variables } from './variables.js'
 import type { VariableInfo, VariableName } from './variables.js'
@@ -284,12 +285,11 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
         maxBytes: env.MOSIP_DOCUMENT_MAX_BYTES,
         maxCount: env.MOSIP_DOCUMENT_MAX_COUNT,
         categoryOfType: Object.fromEntries(
-          Object.entries(env.MOSIP_DOCUMENT_CATEGORIES).map(([type, category]) => [
-            type,
-            category.toUpperCase()
-          ])
+          Object.entries(env.MOSIP_DOCUMENT_CATEGORIES ?? DEFAULT_DOCUMENT_CATEGORIES).map(
+            ([type, category]) => [type, category.toUpperCase()]
+          )
         ),
-        fieldOfCategory: env.MOSIP_DOCUMENT_FIELDS
+        fieldOfCategory: env.MOSIP_DOCUMENT_FIELDS ?? { ...DEFAULT_DOCUMENT_FIELDS }
       },
       websub: {
         hubUrl: env.MOSIP_WEBSUB_HUB_URL,

@@ -31,7 +31,6 @@ import {
   topicOrNone
 } from './value-parsers.js'
 import type { Format } from './value-parsers.js'
-import { DEFAULT_DOCUMENT_CATEGORIES, DEFAULT_DOCUMENT_FIELDS } from '../core/packet-documents.js'
 
 /** The sections of `.env.example`, in the order it lists them, each with a line saying what it is. */
 export const VARIABLE_GROUPS = {
@@ -357,26 +356,24 @@ export const variables = z.object({
     description:
       'Most documents one payload may carry (0: none accepted); the intake body limit grows by this many documents.'
   }),
-  MOSIP_DOCUMENT_CATEGORIES: required(
+  MOSIP_DOCUMENT_CATEGORIES: optional(
     nameTable(/^[A-Za-z0-9_-]+$/, 'TYPE=CATEGORY,... or a JSON object'),
     {
       group: 'MOSIP login and packets',
-      default: Object.entries(DEFAULT_DOCUMENT_CATEGORIES)
-        .map(([type, category]) => `${type}=${category}`)
-        .join(','),
+      whenUnset:
+        'NOTIFICATION_OF_BIRTH, BIRTH_CERTIFICATE, PROOF_OF_BIRTH → POB; NATIONAL_ID, PASSPORT, PROOF_OF_IDENTITY → POI; PROOF_OF_ADDRESS, UTILITY_BILL → POA; PROOF_OF_LEGAL_GUARDIANSHIP, PROOF_OF_ASSIGNED_RESPONSIBILITY, PROOF_OF_RELATIONSHIP → POR; PROOF_OF_EXCEPTION → POE',
       description:
-        "OpenCRVS document type → MOSIP document category (POB proof of birth, POI identity, POA address, POR relationship, POE exception), as TYPE=CATEGORY pairs or JSON; a document whose type is not listed must name its category."
+        'OpenCRVS document type → MOSIP document category (POB proof of birth, POI identity, POA address, POR relationship, POE exception), as TYPE=CATEGORY pairs or JSON; replaces the built-in table. A document whose type is not listed must name its category.'
     }
   ),
-  MOSIP_DOCUMENT_FIELDS: required(
+  MOSIP_DOCUMENT_FIELDS: optional(
     nameTable(/^[A-Za-z0-9_-]+$/, 'CATEGORY=field,... or a JSON object'),
     {
       group: 'MOSIP login and packets',
-      default: Object.entries(DEFAULT_DOCUMENT_FIELDS)
-        .map(([category, field]) => `${category}=${field}`)
-        .join(','),
+      whenUnset:
+        'POA → proofOfAddress, POI → proofOfIdentity, POR → proofOfRelationship, POB → proofOfDateOfBirth, POE → proofOfException',
       description:
-        "MOSIP document category → the ID-schema field that holds its document in the packet (that schema's documentType fields)."
+        'MOSIP document category → the field of the ID schema (a documentType field) that holds its document in the packet; replaces the built-in table.'
     }
   ),
   MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: required(integer(1, 30 * 24 * 3600), {

@@ -38,8 +38,7 @@ export interface IntakePlan {
 }
 
 export type PlanResult =
-  | { ok: true; plan: IntakePlan }
-  | { ok: false; status: 400 | 413; message: string }
+  { ok: true; plan: IntakePlan } | { ok: false; status: 400 | 413; message: string }
 
 const PROCESS: Record<RegistrationKind, MosipProcess> = {
   birth: 'CRVS_NEW',

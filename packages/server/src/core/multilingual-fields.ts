@@ -144,7 +144,10 @@ export function withConfiguredLanguages(
   for (const [name, value] of Object.entries(fields)) {
     const given = languageEntriesOf(value)
     if (simpleTypeFields.has(name)) {
-      const entries = entriesForLanguages(given ?? [{ language: languages[0] ?? '', value }], languages)
+      const entries = entriesForLanguages(
+        given ?? [{ language: languages[0] ?? '', value }],
+        languages
+      )
       if (entries.length > 0) result.push([name, JSON.stringify(entries)])
       continue
     }

@@ -24,7 +24,10 @@ interface IntakeRouteDeps {
   requiredScope: string | undefined
   /** Size, count and category rules of a payload's documents. */
   documents: DocumentPolicy
-  /** Largest body of an intake request (documents make it larger than other requests). */
+  /**
+   * The server's body limit (`BODY_LIMIT_BYTES`): an intake request may exceed it only by its
+   * documents' content, which `documents` limits.
+   */
   bodyLimit?: number
 }
 
@@ -75,12 +78,37 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
 
   const routes = app.withTypeProvider<ZodTypeProvider>()
   const response = { 202: intakeAcceptedSchema, 400: errorResponseSchema, 413: errorResponseSchema }
-  const limit = deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }
+  const serverLimit = deps.bodyLimit
+  const limit =
+    serverLimit === undefined ? {} : { bodyLimit: intakeBodyLimit(serverLimit, deps.documents) }
+
+  /** 413 when the request without its documents' content is larger than the server allows. */
+  async function withinLimit(request: FastifyRequest, reply: FastifyReply) {
+    if (serverLimit === undefined) return
+    const body = request.body as { documents?: unknown } | null
+    const documents = Array.isArray(body?.documents) ? (body.documents as unknown[]) : []
+    const contentLength = documents.reduce<number>((sum, document) => {
+      const content = (document as { content?: unknown } | null)?.content
+      return sum + (typeof content === 'string' ? content.length : 0)
+    }, 0)
+    const declared = Number(request.headers['content-length'])
+    const size = Number.isFinite(declared)
+      ? declared - contentLength
+      : Buffer.byteLength(JSON.stringify({ ...body, documents: [] }))
+    if (size > serverLimit) {
+      return reply.status(413).send({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: `the request without its documents has ${size} bytes, more than the ${serverLimit} allowed (BODY_LIMIT_BYTES)`
+      })
+    }
+  }
 
   routes.post(
     '/events/registration',
     {
       onRequest: guard,
+      preValidation: withinLimit,
       ...limit,
       schema: {
         tags: ['intake'],
@@ -101,6 +129,7 @@ export function registerIntakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps
     '/events/update-biographics',
     {
       onRequest: guard,
+      preValidation: withinLimit,
       ...limit,
       schema: {
         tags: ['intake'],
