@@ -42,7 +42,7 @@ function joined(...parts: Array<string | undefined>): string | undefined {
  */
 export function mosipAddressFields(
   address: AddressValue | undefined,
-  language: string,
+  language: string | readonly string[],
   resolveArea: AdministrativeAreaResolver = referenceAdministrativeAreas
 ): Record<string, string | undefined> {
   if (!address) return {}

@@ -71,6 +71,7 @@ export {
   type VerificationStatus
 } from './declaration-fields.js'
 export {
+  isPerLanguageText,
   languageValue,
   mosipDate,
   mosipGender,
@@ -96,7 +97,9 @@ export {
   PayloadBuildError,
   DEFAULT_LANGUAGE,
   type FieldMapping,
+  type MappedFieldValue,
   type PayloadBuilderOptions,
+  type PayloadDocuments,
   type PayloadContext,
   type PayloadKind
 } from './payload-builders.js'

@@ -1,3 +1,4 @@
+import type { PerLanguageText } from '@mosip-bridge/contracts'
 import { parseDateValue } from './declaration-fields.js'
 
 /**
@@ -12,13 +13,47 @@ export interface LanguageValue {
   value: string
 }
 
+/** Whether a field value is per-language values (`{ eng: '…', ara: '…' }`) rather than text. */
+export function isPerLanguageText(value: unknown): value is PerLanguageText {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((text) => text === undefined || typeof text === 'string')
+  )
+}
+
 /**
- * `[{"language":"eng","value":"…"}]` as JSON text; undefined when there is no value, so that the
- * field is left out rather than sent empty.
+ * `[{"language":"eng","value":"…"}, …]` as JSON text; undefined when there is no value, so that
+ * the field is left out rather than sent empty.
+ *
+ * `value` is one text or per-language values (`{ eng: 'Leo', ara: 'ليو' }`, e.g. names held in two
+ * scripts). `languages` is one language code or the deployment's languages, primary first: each
+ * gets an entry, with its own value when there is one and the primary language's (or the first
+ * given) otherwise; languages given beyond those are kept after them (the bridge writes exactly
+ * its `MOSIP_LANGUAGES` into the packet).
  */
-export function languageValue(value: string | undefined, language: string): string | undefined {
-  if (value === undefined || value.trim() === '') return undefined
-  const entries: LanguageValue[] = [{ language, value: value.trim() }]
+export function languageValue(
+  value: string | Readonly<Record<string, string | undefined>> | undefined,
+  languages: string | readonly string[]
+): string | undefined {
+  const wanted = typeof languages === 'string' ? [languages] : [...languages]
+  const given: LanguageValue[] = []
+  if (typeof value === 'string') {
+    if (value.trim() !== '') given.push({ language: wanted[0] ?? 'eng', value: value.trim() })
+  } else if (value !== undefined) {
+    for (const [language, text] of Object.entries(value))
+      if (typeof text === 'string' && text.trim() !== '')
+        given.push({ language, value: text.trim() })
+  }
+  if (given.length === 0) return undefined
+  const byLanguage = new Map(given.map((entry) => [entry.language, entry.value]))
+  const fallback = byLanguage.get(wanted[0] ?? '') ?? given[0]!.value
+  const entries: LanguageValue[] = wanted.map((language) => ({
+    language,
+    value: byLanguage.get(language) ?? fallback
+  }))
+  for (const entry of given) if (!wanted.includes(entry.language)) entries.push(entry)
   return JSON.stringify(entries)
 }
 

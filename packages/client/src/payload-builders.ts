@@ -1,4 +1,5 @@
 import type {
+  IntakeDocument,
   MosipCorrectionPayload,
   MosipInteropPayload,
   MosipNotification,
@@ -25,7 +26,13 @@ import {
   declarationWithPendingAction,
   registrationNumberOf
 } from './event-document.js'
-import { languageValue, mosipDate, mosipGender, withoutUndefined } from './mosip-values.js'
+import {
+  isPerLanguageText,
+  languageValue,
+  mosipDate,
+  mosipGender,
+  withoutUndefined
+} from './mosip-values.js'
 
 /**
  * Builds the bodies the bridge accepts (`MosipInteropPayload`, `MosipCorrectionPayload`) from an
@@ -45,9 +52,18 @@ export interface PayloadContext {
   declaration: OpencrvsDeclaration
   /** The OpenCRVS registration number (birth/death certificate number). */
   registrationNumber: string | undefined
-  /** The language of `[{language, value}]` fields. */
+  /** The primary language of `[{language, value}]` fields (the first of `languages`). */
   language: string
+  /** Every language of `[{language, value}]` fields, primary first. */
+  languages: readonly string[]
 }
+
+/**
+ * A field value a mapping returns: text, or per-language values (`{ eng: '…', ara: '…' }`), which
+ * the builder turns into MOSIP's `[{language, value}]` JSON text with one entry per language of
+ * the payload (see `languageValue`). Undefined leaves the field out.
+ */
+export type MappedFieldValue = string | Readonly<Record<string, string | undefined>> | undefined
 
 /**
  * A country's own MOSIP fields. It receives the defaults this package computed and returns the
@@ -58,11 +74,27 @@ export interface PayloadContext {
 export type FieldMapping = (
   context: PayloadContext,
   defaults: Record<string, string>
-) => Record<string, string | undefined>
+) => Record<string, MappedFieldValue>
+
+/** The documents of a payload, given as they are or computed from the record. */
+export type PayloadDocuments =
+  readonly IntakeDocument[] | ((context: PayloadContext) => readonly IntakeDocument[] | undefined)
 
 export interface PayloadBuilderOptions {
-  /** Language code of multi-language values. Default `eng`. */
+  /** Language code of multi-language values. Default `eng` (or the first of `languages`). */
   language?: string
+  /**
+   * MOSIP's mandatory languages, primary first (as the bridge's `MOSIP_LANGUAGES`): every
+   * multi-language field gets an entry in each. Default `[language]`.
+   */
+  languages?: readonly string[]
+  /**
+   * Documents for the packet (category or OpenCRVS type, format, base64 content), e.g. the proof
+   * of birth. A country configuration fetches the files of the record (they are references to
+   * OpenCRVS's document store in the EventDocument) before building the payload; see also
+   * `TriggerHandlerOptions.loadDocuments`.
+   */
+  documents?: PayloadDocuments
   /** The country's field mapping (see {@link FieldMapping}). */
   fieldMapping?: FieldMapping
   /** OpenCRVS location id → MOSIP administrative levels (default: the reference's). */
@@ -89,13 +121,18 @@ function contextOf(
   options: PayloadBuilderOptions
 ): PayloadContext {
   const pending = declarationWithPendingAction(event)
+  const languages =
+    options.languages !== undefined && options.languages.length > 0
+      ? [...options.languages]
+      : [options.language ?? DEFAULT_LANGUAGE]
   return {
     kind,
     event,
     action: pending?.action,
     declaration: pending?.declaration ?? aggregateActionDeclarations(event),
     registrationNumber,
-    language: options.language ?? DEFAULT_LANGUAGE
+    language: languages[0]!,
+    languages
   }
 }
 
@@ -190,7 +227,7 @@ export function defaultBirthFields(
   context: PayloadContext,
   resolveArea: AdministrativeAreaResolver = referenceAdministrativeAreas
 ): Record<string, string> {
-  const { declaration: d, language } = context
+  const { declaration: d, languages: language } = context
   const address =
     readAddress(d, 'mother.address') ??
     readAddress(d, 'father.address') ??
@@ -218,7 +255,7 @@ export function defaultDeathFields(
   context: PayloadContext,
   resolveArea: AdministrativeAreaResolver = referenceAdministrativeAreas
 ): Record<string, string> {
-  const { declaration: d, language } = context
+  const { declaration: d, languages: language } = context
   return withoutUndefined({
     UIN: deceasedNationalId(d),
     fullName: languageValue(fullNameOf(readName(d, 'deceased.name')), language),
@@ -232,7 +269,7 @@ export function defaultDeathFields(
 
 /** The defaults for a biographic update of a registered child (before the country's mapping). */
 export function defaultCorrectionFields(context: PayloadContext): Record<string, string> {
-  const { declaration: d, language } = context
+  const { declaration: d, languages: language } = context
   return withoutUndefined({
     VID: readText(d, 'child.nid'),
     fullName: languageValue(fullNameOf(readName(d, 'child.name')), language),
@@ -247,7 +284,26 @@ function mapped(
   defaults: Record<string, string>,
   options: PayloadBuilderOptions
 ): Record<string, string> {
-  return options.fieldMapping ? withoutUndefined(options.fieldMapping(context, defaults)) : defaults
+  if (!options.fieldMapping) return defaults
+  const fields: Record<string, string | undefined> = {}
+  for (const [key, value] of Object.entries(options.fieldMapping(context, defaults))) {
+    fields[key] =
+      typeof value === 'string' || value === undefined
+        ? value
+        : isPerLanguageText(value)
+          ? languageValue(value, context.languages)
+          : undefined
+  }
+  return withoutUndefined(fields)
+}
+
+function documentsOf(
+  context: PayloadContext,
+  options: PayloadBuilderOptions
+): { documents?: IntakeDocument[] } {
+  const given =
+    typeof options.documents === 'function' ? options.documents(context) : options.documents
+  return given !== undefined && given.length > 0 ? { documents: [...given] } : {}
 }
 
 function envelope(
@@ -260,7 +316,8 @@ function envelope(
     notification: notificationOf(context.kind, context.declaration),
     ...(options.schemaJson !== undefined ? { schemaJson: options.schemaJson } : {}),
     metaInfo: metaInfoOf(context, now),
-    audit: auditOf(context, now, options.hostName ?? 'opencrvs-country-config')
+    audit: auditOf(context, now, options.hostName ?? 'opencrvs-country-config'),
+    ...documentsOf(context, options)
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   opencrvsEventDocumentSchema,
+  type IntakeDocument,
   type OpencrvsDeclaration,
   type OpencrvsEventDocument
 } from '@mosip-bridge/contracts'
@@ -24,7 +25,8 @@ import {
   buildCorrectionPayload,
   buildDeathRegistrationPayload,
   PayloadBuildError,
-  type PayloadBuilderOptions
+  type PayloadBuilderOptions,
+  type PayloadKind
 } from './payload-builders.js'
 import {
   generateRegistrationNumber,
@@ -101,6 +103,15 @@ export interface TriggerHandlerOptions {
   isDeathEligible?: DeathEligibilityRule
   /** Language, field mapping, administrative areas, schemaJson… */
   payload?: PayloadBuilderOptions
+  /**
+   * Fetches the documents that go into the packet (e.g. the proof of birth from OpenCRVS's
+   * document store) before a payload is built; they replace `payload.documents`. A failure
+   * answers the trigger like any other error of the handler.
+   */
+  loadDocuments?: (
+    event: OpencrvsEventDocument,
+    kind: PayloadKind
+  ) => Promise<readonly IntakeDocument[] | undefined>
   /**
    * How core learns that a death went to MOSIP: `accept-now` (default) answers 200 with the
    * registration number, as the reference does (MOSIP's answer brings nothing to write back);
@@ -256,6 +267,16 @@ export function createTriggerHandlers(options: TriggerHandlerOptions): TriggerHa
     return pending
   }
 
+  /** The payload options, with the documents `loadDocuments` fetched for this record. */
+  async function payloadOptions(
+    event: OpencrvsEventDocument,
+    kind: PayloadKind
+  ): Promise<PayloadBuilderOptions | undefined> {
+    if (!options.loadDocuments) return options.payload
+    const documents = await options.loadDocuments(event, kind)
+    return documents === undefined ? options.payload : { ...options.payload, documents }
+  }
+
   async function registrationNumberFor(
     event: OpencrvsEventDocument,
     outcome: Partial<TriggerOutcome>
@@ -291,7 +312,11 @@ export function createTriggerHandlers(options: TriggerHandlerOptions): TriggerHa
         body: { registrationNumber }
       })
     }
-    const payload = buildBirthRegistrationPayload(event, registrationNumber, options.payload)
+    const payload = buildBirthRegistrationPayload(
+      event,
+      registrationNumber,
+      await payloadOptions(event, 'birth')
+    )
     const accepted = await clientFor(token, event.id).register(payload)
     if (typeof accepted.transactionId === 'string') outcome.transactionId = accepted.transactionId
     return finish('birthRegister', outcome, 'forwarded', rule.reason, { status: 202, body: {} })
@@ -309,7 +334,11 @@ export function createTriggerHandlers(options: TriggerHandlerOptions): TriggerHa
         body: { registrationNumber }
       })
     }
-    const payload = buildDeathRegistrationPayload(event, registrationNumber, options.payload)
+    const payload = buildDeathRegistrationPayload(
+      event,
+      registrationNumber,
+      await payloadOptions(event, 'death')
+    )
     const accepted = await clientFor(token, event.id).register(payload)
     if (typeof accepted.transactionId === 'string') outcome.transactionId = accepted.transactionId
     const response: TriggerResponse =
@@ -349,7 +378,11 @@ export function createTriggerHandlers(options: TriggerHandlerOptions): TriggerHa
     if (readText(declaration, 'child.nid') === undefined) {
       // Registered without a national id (it was not eligible then): ask MOSIP for one now; the
       // bridge approves the correction with the child's new national id.
-      const payload = buildBirthRegistrationPayload(event, registrationNumber, options.payload)
+      const payload = buildBirthRegistrationPayload(
+        event,
+        registrationNumber,
+        await payloadOptions(event, 'birth')
+      )
       const accepted = await clientFor(token, event.id).register(payload)
       if (typeof accepted.transactionId === 'string') outcome.transactionId = accepted.transactionId
       return finish(
@@ -360,7 +393,7 @@ export function createTriggerHandlers(options: TriggerHandlerOptions): TriggerHa
         { status: 202, body: {} }
       )
     }
-    const payload = buildCorrectionPayload(event, options.payload)
+    const payload = buildCorrectionPayload(event, await payloadOptions(event, 'correction'))
     const accepted = await clientFor(token, event.id).updateBiographics(payload)
     if (typeof accepted.transactionId === 'string') outcome.transactionId = accepted.transactionId
     return finish(

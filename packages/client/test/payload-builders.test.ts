@@ -48,11 +48,78 @@ describe('MOSIP values', () => {
     assert.equal(languageValue(undefined, 'eng'), undefined)
   })
 
+  it('gives one entry per language, from per-language values or else the same text', () => {
+    const entries = (text: string | undefined) => JSON.parse(text ?? 'null') as unknown
+    assert.deepEqual(entries(languageValue('Ada', ['eng', 'ara'])), [
+      { language: 'eng', value: 'Ada' },
+      { language: 'ara', value: 'Ada' }
+    ])
+    assert.deepEqual(entries(languageValue({ eng: 'Ada', ara: 'آدا' }, ['eng', 'ara'])), [
+      { language: 'eng', value: 'Ada' },
+      { language: 'ara', value: 'آدا' }
+    ])
+    assert.deepEqual(entries(languageValue({ ara: 'آدا', fra: 'Ada' }, ['eng', 'ara'])), [
+      { language: 'eng', value: 'آدا' },
+      { language: 'ara', value: 'آدا' },
+      { language: 'fra', value: 'Ada' }
+    ])
+    assert.equal(languageValue({ eng: ' ', ara: undefined }, ['eng']), undefined)
+  })
+
   it('joins names in order, single-spaced, skipping missing parts', () => {
     assert.equal(fullNameOf({ firstname: 'Ada', middlename: 'K', surname: 'Banda' }), 'Ada K Banda')
     assert.equal(fullNameOf({ firstname: 'Ada', surname: 'Banda' }), 'Ada Banda')
     assert.equal(fullNameOf({ surname: 'Banda' }), 'Banda')
     assert.equal(fullNameOf({}), undefined)
+  })
+})
+
+describe('languages and documents', () => {
+  it('writes every language into the defaults and takes per-language values from the mapping', () => {
+    const event = registerTrigger({ declaration: birthWithVerifiedMother() })
+    const payload = buildBirthRegistrationPayload(event, 'B1', {
+      now,
+      languages: ['eng', 'ara'],
+      fieldMapping: (_context, defaults) => ({
+        ...defaults,
+        fullName: { eng: 'Ada Banda', ara: 'آدا باندا' }
+      })
+    })
+    assert.equal(mosipInteropPayloadSchema.safeParse(payload).success, true)
+    const fields = payload.requestFields as Record<string, string>
+    assert.deepEqual(JSON.parse(fields.fullName!), [
+      { language: 'eng', value: 'Ada Banda' },
+      { language: 'ara', value: 'آدا باندا' }
+    ])
+    for (const name of ['gender', 'guardianOrParentName', 'addressLine1']) {
+      const entries = JSON.parse(fields[name]!) as Array<{ language: string; value: string }>
+      assert.deepEqual(
+        entries.map((entry) => entry.language),
+        ['eng', 'ara'],
+        name
+      )
+      assert.equal(entries[0]!.value, entries[1]!.value, name)
+    }
+    assert.equal(fields.dateOfBirth?.startsWith('['), false)
+    assert.equal('documents' in payload, false)
+  })
+
+  it('carries the documents given, as they are or computed from the record', () => {
+    const event = registerTrigger({ declaration: birthWithVerifiedMother() })
+    const proof = { type: 'NOTIFICATION_OF_BIRTH', format: 'pdf', content: 'JVBERi0xLjQ=' }
+    const given = buildBirthRegistrationPayload(event, 'B1', { now, documents: [proof] })
+    assert.deepEqual(given.documents, [proof])
+    assert.equal(mosipInteropPayloadSchema.safeParse(given).success, true)
+    const computed = buildDeathRegistrationPayload(
+      registerTrigger({ type: 'death', declaration: deathWithVerifiedSon() }),
+      'D1',
+      {
+        now,
+        documents: (context) =>
+          context.kind === 'death' ? [{ ...proof, type: 'PROOF_OF_IDENTITY' }] : []
+      }
+    )
+    assert.equal(computed.documents?.[0]?.type, 'PROOF_OF_IDENTITY')
   })
 })
 

@@ -56,7 +56,9 @@ describe('bridge routes', () => {
       MOSIP_WEBSUB_HUB_URL: 'http://127.0.0.1:9/websub/hub',
       DECRYPT_P12_FILE_PATH: join(dir, 'missing.p12'),
       JOB_BACKOFF_BASE_MS: '60000',
-      BODY_LIMIT_BYTES: '4096'
+      BODY_LIMIT_BYTES: '4096',
+      MOSIP_DOCUMENT_MAX_BYTES: '6000',
+      MOSIP_DOCUMENT_MAX_COUNT: '2'
     })
     if (!result.ok) throw new Error(formatProblems(result.problems))
     // Port 0 is not a valid PORT; listen on a free one instead.
@@ -205,6 +207,47 @@ describe('bridge routes', () => {
         token
       )
       assert.equal(oversized.status, 413)
+    })
+
+    it('takes documents beyond the body limit, and names what is wrong with one', async () => {
+      const token = await keys.actionToken({ eventId: randomUUID(), actionId: randomUUID() })
+      const file = (bytes: number) => Buffer.alloc(bytes, 7).toString('base64')
+      const document = (extra: Record<string, unknown> = {}) => ({
+        type: 'NOTIFICATION_OF_BIRTH',
+        format: 'pdf',
+        content: file(5000),
+        ...extra
+      })
+      const send = (documents: unknown[], trackingId = 'TRK-DOCS') =>
+        post('/events/registration', birthPayload({ trackingId, documents }), token)
+      const message = async (response: Response) =>
+        ((await response.json()) as { message: string }).message
+
+      const tooLarge = await send([document({ content: file(6001) })])
+      assert.equal(tooLarge.status, 413)
+      assert.match(await message(tooLarge), /documents\[0\].*MOSIP_DOCUMENT_MAX_BYTES/)
+      const tooMany = await send([document(), document(), document()])
+      assert.equal(tooMany.status, 400)
+      assert.match(await message(tooMany), /MOSIP_DOCUMENT_MAX_COUNT/)
+      const unknownType = await send([document({ type: 'SELFIE' })])
+      assert.equal(unknownType.status, 400)
+      assert.match(await message(unknownType), /documents\[0\]\.type.*MOSIP_DOCUMENT_CATEGORIES/)
+      const notBase64 = await send([document({ content: 'not base64!' })])
+      assert.equal(notBase64.status, 400)
+      assert.match(await message(notBase64), /documents\[0\]\.content: not base64/)
+      const twice = await send([document(), document({ type: 'BIRTH_CERTIFICATE' })])
+      assert.equal(twice.status, 400)
+      assert.match(await message(twice), /proofOfDateOfBirth/)
+      const padded = await post(
+        '/events/registration',
+        birthPayload({ metaInfo: { padding: 'x'.repeat(5000) }, documents: [document()] }),
+        token
+      )
+      assert.equal(padded.status, 413, 'documents do not make room for the rest of the body')
+
+      // Two documents of 5000 bytes: more than BODY_LIMIT_BYTES, within the documents' limits.
+      const accepted = await send([document(), document({ category: 'POI', type: 'PASSPORT' })])
+      assert.equal(accepted.status, 202)
     })
 
     it('accepts a birth with 202 and a transaction id, once per action', async () => {

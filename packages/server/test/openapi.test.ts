@@ -3,6 +3,10 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { Registry } from 'prom-client'
+import {
+  DEFAULT_DOCUMENT_CATEGORIES,
+  DEFAULT_DOCUMENT_FIELDS
+} from '../src/core/packet-documents.js'
 import { buildApp } from '../src/http/build-app.js'
 import type { TokenVerifier } from '../src/http/opencrvs-auth.js'
 import { registerDebugRoutes } from '../src/http/routes/debug.route.js'
@@ -55,7 +59,13 @@ describe('OpenAPI document', () => {
           registerIntakeRoutes(instance, {
             verifier,
             intake: { accept: notCalled },
-            requiredScope: undefined
+            requiredScope: undefined,
+            documents: {
+              maxBytes: 1024,
+              maxCount: 1,
+              categoryOfType: DEFAULT_DOCUMENT_CATEGORIES,
+              fieldOfCategory: DEFAULT_DOCUMENT_FIELDS
+            }
           }),
         (instance) =>
           registerWebsubRoutes(instance, {

@@ -21,7 +21,8 @@ const settings = {
   schemaVersion: '0.500',
   centerId: '10001',
   machineId: '10004',
-  defaultSchemaJson: '{"default":true}'
+  defaultSchemaJson: '{"default":true}',
+  languages: ['eng']
 }
 
 describe('mosipRequestTime', () => {

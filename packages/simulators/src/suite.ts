@@ -44,6 +44,13 @@ export interface SimulatorSuiteOptions {
    */
   websubClient?: MosipClient
   keystorePassword?: string
+  /**
+   * MOSIP's mandatory languages (default `['eng']`): ID validation rejects a packet whose
+   * multi-language field lacks one. The bridge's environment gets them as `MOSIP_LANGUAGES`.
+   */
+  mandatoryLanguages?: string[]
+  /** Document fields ID validation requires in every packet (default none). */
+  requiredDocuments?: string[]
 }
 
 export interface SimulatorSuite {
@@ -101,6 +108,12 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
     ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}),
     ...(options.hubRetryDelaysMs ? { hubRetryDelaysMs: options.hubRetryDelaysMs } : {}),
     ...(options.hubCommitMode ? { hubCommitMode: options.hubCommitMode } : {}),
+    packetManager: {
+      idValidation: {
+        ...(options.mandatoryLanguages ? { mandatoryLanguages: options.mandatoryLanguages } : {}),
+        ...(options.requiredDocuments ? { requiredDocuments: options.requiredDocuments } : {})
+      }
+    },
     ida: {
       identities: SAMPLE_IDENTITIES.map((person) => ({
         uin: person.uin,
@@ -155,6 +168,7 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
     MOSIP_WEBSUB_AUTH_CLIENT_SECRET: websubClient.secretKey,
     MOSIP_CREATE_PACKET_URL: `${mosip.url}${MOSIP_CREATE_PACKET_PATH}`,
     MOSIP_CENTER_ID: '10001',
+    MOSIP_LANGUAGES: mosip.core.packets.idValidation().mandatoryLanguages.join(','),
     MOSIP_MACHINE_ID: '10004',
     MOSIP_PROCESS_PACKET_URL: `${mosip.url}${MOSIP_WORKFLOW_INSTANCE_PATH}`,
     MOSIP_WEBSUB_HUB_URL: mosip.hub.hubUrl,

@@ -382,6 +382,103 @@ describe('MOSIP core simulators on the wire', () => {
     assert.equal(await externalStatus(token, id), 'REJECTED')
   })
 
+  it('rejects during processing a packet lacking a mandatory language, as ID validation does', async () => {
+    core.packets.setIdValidation({ mandatoryLanguages: ['eng', 'ara'] })
+    try {
+      const token = await login()
+      const oneLanguage = freshId()
+      assert.equal(
+        (await createPacket(token, sampleCreatePacketRequest({ id: oneLanguage }))).status,
+        200
+      )
+      const issues = core.packets.get(oneLanguage)?.validationIssues ?? []
+      assert.ok(issues.includes('fullName: no value in mandatory language ara'), issues.join('; '))
+      await send('POST', WORKFLOW_PATH, workflowBody(oneLanguage), withToken(token))
+      const event = await waitFor('the workflow-completed event', () =>
+        completedEventFor(oneLanguage)
+      )
+      assert.equal((event as { resultCode: string }).resultCode, 'REJECTED')
+      assert.equal(await externalStatus(token, oneLanguage), 'REJECTED')
+
+      const both = freshId()
+      const request = sampleCreatePacketRequest({ id: both })
+      for (const [name, value] of Object.entries(request.request.fields)) {
+        if (!value.startsWith('[')) continue
+        const [entry] = JSON.parse(value) as Array<{ value: string }>
+        request.request.fields[name] = JSON.stringify([
+          { language: 'eng', value: entry!.value },
+          { language: 'ara', value: entry!.value }
+        ])
+      }
+      assert.equal((await createPacket(token, request)).status, 200)
+      assert.deepEqual(core.packets.get(both)?.validationIssues, [])
+
+      const extra = freshId()
+      const french = sampleCreatePacketRequest({ id: extra })
+      french.request.fields.gender =
+        '[{"language":"eng","value":"Male"},{"language":"ara","value":"Male"},{"language":"fra","value":"Homme"}]'
+      assert.equal((await createPacket(token, french)).status, 200)
+      assert.ok(
+        core.packets.get(extra)?.validationIssues.includes('gender: language fra is not supported')
+      )
+    } finally {
+      core.packets.setIdValidation({ mandatoryLanguages: ['eng'] })
+    }
+  })
+
+  it('keeps documents as the packet manager does and checks them in ID validation', async () => {
+    const token = await login()
+    const pdf = Buffer.from('%PDF-1.4 proof of birth').toString('base64')
+    const document = (extra: Record<string, unknown> = {}) => ({
+      document: pdf,
+      value: 'proofOfDateOfBirth',
+      type: 'NOTIFICATION_OF_BIRTH',
+      format: 'pdf',
+      refNumber: null,
+      ...extra
+    })
+    const withDocuments = (documents: Record<string, unknown>) => {
+      const request = sampleCreatePacketRequest({ id: freshId() }) as unknown as {
+        request: { id: string; documents?: unknown }
+      }
+      request.request.documents = documents
+      return request
+    }
+
+    const good = withDocuments({ proofOfDateOfBirth: document(), proofOfUnknown: document() })
+    assert.equal((await send('PUT', CREATE_PACKET_PATH, good, withToken(token))).status, 200)
+    const packet = core.packets.get(good.request.id)
+    assert.deepEqual(packet?.validationIssues, [])
+    assert.equal(packet?.documents.proofOfDateOfBirth?.content, pdf)
+    assert.deepEqual(packet?.droppedDocuments, ['proofOfUnknown'])
+    assert.deepEqual(packet?.identity.proofOfDateOfBirth, {
+      value: 'proofOfDateOfBirth',
+      type: 'NOTIFICATION_OF_BIRTH',
+      format: 'pdf',
+      refNumber: null
+    })
+
+    const notBase64 = withDocuments({ proofOfDateOfBirth: document({ document: '%%%' }) })
+    assert.equal((await send('PUT', CREATE_PACKET_PATH, notBase64, withToken(token))).status, 400)
+
+    const badFormat = withDocuments({ proofOfDateOfBirth: document({ format: 'exe' }) })
+    await send('PUT', CREATE_PACKET_PATH, badFormat, withToken(token))
+    assert.deepEqual(core.packets.get(badFormat.request.id)?.validationIssues, [
+      'proofOfDateOfBirth: document format "exe" is not allowed'
+    ])
+
+    core.packets.setIdValidation({ requiredDocuments: ['proofOfDateOfBirth'] })
+    try {
+      const missing = withDocuments({})
+      await send('PUT', CREATE_PACKET_PATH, missing, withToken(token))
+      assert.deepEqual(core.packets.get(missing.request.id)?.validationIssues, [
+        'proofOfDateOfBirth: required document missing'
+      ])
+    } finally {
+      core.packets.setIdValidation({ requiredDocuments: [] })
+    }
+  })
+
   it('reports every failure as HTTP 200 with errors[] when asked to', async () => {
     core.packets.setFailureReporting('reported')
     try {

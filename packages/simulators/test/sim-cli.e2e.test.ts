@@ -14,7 +14,19 @@ describe('mosip-bridge-sim', () => {
     const bin = fileURLToPath(new URL('../bin/mosip-bridge-sim.js', import.meta.url))
     const child = spawn(
       process.execPath,
-      [bin, '--dir', dir, '--mosip-port', '0', '--esignet-port', '0', '--opencrvs-port', '0'],
+      [
+        bin,
+        '--dir',
+        dir,
+        '--mosip-port',
+        '0',
+        '--esignet-port',
+        '0',
+        '--opencrvs-port',
+        '0',
+        '--mandatory-languages',
+        'eng,ara'
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] }
     )
     try {
@@ -51,6 +63,7 @@ describe('mosip-bridge-sim', () => {
       ]) {
         assert.ok(env[key], `${key} is printed`)
       }
+      assert.equal(env.MOSIP_LANGUAGES, 'eng,ara', "MOSIP's mandatory languages are printed")
       for (const file of ['DECRYPT_P12_FILE_PATH', 'SIGN_P12_FILE_PATH', 'ENCRYPT_CERT_PATH']) {
         assert.ok(existsSync(env[file]!), `${file} exists`)
       }

@@ -39,7 +39,9 @@ function buildRoutes(
       registerIntakeRoutes(app, {
         verifier: opencrvs.verifier,
         intake,
-        requiredScope: config.pipeline.intakeScope
+        requiredScope: config.pipeline.intakeScope,
+        documents: config.mosip.documents,
+        bodyLimit: config.pipeline.bodyLimitBytes
       }),
     (app) =>
       registerWebsubRoutes(app, {

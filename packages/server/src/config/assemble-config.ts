@@ -18,6 +18,7 @@ import {
   MOSIP_WORKFLOW_INSTANCE_PATH
 } from '@mosip-bridge/contracts'
 import { joinUrl } from '../core/join-url.js'
+import { DEFAULT_DOCUMENT_CATEGORIES, DEFAULT_DOCUMENT_FIELDS } from '../core/packet-documents.js'
 import type { BridgeConfig } from './config-types.js'
 import { variableInfoOf, variableNames, variables } from './variables.js'
 import type { VariableInfo, VariableName } from './variables.js'
@@ -279,6 +280,17 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
       processPacketUrl: env.MOSIP_PROCESS_PACKET_URL,
       centerId: env.MOSIP_CENTER_ID,
       machineId: env.MOSIP_MACHINE_ID,
+      languages: env.MOSIP_LANGUAGES,
+      documents: {
+        maxBytes: env.MOSIP_DOCUMENT_MAX_BYTES,
+        maxCount: env.MOSIP_DOCUMENT_MAX_COUNT,
+        categoryOfType: Object.fromEntries(
+          Object.entries(env.MOSIP_DOCUMENT_CATEGORIES ?? DEFAULT_DOCUMENT_CATEGORIES).map(
+            ([type, category]) => [type, category.toUpperCase()]
+          )
+        ),
+        fieldOfCategory: env.MOSIP_DOCUMENT_FIELDS ?? { ...DEFAULT_DOCUMENT_FIELDS }
+      },
       websub: {
         hubUrl: env.MOSIP_WEBSUB_HUB_URL,
         topic: env.MOSIP_WEBSUB_TOPIC,

@@ -92,6 +92,17 @@ export interface MosipReconcileConfig {
   resubmitLimit: number
 }
 
+export interface MosipDocumentsConfig {
+  /** Largest decoded document, in bytes. */
+  maxBytes: number
+  /** Most documents in one payload. */
+  maxCount: number
+  /** OpenCRVS document type (upper case) → MOSIP document category (upper case). */
+  categoryOfType: Record<string, string>
+  /** MOSIP document category (upper case) → ID-schema field. */
+  fieldOfCategory: Record<string, string>
+}
+
 export interface MosipConfig {
   /** Auth manager `clientidsecretkey` endpoint. */
   authUrl: string
@@ -102,6 +113,10 @@ export interface MosipConfig {
   processPacketUrl: string
   centerId: string
   machineId: string
+  /** MOSIP's mandatory languages (ISO 639-3), primary first: every simpleType field carries each. */
+  languages: string[]
+  /** What a payload's documents may be and where they go in the packet. */
+  documents: MosipDocumentsConfig
   websub: MosipWebsubConfig
   status: MosipStatusConfig
   reconcile: MosipReconcileConfig

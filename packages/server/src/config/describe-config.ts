@@ -84,6 +84,11 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     MOSIP_WORKFLOW_COMPLETED_TOPIC: mosip.websub.workflowCompletedTopic ?? 'none',
     MOSIP_CENTER_ID: mosip.centerId,
     MOSIP_MACHINE_ID: mosip.machineId,
+    MOSIP_LANGUAGES: mosip.languages.join(','),
+    MOSIP_DOCUMENT_MAX_BYTES: String(mosip.documents.maxBytes),
+    MOSIP_DOCUMENT_MAX_COUNT: String(mosip.documents.maxCount),
+    MOSIP_DOCUMENT_CATEGORIES: table(mosip.documents.categoryOfType),
+    MOSIP_DOCUMENT_FIELDS: table(mosip.documents.fieldOfCategory),
     DECRYPT_P12_FILE_PATH: mosip.credential.decryptP12Path,
     DECRYPT_P12_FILE_PASSWORD: MASK,
 
@@ -129,4 +134,11 @@ function maskUrlPassword(value: string): string {
 /** Plain http(s) URLs are shown as given, unless they carry credentials. */
 function url(value: string): string {
   return URL.canParse(value) && new URL(value).password !== '' ? maskUrlPassword(value) : value
+}
+
+/** `KEY=value,...` as the variable takes it. */
+function table(entries: Record<string, string>): string {
+  return Object.entries(entries)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',')
 }

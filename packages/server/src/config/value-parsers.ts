@@ -147,3 +147,53 @@ export const encryptionKeyList: Format<Buffer[]> = {
 export function pathSegment(): Format<string> {
   return matching(/^[^\s/?#]+$/, "a single URL path segment without spaces, '/', '?' or '#'")
 }
+
+/** Comma-separated MOSIP language codes (three lower-case letters), no repeats, at least one. */
+export const languageList: Format<string[]> = {
+  expected: 'comma-separated language codes such as eng,ara',
+  parse: (raw) => {
+    const codes = raw
+      .split(',')
+      .map((code) => code.trim().toLowerCase())
+      .filter((code) => code !== '')
+    if (codes.length === 0 || codes.some((code) => !/^[a-z]{3}$/.test(code))) return INVALID
+    return new Set(codes).size === codes.length ? codes : INVALID
+  }
+}
+
+/**
+ * A table of names: `KEY=value,KEY=value` or a JSON object of strings. Keys are upper-cased (they
+ * are codes); both sides must match `pattern`.
+ */
+export function nameTable(pattern: RegExp, expected: string): Format<Record<string, string>> {
+  return {
+    expected,
+    parse: (raw) => {
+      const text = raw.trim()
+      let pairs: Array<[string, unknown]>
+      if (text.startsWith('{')) {
+        try {
+          const parsed: unknown = JSON.parse(text)
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return INVALID
+          pairs = Object.entries(parsed)
+        } catch {
+          return INVALID
+        }
+      } else {
+        pairs = []
+        for (const part of text.split(',')) {
+          if (part.trim() === '') continue
+          const [key, value, ...rest] = part.split('=')
+          if (key === undefined || value === undefined || rest.length > 0) return INVALID
+          pairs.push([key.trim(), value.trim()])
+        }
+      }
+      const table: Record<string, string> = {}
+      for (const [key, value] of pairs) {
+        if (typeof value !== 'string' || !pattern.test(key) || !pattern.test(value)) return INVALID
+        table[key.toUpperCase()] = value
+      }
+      return Object.keys(table).length > 0 ? table : INVALID
+    }
+  }
+}

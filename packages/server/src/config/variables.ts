@@ -18,8 +18,10 @@ import {
   httpUrl,
   individualIdType,
   integer,
+  languageList,
   lenientBoolean,
   matching,
+  nameTable,
   oneOf,
   pathSegment,
   postgresUrl,
@@ -336,6 +338,44 @@ export const variables = z.object({
     description:
       'Value of schemaVersion (the version of the MOSIP ID schema) in every createPacket request.'
   }),
+  MOSIP_LANGUAGES: required(languageList, {
+    group: 'MOSIP login and packets',
+    default: 'eng',
+    description:
+      "MOSIP's mandatory languages (ISO 639-3 codes, comma-separated, the primary first): every multi-language field of a packet (names, gender, address lines...) carries a value in each, the payload's own per-language value or else the same text."
+  }),
+  MOSIP_DOCUMENT_MAX_BYTES: required(integer(1, 64 * 1024 * 1024), {
+    group: 'MOSIP login and packets',
+    default: '2097152',
+    description:
+      'Largest document a payload may carry, in bytes once decoded from base64; a larger one is answered 413.'
+  }),
+  MOSIP_DOCUMENT_MAX_COUNT: required(integer(0, 50), {
+    group: 'MOSIP login and packets',
+    default: '5',
+    description:
+      'Most documents one payload may carry (0: none accepted); the intake body limit grows by this many documents.'
+  }),
+  MOSIP_DOCUMENT_CATEGORIES: optional(
+    nameTable(/^[A-Za-z0-9_-]+$/, 'TYPE=CATEGORY,... or a JSON object'),
+    {
+      group: 'MOSIP login and packets',
+      whenUnset:
+        'NOTIFICATION_OF_BIRTH, BIRTH_CERTIFICATE, PROOF_OF_BIRTH → POB; NATIONAL_ID, PASSPORT, PROOF_OF_IDENTITY → POI; PROOF_OF_ADDRESS, UTILITY_BILL → POA; PROOF_OF_LEGAL_GUARDIANSHIP, PROOF_OF_ASSIGNED_RESPONSIBILITY, PROOF_OF_RELATIONSHIP → POR; PROOF_OF_EXCEPTION → POE',
+      description:
+        'OpenCRVS document type → MOSIP document category (POB proof of birth, POI identity, POA address, POR relationship, POE exception), as TYPE=CATEGORY pairs or JSON; replaces the built-in table. A document whose type is not listed must name its category.'
+    }
+  ),
+  MOSIP_DOCUMENT_FIELDS: optional(
+    nameTable(/^[A-Za-z0-9_-]+$/, 'CATEGORY=field,... or a JSON object'),
+    {
+      group: 'MOSIP login and packets',
+      whenUnset:
+        'POA → proofOfAddress, POI → proofOfIdentity, POR → proofOfRelationship, POB → proofOfDateOfBirth, POE → proofOfException',
+      description:
+        'MOSIP document category → the field of the ID schema (a documentType field) that holds its document in the packet; replaces the built-in table.'
+    }
+  ),
   MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: required(integer(1, 30 * 24 * 3600), {
     group: 'MOSIP WebSub',
     default: '21600',

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto'
-import type { MosipCorrectionPayload, MosipInteropPayload } from '@mosip-bridge/contracts'
+import type {
+  MosipCorrectionPayload,
+  MosipInteropPayload,
+  MosipPacketDocument
+} from '@mosip-bridge/contracts'
+import { mapDocuments, type DocumentPolicy } from './packet-documents.js'
 import { ensureStringFields } from './packet-envelope.js'
 import type { MosipProcess, NotificationInfo } from './ports.js'
 
@@ -19,6 +24,8 @@ export interface StoredPacketInput {
   audits: Array<Record<string, string>>
   schemaJson?: string
   notification: NotificationInfo
+  /** The packet's documents by ID-schema field (personal data: sealed like the rest). */
+  documents?: Record<string, MosipPacketDocument>
 }
 
 export interface IntakePlan {
@@ -30,7 +37,8 @@ export interface IntakePlan {
   packet: StoredPacketInput
 }
 
-type PlanResult = { ok: true; plan: IntakePlan } | { ok: false; message: string }
+export type PlanResult =
+  { ok: true; plan: IntakePlan } | { ok: false; status: 400 | 413; message: string }
 
 const PROCESS: Record<RegistrationKind, MosipProcess> = {
   birth: 'CRVS_NEW',
@@ -53,7 +61,8 @@ function notificationOf(payload: MosipInteropPayload | MosipCorrectionPayload): 
 function packetOf(
   kind: RegistrationKind,
   payload: MosipInteropPayload | MosipCorrectionPayload,
-  fields: Record<string, unknown>
+  fields: Record<string, unknown>,
+  documents: Record<string, MosipPacketDocument>
 ): StoredPacketInput {
   return {
     process: PROCESS[kind],
@@ -61,7 +70,8 @@ function packetOf(
     metaInfo: ensureStringFields(payload.metaInfo),
     audits: [ensureStringFields(payload.audit)],
     ...(payload.schemaJson !== undefined ? { schemaJson: payload.schemaJson } : {}),
-    notification: notificationOf(payload)
+    notification: notificationOf(payload),
+    ...(Object.keys(documents).length > 0 ? { documents } : {})
   }
 }
 
@@ -87,7 +97,8 @@ function idempotencyKey(
 /** `POST /events/registration`: a birth or a death, decided by which certificate number is set. */
 export function planRegistration(
   payload: MosipInteropPayload,
-  identity: IntakeIdentity
+  identity: IntakeIdentity,
+  documentPolicy: DocumentPolicy
 ): PlanResult {
   const fields = payload.requestFields
   const birth = fields.birthCertificateNumber
@@ -95,10 +106,13 @@ export function planRegistration(
   if (nonEmptyString(birth) && nonEmptyString(death)) {
     return {
       ok: false,
+      status: 400,
       message:
         'requestFields: set birthCertificateNumber (birth) or deathCertificateNumber (death), not both'
     }
   }
+  const documents = mapDocuments(payload.documents, documentPolicy)
+  if (!documents.ok) return documents
   if (nonEmptyString(birth)) {
     return {
       ok: true,
@@ -107,7 +121,7 @@ export function planRegistration(
         trackingId: payload.trackingId,
         registrationNumber: birth,
         idempotencyKey: idempotencyKey('birth', identity, `${payload.trackingId}:${birth}`),
-        packet: packetOf('birth', payload, fields)
+        packet: packetOf('birth', payload, fields, documents.documents)
       }
     }
   }
@@ -121,29 +135,39 @@ export function planRegistration(
         trackingId: payload.trackingId,
         registrationNumber: death,
         idempotencyKey: idempotencyKey('death', identity, `${payload.trackingId}:${death}`),
-        packet: packetOf('death', payload, deathFields)
+        packet: packetOf('death', payload, deathFields, documents.documents)
       }
     }
   }
   return {
     ok: false,
+    status: 400,
     message:
       'requestFields: birthCertificateNumber (birth) or deathCertificateNumber (death) is required'
   }
 }
 
 /** `POST /events/update-biographics`: a CRVS_UPDATE packet. */
-export function planUpdate(payload: MosipCorrectionPayload, identity: IntakeIdentity): IntakePlan {
-  const packet = packetOf('update', payload, payload.requestFields)
+export function planUpdate(
+  payload: MosipCorrectionPayload,
+  identity: IntakeIdentity,
+  documentPolicy: DocumentPolicy
+): PlanResult {
+  const documents = mapDocuments(payload.documents, documentPolicy)
+  if (!documents.ok) return documents
+  const packet = packetOf('update', payload, payload.requestFields, documents.documents)
   const digest = createHash('sha256')
     .update(JSON.stringify([payload.trackingId, packet.fields]))
     .digest('hex')
     .slice(0, 32)
   return {
-    kind: 'update',
-    trackingId: payload.trackingId,
-    registrationNumber: null,
-    idempotencyKey: idempotencyKey('update', identity, digest),
-    packet
+    ok: true,
+    plan: {
+      kind: 'update',
+      trackingId: payload.trackingId,
+      registrationNumber: null,
+      idempotencyKey: idempotencyKey('update', identity, digest),
+      packet
+    }
   }
 }

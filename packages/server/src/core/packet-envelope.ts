@@ -18,6 +18,7 @@ import {
   type MosipStatusSearchRequest,
   type MosipWorkflowInstanceRequest
 } from '@mosip-bridge/contracts'
+import { simpleTypeFieldsOf, withConfiguredLanguages } from './multilingual-fields.js'
 import type { MosipProcess, NotificationInfo, PacketRequest } from './ports.js'
 
 /**
@@ -93,6 +94,8 @@ export interface PacketSettings {
   machineId: string
   /** ID schema JSON text used when the request brings none. */
   defaultSchemaJson: string
+  /** MOSIP's mandatory languages (`MOSIP_LANGUAGES`), primary first. */
+  languages: readonly string[]
 }
 
 /**
@@ -121,10 +124,17 @@ export function buildCreatePacketEnvelope(
       process: request.process,
       source: settings.source,
       schemaVersion: settings.schemaVersion,
-      fields: ensureStringFields(request.fields),
+      fields: withConfiguredLanguages(
+        ensureStringFields(request.fields),
+        simpleTypeFieldsOf(schemaJson),
+        settings.languages
+      ),
       metaInfo: ensureStringFields(request.metaInfo),
       audits: request.audits.map((audit) => ensureStringFields(audit)),
-      schemaJson
+      schemaJson,
+      ...(request.documents !== undefined && Object.keys(request.documents).length > 0
+        ? { documents: request.documents }
+        : {})
     }
   }
 }

@@ -2,6 +2,7 @@
  * The bridge's view of its partner systems. Workflows in core/workflows depend only on these
  * interfaces; integrations/ implements them over HTTP.
  */
+import type { MosipPacketDocument } from '@mosip-bridge/contracts'
 import type { Outcome } from './outcome.js'
 import type { EventDocumentLike, PendingAction } from './pending-action.js'
 
@@ -20,6 +21,8 @@ export interface PacketRequest {
   audits: Array<Record<string, string>>
   /** ID schema JSON text; the configured default when the payload has none. */
   schemaJson?: string
+  /** Documents by ID-schema field (MOSIP's `Map<String, Document>`). */
+  documents?: Record<string, MosipPacketDocument>
 }
 
 export interface NotificationInfo {

@@ -107,7 +107,8 @@ export function submitPacketJob(deps: SubmitPacketDeps): TaskHandler<Tasks['subm
         fields: packet.fields,
         metaInfo: packet.metaInfo,
         audits: packet.audits,
-        ...(packet.schemaJson !== undefined ? { schemaJson: packet.schemaJson } : {})
+        ...(packet.schemaJson !== undefined ? { schemaJson: packet.schemaJson } : {}),
+        ...(packet.documents !== undefined ? { documents: packet.documents } : {})
       })
       if (created.kind !== 'ok') return fail(registration, created, context)
       registration = await registrations.transition(

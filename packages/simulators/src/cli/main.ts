@@ -26,6 +26,16 @@ const program = new Command('mosip-bridge-sim')
   .option('--opencrvs-version <version>', 'v1.9, v2.0 or v2.1', 'v2.0')
   .option('--country-config-url <url>', 'where simulated OpenCRVS sends action triggers')
   .option('--partner-key-bits <bits>', '2048 or 4096', '2048')
+  .option(
+    '--mandatory-languages <codes>',
+    "MOSIP's mandatory languages, comma-separated (a packet lacking one in a multi-language field is rejected)",
+    'eng'
+  )
+  .option(
+    '--required-documents <fields>',
+    'document fields (e.g. proofOfDateOfBirth) every packet must carry, comma-separated',
+    ''
+  )
   .option('--env-file <path>', 'also write the environment to this file')
   .action(async (options: Record<string, string | number | undefined>) => {
     const version = String(options.opencrvsVersion)
@@ -38,7 +48,20 @@ const program = new Command('mosip-bridge-sim')
       process.stderr.write('--partner-key-bits must be 2048 or 4096\n')
       process.exit(2)
     }
+    const list = (value: unknown) =>
+      String(value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+    const mandatoryLanguages = list(options.mandatoryLanguages).map((code) => code.toLowerCase())
+    if (mandatoryLanguages.length === 0 || mandatoryLanguages.some((c) => !/^[a-z]{3}$/.test(c))) {
+      process.stderr.write('--mandatory-languages must be language codes such as eng,ara\n')
+      process.exit(2)
+    }
+    const requiredDocuments = list(options.requiredDocuments)
     const suite = await startSimulators({
+      mandatoryLanguages,
+      requiredDocuments,
       dir: String(options.dir),
       host: String(options.host),
       ports: {
@@ -57,6 +80,7 @@ const program = new Command('mosip-bridge-sim')
       `simulated MOSIP    ${suite.mosip.url}\n` +
         `simulated E-Signet ${suite.esignet.url}\n` +
         `simulated OpenCRVS ${suite.opencrvs.url}\n` +
+        `MOSIP mandatory languages ${mandatoryLanguages.join(',')}; required documents ${requiredDocuments.join(',') || 'none'}\n` +
         `keys in ${String(options.dir)}; control APIs under /_sim on each. Ctrl+C stops.\n\n`
     )
     process.stdout.write(`${text}\n`)

@@ -7,7 +7,8 @@
  * should send it (or set `schemaVersion` to match theirs).
  *
  * Covered: the identity fields the bridge and the reference client send for births (CRVS_NEW),
- * deaths (CRVS_DEATH) and biographic updates (CRVS_UPDATE). `deathCertificateNumber` is left out
+ * deaths (CRVS_DEATH) and biographic updates (CRVS_UPDATE), and the document fields of MOSIP's
+ * document categories. `deathCertificateNumber` is left out
  * on purpose: the reference strips it before sending because MOSIP schemas do not define it, and
  * leaving it undefined here keeps it out of packets even if a caller forgets to strip it.
  *
@@ -40,6 +41,15 @@ function multiLanguage(fieldCategory: FieldCategory = 'pvt'): SchemaField {
 
 function text(fieldCategory: FieldCategory = 'pvt', extra: Partial<SchemaField> = {}): SchemaField {
   return { type: 'string', fieldCategory, format: 'none', fieldType: 'default', ...extra }
+}
+
+function document(): SchemaField {
+  return {
+    $ref: '#/definitions/documentType',
+    fieldCategory: 'evidence',
+    format: 'none',
+    fieldType: 'default'
+  }
 }
 
 function handle(): SchemaField {
@@ -108,6 +118,13 @@ const identityProperties: Record<string, SchemaField> = {
     fieldType: 'default',
     bioAttributes: ['leftEye', 'rightEye', 'leftThumb', 'rightThumb', 'face']
   },
+
+  // Documents (MOSIP categories POB, POI, POA, POR, POE; MOSIP_DOCUMENT_FIELDS)
+  proofOfDateOfBirth: document(),
+  proofOfIdentity: document(),
+  proofOfAddress: document(),
+  proofOfRelationship: document(),
+  proofOfException: document(),
 
   // Death
   deathDeclared: text('pvt', { description: 'yes or no' }),

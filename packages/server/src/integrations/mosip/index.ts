@@ -102,6 +102,7 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
     centerId: mosip.centerId,
     machineId: mosip.machineId,
     defaultSchemaJson: DEFAULT_ID_SCHEMA_JSON,
+    languages: mosip.languages,
     timeoutMs
   })
   const status = new MosipRegistrationStatusClient({

@@ -29,6 +29,8 @@ interface MosipPacketClientOptions {
   machineId: string
   /** ID schema JSON text used when a packet request brings none. */
   defaultSchemaJson: string
+  /** MOSIP's mandatory languages, primary first (default `eng`). */
+  languages?: readonly string[]
   /** Timeout of one call; default 30 s. */
   timeoutMs?: number
   clock?: () => number
@@ -56,7 +58,8 @@ export class MosipPacketClient implements MosipPacketGateway {
       schemaVersion: options.schemaVersion,
       centerId: options.centerId,
       machineId: options.machineId,
-      defaultSchemaJson: options.defaultSchemaJson
+      defaultSchemaJson: options.defaultSchemaJson,
+      languages: options.languages ?? ['eng']
     }
     this.#timeoutMs = options.timeoutMs ?? 30_000
     this.#clock = options.clock ?? Date.now

@@ -12,6 +12,9 @@
  * - `POST /faults` `{nullResponseNext?, nullResponseRate?, failureReporting?, expireAllTokens?,
  *   tokenTtlSeconds?, rejectCredentialsAs?, tamperNextCiphertext?, encryptNextToWrongCertificate?,
  *   signNextWithWrongKey?}`
+ * - `GET  /id-validation`, `PUT /id-validation` `{mandatoryLanguages?, optionalLanguages?,
+ *   allowedDocumentFormats?, requiredDocuments?}`: what ID validation checks in packets written
+ *   from then on
  * - `GET  /partner/certificate` (PEM), `POST /partner/keystore` `{password}` (PKCS#12 bytes)
  */
 import { z } from 'zod'
@@ -46,6 +49,14 @@ const faultsBody = z.object({
   tamperNextCiphertext: count.optional(),
   encryptNextToWrongCertificate: count.optional(),
   signNextWithWrongKey: count.optional()
+})
+
+const languages = z.array(z.string().regex(/^[a-z]{3}$/))
+const idValidationBody = z.object({
+  mandatoryLanguages: languages.min(1).optional(),
+  optionalLanguages: languages.optional(),
+  allowedDocumentFormats: z.array(z.string().min(1)).optional(),
+  requiredDocuments: z.array(z.string().min(1)).optional()
 })
 
 const keystoreBody = z.object({ password: z.string(), alias: z.string().min(1).optional() })
@@ -123,6 +134,17 @@ export function registerMosipCoreControlApi(
       core.issuer.encryptNextToWrongCertificate(faults.encryptNextToWrongCertificate)
     if (faults.signNextWithWrongKey) core.issuer.signNextWithWrongKey(faults.signNextWithWrongKey)
     return faults
+  })
+
+  app.get(`${prefix}/id-validation`, async () => core.packets.idValidation())
+  app.put(`${prefix}/id-validation`, async (request, reply) => {
+    const parsed = idValidationBody.safeParse(request.body ?? {})
+    if (!parsed.success) return reply.status(400).send({ error: problems(parsed.error) })
+    const settings = Object.fromEntries(
+      Object.entries(parsed.data).filter(([, value]) => value !== undefined)
+    )
+    core.packets.setIdValidation(settings)
+    return core.packets.idValidation()
   })
 
   app.get(`${prefix}/partner/certificate`, async (_request, reply) =>

@@ -15,7 +15,7 @@ const CATEGORY_SUBPACKETS: Record<string, readonly string[]> = {
 /** The order sub-packets are reported in (as MOSIP's HashMap iterates them). */
 const SUBPACKET_ORDER = ['evidence', 'optional', 'id'] as const
 
-interface IdSchemaField {
+export interface IdSchemaField {
   name: string
   /** `$ref` if present, else `type` (the packet manager needs one of them). */
   type: string
@@ -23,7 +23,7 @@ interface IdSchemaField {
   validators: RegExp[]
 }
 
-interface IdSchema {
+export interface IdSchema {
   fields: Map<string, IdSchemaField>
   /** Sub-packets that will be written, in reporting order. */
   subpackets: string[]
@@ -151,6 +151,108 @@ export function validateIdentity(schema: IdSchema, identity: Record<string, unkn
           issues.push(`${name}: "${text}" does not match ${validator.source}`)
       }
     }
+  }
+  return issues
+}
+
+/**
+ * The deployment settings registration processing's ID object validation checks a packet against
+ * besides the schema's validators (MOSIP's `mosip.mandatory-languages`,
+ * `mosip.optional-languages`, the document formats masterdata allows, and the documents the
+ * deployment requires).
+ */
+export interface IdValidationSettings {
+  /** Every simpleType value must have an entry in each (ISO 639-3 codes). Default `['eng']`. */
+  mandatoryLanguages: string[]
+  /** Further languages a simpleType value may have. Default none. */
+  optionalLanguages: string[]
+  /** Formats a document may have (lower case). Default pdf, jpg, jpeg, png. */
+  allowedDocumentFormats: string[]
+  /** documentType fields every packet must carry a document for. Default none. */
+  requiredDocuments: string[]
+}
+
+export const DEFAULT_ID_VALIDATION: IdValidationSettings = {
+  mandatoryLanguages: ['eng'],
+  optionalLanguages: [],
+  allowedDocumentFormats: ['pdf', 'jpg', 'jpeg', 'png'],
+  requiredDocuments: []
+}
+
+function isSimpleType(field: IdSchemaField): boolean {
+  return /(^|\/)simpleType$/.test(field.type)
+}
+
+export function isDocumentType(field: IdSchemaField): boolean {
+  return /(^|\/)documentType$/.test(field.type)
+}
+
+/**
+ * Languages of the identity's simpleType values: each must hold an entry for every mandatory
+ * language and none in a language the deployment does not support.
+ */
+export function validateLanguages(
+  schema: IdSchema,
+  identity: Record<string, unknown>,
+  settings: IdValidationSettings
+): string[] {
+  const issues: string[] = []
+  const supported = new Set([...settings.mandatoryLanguages, ...settings.optionalLanguages])
+  for (const [name, value] of Object.entries(identity)) {
+    const field = schema.fields.get(name)
+    if (!field || !isSimpleType(field)) continue
+    if (!Array.isArray(value)) {
+      issues.push(`${name}: not a list of {language, value}`)
+      continue
+    }
+    const languages = value.flatMap((item) =>
+      isRecord(item) && typeof item.language === 'string' ? [item.language] : []
+    )
+    for (const language of settings.mandatoryLanguages) {
+      if (!languages.includes(language))
+        issues.push(`${name}: no value in mandatory language ${language}`)
+    }
+    for (const language of languages) {
+      if (!supported.has(language)) issues.push(`${name}: language ${language} is not supported`)
+    }
+  }
+  return issues
+}
+
+/** A document of the packet as the packet store keeps it (its file decoded). */
+export interface PacketDocument {
+  value: string | null
+  type: string | null
+  format: string | null
+  refNumber: string | null
+  /** Size of the decoded file, in bytes. */
+  size: number
+  /** The file as standard base64. */
+  content: string
+}
+
+/**
+ * Documents against the schema and the deployment: each on a documentType field, of an allowed
+ * format, not empty; every required document present.
+ */
+export function validateDocuments(
+  schema: IdSchema,
+  documents: Record<string, PacketDocument>,
+  settings: IdValidationSettings
+): string[] {
+  const issues: string[] = []
+  const formats = new Set(settings.allowedDocumentFormats.map((format) => format.toLowerCase()))
+  for (const [name, document] of Object.entries(documents)) {
+    const field = schema.fields.get(name)
+    if (field && !isDocumentType(field)) issues.push(`${name}: not a document field`)
+    const format = document.format?.toLowerCase() ?? ''
+    if (!formats.has(format))
+      issues.push(`${name}: document format ${JSON.stringify(format)} is not allowed`)
+    if (document.size === 0) issues.push(`${name}: the document is empty`)
+    if (!document.type) issues.push(`${name}: the document has no type`)
+  }
+  for (const name of settings.requiredDocuments) {
+    if (!(name in documents)) issues.push(`${name}: required document missing`)
   }
   return issues
 }

@@ -32,7 +32,17 @@ import {
 } from '@mosip-bridge/contracts'
 import type { SimServer } from '../../shared/sim-server.js'
 import type { AuthManager } from './auth-manager.js'
-import { loadIdSchema, parseIdentityValue, validateIdentity } from './id-schema.js'
+import {
+  DEFAULT_ID_VALIDATION,
+  isDocumentType,
+  loadIdSchema,
+  parseIdentityValue,
+  validateDocuments,
+  validateIdentity,
+  validateLanguages,
+  type IdValidationSettings,
+  type PacketDocument
+} from './id-schema.js'
 import {
   hasJsonContentType,
   isPlainObject,
@@ -82,6 +92,12 @@ export interface PacketManagerOptions {
   failureReporting?: PacketFailureReporting
   /** Default `CREATE_PACKET_ROLES`. */
   roles?: readonly string[]
+  /**
+   * What ID validation checks besides the schema's validators: mandatory and optional languages,
+   * allowed document formats, required documents (default `DEFAULT_ID_VALIDATION`: `eng`, no
+   * required document).
+   */
+  idValidation?: Partial<IdValidationSettings>
   random?: () => number
 }
 
@@ -104,8 +120,14 @@ export interface StoredPacket {
   /** With `registrationId` and `creationDate` overwritten by the packet manager. */
   metaInfo: Record<string, string>
   audits: Array<Record<string, string | null>>
-  documents: Record<string, unknown>
-  /** Values that break the schema's validators; registration processing will reject the packet. */
+  /** Documents by schema field, their files decoded (`identity[field]` points at each). */
+  documents: Record<string, PacketDocument>
+  /** Document fields dropped because the schema does not define them. */
+  droppedDocuments: string[]
+  /**
+   * Values that break the schema's validators, simpleType values lacking a mandatory language,
+   * documents ID validation refuses: registration processing will reject the packet.
+   */
   validationIssues: string[]
   packetInfos: MosipPacketInfo[]
   createdAt: string
@@ -128,7 +150,7 @@ interface PacketInput {
   fields: JavaStringMap | null
   metaInfo: JavaStringMap | null
   audits: JavaStringMap[] | null
-  documents: Record<string, unknown> | null
+  documents: Record<string, PacketDocument> | null
 }
 
 class UnreadableBody extends Error {}
@@ -157,13 +179,40 @@ function javaBoolean(value: unknown, path: string): boolean {
   throw new UnreadableBody(`${path} must be a boolean`)
 }
 
+/** Jackson's `byte[]`: base64 text (standard alphabet, padding optional); anything else fails. */
+function javaBytes(value: unknown, path: string): Buffer | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/\s]*={0,2}$/.test(value))
+    throw new UnreadableBody(`${path} must be base64`)
+  return Buffer.from(value, 'base64')
+}
+
+/** `Map<String, Document>`: `{document: byte[], value, type, format, refNumber}` per field. */
+function javaDocuments(value: unknown): Record<string, PacketDocument> | null {
+  if (value === undefined || value === null) return null
+  if (!isPlainObject(value)) throw new UnreadableBody('request.documents must be an object')
+  const documents: Record<string, PacketDocument> = {}
+  for (const [name, item] of Object.entries(value)) {
+    if (item === null) continue
+    const path = `request.documents.${name}`
+    if (!isPlainObject(item)) throw new UnreadableBody(`${path} must be an object`)
+    const bytes = javaBytes(item.document, `${path}.document`) ?? Buffer.alloc(0)
+    documents[name] = {
+      value: javaString(item.value, `${path}.value`),
+      type: javaString(item.type, `${path}.type`),
+      format: javaString(item.format, `${path}.format`),
+      refNumber: javaString(item.refNumber, `${path}.refNumber`),
+      size: bytes.length,
+      content: bytes.toString('base64')
+    }
+  }
+  return documents
+}
+
 function readPacketInput(request: Record<string, unknown>): PacketInput {
   const audits = request.audits
   if (audits !== undefined && audits !== null && !Array.isArray(audits))
     throw new UnreadableBody('request.audits must be an array')
-  const documents = request.documents
-  if (documents !== undefined && documents !== null && !isPlainObject(documents))
-    throw new UnreadableBody('request.documents must be an object')
   return {
     id: javaString(request.id, 'request.id'),
     additionalInfoReqId: javaString(request.additionalInfoReqId, 'request.additionalInfoReqId'),
@@ -182,7 +231,7 @@ function readPacketInput(request: Record<string, unknown>): PacketInput {
           return map
         })
       : null,
-    documents: isPlainObject(documents) ? documents : null
+    documents: javaDocuments(request.documents)
   }
 }
 
@@ -214,6 +263,7 @@ export class PacketManager {
   private readonly packets = new Map<string, StoredPacket>()
   private writers: PacketWriterProvider[]
   private failureReporting: PacketFailureReporting
+  private validation: IdValidationSettings
   private nullResponsesPending = 0
   private nullResponseRate = 0
   private readonly random: () => number
@@ -226,6 +276,7 @@ export class PacketManager {
       processes: [...writer.processes]
     }))
     this.failureReporting = options.failureReporting ?? 'as-mosip'
+    this.validation = { ...DEFAULT_ID_VALIDATION, ...options.idValidation }
     this.random = options.random ?? Math.random
     sim.app.put(
       MOSIP_CREATE_PACKET_PATH,
@@ -266,6 +317,16 @@ export class PacketManager {
   /** Share (0..1) of valid createPacket calls answered 200 `response: null`. */
   setNullResponseRate(rate: number): void {
     this.nullResponseRate = Math.min(1, Math.max(0, rate))
+  }
+
+  /** What ID validation checks (languages, document formats, required documents). */
+  idValidation(): IdValidationSettings {
+    return structuredClone(this.validation)
+  }
+
+  /** Changes some ID validation settings; packets written from now on are checked with them. */
+  setIdValidation(settings: Partial<IdValidationSettings>): void {
+    this.validation = { ...this.validation, ...structuredClone(settings) }
   }
 
   setFailureReporting(mode: PacketFailureReporting): void {
@@ -423,6 +484,24 @@ export class PacketManager {
       fields[name] = value
       if (name !== 'IDSchemaVersion') identity[name] = parseIdentityValue(value)
     }
+    // `RegistrationPacket.setDocumentField`: the identity's field points at the document.
+    const documents: Record<string, PacketDocument> = {}
+    const droppedDocuments: string[] = []
+    for (const [name, document] of Object.entries(input.documents ?? {})) {
+      const field = schema.schema.fields.get(name)
+      if (!field) {
+        droppedDocuments.push(name)
+        continue
+      }
+      documents[name] = document
+      if (isDocumentType(field))
+        identity[name] = {
+          value: document.value,
+          type: document.type,
+          format: document.format,
+          refNumber: document.refNumber
+        }
+    }
     const creationDate = mosipTimestamp()
     const metaInfo: Record<string, string> = {}
     for (const [key, value] of Object.entries(input.metaInfo ?? {}))
@@ -462,8 +541,13 @@ export class PacketManager {
         identity,
         metaInfo,
         audits: input.audits,
-        documents: input.documents ?? {},
-        validationIssues: validateIdentity(schema.schema, identity),
+        documents,
+        droppedDocuments,
+        validationIssues: [
+          ...validateIdentity(schema.schema, identity),
+          ...validateLanguages(schema.schema, identity, this.validation),
+          ...validateDocuments(schema.schema, documents, this.validation)
+        ],
         packetInfos,
         createdAt: creationDate,
         writes: 1

@@ -1,0 +1,258 @@
+/**
+ * MOSIP deployments with two mandatory languages and documents, on real sockets: simulated
+ * OpenCRVS → example country configuration (`@mosip-bridge/client`, names in two scripts, the
+ * proof of birth fetched for the packet) → bridge (its own process) → simulated MOSIP requiring
+ * `eng` and `ara`. A bridge configured for both registers births with both languages in every
+ * text field and the document in the packet; a bridge configured for English only sees MOSIP
+ * reject the packet in processing, as the real ID validation does. SQLite and PostgreSQL.
+ */
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
+import { createStore, type Store } from '@mosip-bridge/server'
+import { fullNameOf, readName, readText } from '@mosip-bridge/client'
+import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
+import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
+import {
+  startExampleCountryConfig,
+  type ExampleCountryConfig
+} from '../src/country-config/index.js'
+import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+
+const WEBSUB_SECRET = 'e2e-languages-websub-secret'
+const DATA_KEY = Buffer.alloc(32, 17).toString('hex')
+const ARABIC_NAME = 'تشاندا بواليا'
+/** The proof of birth the country configuration fetches from its document store. */
+const PROOF_OF_BIRTH = Buffer.concat([
+  Buffer.from('%PDF-1.4\n% notification of birth\n'),
+  Buffer.alloc(64 * 1024, 0x41)
+]).toString('base64')
+
+const postgresOptions = await postgresSuiteOptions()
+
+function birthDeclaration(): OpencrvsDeclaration {
+  return {
+    'child.name': { firstname: 'Chanda', surname: 'Bwalya' },
+    'child.nameArabic': ARABIC_NAME,
+    'child.dob': new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10),
+    'child.gender': 'female',
+    'mother.name': { firstname: 'Mary', surname: 'Bwalya' },
+    'mother.verified': 'verified',
+    'mother.address': {
+      country: 'FAR',
+      addressType: 'DOMESTIC',
+      administrativeArea: '6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
+      streetLevelDetails: { town: 'Ilanga', street: 'Main St', number: '12' }
+    },
+    'informant.relation': 'MOTHER',
+    'informant.email': 'mary@example.org'
+  }
+}
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  const options = dialect === 'postgres' ? postgresOptions : {}
+  describe(`two mandatory languages and documents on ${dialect}`, options, () => {
+    let dir: string
+    let suite: SimulatorSuite
+    let countryConfig: ExampleCountryConfig
+    let bridge: BridgeProcess
+    let port: number
+    let env: Record<string, string>
+    let store: Store
+    let dropDatabase: (() => Promise<void>) | undefined
+    const outputs: string[] = []
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), `bridge-languages-${dialect}-`))
+      port = await freePort()
+      const bridgeUrl = `http://127.0.0.1:${port}`
+      suite = await startSimulators({
+        dir,
+        bridgeUrl,
+        stepDelayMs: 20,
+        hubRetryDelaysMs: [200, 400, 800],
+        hubCommitMode: 'message',
+        websubSecret: WEBSUB_SECRET,
+        mandatoryLanguages: ['eng', 'ara'],
+        requiredDocuments: ['proofOfDateOfBirth']
+      })
+      countryConfig = await startExampleCountryConfig({
+        bridgeUrl,
+        opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl,
+        handlers: {
+          client: { timeoutMs: 5000, retries: 2, retryDelayMs: 50 },
+          payload: {
+            languages: ['eng', 'ara'],
+            // The form holds the child's name in Arabic script in a field of its own.
+            fieldMapping: (context, defaults) => ({
+              ...defaults,
+              fullName: {
+                eng: fullNameOf(readName(context.declaration, 'child.name')),
+                ara: readText(context.declaration, 'child.nameArabic')
+              }
+            })
+          },
+          loadDocuments: async (_event, kind) =>
+            kind === 'birth'
+              ? [
+                  {
+                    type: 'NOTIFICATION_OF_BIRTH',
+                    format: 'pdf',
+                    content: PROOF_OF_BIRTH,
+                    refNumber: 'NB-2026-17'
+                  }
+                ]
+              : undefined
+        }
+      })
+      suite.opencrvs.setCountryConfigUrl(countryConfig.url)
+      let database: Record<string, string>
+      if (dialect === 'postgres') {
+        const created = await createPostgresDatabase()
+        dropDatabase = created.drop
+        database = { DATABASE_URL: created.url }
+        store = createStore({ kind: 'postgres', url: created.url }, 2)
+      } else {
+        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
+        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
+      }
+      env = {
+        ...suite.env,
+        ...database,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'debug',
+        DATA_ENCRYPTION_KEY: DATA_KEY,
+        JOB_BACKOFF_BASE_MS: '100',
+        JOB_BACKOFF_MAX_MS: '800',
+        JOB_POLL_INTERVAL_MS: '50',
+        OUTBOUND_TIMEOUT_MS: '3000'
+      }
+      assert.equal(env.MOSIP_LANGUAGES, 'eng,ara', 'the simulators print their languages')
+      bridge = await startBridgeProcess({ env, port })
+      await waitFor('the bridge to subscribe at the hub', () =>
+        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
+      )
+    })
+
+    after(async () => {
+      if (bridge) {
+        await bridge.stop()
+        outputs.push(bridge.output())
+      }
+      await store?.close()
+      await countryConfig?.close()
+      await suite?.close()
+      await dropDatabase?.()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    async function registerBirth() {
+      const event = suite.opencrvs.createEvent({ type: 'birth', declaration: birthDeclaration() })
+      const trigger = await suite.opencrvs.register(event.id)
+      assert.equal(trigger.outcome, 'pending', `the trigger left the action requested`)
+      return { eventId: event.id, actionId: trigger.actionId }
+    }
+
+    async function registrationOf(eventId: string) {
+      return store.db
+        .selectFrom('registrations')
+        .select(['id', 'state', 'payload_sealed'])
+        .where('opencrvs_event_id', '=', eventId)
+        .executeTakeFirst()
+    }
+
+    /** The identity's multi-language values: field → languages, in order. */
+    function languagesOf(identity: Record<string, unknown>): Record<string, string[]> {
+      const found: Record<string, string[]> = {}
+      for (const [name, value] of Object.entries(identity)) {
+        if (!Array.isArray(value)) continue
+        found[name] = value.map((entry) => (entry as { language: string }).language)
+      }
+      return found
+    }
+
+    it('registers a birth with both languages in every text field and the proof of birth', async () => {
+      const { eventId, actionId } = await registerBirth()
+      // Sealed at rest: the stored input holds neither the document nor the names in clear.
+      const stored = await waitFor('the registration', () => registrationOf(eventId))
+      const sealed = Buffer.from(stored.payload_sealed ?? '').toString('latin1')
+      assert.ok(sealed.length > PROOF_OF_BIRTH.length, 'the document is kept until submitted')
+      assert.equal(sealed.includes(PROOF_OF_BIRTH.slice(0, 40)), false)
+      assert.equal(sealed.includes('Chanda'), false)
+
+      await suite.opencrvs.waitForConfirmation(eventId, actionId, 'Accepted', { timeoutMs: 30_000 })
+      await waitFor(
+        'the bridge to record the confirmation',
+        async () => (await registrationOf(eventId))?.state === 'confirmed'
+      )
+      const registration = await registrationOf(eventId)
+      const packet = suite.mosip.core.packets.get(registration!.id)
+      assert.ok(packet, 'the simulated packet manager holds the packet')
+      assert.deepEqual(packet.validationIssues, [])
+
+      const languages = languagesOf(packet.identity)
+      for (const field of ['fullName', 'gender', 'guardianOrParentName', 'addressLine1', 'city'])
+        assert.ok(field in languages, `${field} is in the packet`)
+      for (const [field, codes] of Object.entries(languages))
+        assert.deepEqual(codes, ['eng', 'ara'], field)
+      assert.deepEqual(packet.identity.fullName, [
+        { language: 'eng', value: 'Chanda Bwalya' },
+        { language: 'ara', value: ARABIC_NAME }
+      ])
+      assert.deepEqual(packet.identity.gender, [
+        { language: 'eng', value: 'Female' },
+        { language: 'ara', value: 'Female' }
+      ])
+
+      const proof = packet.documents.proofOfDateOfBirth
+      assert.equal(proof?.content, PROOF_OF_BIRTH)
+      assert.equal(proof?.format, 'pdf')
+      assert.equal(proof?.type, 'NOTIFICATION_OF_BIRTH')
+      assert.equal(proof?.refNumber, 'NB-2026-17')
+      assert.deepEqual(packet.identity.proofOfDateOfBirth, {
+        value: 'proofOfDateOfBirth',
+        type: 'NOTIFICATION_OF_BIRTH',
+        format: 'pdf',
+        refNumber: 'NB-2026-17'
+      })
+      assert.equal(
+        bridge.output().includes(PROOF_OF_BIRTH.slice(0, 40)),
+        false,
+        'the document never reaches the logs'
+      )
+      assert.equal(bridge.output().includes(ARABIC_NAME), false, 'nor do the names')
+    })
+
+    it('a bridge configured for English only has its births rejected by MOSIP', async () => {
+      await bridge.stop()
+      outputs.push(bridge.output())
+      bridge = await startBridgeProcess({ env: { ...env, MOSIP_LANGUAGES: 'eng' }, port })
+      const { eventId, actionId } = await registerBirth()
+      const action = await suite.opencrvs.waitForConfirmation(eventId, actionId, 'Rejected', {
+        timeoutMs: 30_000
+      })
+      assert.equal(action.status, 'Rejected')
+      await waitFor(
+        'the bridge to record the rejection',
+        async () => (await registrationOf(eventId))?.state === 'rejected'
+      )
+      const registration = await registrationOf(eventId)
+      const packet = suite.mosip.core.packets.get(registration!.id)
+      for (const [field, codes] of Object.entries(languagesOf(packet!.identity)))
+        assert.deepEqual(codes, ['eng'], field)
+      assert.ok(
+        packet!.validationIssues.includes('fullName: no value in mandatory language ara'),
+        packet!.validationIssues.join('; ')
+      )
+      assert.equal(suite.mosip.core.registrations.get(registration!.id)?.statusCode, 'REJECTED')
+      assert.equal(
+        suite.mosip.core.issuer.issued.some((c) => c.registrationId === registration!.id),
+        false,
+        'MOSIP issues no credential for a rejected packet'
+      )
+    })
+  })
+}
