@@ -4,10 +4,11 @@
  * issuer `opencrvs:auth-service`, one of the expected audiences, not expired. The reference
  * mosip-api checks only the signature; this checks what the country configuration checks.
  */
-import { errors, jwtVerify, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
 import type { Logger } from '../../observability/logger.js'
 import type { OpencrvsKey, OpencrvsPublicKey } from './public-key.js'
 import { scopesFromClaim } from './scopes.js'
+import { verifyRs256Jwt } from './rs256-jwt.js'
 
 const OPENCRVS_ISSUER = 'opencrvs:auth-service'
 
@@ -60,20 +61,6 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1]
 }
 
-function describeFailure(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'token expired'
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'iss') return 'unexpected issuer'
-    if (error.claim === 'aud') return 'unexpected audience'
-    if (error.claim === 'nbf' || error.claim === 'iat') return 'token not valid yet'
-    return `invalid claim ${error.claim}`
-  }
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed'
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'invalid signature'
-  if (error instanceof errors.JOSEError) return 'malformed token'
-  return 'token not verifiable'
-}
-
 const optionalString = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 ? value : undefined
 
@@ -121,20 +108,16 @@ export class OpencrvsJwtVerifier {
   ): Promise<
     { ok: true; result: VerifyResult } | { ok: false; error: string; result: VerifyResult }
   > {
-    try {
-      const { payload } = await jwtVerify(token, key.key, {
-        algorithms: ['RS256'],
-        issuer: this.issuer,
-        audience: this.audiences,
-        clockTolerance: this.clockToleranceSec,
-        requiredClaims: ['exp', 'sub'],
-        ...(this.clock ? { currentDate: new Date(this.clock()) } : {})
-      })
-      return { ok: true, result: this.accept(token, payload) }
-    } catch (error) {
-      const reason = describeFailure(error)
-      return { ok: false, error: reason, result: refuse(reason) }
+    const verified = verifyRs256Jwt(token, key.key, {
+      issuer: this.issuer,
+      audiences: this.audiences,
+      clockToleranceSec: this.clockToleranceSec,
+      nowMs: this.clock ? this.clock() : Date.now()
+    })
+    if (!verified.ok) {
+      return { ok: false, error: verified.reason, result: refuse(verified.reason) }
     }
+    return { ok: true, result: this.accept(token, verified.payload as JWTPayload) }
   }
 
   private accept(token: string, payload: JWTPayload): VerifyResult {

@@ -4,7 +4,7 @@
  * it is cached, and re-fetched at most once a minute when a token does not verify with the cached
  * key, since OpenCRVS may have rotated it.
  */
-import { importSPKI, type CryptoKey } from 'jose'
+import { createPublicKey, type KeyObject } from 'node:crypto'
 import { OPENCRVS_AUTH_SYSTEM } from '../../core/opencrvs-outcome.js'
 import { classifyTransport, ok, permanent, type Outcome } from '../../core/outcome.js'
 import type { Logger } from '../../observability/logger.js'
@@ -13,7 +13,7 @@ import { exchange, type ExchangeResult, type FetchLike } from '../http-exchange.
 
 export interface OpencrvsKey {
   pem: string
-  key: CryptoKey
+  key: KeyObject
   /** When it was fetched (clock milliseconds). */
   fetchedAt: number
 }
@@ -137,7 +137,10 @@ export class OpencrvsPublicKey {
       return permanent(PUBLIC_KEY_CODES.invalid, 'OpenCRVS public key endpoint sent no PEM key')
     }
     try {
-      const key = await importSPKI(pem, 'RS256')
+      const key = createPublicKey(pem)
+      if (key.asymmetricKeyType !== 'rsa') {
+        throw new Error(`a ${key.asymmetricKeyType ?? 'symmetric'} key`)
+      }
       return ok<OpencrvsKey>({ pem, key, fetchedAt: this.clock() })
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
