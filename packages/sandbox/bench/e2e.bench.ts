@@ -6,7 +6,9 @@
  * With --instances N, N bridge processes share one PostgreSQL database (--postgres is implied):
  * triggers go to them in turn, the WebSub hub delivers to the first, and every instance runs jobs
  * from the shared queue. CPU and peak memory are then given for each bridge process and summed.
- *   npm run bench [-- --registrations N --concurrency C --postgres --instances N]
+ * With --backlog N, the database first holds N registrations waiting for MOSIP (see backlog.ts),
+ * and the bridge's memory is shown at the start and the end of the run as well as at its peak.
+ *   npm run bench [-- --registrations N --concurrency C --postgres --instances N --backlog N]
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,6 +17,7 @@ import { startSimulators } from '@mosip-bridge/simulators'
 import { freePort, startBridgeProcess } from '../src/bridge-process.js'
 import { startCountryConfigStub } from '../src/country-config-stub.js'
 import { createPostgresDatabase } from '@mosip-bridge/test-support'
+import { seedBacklog } from './backlog.js'
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`)
@@ -24,6 +27,8 @@ const TOTAL = argument('registrations', 1000)
 const CONCURRENCY = argument('concurrency', 64)
 const WARMUP = 20
 const INSTANCES = argument('instances', 1)
+const BACKLOG = argument('backlog', 0)
+const DATA_KEY = Buffer.alloc(32, 3).toString('hex')
 const usePostgres = process.argv.includes('--postgres') || INSTANCES > 1
 
 function percentile(sorted: number[], p: number): number {
@@ -45,15 +50,17 @@ function cpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-function peakRssMb(pid: number | undefined): number | undefined {
+/** A memory figure of /proc/<pid>/status in MB: VmHWM (peak resident) or VmRSS (resident now). */
+function memoryMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]
     return kb ? Math.round(Number(kb) / 1024) : undefined
   } catch {
     return undefined
   }
 }
+const peakRssMb = (pid: number | undefined) => memoryMb(pid, 'VmHWM')
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'))
 const ports: number[] = []
@@ -62,6 +69,10 @@ const [bridgeUrl, ...moreBridgeUrls] = ports.map((port) => `http://127.0.0.1:${p
 const stub = await startCountryConfigStub({ bridgeUrl: bridgeUrl!, moreBridgeUrls })
 const suite = await startSimulators({ dir, bridgeUrl, countryConfigUrl: stub.url, stepDelayMs: 0 })
 const postgres = usePostgres ? await createPostgresDatabase() : undefined
+const database = postgres
+  ? { kind: 'postgres' as const, url: postgres.url }
+  : { kind: 'sqlite' as const, sqlitePath: join(dir, 'bridge.db') }
+const seeded = BACKLOG > 0 ? await seedBacklog(database, DATA_KEY, BACKLOG) : undefined
 const startBridge = (port: number) =>
   startBridgeProcess({
     port,
@@ -74,7 +85,7 @@ const startBridge = (port: number) =>
       LOCALE: 'en',
       CLIENT_APP_URL: 'http://localhost:3000',
       LOG_LEVEL: 'warn',
-      DATA_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('hex'),
+      DATA_ENCRYPTION_KEY: DATA_KEY,
       JOB_CONCURRENCY: process.env.BENCH_JOB_CONCURRENCY ?? '16',
       JOB_POLL_INTERVAL_MS: '100'
     },
@@ -135,9 +146,11 @@ try {
   await untilSubscribed()
   await run(WARMUP, 8)
   stub.intakeLatencies.length = 0
+  const rssBefore = pids.map((pid) => memoryMb(pid, 'VmRSS'))
   const cpuBefore = pids.map(cpuMs)
   const elapsed = await run(TOTAL, CONCURRENCY)
   const cpuAfter = pids.map(cpuMs)
+  const rssAfter = pids.map((pid) => memoryMb(pid, 'VmRSS'))
   const latencies = [...stub.intakeLatencies].sort((a, b) => a - b)
   const peaks = pids.map(peakRssMb)
   const cpuPerRegistration = pids.map((_, i) => {
@@ -157,6 +170,11 @@ try {
       `intake latency:   p50 ${percentile(latencies, 50).toFixed(1)} ms  p95 ${percentile(latencies, 95).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms`,
       `bridge CPU:       ${totalCpu?.toFixed(2) ?? '?'} ms per registration${each(cpuPerRegistration, 2)} (user + system, after warm-up)`,
       `bridge peak RSS:  ${totalPeak ?? '?'} MB${each(peaks, 0)}`,
+      ...(seeded
+        ? [
+            `backlog:          ${BACKLOG} registrations waiting for MOSIP (seeded in ${seeded.seconds.toFixed(0)} s); bridge RSS ${sum(rssBefore) ?? '?'} MB at the start of the run, ${sum(rssAfter) ?? '?'} MB at its end`
+          ]
+        : []),
       ''
     ].join('\n')
   )
