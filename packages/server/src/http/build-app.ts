@@ -12,6 +12,7 @@ import { z } from 'zod'
 import type { Registry } from 'prom-client'
 import { readinessOf, type ReadinessReport } from '../core/dependency-state.js'
 import type { Logger } from '../observability/logger.js'
+import type { Instruments } from '../observability/metrics.js'
 import type { Store } from '../store/database.js'
 import { describeValidationProblems } from './zod-messages.js'
 
@@ -29,6 +30,8 @@ interface AppDependencies {
   bodyLimit?: number
   /** Prometheus registry served at /metrics, when given. */
   metrics?: Registry
+  /** Where answered requests are measured, when given. */
+  instruments?: Pick<Instruments, 'requests'>
   /**
    * The state of every dependency for /ready; without it, /ready checks the database only.
    * Ready means every required dependency is up.
@@ -112,6 +115,21 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     }
     done(null, parsed)
   })
+
+  if (deps.instruments) {
+    const { requests } = deps.instruments
+    // Labelled by route template (never the URL, which holds ids); unknown paths as one.
+    app.addHook('onResponse', async (request, reply) => {
+      requests.observe(
+        {
+          route: request.routeOptions.url ?? 'unmatched',
+          method: request.method,
+          status_class: `${Math.floor(reply.statusCode / 100)}xx`
+        },
+        reply.elapsedTime / 1000
+      )
+    })
+  }
 
   // No answer is to be sniffed into another content type.
   app.addHook('onSend', async (_request, reply, payload) => {
