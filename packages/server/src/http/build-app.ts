@@ -14,6 +14,7 @@ import { readinessOf, type ReadinessReport } from '../core/dependency-state.js'
 import type { Logger } from '../observability/logger.js'
 import type { Instruments } from '../observability/metrics.js'
 import type { Store } from '../store/database.js'
+import { answerBodyTooLarge } from './body-too-large.js'
 import { describeValidationProblems } from './zod-messages.js'
 
 declare module 'fastify' {
@@ -59,6 +60,23 @@ export function depthExceeds(value: unknown, limit: number): boolean {
   return false
 }
 
+const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+/** The Content-Security-Policy of the API documentation pages. */
+export const DOCUMENTATION_CSP = {
+  'default-src': "'none'",
+  'script-src': "'self'",
+  'style-src': "'self'",
+  'img-src': "'self' data:",
+  'font-src': "'self' data:",
+  // The OpenAPI document and "Try it out" requests go to the bridge itself.
+  'connect-src': "'self'",
+  'base-uri': "'none'",
+  'form-action': "'self'",
+  'frame-ancestors': "'none'",
+  'object-src': "'none'"
+}
+
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics'])
 
 const PLAIN_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
@@ -76,7 +94,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   const app = Fastify({
     // pino's Logger is what Fastify expects; the cast only widens its generic parameter.
     loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // A caller's X-Request-Id is kept only when short and plain (it reaches every log line).
     requestIdHeader: false,
     genReqId: (request) => requestIdOf(request.headers['x-request-id']),
@@ -151,9 +169,18 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     },
     transform: jsonSchemaTransform
   })
-  void app.register(swaggerUi, { routePrefix: '/documentation' })
+  void app.register(swaggerUi, {
+    routePrefix: '/documentation',
+    // Set on the documentation's pages only. Swagger UI loads its scripts and styles from
+    // /documentation/static and has no inline script: nothing else is allowed, not even
+    // inline styles or another origin.
+    staticCSP: DOCUMENTATION_CSP
+  })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return answerBodyTooLarge(request, reply, deps.bodyLimit ?? DEFAULT_BODY_LIMIT)
+    }
     if (hasZodFastifySchemaValidationErrors(error)) {
       return reply.status(400).send({
         statusCode: 400,
