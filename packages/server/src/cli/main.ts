@@ -252,6 +252,91 @@ function buildCli(io: CliIo): Command {
       }
     })
 
+  const keys = program.command('keys').description('the data encryption key')
+  keys
+    .command('reseal')
+    .description(
+      'seal every sealed value (tokens, packet input, national ids, kept deliveries) again under DATA_ENCRYPTION_KEY, reading old values with DATA_ENCRYPTION_PREVIOUS_KEYS; resumable'
+    )
+    .option('--batch-size <n>', 'values per transaction', positiveInt, 500)
+    .option('--dry-run', 'count what would be re-sealed and check it can be read; change nothing')
+    .option('--json', 'print the report as one JSON document')
+    .action(async (options: { batchSize: number; dryRun?: boolean; json?: boolean }) => {
+      const config = configOrExit(envFile())
+      const dryRun = options.dryRun === true
+      const [{ resealAll }, { progressBar }] = await Promise.all([
+        import('../pipeline/key-reseal.service.js'),
+        import('./progress.js')
+      ])
+      const report = await withStorage(
+        config,
+        io.stderr,
+        async (storage) => {
+          const bar = progressBar(io.stderr, {
+            ...(options.json ? { json: true } : {}),
+            format: `${dryRun ? 'checking' : 're-sealing'} [{bar}] {value}/{total} values`
+          })
+          try {
+            const done = await resealAll(storage.sealed, {
+              batchSize: options.batchSize,
+              dryRun,
+              onStart: (total) => bar.start(total),
+              onProgress: (value) => bar.update(value)
+            })
+            if (!dryRun) {
+              const { total } = done
+              await audited(
+                storage,
+                'keys.reseal',
+                null,
+                `key ${done.keyId}: resealed ${total.resealed}, unreadable ${total.unreadable}, changed meanwhile ${total.skipped}`
+              )
+            }
+            return done
+          } finally {
+            bar.stop()
+          }
+        },
+        { readOnly: dryRun }
+      )
+      if (options.json) {
+        console.log(JSON.stringify(report, null, 2))
+      } else {
+        console.log(
+          `${dryRun ? 'dry run: nothing is changed; ' : ''}current data key ${report.keyId}`
+        )
+        console.log(
+          table(
+            [
+              'COLUMN',
+              'OLD KEY',
+              dryRun ? 'READABLE' : 'RESEALED',
+              'UNREADABLE',
+              'CHANGED MEANWHILE'
+            ],
+            report.columns.map((row) => [
+              row.column,
+              String(row.stale),
+              String(row.resealed),
+              String(row.unreadable),
+              String(row.skipped)
+            ])
+          )
+        )
+        if (report.total.unreadable === 0 && !dryRun) {
+          console.log(
+            'every sealed value uses the current key: DATA_ENCRYPTION_PREVIOUS_KEYS can be emptied'
+          )
+        }
+      }
+      if (report.total.unreadable > 0) {
+        console.error(
+          `${report.total.unreadable} value(s) open with no configured key: add the key that sealed them to DATA_ENCRYPTION_PREVIOUS_KEYS and run again`
+        )
+        exit(1)
+      }
+    })
+
   const configCommand = program.command('config').description('configuration tools')
   configCommand
     .command('check')
