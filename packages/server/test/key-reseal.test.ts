@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { resealAll, type ResealReport } from '../src/pipeline/key-reseal.service.js'
 import { RegistrationsRepository } from '../src/store/registrations.repository.js'
 import { SealedColumnsRepository, SEALED_COLUMNS } from '../src/store/sealed-columns.repository.js'
@@ -30,7 +31,10 @@ for (const dialect of DIALECTS) {
     let ctx: MigratedStore
     let dir: string
     /** What was sealed, to compare with what the new key opens. */
-    const written = new Map<string, { token: string; payload: unknown; nationalId?: string }>()
+    const written = new Map<
+      string,
+      { token: string | undefined; payload: unknown; nationalId?: string }
+    >()
     const bodies = new Map<string, string>()
 
     /** Registrations (token, payload, some with a national id) and deliveries sealed with `key`. */
@@ -49,7 +53,10 @@ for (const dialect of DIALECTS) {
           token,
           payload
         })
-        const entry: { token: string; payload: unknown; nationalId?: string } = { token, payload }
+        const entry: { token: string | undefined; payload: unknown; nationalId?: string } = {
+          token,
+          payload
+        }
         if (i % 2 === 0) {
           entry.nationalId = `NID${i}`
           await ctx.store.db
@@ -133,6 +140,47 @@ for (const dialect of DIALECTS) {
       const again = await resealAll(sealed, { batchSize: 3 })
       assert.deepEqual(again.total, { stale: 0, resealed: 0, unreadable: 0, skipped: 0 })
     })
+
+    // The value is changed from a second, synchronous connection in the middle of the batch,
+    // which only SQLite allows; the statement is the same on PostgreSQL.
+    if (dialect === 'sqlite') {
+      it('leaves a value the bridge changed meanwhile to the bridge (compare and swap)', async () => {
+        assert.equal(ctx.options.kind, 'sqlite')
+        const path = ctx.options.sqlitePath
+        await sealWith(KEY_A, 'cas-', 2)
+        // While the batch is being re-sealed, the bridge wipes one token (as when it confirms).
+        const other = new BetterSqlite3(path)
+        class WipingBox extends SecretBox {
+          override reseal(sealed: string, context: string): string {
+            if (context === 'registrations.token:cas-0000') {
+              other
+                .prepare('update registrations set token_sealed = null where id = ?')
+                .run('cas-0000')
+            }
+            return super.reseal(sealed, context)
+          }
+        }
+        try {
+          const sealed = new SealedColumnsRepository(ctx.store, new WipingBox(KEY_B, [KEY_A]))
+          const tokens = SEALED_COLUMNS.find((column) => column.name === 'registrations.token')!
+          const batch = await sealed.resealBatch(tokens, null, 10)
+          assert.deepEqual(
+            { resealed: batch.resealed, skipped: batch.skipped, unreadable: batch.unreadable },
+            { resealed: 1, skipped: 1, unreadable: 0 }
+          )
+          const row = await ctx.store.db
+            .selectFrom('registrations')
+            .select('token_sealed')
+            .where('id', '=', 'cas-0000')
+            .executeTakeFirstOrThrow()
+          assert.equal(row.token_sealed, null, "the bridge's change stands")
+          written.get('cas-0000')!.token = undefined
+          await resealAll(sealed, { batchSize: 10 })
+        } finally {
+          other.close()
+        }
+      })
+    }
 
     it('mosip-bridge keys reseal: dry run, then the run, audited; unreadable values exit 1', async () => {
       await sealWith(KEY_A, 'r2-', 4)
