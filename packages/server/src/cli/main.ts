@@ -1,5 +1,4 @@
 import { Console } from 'node:console'
-import cliProgress from 'cli-progress'
 import { progressBar } from './progress.js'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import {
@@ -624,18 +623,10 @@ function buildCli(io: CliIo): Command {
           ])
           const mosip = createMosipIntegration(config, logger.child({}, { level: 'silent' }))
           const reconciler = buildReconciler(config, logger, storage, { mosip })
-          const showBar = !json && (io.stderr as { isTTY?: boolean }).isTTY === true
-          const bar = showBar
-            ? new cliProgress.SingleBar(
-                {
-                  stream: io.stderr,
-                  format: 'asking MOSIP [{bar}] {value}/{total} registrations',
-                  hideCursor: true,
-                  clearOnComplete: true
-                },
-                cliProgress.Presets.shades_classic
-              )
-            : undefined
+          const bar = progressBar(io.stderr, {
+            json,
+            format: 'asking MOSIP [{bar}] {value}/{total} registrations'
+          })
           let started = false
           const outcomes: ReconcileOutcome[] = []
           try {
@@ -643,7 +634,8 @@ function buildCli(io: CliIo): Command {
               olderThanMs,
               dryRun,
               onOutcome: (outcome) => outcomes.push(outcome),
-              ...(bar
+              // Only for a bar: knowing the total costs a count.
+              ...(bar.shown
                 ? {
                     onProgress: (done: number, total: number | undefined) => {
                       if (!started) bar.start(total ?? done, done)
@@ -663,7 +655,7 @@ function buildCli(io: CliIo): Command {
             }
             return { report, outcomes }
           } finally {
-            if (started) bar?.stop()
+            bar.stop()
           }
         },
         { readOnly: dryRun }

@@ -2,6 +2,8 @@ import cliProgress from 'cli-progress'
 
 /** A progress bar on standard error, or nothing at all. */
 export interface Progress {
+  /** Whether a bar is drawn at all (false off a terminal or with --json). */
+  readonly shown: boolean
   /** Shows the bar at `value` of `total` (a total of 0 shows nothing). */
   start(total: number, value?: number): void
   update(value: number): void
@@ -9,7 +11,12 @@ export interface Progress {
   stop(): void
 }
 
-const NONE: Progress = { start: () => undefined, update: () => undefined, stop: () => undefined }
+const NONE: Progress = {
+  shown: false,
+  start: () => undefined,
+  update: () => undefined,
+  stop: () => undefined
+}
 
 /**
  * A bar for a long operation, shown only when `stream` is a terminal and the output is not
@@ -28,6 +35,7 @@ export function progressBar(
   let started = false
   let total = 0
   return {
+    shown: true,
     start(newTotal, value = 0) {
       if (newTotal <= 0) return
       total = newTotal
