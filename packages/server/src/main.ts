@@ -6,7 +6,9 @@ import { openStorage } from './composition/storage.js'
 import type { BridgeConfig } from './config/index.js'
 import { errorCode } from './core/error-code.js'
 import type { WebsubSubscriber } from './integrations/mosip/websub-subscriber.js'
+import { listenForMetrics, type MetricsListener } from './http/metrics-listener.js'
 import type { Logger } from './observability/logger.js'
+import { createInstruments } from './observability/metrics.js'
 import type { Reconciler } from './pipeline/reconciliation.service.js'
 import type { Tasks } from './pipeline/tasks.js'
 import { taskPayloads } from './pipeline/tasks.js'
@@ -34,6 +36,8 @@ export interface RunningBridge {
   reconciler: Reconciler
   /** Address the HTTP server listens on. */
   url: string
+  /** Address of the METRICS_PORT listener, when that is set. */
+  metricsUrl: string | undefined
   /** Stops in order: subscription loops, reconciliation, HTTP intake, jobs (finish or return to the queue), store. */
   stop(): Promise<void>
 }
@@ -59,6 +63,8 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     historyRetentionMs: config.queue.historyRetentionMs,
     logger
   })
+  // Latencies and outcomes of jobs, partner calls and requests, served with the other metrics.
+  const instruments = createInstruments()
   const runner = new JobRunner<Tasks>({
     queue,
     payloads: taskPayloads,
@@ -67,9 +73,10 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     concurrency: config.queue.concurrency,
     leaseMs: config.queue.leaseMs,
     pollIntervalMs: config.queue.pollIntervalMs,
-    retentionMs: config.queue.retentionMs
+    retentionMs: config.queue.retentionMs,
+    onAttempt: (task, outcome, seconds) => instruments.jobs.observe({ task, outcome }, seconds)
   })
-  const app = buildBridgeApp(config, logger, storage, integrations)
+  const app = buildBridgeApp(config, logger, storage, integrations, instruments)
 
   let url: string
   try {
@@ -81,6 +88,21 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     throw new Error(`cannot listen on ${config.server.host}:${config.server.port} (${code})`, {
       cause: error
     })
+  }
+  let metricsListener: MetricsListener | undefined
+  const { metricsPort } = config.server
+  if (metricsPort !== undefined) {
+    try {
+      metricsListener = await listenForMetrics(app, metricsPort, config.server.host)
+    } catch (error) {
+      await app.close().catch(() => undefined)
+      await store.close()
+      const code = errorCode(error) ?? 'unknown error'
+      throw new Error(`cannot listen on ${config.server.host}:${metricsPort} (${code})`, {
+        cause: error
+      })
+    }
+    logger.info({ url: metricsListener.url }, 'metrics also served on METRICS_PORT')
   }
   runner.start()
   subscriber.start()
@@ -96,6 +118,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
       workflowSubscriber?.stop()
       await reconciler.stop()
       await housekeeping.stop()
+      await metricsListener?.close()
       await app.close()
       await runner.stop(config.queue.shutdownTimeoutMs)
       await store.close()
@@ -114,6 +137,7 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
     workflowSubscriber,
     reconciler,
     url,
+    metricsUrl: metricsListener?.url,
     stop
   }
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
-import { createCounters, createMetrics } from '../src/observability/metrics.js'
+import { createCounters, createInstruments, createMetrics } from '../src/observability/metrics.js'
 import type { OperatorQueries } from '../src/store/operator-queries.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
@@ -19,6 +19,7 @@ function exposedNames(): Set<string> {
     stallAlertMs: 1000
   })
   createCounters(registry)
+  createInstruments(registry)
   const names = new Set<string>()
   for (const metric of registry.getMetricsAsArray()) {
     const name = metric.name
@@ -58,7 +59,8 @@ describe('alert rules and dashboard', () => {
       'MosipBridgeSubscriptionStale',
       'MosipBridgeTokensExpiring',
       'MosipBridgeWebsubSignatureFailures',
-      'MosipBridgePartnerDown'
+      'MosipBridgePartnerDown',
+      'MosipBridgePartnerErrors'
     ]) {
       assert.ok(
         all.some((rule) => rule.alert === alert),

@@ -9,6 +9,7 @@ import pino from 'pino'
 import { loadConfig, formatProblems } from '../src/config/index.js'
 import { startBridge, type RunningBridge } from '../src/main.js'
 import { TestOpencrvsKeys } from './helpers/opencrvs-keys.js'
+import { waitFor } from '@mosip-bridge/test-support'
 
 const WEBSUB_SECRET = 'route-test-websub-secret'
 const TOPIC = 'crvs_partner/CREDENTIAL_ISSUED'
@@ -63,7 +64,7 @@ describe('bridge routes', () => {
     if (!result.ok) throw new Error(formatProblems(result.problems))
     // Port 0 is not a valid PORT; listen on a free one instead.
     bridge = await startBridge(
-      { ...result.config, server: { ...result.config.server, port: 0 } },
+      { ...result.config, server: { ...result.config.server, port: 0, metricsPort: 0 } },
       pino({ level: 'silent' })
     )
     url = bridge.url
@@ -511,6 +512,34 @@ describe('bridge routes', () => {
       // The process's own figures carry the prefix once.
       assert.match(text, /^mosip_bridge_process_cpu_seconds_total \d/m)
       assert.doesNotMatch(text, /mosip_bridge_process_process_/)
+    })
+
+    it('measures partner calls, jobs and requests, and serves them on METRICS_PORT too', async () => {
+      const metricsUrl = bridge.metricsUrl
+      assert.ok(metricsUrl, 'METRICS_PORT listener started')
+      // Nothing listens at MOSIP's address: logins fail without a connection, submissions wait.
+      let text = ''
+      await waitFor('a failed MOSIP login and a submit-packet attempt to be measured', async () => {
+        const response = await fetch(`${metricsUrl}/metrics`)
+        text = await response.text()
+        return (
+          response.status === 200 &&
+          /mosip_bridge_partner_call_duration_seconds_count\{partner="mosip_auth",operation="login",outcome="network"\} [1-9]/.test(
+            text
+          ) &&
+          /mosip_bridge_job_duration_seconds_count\{task="submit-packet",outcome="snoozed"\} [1-9]/.test(
+            text
+          )
+        )
+      })
+      assert.match(
+        text,
+        /mosip_bridge_http_request_duration_seconds_count\{route="\/events\/registration",method="POST",status_class="2xx"\} [1-9]/
+      )
+      assert.match(text, /mosip_bridge_registrations\{state="received",kind="birth"\} \d+/)
+      // Only /metrics there; the main port keeps serving it without credentials.
+      assert.equal((await fetch(`${metricsUrl}/health`)).status, 404)
+      assert.equal((await fetch(`${url}/metrics`)).status, 200)
     })
 
     it('serves the OpenAPI document', async () => {

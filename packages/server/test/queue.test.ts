@@ -304,12 +304,21 @@ for (const dialect of DIALECTS) {
     it('runs a failing job through its retries to dead, then again after replay', async () => {
       let calls = 0
       let healthy = false
-      const { queue: live, runner: r } = runner({
-        flaky: async () => {
-          calls++
-          if (!healthy) throw new Error('still down')
+      const attempts: string[] = []
+      const { queue: live, runner: r } = runner(
+        {
+          flaky: async () => {
+            calls++
+            if (!healthy) throw new Error('still down')
+          }
+        },
+        {
+          onAttempt: (task, outcome, seconds) => {
+            assert.ok(seconds >= 0 && seconds < 60)
+            attempts.push(`${task}:${outcome}`)
+          }
         }
-      })
+      )
       const { id } = await live.enqueue(ctx.store.db, 'flaky', {})
       r.start()
       await waitFor('the job to die', async () => (await live.get(id))?.state === 'dead')
@@ -322,6 +331,8 @@ for (const dialect of DIALECTS) {
       )
       await r.stop(1000)
       assert.equal(calls, 4)
+      // Each attempt is reported with how it ended, for the job-duration histogram.
+      assert.deepEqual(attempts, ['flaky:retry', 'flaky:retry', 'flaky:dead', 'flaky:done'])
     })
 
     it('marks a job for an unknown task dead instead of retrying it', async () => {

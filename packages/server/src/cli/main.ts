@@ -1,5 +1,5 @@
 import { Console } from 'node:console'
-import cliProgress from 'cli-progress'
+import { progressBar } from './progress.js'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import {
   INVALID,
@@ -158,6 +158,70 @@ function positiveInt(value: string): number {
 
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'dead']
 
+/** The kept states of a delivery: waiting for an operator. */
+const KEPT_DELIVERY_STATES = ['unmatched', 'undecryptable', 'invalid'] as const
+
+/** At most this many items per bulk command (run it again for more). */
+const BULK_LIMIT = 10_000
+
+interface BulkOutcome {
+  id: string
+  done: boolean
+  outcome: string
+}
+
+/**
+ * Acts on each id in turn, with a progress bar on a terminal (none with --json); with
+ * --dry-run, acts on none and reports each as what would be done.
+ */
+async function inBulk(
+  stderr: NodeJS.WritableStream,
+  options: { dryRun?: boolean; json?: boolean },
+  what: string,
+  ids: string[],
+  act: (id: string) => Promise<{ done: boolean; outcome: string }>
+): Promise<BulkOutcome[]> {
+  if (options.dryRun) return ids.map((id) => ({ id, done: false, outcome: 'would be queued' }))
+  const bar = progressBar(stderr, {
+    ...(options.json ? { json: true } : {}),
+    format: `${what} [{bar}] {value}/{total}`
+  })
+  const outcomes: BulkOutcome[] = []
+  bar.start(ids.length)
+  try {
+    for (const id of ids) {
+      outcomes.push({ id, ...(await act(id)) })
+      bar.update(outcomes.length)
+    }
+  } finally {
+    bar.stop()
+  }
+  return outcomes
+}
+
+/** The outcomes of a bulk command: JSON, or one line each and a count; exit 1 if any failed. */
+function printBulk(
+  console: Console,
+  options: { dryRun?: boolean; json?: boolean },
+  outcomes: BulkOutcome[],
+  noun: string,
+  doneText: string
+): void {
+  const failed = outcomes.filter((o) => !o.done && !options.dryRun).length
+  if (options.json) {
+    console.log(JSON.stringify({ dryRun: options.dryRun === true, outcomes }, null, 2))
+  } else {
+    if (options.dryRun) console.log('dry run: nothing is changed')
+    for (const o of outcomes) console.log(`${noun} ${o.id}: ${o.outcome}`)
+    console.log(
+      options.dryRun
+        ? `${outcomes.length} ${noun}(s) would be ${doneText}`
+        : `${outcomes.length - failed} ${noun}(s) ${doneText}${failed > 0 ? `, ${failed} not` : ''}`
+    )
+  }
+  if (failed > 0) exit(1)
+}
+
 /**
  * The `mosip-bridge` program. Commands print through `console`, bound here to the given
  * streams, and end with `exit(code)`, which `runCli` turns into its result.
@@ -249,6 +313,88 @@ function buildCli(io: CliIo): Command {
         )
       } finally {
         await store.close()
+      }
+    })
+
+  const keys = program.command('keys').description('the data encryption key')
+  keys
+    .command('reseal')
+    .description(
+      'seal every sealed value (tokens, packet input, national ids, kept deliveries) again under DATA_ENCRYPTION_KEY, reading old values with DATA_ENCRYPTION_PREVIOUS_KEYS; resumable'
+    )
+    .option('--batch-size <n>', 'values per transaction', positiveInt, 500)
+    .option('--dry-run', 'count what would be re-sealed and check it can be read; change nothing')
+    .option('--json', 'print the report as one JSON document')
+    .action(async (options: { batchSize: number; dryRun?: boolean; json?: boolean }) => {
+      const config = configOrExit(envFile())
+      const dryRun = options.dryRun === true
+      const { resealAll } = await import('../pipeline/key-reseal.service.js')
+      const report = await withStorage(
+        config,
+        io.stderr,
+        async (storage) => {
+          const bar = progressBar(io.stderr, {
+            ...(options.json ? { json: true } : {}),
+            format: `${dryRun ? 'checking' : 're-sealing'} [{bar}] {value}/{total} values`
+          })
+          try {
+            const done = await resealAll(storage.sealed, {
+              batchSize: options.batchSize,
+              dryRun,
+              onStart: (total) => bar.start(total),
+              onProgress: (value) => bar.update(value)
+            })
+            if (!dryRun) {
+              const { total } = done
+              await audited(
+                storage,
+                'keys.reseal',
+                null,
+                `key ${done.keyId}: resealed ${total.resealed}, unreadable ${total.unreadable}, changed meanwhile ${total.skipped}`
+              )
+            }
+            return done
+          } finally {
+            bar.stop()
+          }
+        },
+        { readOnly: dryRun }
+      )
+      if (options.json) {
+        console.log(JSON.stringify(report, null, 2))
+      } else {
+        console.log(
+          `${dryRun ? 'dry run: nothing is changed; ' : ''}current data key ${report.keyId}`
+        )
+        console.log(
+          table(
+            [
+              'COLUMN',
+              'OLD KEY',
+              dryRun ? 'READABLE' : 'RESEALED',
+              'UNREADABLE',
+              'CHANGED MEANWHILE'
+            ],
+            report.columns.map((row) => [
+              row.column,
+              String(row.stale),
+              String(row.resealed),
+              String(row.unreadable),
+              String(row.skipped)
+            ])
+          )
+        )
+        if (report.total.unreadable === 0 && !dryRun) {
+          console.log(
+            'every sealed value uses the current key: DATA_ENCRYPTION_PREVIOUS_KEYS can be emptied'
+          )
+        }
+      }
+      if (report.total.unreadable > 0) {
+        console.error(
+          `${report.total.unreadable} value(s) open with no configured key: add the key that sealed them to DATA_ENCRYPTION_PREVIOUS_KEYS and run again`
+        )
+        exit(1)
       }
     })
 
@@ -477,18 +623,10 @@ function buildCli(io: CliIo): Command {
           ])
           const mosip = createMosipIntegration(config, logger.child({}, { level: 'silent' }))
           const reconciler = buildReconciler(config, logger, storage, { mosip })
-          const showBar = !json && (io.stderr as { isTTY?: boolean }).isTTY === true
-          const bar = showBar
-            ? new cliProgress.SingleBar(
-                {
-                  stream: io.stderr,
-                  format: 'asking MOSIP [{bar}] {value}/{total} registrations',
-                  hideCursor: true,
-                  clearOnComplete: true
-                },
-                cliProgress.Presets.shades_classic
-              )
-            : undefined
+          const bar = progressBar(io.stderr, {
+            json,
+            format: 'asking MOSIP [{bar}] {value}/{total} registrations'
+          })
           let started = false
           const outcomes: ReconcileOutcome[] = []
           try {
@@ -496,7 +634,8 @@ function buildCli(io: CliIo): Command {
               olderThanMs,
               dryRun,
               onOutcome: (outcome) => outcomes.push(outcome),
-              ...(bar
+              // Only for a bar: knowing the total costs a count.
+              ...(bar.shown
                 ? {
                     onProgress: (done: number, total: number | undefined) => {
                       if (!started) bar.start(total ?? done, done)
@@ -516,7 +655,7 @@ function buildCli(io: CliIo): Command {
             }
             return { report, outcomes }
           } finally {
-            if (started) bar?.stop()
+            bar.stop()
           }
         },
         { readOnly: dryRun }
@@ -594,6 +733,41 @@ function buildCli(io: CliIo): Command {
       }
       console.log(`delivery ${eventId} queued for processing again`)
     })
+  deliveries
+    .command('retry-kept')
+    .description('process every kept delivery of one state again (after fixing what kept them)')
+    .requiredOption('--state <state>', `which: ${KEPT_DELIVERY_STATES.join(', ')}`)
+    .option('--dry-run', 'list what would be retried; change nothing')
+    .option('--json', 'print the outcome of each as one JSON document')
+    .action(async (options: { state: string; dryRun?: boolean; json?: boolean }) => {
+      stateOrExit(console, options.state, KEPT_DELIVERY_STATES)
+      const config = configOrExit(envFile())
+      const { retryDelivery } = await import('../pipeline/operator-actions.js')
+      const outcomes = await withStorage(
+        config,
+        io.stderr,
+        async (storage) => {
+          const kept = await storage.operator.recentDeliveries({
+            state: options.state,
+            limit: BULK_LIMIT
+          })
+          return inBulk(
+            io.stderr,
+            options,
+            'retrying deliveries',
+            kept.map((row) => row.event_id),
+            async (eventId) => {
+              const retried = await retryDelivery(storage, eventId)
+              const outcome = retried.retried ? 'queued' : retried.reason
+              await audited(storage, 'delivery.retry', eventId, outcome)
+              return { done: retried.retried, outcome }
+            }
+          )
+        },
+        { readOnly: options.dryRun === true }
+      )
+      printBulk(console, options, outcomes, 'delivery', 'queued for processing again')
+    })
 
   const jobs = program.command('jobs').description('inspect and replay background jobs')
   jobs
@@ -635,6 +809,40 @@ function buildCli(io: CliIo): Command {
         },
         { readOnly: true }
       )
+    })
+  jobs
+    .command('replay-dead')
+    .description('put every dead job (of one task, if given) back in the queue with fresh attempts')
+    .option('--task <task>', 'only the dead jobs of this task')
+    .option('--dry-run', 'list what would be replayed; change nothing')
+    .option('--json', 'print the outcome of each as one JSON document')
+    .action(async (options: { task?: string; dryRun?: boolean; json?: boolean }) => {
+      const config = configOrExit(envFile())
+      const outcomes = await withStorage(
+        config,
+        io.stderr,
+        async (storage) => {
+          const dead = await storage.queue.list({
+            state: 'dead',
+            ...(options.task ? { task: options.task } : {}),
+            limit: BULK_LIMIT
+          })
+          return inBulk(
+            io.stderr,
+            options,
+            'replaying jobs',
+            dead.map((job) => String(job.id)),
+            async (id) => {
+              const replayed = await storage.queue.replay(Number(id))
+              const outcome = replayed ? 'queued' : 'not dead'
+              await audited(storage, 'job.replay', id, outcome)
+              return { done: replayed, outcome }
+            }
+          )
+        },
+        { readOnly: options.dryRun === true }
+      )
+      printBulk(console, options, outcomes, 'job', 'queued again')
     })
   jobs
     .command('replay')

@@ -11,7 +11,15 @@ import { registerVerifyRoutes } from '../http/routes/verify.route.js'
 import { registerWebsubRoutes } from '../http/routes/websub.route.js'
 import { withPerCallerRateLimit } from '../http/rate-limit.js'
 import type { Logger } from '../observability/logger.js'
-import { createCounters, createMetrics, type BridgeCounters } from '../observability/metrics.js'
+import { observeExchanges } from '../integrations/http-exchange.js'
+import {
+  createCounters,
+  createInstruments,
+  createMetrics,
+  type BridgeCounters,
+  type Instruments
+} from '../observability/metrics.js'
+import { Registry } from 'prom-client'
 import { IntakeService } from '../pipeline/intake.service.js'
 import { removeRegistration } from '../pipeline/operator-actions.js'
 import { WebsubIntakeService } from '../pipeline/websub-intake.service.js'
@@ -87,13 +95,16 @@ function buildRoutes(
 
 /**
  * The bridge's whole HTTP surface — basics, metrics and every feature route — not listening.
- * Requests are answered without a job runner: accepted work waits in the queue.
+ * Requests are answered without a job runner: accepted work waits in the queue. `instruments`
+ * (shared with the job runner) are served with the other metrics; partner calls are measured
+ * while the app is open.
  */
 export function buildBridgeApp(
   config: BridgeConfig,
   logger: Logger,
   storage: Storage,
-  integrations: Integrations
+  integrations: Integrations,
+  instruments: Instruments = createInstruments()
 ): FastifyInstance {
   const { subscriber, workflowSubscriber } = integrations.mosip
   const probes = dependencyProbes(config, storage, integrations)
@@ -107,12 +118,20 @@ export function buildBridgeApp(
     version: BRIDGE_VERSION
   })
   const counters = createCounters(metrics)
-  return buildApp({
+  const app = buildApp({
     readiness,
     logger,
     store: storage.store,
     bodyLimit: config.pipeline.bodyLimitBytes,
-    metrics,
+    metrics: Registry.merge([metrics, instruments.registry]),
+    instruments,
     routes: buildRoutes(config, storage, integrations, counters)
   })
+  const stopObserving = observeExchanges((call, outcome, seconds) =>
+    instruments.partnerCalls.observe({ ...call, outcome }, seconds)
+  )
+  app.addHook('onClose', async () => {
+    stopObserving()
+  })
+  return app
 }

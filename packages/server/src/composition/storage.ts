@@ -11,6 +11,7 @@ import { RetentionRepository } from '../store/retention.repository.js'
 import { AuditRepository } from '../store/audit.repository.js'
 import { RegistrationsRepository } from '../store/registrations.repository.js'
 import { SecretBox } from '../store/secret-box.js'
+import { SealedColumnsRepository } from '../store/sealed-columns.repository.js'
 import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 
 /** A database whose schema is older than this version, opened without migrating. */
@@ -34,6 +35,8 @@ export interface Storage {
   audit: AuditRepository
   /** Deletes what outlived its retention (processed deliveries, old history). */
   retention: RetentionRepository
+  /** Every sealed column, for re-sealing them under a new data key (`keys reseal`). */
+  sealed: SealedColumnsRepository
   /** Read model for operators (status, lists, metrics); never opens a sealed column. */
   operator: OperatorQueries
   queue: JobQueue<Tasks>
@@ -84,6 +87,7 @@ export async function openStorage(
     reconciliation: new ReconciliationRepository(store),
     retention: new RetentionRepository(store),
     audit: new AuditRepository(store),
+    sealed: new SealedColumnsRepository(store, box),
     operator: new OperatorQueries(store.db),
     queue: createJobQueue(store, config)
   }

@@ -213,6 +213,7 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
     server: {
       port: env.PORT,
       host: env.HOST,
+      ...(env.METRICS_PORT !== undefined ? { metricsPort: env.METRICS_PORT } : {}),
       clientAppUrl: env.CLIENT_APP_URL,
       locale: env.LOCALE
     },

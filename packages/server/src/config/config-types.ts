@@ -9,6 +9,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 export interface ServerConfig {
   port: number
   host: string
+  /** A second port serving only /metrics, when set. */
+  metricsPort?: number
   /** CORS origin of the OpenCRVS client application. */
   clientAppUrl: string
   locale: string

@@ -162,6 +162,12 @@ export const variables = z.object({
     devDefault: 'localhost',
     description: 'Address the HTTP service listens on (host name or IP address).'
   }),
+  METRICS_PORT: optional(integer(1, 65535), {
+    group: 'Server',
+    whenUnset: 'only on PORT',
+    description:
+      'Also serve /metrics (and nothing else) on this port, on the same HOST; /metrics stays on PORT too.'
+  }),
   LOCALE: required(
     matching(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'a locale such as en or fr'),
     {

@@ -12,7 +12,9 @@ import { z } from 'zod'
 import type { Registry } from 'prom-client'
 import { readinessOf, type ReadinessReport } from '../core/dependency-state.js'
 import type { Logger } from '../observability/logger.js'
+import type { Instruments } from '../observability/metrics.js'
 import type { Store } from '../store/database.js'
+import { answerBodyTooLarge } from './body-too-large.js'
 import { describeValidationProblems } from './zod-messages.js'
 
 declare module 'fastify' {
@@ -29,6 +31,8 @@ interface AppDependencies {
   bodyLimit?: number
   /** Prometheus registry served at /metrics, when given. */
   metrics?: Registry
+  /** Where answered requests are measured, when given. */
+  instruments?: Pick<Instruments, 'requests'>
   /**
    * The state of every dependency for /ready; without it, /ready checks the database only.
    * Ready means every required dependency is up.
@@ -56,6 +60,23 @@ export function depthExceeds(value: unknown, limit: number): boolean {
   return false
 }
 
+const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+/** The Content-Security-Policy of the API documentation pages. */
+export const DOCUMENTATION_CSP = {
+  'default-src': "'none'",
+  'script-src': "'self'",
+  'style-src': "'self'",
+  'img-src': "'self' data:",
+  'font-src': "'self' data:",
+  // The OpenAPI document and "Try it out" requests go to the bridge itself.
+  'connect-src': "'self'",
+  'base-uri': "'none'",
+  'form-action': "'self'",
+  'frame-ancestors': "'none'",
+  'object-src': "'none'"
+}
+
 const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics'])
 
 const PLAIN_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/
@@ -73,7 +94,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
   const app = Fastify({
     // pino's Logger is what Fastify expects; the cast only widens its generic parameter.
     loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // A caller's X-Request-Id is kept only when short and plain (it reaches every log line).
     requestIdHeader: false,
     genReqId: (request) => requestIdOf(request.headers['x-request-id']),
@@ -113,6 +134,21 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     done(null, parsed)
   })
 
+  if (deps.instruments) {
+    const { requests } = deps.instruments
+    // Labelled by route template (never the URL, which holds ids); unknown paths as one.
+    app.addHook('onResponse', async (request, reply) => {
+      requests.observe(
+        {
+          route: request.routeOptions.url ?? 'unmatched',
+          method: request.method,
+          status_class: `${Math.floor(reply.statusCode / 100)}xx`
+        },
+        reply.elapsedTime / 1000
+      )
+    })
+  }
+
   // No answer is to be sniffed into another content type.
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff')
@@ -133,9 +169,18 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     },
     transform: jsonSchemaTransform
   })
-  void app.register(swaggerUi, { routePrefix: '/documentation' })
+  void app.register(swaggerUi, {
+    routePrefix: '/documentation',
+    // Set on the documentation's pages only. Swagger UI loads its scripts and styles from
+    // /documentation/static and has no inline script: nothing else is allowed, not even
+    // inline styles or another origin.
+    staticCSP: DOCUMENTATION_CSP
+  })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return answerBodyTooLarge(request, reply, deps.bodyLimit ?? DEFAULT_BODY_LIMIT)
+    }
     if (hasZodFastifySchemaValidationErrors(error)) {
       return reply.status(400).send({
         statusCode: 400,

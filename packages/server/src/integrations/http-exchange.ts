@@ -9,12 +9,73 @@ export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Res
 /** One HTTP exchange as the classifiers see it, plus the raw text and headers of a response. */
 export type ExchangeResult = HttpExchange & { headers?: Headers; text?: string }
 
+/**
+ * Which partner system a call goes to and what it asks, for the metrics: a small fixed set of
+ * names (never ids), so that the label cardinality stays bounded.
+ */
+export interface PartnerCall {
+  partner: PartnerName
+  operation: string
+}
+
+export type PartnerName =
+  | 'mosip_auth'
+  | 'packet_manager'
+  | 'registration_processor'
+  | 'registration_status'
+  | 'websub'
+  | 'ida'
+  | 'esignet'
+  | 'opencrvs'
+  | 'opencrvs_auth'
+  | 'other'
+
+/** How a call ended, as the partner-call metrics count it. */
+export type CallOutcome = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'network'
+
+export const CALL_OUTCOMES: readonly CallOutcome[] = [
+  'ok',
+  'client_error',
+  'server_error',
+  'timeout',
+  'network'
+]
+
+/** Told about every finished partner call (see `observeExchanges`). */
+export type ExchangeObserver = (call: PartnerCall, outcome: CallOutcome, seconds: number) => void
+
 type ExchangeInit = RequestInit & {
   /** Limit for the whole exchange, response body included. */
   timeoutMs: number
   /** Defaults to the global fetch. */
   fetch?: FetchLike
+  /** Which partner and operation, for the metrics; unlabelled calls count as `other`. */
+  call?: PartnerCall
 }
+
+const observers = new Set<ExchangeObserver>()
+
+/**
+ * Every partner call goes through `exchange`, so this is the one place they are measured: the
+ * observer hears of each finished call (partner, operation, outcome, duration). Returns the
+ * function that stops the observation.
+ */
+export function observeExchanges(observer: ExchangeObserver): () => void {
+  observers.add(observer)
+  return () => observers.delete(observer)
+}
+
+/** HTTP answers by class; no answer as a timeout or a network failure. */
+export function callOutcomeOf(result: ExchangeResult): CallOutcome {
+  if (result.status !== undefined) {
+    if (result.status >= 500) return 'server_error'
+    return result.status >= 400 ? 'client_error' : 'ok'
+  }
+  const { name, code } = (result.error ?? {}) as { name?: unknown; code?: unknown }
+  return name === 'TimeoutError' || code === 'TIMEOUT' ? 'timeout' : 'network'
+}
+
+const UNLABELLED: PartnerCall = { partner: 'other', operation: 'other' }
 
 /**
  * An error that says what timed out, with a code the transport classifier shows. (The
@@ -40,6 +101,23 @@ function isTimeout(error: unknown): boolean {
  * without its body (for instance a 200 whose `errors[]` was lost) would be a guess.
  */
 export async function exchange(url: string | URL, init: ExchangeInit): Promise<ExchangeResult> {
+  const { call, ...request } = init
+  if (observers.size === 0) return unobservedExchange(url, request)
+  const started = performance.now()
+  const result = await unobservedExchange(url, request)
+  const seconds = (performance.now() - started) / 1000
+  const outcome = callOutcomeOf(result)
+  for (const observer of observers) {
+    try {
+      observer(call ?? UNLABELLED, outcome, seconds)
+    } catch {
+      // Measuring never changes the answer.
+    }
+  }
+  return result
+}
+
+function unobservedExchange(url: string | URL, init: ExchangeInit): Promise<ExchangeResult> {
   if (init.fetch === undefined || init.fetch === nativeFetch) {
     const direct = directRequestOf(url, init)
     if (direct) return directExchange(direct, init.timeoutMs, init.signal ?? undefined)

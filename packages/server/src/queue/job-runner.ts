@@ -45,7 +45,12 @@ export type JobRunnerOptions<Tasks extends object = AnyTasks> = PayloadCheckOpti
   /** How long finished jobs are kept before being purged; 0 keeps them. */
   retentionMs?: number
   workerId?: string
+  /** Told how each attempt ended and how long it ran (for the metrics). */
+  onAttempt?: (task: string, outcome: AttemptOutcome, seconds: number) => void
 }
+
+/** How an attempt ended: finished, to be tried again, waiting, given up, or not recorded. */
+export type AttemptOutcome = 'done' | 'retry' | 'snoozed' | 'dead' | 'lost'
 
 /** How long a busy runner gathers wake-ups before claiming (see `run`). */
 const CLAIM_GATHER_MS = 3
@@ -266,6 +271,14 @@ export class JobRunner<Tasks extends object = AnyTasks> {
       },
       Math.max(50, Math.floor(leaseMs / 3))
     )
+    const started = performance.now()
+    const report = (outcome: AttemptOutcome) => {
+      try {
+        this.options.onAttempt?.(job.task, outcome, (performance.now() - started) / 1000)
+      } catch {
+        // Measuring never changes what the runner does.
+      }
+    }
     const done = (async () => {
       try {
         const { handler, check } = this.taskOf(job.task)
@@ -281,7 +294,9 @@ export class JobRunner<Tasks extends object = AnyTasks> {
           }
         })
         clearInterval(heartbeat)
-        if (!(await this.complete(job))) {
+        const recorded = await this.complete(job)
+        report(recorded ? 'done' : 'lost')
+        if (!recorded) {
           logger().warn('job finished after its lease was lost; its outcome was not recorded')
         }
       } catch (error) {
@@ -290,6 +305,7 @@ export class JobRunner<Tasks extends object = AnyTasks> {
           logger().error({ err: failError }, 'could not record job failure')
           return 'lost' as const
         })
+        report(outcome)
         if (outcome === 'snoozed') {
           logger().info({ outcome, reason: describeError(error) }, 'job waits')
         } else {

@@ -47,7 +47,9 @@ export const WIPE_ALL_SECRETS = {
   national_id_sealed: null
 } as const satisfies RegistrationUpdate
 
-const sealContext = (column: string, id: string) => `registrations.${column}:${id}`
+/** What a sealed column of a registration is bound to (see SecretBox): its column and row. */
+export const sealContext = (column: 'token' | 'payload' | 'national_id', id: string) =>
+  `registrations.${column}:${id}`
 
 /** A registration's state changes, oldest first. */
 export async function historyOf(

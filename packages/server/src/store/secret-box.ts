@@ -70,6 +70,21 @@ export class SecretBox {
     }
   }
 
+  /** Id of the key new values are sealed with (the second part of sealed text). */
+  get currentKeyId(): string {
+    return this.current.id
+  }
+
+  /** Whether a key with this id is configured (current or previous). */
+  hasKey(id: string): boolean {
+    return this.byId.has(id)
+  }
+
+  /** Re-seals a value under the current key (opening it with whichever key sealed it). */
+  reseal(sealed: string, context: string): string {
+    return this.seal(this.open(sealed, context), context)
+  }
+
   /** True when the value was sealed with an older key and should be re-sealed. */
   needsRotation(sealed: string): boolean {
     return sealed.split('.')[1] !== this.current.id

@@ -3,7 +3,8 @@ import type { Database, WebsubInboxEntry } from './schema.js'
 import type { SecretBox } from './secret-box.js'
 import { HotQueries } from './hot-queries.js'
 
-const sealContext = (eventId: string) => `websub_inbox.body:${eventId}`
+/** What a delivery's sealed body is bound to (see SecretBox): its event id. */
+export const sealContext = (eventId: string) => `websub_inbox.body:${eventId}`
 
 /** States of a delivery that was kept for an operator instead of being processed. */
 const KEPT_DELIVERY_STATES = ['unmatched', 'undecryptable', 'invalid'] as const

@@ -178,7 +178,7 @@ export class EsignetKeys {
     if (typeof url !== 'string') return url
     this.fetches++
     const document = classifyDocumentResponse(
-      await exchange(url, this.request(signal)),
+      await exchange(url, this.request('jwks', signal)),
       this.clock()
     )
     if (!document.ok) return document
@@ -210,7 +210,7 @@ export class EsignetKeys {
     let reachable = false
     let lastFailure: EsignetStep<never> | undefined
     for (const candidate of discoveryCandidates(this.options.tokenUrl)) {
-      const result = await exchange(candidate, this.request(signal))
+      const result = await exchange(candidate, this.request('discovery', signal))
       if (result.status !== undefined && result.status < 500) reachable = true
       const document = classifyDocumentResponse(result, this.clock())
       if (!document.ok) {
@@ -233,9 +233,10 @@ export class EsignetKeys {
     return fallback
   }
 
-  private request(signal?: AbortSignal) {
+  private request(operation: string, signal?: AbortSignal) {
     return {
       method: 'GET',
+      call: { partner: 'esignet' as const, operation },
       headers: { accept: 'application/json' },
       timeoutMs: this.options.timeoutMs,
       ...(signal ? { signal } : {})

@@ -190,6 +190,7 @@ export class EsignetClient implements EsignetLogin {
       },
       body: form.toString(),
       timeoutMs: this.options.timeoutMs,
+      call: { partner: 'esignet', operation: 'token' },
       signal
     })
     return classifyTokenResponse(response, this.clock())
@@ -203,6 +204,7 @@ export class EsignetClient implements EsignetLogin {
         accept: 'application/jwt, application/json;q=0.5'
       },
       timeoutMs: this.options.timeoutMs,
+      call: { partner: 'esignet', operation: 'userinfo' },
       signal
     })
     return classifyUserinfoResponse(response, this.clock())

@@ -125,7 +125,8 @@ export class IdaAuthClient implements IdaVerifier {
         signature: request.signature
       },
       body: request.body,
-      timeoutMs: this.options.timeoutMs
+      timeoutMs: this.options.timeoutMs,
+      call: { partner: 'ida', operation: 'authenticate' }
     })
     const verdict = classifyIdaResponse(result, this.clock())
     this.log(verdict, request, context, this.clock() - started)

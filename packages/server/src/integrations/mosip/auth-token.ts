@@ -122,7 +122,8 @@ export class MosipTokenSource {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(buildAuthEnvelope(this.#credentials, mosipRequestTime(sentAt))),
-        timeoutMs: this.#timeoutMs
+        timeoutMs: this.#timeoutMs,
+        call: { partner: 'mosip_auth', operation: 'login' }
       })
     } catch (error) {
       // exchange does not throw; this only guards against a bug turning into a rejection.

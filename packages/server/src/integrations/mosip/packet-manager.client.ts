@@ -14,7 +14,7 @@ import type {
   PacketRequest
 } from '../../core/ports.js'
 import type { MosipTokenSource } from './auth-token.js'
-import { exchange, type ExchangeResult } from '../http-exchange.js'
+import { exchange, type ExchangeResult, type PartnerCall } from '../http-exchange.js'
 
 interface MosipPacketClientOptions {
   /** `PUT …/commons/v1/packetmanager/createPacket` (MOSIP_CREATE_PACKET_URL). */
@@ -72,7 +72,10 @@ export class MosipPacketClient implements MosipPacketGateway {
         this.#settings,
         mosipRequestTime(this.#clock())
       )
-      const answer = await this.#send(this.#createPacketUrl, 'PUT', token, envelope)
+      const answer = await this.#send(this.#createPacketUrl, 'PUT', token, envelope, {
+        partner: 'packet_manager',
+        operation: 'create_packet'
+      })
       return classifyMosip(answer, this.#clock(), interpretPacketInfos)
     })
   }
@@ -87,7 +90,10 @@ export class MosipPacketClient implements MosipPacketGateway {
         { ...request, source: this.#settings.source },
         mosipRequestTime(this.#clock())
       )
-      const answer = await this.#send(this.#processPacketUrl, 'POST', token, envelope)
+      const answer = await this.#send(this.#processPacketUrl, 'POST', token, envelope, {
+        partner: 'registration_processor',
+        operation: 'workflow_instance'
+      })
       return classifyMosip(answer, this.#clock(), interpretWorkflowInstance, {
         alreadyDoneCode: MOSIP_WORKFLOW_ERROR_CODES.alreadyPresent,
         alreadyDone: { alreadyStarted: true }
@@ -99,13 +105,15 @@ export class MosipPacketClient implements MosipPacketGateway {
     url: string,
     method: 'PUT' | 'POST',
     token: string,
-    body: unknown
+    body: unknown,
+    call: PartnerCall
   ): Promise<ExchangeResult> {
     return exchange(url, {
       method,
       headers: { 'Content-Type': 'application/json', Cookie: `${MOSIP_AUTH_COOKIE}=${token}` },
       body: JSON.stringify(body),
-      timeoutMs: this.#timeoutMs
+      timeoutMs: this.#timeoutMs,
+      call
     })
   }
 }

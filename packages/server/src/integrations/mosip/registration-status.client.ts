@@ -74,7 +74,8 @@ export class MosipRegistrationStatusClient implements MosipStatusGateway {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Cookie: `${MOSIP_AUTH_COOKIE}=${token}` },
         body: JSON.stringify(envelope),
-        timeoutMs: this.#timeoutMs
+        timeoutMs: this.#timeoutMs,
+        call: { partner: 'registration_status', operation: 'external_status_search' }
       })
       return classifyMosip(
         answer,

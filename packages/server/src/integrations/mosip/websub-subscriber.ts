@@ -274,6 +274,7 @@ export class WebsubSubscriber {
       },
       body: form.toString(),
       timeoutMs: this.#timeoutMs,
+      call: { partner: 'websub', operation: mode },
       ...(signal ? { signal } : {})
     })
   }

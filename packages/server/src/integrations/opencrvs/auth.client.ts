@@ -140,7 +140,12 @@ export class OpencrvsAuthClient {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: encoded,
       timeoutMs: this.timeoutMs,
-      fetch: this.fetchImpl
+      fetch: this.fetchImpl,
+      call: {
+        partner: 'opencrvs_auth',
+        operation:
+          params.grant_type === 'client_credentials' ? 'client_credentials' : 'token_exchange'
+      }
     })
     return classifyOpencrvsAuth(answer, this.clock())
   }

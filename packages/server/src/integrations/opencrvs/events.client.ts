@@ -219,7 +219,8 @@ export class OpencrvsEventsClient implements OpencrvsEvents {
     const answer = await exchange(url, {
       ...init,
       timeoutMs: this.timeoutMs,
-      fetch: this.fetchImpl
+      fetch: this.fetchImpl,
+      call: { partner: 'opencrvs', operation: procedure }
     })
     const outcome = classifyOpencrvs(answer, this.clock())
     if (outcome.kind !== 'ok') {

@@ -111,7 +111,8 @@ export class OpencrvsPublicKey {
     const answer = await exchange(this.url, {
       method: 'GET',
       timeoutMs: this.timeoutMs,
-      fetch: this.fetchImpl
+      fetch: this.fetchImpl,
+      call: { partner: 'opencrvs', operation: 'public_key' }
     })
     const outcome = await this.interpret(answer)
     if (outcome.kind === 'ok') return { ok: true, value: outcome.value }
