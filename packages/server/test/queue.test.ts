@@ -405,6 +405,98 @@ for (const dialect of DIALECTS) {
       assert.equal(runs, 1)
     })
 
+    it('hands a job enqueued while a local runner has a free slot straight to it, without a claim', async () => {
+      const ran: unknown[] = []
+      const { queue: live, runner: r } = runner({
+        send: async (payload) => void ran.push(payload)
+      })
+      r.start()
+      const inTransaction = await ctx.store.transaction(async (trx) => {
+        const { id } = await live.enqueue(trx, 'send', { n: 1 })
+        // Written already held by the runner, first attempt counted.
+        const row = await trx
+          .selectFrom('jobs')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+        assert.equal(row.state, 'running')
+        assert.equal(row.attempts, 1)
+        assert.ok(row.locked_by?.startsWith(`${r.workerId}/`))
+        // Not run before its transaction has committed.
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        assert.equal(ran.length, 0)
+        return id
+      })
+      const outside = (await live.enqueue(ctx.store.db, 'send', { n: 2 })).id
+      // Outside a transaction too: never queued, so no claim could have taken it.
+      const held = await live.get(outside)
+      assert.notEqual(held?.state, 'queued')
+      assert.equal(held?.attempts, 1)
+      await waitFor('both jobs to finish', async () => {
+        const states = await Promise.all([inTransaction, outside].map((id) => live.get(id)))
+        return states.every((job) => job?.state === 'done')
+      })
+      await r.stop(1000)
+      assert.deepEqual(ran, [{ n: 1 }, { n: 2 }])
+    })
+
+    it('hands nothing over for a rolled-back transaction, a later job or a task the runner does not run', async () => {
+      const ran: unknown[] = []
+      const { queue: live, runner: r } = runner(
+        { send: async (payload) => void ran.push(payload) },
+        { concurrency: 1 }
+      )
+      r.start()
+      try {
+        await assert.rejects(
+          ctx.store.transaction(async (trx) => {
+            await live.enqueue(trx, 'send', { n: 'rolled back' })
+            throw new Error('caller failed')
+          }),
+          /caller failed/
+        )
+        const later = await live.enqueue(
+          ctx.store.db,
+          'send',
+          { n: 'later' },
+          { runAt: Date.now() + 60_000 }
+        )
+        assert.equal((await live.get(later.id))?.state, 'queued')
+        // The slot the rolled-back job reserved is free again: this one runs.
+        await live.enqueue(ctx.store.db, 'send', { n: 'runs' })
+        await waitFor('the job to run', () => ran.length === 1)
+      } finally {
+        await r.stop(1000)
+      }
+      // A task no runner of the queue runs is queued for whichever runner claims it.
+      const other = await live.enqueue(ctx.store.db, 'other', {})
+      assert.equal((await live.get(other.id))?.state, 'queued')
+      assert.deepEqual(ran, [{ n: 'runs' }])
+      assert.equal((await live.list()).length, 3)
+    })
+
+    it('runs a handed-over job elsewhere once its lease ends when its runner died before running it', async () => {
+      const { queue: live } = runner({})
+      // A runner that takes the job and then dies (never runs it, never renews its lease).
+      live.attachTaker({
+        accepts: () => true,
+        reserve: () => ({ lease: 'dead-runner/1', leaseMs: 100 }),
+        take: () => undefined,
+        cancel: () => undefined
+      })
+      const { id } = await live.enqueue(ctx.store.db, 'send', { n: 1 })
+      assert.equal((await live.get(id))?.state, 'running')
+      const ran: unknown[] = []
+      const { runner: survivor } = runner(
+        { send: async (payload) => void ran.push(payload) },
+        { leaseMs: 200 }
+      )
+      survivor.start()
+      await waitFor('the job to run after its lease ended', () => ran.length === 1)
+      await survivor.stop(1000)
+      assert.equal((await live.get(id))?.attempts, 2)
+    })
+
     it('counts jobs by state and purges old finished ones', async () => {
       const { id } = await queue.enqueue(ctx.store.db, 'x', {})
       await queue.enqueue(ctx.store.db, 'x', {})

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { sql, type ExpressionBuilder, type RawBuilder, type UpdateObject } from 'kysely'
-import { databaseNowMs, type Executor, type Store } from '../store/database.js'
+import { databaseNowMs, whenTransactionEnds, type Executor, type Store } from '../store/database.js'
 import type { Database, Job, JobState } from '../store/schema.js'
 import { backoffDelay, type BackoffPolicy } from '../core/retry-policy.js'
 import { decideAfterFailure, describeError } from '../core/job-failure.js'
@@ -36,6 +36,21 @@ interface JobQueueOptions {
 type FailOutcome = 'retry' | 'snoozed' | 'dead' | 'lost'
 
 /**
+ * A runner of this process that can take a job at the moment it is enqueued, so that the job
+ * needs no claim (see `JobQueue.enqueue`).
+ */
+export interface LocalTaker {
+  /** Whether it runs jobs of `task`. */
+  accepts(task: string): boolean
+  /** Reserves one of its free slots, with the lease the job will hold; undefined when none. */
+  reserve(): { lease: string; leaseMs: number } | undefined
+  /** Runs a job inserted under a reserved slot (its insert has committed). */
+  take(job: ClaimedJob): void
+  /** Frees a reserved slot: the job was not inserted, or its transaction rolled back. */
+  cancel(): void
+}
+
+/**
  * A map from task name to payload type (as graphile-worker's `Tasks` interface): `enqueue` then
  * accepts only known names, each with its own payload. This default accepts any name with any
  * payload.
@@ -65,6 +80,7 @@ export class JobQueue<Tasks extends object = AnyTasks> {
   private readonly clock: () => number
   private readonly random: () => number
   private readonly hot = new HotQueries()
+  private readonly takers = new Set<LocalTaker>()
 
   constructor(
     private readonly store: Store,
@@ -84,10 +100,57 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     return offsetMs === 0 ? databaseNowMs : sql<number>`${databaseNowMs} + ${offsetMs}`
   }
 
+  /** Lets a runner of this process take jobs as they are enqueued; returns the undo. */
+  attachTaker(taker: LocalTaker): () => void {
+    this.takers.add(taker)
+    return () => this.takers.delete(taker)
+  }
+
+  /**
+   * A local runner's reserved slot for a job of `task` enqueued through `executor`: only for a
+   * job due now, written either outside a transaction or in one of `Store.transaction` (whose
+   * end is known, see `whenTransactionEnds`). `handOver` is then called with the inserted job,
+   * or with undefined when none was inserted; the job goes to the runner once it is committed.
+   */
+  private reserveTaker(
+    executor: Executor,
+    task: string,
+    due: boolean
+  ):
+    | { lease: string; leaseMs: number; handOver: (job: ClaimedJob | undefined) => void }
+    | undefined {
+    if (!due) return undefined
+    for (const taker of this.takers) {
+      if (!taker.accepts(task)) continue
+      const slot = taker.reserve()
+      if (!slot) continue
+      if (!executor.isTransaction) {
+        return { ...slot, handOver: (job) => (job ? taker.take(job) : taker.cancel()) }
+      }
+      let inserted: ClaimedJob | undefined
+      const known = whenTransactionEnds(executor, (committed) => {
+        if (committed && inserted) taker.take(inserted)
+        else taker.cancel()
+      })
+      if (!known) {
+        taker.cancel()
+        return undefined
+      }
+      return {
+        ...slot,
+        handOver: (job) => {
+          inserted = job
+        }
+      }
+    }
+    return undefined
+  }
+
   /**
    * Adds a job using `executor`, which may be a transaction: the job then exists only if that
    * transaction commits. Call `notify()` after committing to wake local runners at once
-   * (they also poll).
+   * (they also poll). A job due now goes straight to a runner of this process with a free slot,
+   * inserted already held under its lease, so it needs no claim.
    */
   async enqueue<Task extends TaskName<Tasks>>(
     executor: Executor,
@@ -96,6 +159,18 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     options: EnqueueOptions = {}
   ): Promise<EnqueueResult> {
     const now = this.clock()
+    const runAt = options.runAt ?? now
+    const taker = this.reserveTaker(executor, task, runAt <= now)
+    if (taker) {
+      let job: ClaimedJob | undefined
+      try {
+        job = await this.insertHeld(executor, task, payload, options, now, taker)
+      } finally {
+        taker.handOver(job)
+      }
+      if (job) return { id: job.id, created: true }
+      return { id: await this.idOfKey(executor, options.jobKey), created: false }
+    }
     const inserted = await this.hot.first(
       executor,
       'enqueue',
@@ -126,12 +201,63 @@ export class JobQueue<Tasks extends object = AnyTasks> {
     )
     if (!executor.isTransaction) this.notify()
     if (inserted) return { id: Number(inserted.id), created: true }
+    return { id: await this.idOfKey(executor, options.jobKey), created: false }
+  }
+
+  private async idOfKey(executor: Executor, jobKey: string | undefined): Promise<number> {
     const existing = await executor
       .selectFrom('jobs')
       .select('id')
-      .where('job_key', '=', options.jobKey ?? '')
+      .where('job_key', '=', jobKey ?? '')
       .executeTakeFirstOrThrow()
-    return { id: Number(existing.id), created: false }
+    return Number(existing.id)
+  }
+
+  /** Inserts a job already running under `slot.lease` (its first attempt); undefined on a key conflict. */
+  private async insertHeld(
+    executor: Executor,
+    task: string,
+    payload: unknown,
+    options: EnqueueOptions,
+    now: number,
+    slot: { lease: string; leaseMs: number }
+  ): Promise<ClaimedJob | undefined> {
+    const databaseClock = this.store.capabilities.databaseClock
+    const row = await this.hot.first(
+      executor,
+      'enqueue-held',
+      {
+        task,
+        payload: JSON.stringify(payload ?? null),
+        job_key: options.jobKey ?? null,
+        max_attempts: options.maxAttempts ?? this.options.maxAttempts,
+        lease: slot.lease,
+        lockedUntil: databaseClock ? slot.leaseMs : now + slot.leaseMs,
+        now
+      },
+      (value) =>
+        executor
+          .insertInto('jobs')
+          .values({
+            task: value('task'),
+            payload: value('payload'),
+            job_key: value('job_key'),
+            state: 'running',
+            attempts: 1,
+            max_attempts: value('max_attempts'),
+            run_at: value('now'),
+            locked_by: value('lease'),
+            // On the database's clock, the parameter is the lease's length (see leaseTime).
+            locked_until: databaseClock
+              ? sql<number>`${databaseNowMs} + ${value<number>('lockedUntil')}`
+              : value<number>('lockedUntil'),
+            created_at: value('now'),
+            updated_at: value('now')
+          })
+          .onConflict((oc) => oc.column('job_key').doNothing())
+          .returningAll()
+    )
+    return row && { ...row, id: Number(row.id), lease: slot.lease }
   }
 
   /**

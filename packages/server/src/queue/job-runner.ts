@@ -85,6 +85,9 @@ export class JobRunner<Tasks extends object = AnyTasks> {
   private completions: Array<{ job: ClaimedJob; settle: (held: boolean) => void }> = []
   private flushScheduled = false
   private unsubscribe: (() => void) | undefined
+  private detachTaker: (() => void) | undefined
+  /** Slots promised to jobs being enqueued in this process (see `JobQueue.enqueue`). */
+  private reserved = 0
   private lastSweep = 0
   private lastPurge = 0
 
@@ -100,6 +103,28 @@ export class JobRunner<Tasks extends object = AnyTasks> {
     if (this.started) return
     this.started = true
     this.unsubscribe = this.options.queue.onEnqueued(() => this.wake())
+    this.detachTaker = this.options.queue.attachTaker({
+      accepts: (task) => Object.hasOwn(this.options.handlers, task),
+      reserve: () => {
+        if (this.stopping) return undefined
+        if (this.running.size + this.reserved >= this.options.concurrency) return undefined
+        this.reserved++
+        return { lease: `${this.workerId}/${randomUUID()}`, leaseMs: this.options.leaseMs }
+      },
+      take: (job) => {
+        this.reserved--
+        if (this.stopping) {
+          // Given back: it runs again as soon as a runner is free.
+          void this.options.queue.release(job).catch(() => false)
+          return
+        }
+        this.execute(job)
+      },
+      cancel: () => {
+        this.reserved--
+        this.resume()
+      }
+    })
     this.loop = this.run()
   }
 
@@ -123,6 +148,7 @@ export class JobRunner<Tasks extends object = AnyTasks> {
     if (!this.started) return
     this.stopping = true
     this.unsubscribe?.()
+    this.detachTaker?.()
     this.wake()
     await this.loop
     const pending = [...this.running.values()]
@@ -164,7 +190,7 @@ export class JobRunner<Tasks extends object = AnyTasks> {
           }
           await this.maybePurge(now)
         }
-        const free = concurrency - this.running.size
+        const free = concurrency - this.running.size - this.reserved
         if (free > 0 && this.mayHaveWork) {
           // Cleared before the claim: an enqueue while it runs sets it again.
           this.mayHaveWork = false
@@ -178,7 +204,7 @@ export class JobRunner<Tasks extends object = AnyTasks> {
         logger.error({ err: error }, 'job runner poll failed')
       }
       if (this.stopping) break
-      if (claimedFull && this.running.size < concurrency) continue
+      if (claimedFull && this.running.size + this.reserved < concurrency) continue
       const woken = await this.waitForWork(pollIntervalMs)
       // Let the other wake-ups of this moment (several jobs finishing or being enqueued
       // together) arrive, so that one claim serves them all. While jobs run, a claim waits a

@@ -2,7 +2,8 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresAdapter, PostgresDialect, sql } from 'kysely'
-import pg from 'pg'
+import { createRequire } from 'node:module'
+import type Pg from 'pg'
 import type { Database } from './schema.js'
 import { errorCode } from '../core/error-code.js'
 import { BridgeSqliteDialect } from './sqlite-group-commit.js'
@@ -69,12 +70,43 @@ const CAPABILITIES: Record<Dialect, StoreCapabilities> = {
   postgres: { skipLocked: true, databaseClock: true }
 }
 
+/** What runs once a transaction of `Store.transaction` has ended (see `whenTransactionEnds`). */
+type EndHook = (committed: boolean) => void
+const endHooks = new WeakMap<Executor, EndHook[]>()
+
+/**
+ * Has `hook` called once the transaction `executor` belongs to has ended: with true after it
+ * committed, false after it rolled back. Returns false, without keeping the hook, when
+ * `executor` is not a transaction opened by `Store.transaction` (the caller cannot know when
+ * its writes become visible).
+ */
+export function whenTransactionEnds(executor: Executor, hook: EndHook): boolean {
+  const hooks = endHooks.get(executor)
+  if (!hooks) return false
+  hooks.push(hook)
+  return true
+}
+
 function storeOf(db: Kysely<Database>, dialect: Dialect): Store {
   return {
     db,
     dialect,
     capabilities: CAPABILITIES[dialect],
-    transaction: (work) => db.transaction().execute(work),
+    transaction: async (work) => {
+      const hooks: EndHook[] = []
+      let result
+      try {
+        result = await db.transaction().execute((trx) => {
+          endHooks.set(trx, hooks)
+          return work(trx)
+        })
+      } catch (error) {
+        for (const hook of hooks) hook(false)
+        throw error
+      }
+      for (const hook of hooks) hook(true)
+      return result
+    },
     ping: async () => {
       await sql`select 1`.execute(db)
     },
@@ -96,14 +128,6 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 const INT8_OID = 20
-
-/** Epoch-millisecond BIGINT columns come back from pg as strings by default; they fit a double. */
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser
-}
 
 /**
  * Kysely's SQLite driver prepares every statement anew; preparing is a large share of a query's
@@ -151,6 +175,15 @@ export function createStore(options: DatabaseOptions, poolSize = 10): Store {
       dialect: new BridgeSqliteDialect(openSqlite(options.sqlitePath))
     })
     return storeOf(db, 'sqlite')
+  }
+  // Loaded only for PostgreSQL, so that a SQLite deployment's commands start without it.
+  const pg = createRequire(import.meta.url)('pg') as typeof Pg
+  // Epoch-millisecond BIGINT columns come back from pg as strings by default; they fit a double.
+  const pgTypes = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID
+        ? (value: string) => Number(value)
+        : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser
   }
   const pool = new pg.Pool({
     connectionString: options.url,
