@@ -15,6 +15,7 @@ import {
 import { createLogger, type Logger } from '../observability/logger.js'
 import { BRIDGE_VERSION } from '../version.js'
 import { SchemaBehindError, openStorage, type Storage } from '../composition/storage.js'
+import type { OperatorAction } from '../core/operator-action-plan.js'
 import { REGISTRATION_STATES, mosipIdOf } from '../core/registration-state.js'
 import type { ReconcileOutcome } from '../pipeline/reconciliation.service.js'
 import { createStore } from '../store/database.js'
@@ -422,31 +423,45 @@ function buildCli(io: CliIo): Command {
         { readOnly: true }
       )
     })
-  registrations
-    .command('retry')
-    .description(
-      'submit a failed registration again, confirm one that needs attention again, or check one with MOSIP again'
-    )
-    .argument('<id>', 'transaction id')
-    .action(async (id: string) => {
-      const config = configOrExit(envFile())
-      const { retryRegistration } = await import('../pipeline/operator-actions.js')
-      const result = await withStorage(config, io.stderr, async (storage) => {
-        const retried = await retryRegistration(storage, id)
-        await audited(
-          storage,
-          'registration.retry',
-          id,
-          retried.retried ? `${retried.step} queued` : retried.reason
-        )
-        return retried
+  // The same actions as the console's registration page, through the same service.
+  const registrationActions: Array<[OperatorAction, string]> = [
+    [
+      'retry',
+      'the step a stopped registration stopped at, again: submit to MOSIP, confirm in OpenCRVS, check with MOSIP, or send its rejection'
+    ],
+    ['confirm', 'confirm again in OpenCRVS a registration whose MOSIP answer came'],
+    ['reconcile', 'ask MOSIP about a submitted registration at once'],
+    [
+      'reject',
+      'give up: fail the registration and reject its action in OpenCRVS (never one OpenCRVS accepted)'
+    ],
+    ['remove', 'stop tracking a registration: delete it, its history and its waiting jobs']
+  ]
+  for (const [action, description] of registrationActions) {
+    registrations
+      .command(action)
+      .description(description)
+      .argument('<id>', 'transaction id')
+      .action(async (id: string) => {
+        const config = configOrExit(envFile())
+        const { runRegistrationAction } = await import('../pipeline/operator-actions.js')
+        const result = await withStorage(config, io.stderr, async (storage) => {
+          const done = await runRegistrationAction(storage, id, action)
+          await audited(
+            storage,
+            `registration.${action}`,
+            id,
+            done.done ? done.message : `refused: ${done.reason}`
+          )
+          return done
+        })
+        if (!result.done) {
+          console.error(result.reason)
+          exit(1)
+        }
+        console.log(`registration ${id}: ${result.message}`)
       })
-      if (!result.retried) {
-        console.error(result.reason)
-        exit(1)
-      }
-      console.log(`registration ${id}: ${result.step} queued again`)
-    })
+  }
 
   program
     .command('reconcile')
