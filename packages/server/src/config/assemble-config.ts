@@ -213,7 +213,11 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
       port: env.PORT,
       host: env.HOST,
       clientAppUrl: env.CLIENT_APP_URL,
-      locale: env.LOCALE
+      locale: env.LOCALE,
+      trustProxy: env.TRUST_PROXY,
+      ...(env.ADMIN_PASSWORD_HASH !== undefined
+        ? { adminPasswordHash: env.ADMIN_PASSWORD_HASH }
+        : {})
     },
     database:
       env.DATABASE_URL !== undefined

@@ -4,6 +4,7 @@ import { initialSchema } from './0001-initial.js'
 import { jobSnoozes } from './0002-job-snoozes.js'
 import { reconciliation } from './0003-reconciliation.js'
 import { operatorAudit } from './0004-operator-audit.js'
+import { consoleIndexes } from './0005-console-indexes.js'
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Migrations are code
@@ -15,6 +16,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0001-initial': initialSchema(dialect),
     '0002-job-snoozes': jobSnoozes(),
     '0003-reconciliation': reconciliation(),
-    '0004-operator-audit': operatorAudit(dialect)
+    '0004-operator-audit': operatorAudit(dialect),
+    '0005-console-indexes': consoleIndexes()
   }
 }
