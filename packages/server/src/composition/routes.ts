@@ -13,7 +13,14 @@ import { withPerCallerRateLimit } from '../http/rate-limit.js'
 import type { Logger } from '../observability/logger.js'
 import { createCounters, createMetrics, type BridgeCounters } from '../observability/metrics.js'
 import { IntakeService } from '../pipeline/intake.service.js'
-import { removeRegistration } from '../pipeline/operator-actions.js'
+import { planOperatorActions } from '../core/operator-action-plan.js'
+import { registerConsoleRoutes, type ConsoleDeps } from '../http/console/console.route.js'
+import {
+  factsOf,
+  removeRegistration,
+  retryDelivery,
+  runRegistrationAction
+} from '../pipeline/operator-actions.js'
 import { WebsubIntakeService } from '../pipeline/websub-intake.service.js'
 import type { Integrations } from './integrations.js'
 import type { Storage } from './storage.js'
@@ -105,12 +112,65 @@ export function buildBridgeApp(
     version: BRIDGE_VERSION
   })
   const counters = createCounters(metrics)
+  const routes = buildRoutes(config, storage, integrations, counters)
+  const passwordHash = config.server.adminPasswordHash
+  if (passwordHash) {
+    routes.push((app) =>
+      registerConsoleRoutes(
+        app,
+        consoleDeps(config, storage, integrations, passwordHash, readiness)
+      )
+    )
+  }
   return buildApp({
     readiness,
     logger,
     store: storage.store,
     bodyLimit: config.pipeline.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
     metrics,
-    routes: buildRoutes(config, storage, integrations, counters)
+    routes
   })
+}
+
+/** What the operator console reads and does: the same queries and services as the CLI. */
+function consoleDeps(
+  config: BridgeConfig,
+  storage: Storage,
+  { mosip }: Integrations,
+  passwordHash: string,
+  readiness: ConsoleDeps['readiness']
+): ConsoleDeps {
+  const { operator, audit, queue, registrations, reconciliation } = storage
+  return {
+    passwordHash,
+    sessionSecret: storage.deriveKey('console sessions'),
+    operator,
+    audit,
+    readiness,
+    subscriptions: () => [
+      { name: 'credentials', lastSuccessAt: mosip.subscriber.status().lastSuccessAt },
+      ...(mosip.workflowSubscriber
+        ? [
+            {
+              name: 'workflow completed',
+              lastSuccessAt: mosip.workflowSubscriber.status().lastSuccessAt
+            }
+          ]
+        : [])
+    ],
+    stallAlertMs: config.mosip.reconcile.stallAlertMs,
+    mosipIdsOf: (id) => reconciliation.mosipIdsOf(id),
+    planOf: async (id) => {
+      const registration = await registrations.get(id)
+      return registration
+        ? planOperatorActions(await factsOf(registrations, registration))
+        : undefined
+    },
+    runAction: (id, action) => runRegistrationAction(storage, id, action),
+    retryDelivery: (eventId) => retryDelivery(storage, eventId),
+    deadJobs: (limit) => queue.list({ state: 'dead', limit }),
+    replayJob: (id) => queue.replay(id),
+    jobCounts: () => queue.counts()
+  }
 }

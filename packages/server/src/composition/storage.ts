@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto'
 import type { BridgeConfig } from '../config/index.js'
 import type { Logger } from '../observability/logger.js'
 import type { Tasks } from '../pipeline/tasks.js'
@@ -37,6 +38,11 @@ export interface Storage {
   /** Read model for operators (status, lists, metrics); never opens a sealed column. */
   operator: OperatorQueries
   queue: JobQueue<Tasks>
+  /**
+   * A 32-byte key for `purpose` derived (HKDF-SHA256) from the data encryption key: the same in
+   * every instance sharing the database, and never the data key itself.
+   */
+  deriveKey: (purpose: string) => Buffer
 }
 
 /**
@@ -85,7 +91,9 @@ export async function openStorage(
     retention: new RetentionRepository(store),
     audit: new AuditRepository(store),
     operator: new OperatorQueries(store.db),
-    queue: createJobQueue(store, config)
+    queue: createJobQueue(store, config),
+    deriveKey: (purpose) =>
+      Buffer.from(hkdfSync('sha256', encryptionKey.key, 'mosip-bridge', purpose, 32))
   }
 }
 

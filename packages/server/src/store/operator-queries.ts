@@ -135,19 +135,21 @@ export class OperatorQueries {
     }
     if (filter.reason) {
       const reason = filter.reason
-      query = query.where('r.state', '=', 'needs_attention').where((eb) =>
-        eb(
-          eb
-            .selectFrom('registration_history as h')
-            .select('h.reason')
-            .whereRef('h.registration_id', '=', 'r.id')
-            .where('h.to_state', '=', 'needs_attention')
-            .orderBy('h.id', 'desc')
-            .limit(1),
-          '=',
-          reason
+      query = query
+        .where('r.state', '=', 'needs_attention')
+        .where((eb) =>
+          eb(
+            eb
+              .selectFrom('registration_history as h')
+              .select('h.reason')
+              .whereRef('h.registration_id', '=', 'r.id')
+              .where('h.to_state', '=', 'needs_attention')
+              .orderBy('h.id', 'desc')
+              .limit(1),
+            '=',
+            reason
+          )
         )
-      )
     }
     if (filter.search) {
       const search = filter.search
