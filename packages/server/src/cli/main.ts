@@ -43,6 +43,8 @@ export interface CliIo {
   cwd: string
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
+  /** Where `admin hash-password` reads the password; the process's standard input by default. */
+  stdin?: NodeJS.ReadableStream
 }
 
 /** Ends a command with an exit code; `runCli` turns it into its result. */
@@ -158,6 +160,17 @@ function positiveInt(value: string): number {
 }
 
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'dead']
+
+/** The first line of a stream (without its line ending), once it is read or the stream ends. */
+async function firstLine(input: NodeJS.ReadableStream): Promise<string | undefined> {
+  let text = ''
+  for await (const chunk of input) {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+    if (text.includes('\n')) break
+  }
+  const line = text.split(/\r?\n/)[0]
+  return line === undefined || line === '' ? undefined : line
+}
 
 /**
  * The `mosip-bridge` program. Commands print through `console`, bound here to the given
@@ -309,6 +322,26 @@ function buildCli(io: CliIo): Command {
     )
     .action(() => {
       io.stdout.write(envExample())
+    })
+
+  const admin = program.command('admin').description('the operator console')
+  admin
+    .command('hash-password')
+    .description(
+      'read the operator password on standard input (its first line) and print the ADMIN_PASSWORD_HASH value to set (reads no configuration)'
+    )
+    .action(async () => {
+      const input = io.stdin ?? process.stdin
+      if ((input as { isTTY?: boolean }).isTTY) {
+        io.stderr.write('operator password (it is shown as typed; pipe it in to hide it): ')
+      }
+      const password = await firstLine(input)
+      if (password === undefined || password.length < 12) {
+        console.error('the password must have at least 12 characters (read from standard input)')
+        exit(EXIT_CONFIG)
+      }
+      const { hashPassword } = await import('../core/admin-password.js')
+      console.log(await hashPassword(password))
     })
 
   program
