@@ -7,7 +7,8 @@ import { SecretBox } from '../src/store/secret-box.js'
 import {
   removeRegistration,
   retryDelivery,
-  retryRegistration
+  retryRegistration,
+  runRegistrationAction
 } from '../src/pipeline/operator-actions.js'
 import type { Tasks } from '../src/pipeline/tasks.js'
 import { WebsubInboxRepository } from '../src/store/websub-inbox.repository.js'
@@ -109,6 +110,36 @@ describe('operator retry of a stopped registration', () => {
     assert.equal(row?.mosip_unchanged_checks, 0)
     assert.ok((row?.reconcile_at ?? 0) >= before && (row?.reconcile_at ?? 0) <= Date.now())
     assert.equal((await registrations.history('100010000000021')).at(-1)?.reason, 'OPERATOR_RETRY')
+  })
+
+  it('does nothing, and says so, when the registration moved on after it was read', async () => {
+    const id = '100010000000031'
+    await make(id, ['packet_created', 'submitted'])
+    await registrations.transition(ctx.store.db, id, 'needs_attention', {
+      reason: 'MOSIP_ISSUED_NO_CREDENTIAL'
+    })
+    const stale = await registrations.get(id)
+    // A late credential moves it on between the operator's look and the action.
+    await registrations.transition(ctx.store.db, id, 'credential_received')
+    const staleRegistrations = Object.assign(
+      Object.create(registrations) as RegistrationsRepository,
+      {
+        get: async () => stale
+      }
+    )
+    const result = await runRegistrationAction(
+      { ...deps(), registrations: staleRegistrations },
+      id,
+      'reject'
+    )
+    assert.equal(result.done, false)
+    assert.match(!result.done ? result.reason : '', /changed meanwhile/)
+    assert.equal((await registrations.get(id))?.state, 'credential_received')
+    const rejections = await queue.list({ task: 'reject-registration' })
+    assert.deepEqual(
+      rejections.filter((job) => job.payload.includes(id)),
+      []
+    )
   })
 
   it('refuses registrations with nothing to retry', async () => {

@@ -4,6 +4,7 @@ import {
   type OperatorAction,
   type RegistrationFacts
 } from '../core/operator-action-plan.js'
+import { errorCode } from '../core/error-code.js'
 import type { RegistrationState } from '../core/registration-state.js'
 import type { JobQueue } from '../queue/job-queue.js'
 import type { ReconciliationRepository } from '../store/reconciliation.repository.js'
@@ -63,6 +64,24 @@ export async function factsOf(
  * which apply and why the others do not). Used alike by the CLI and the console.
  */
 export async function runRegistrationAction(
+  deps: RegistrationActionDeps,
+  id: string,
+  action: OperatorAction
+): Promise<RegistrationActionResult> {
+  try {
+    return await act(deps, id, action)
+  } catch (error) {
+    // The registration moved on (a job, another operator) between the plan and the action.
+    const code = errorCode(error)
+    if (code !== 'INVALID_STATE_TRANSITION' && code !== 'REGISTRATION_NOT_FOUND') throw error
+    return {
+      done: false,
+      reason: `registration ${id} changed meanwhile; nothing was done (look at it again)`
+    }
+  }
+}
+
+async function act(
   deps: RegistrationActionDeps,
   id: string,
   action: OperatorAction
