@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import pino from 'pino'
+import { LogSink } from '@mosip-bridge/test-support'
 import { hashPassword, parsePasswordHash, verifyPassword } from '../src/core/admin-password.js'
 import { runCli } from '../src/cli/main.js'
 import { loadConfig, formatProblems, type Environment } from '../src/config/index.js'
@@ -43,7 +44,12 @@ function birthPayload(trackingId: string) {
   }
 }
 
-async function start(dir: string, keyServer: string, env: Environment): Promise<RunningBridge> {
+async function start(
+  dir: string,
+  keyServer: string,
+  env: Environment,
+  logs?: LogSink
+): Promise<RunningBridge> {
   const result = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -62,7 +68,7 @@ async function start(dir: string, keyServer: string, env: Environment): Promise<
   if (!result.ok) throw new Error(formatProblems(result.problems))
   return startBridge(
     { ...result.config, server: { ...result.config.server, port: 0 } },
-    pino({ level: 'silent' })
+    logs ? pino({ level: 'info' }, logs) : pino({ level: 'silent' })
   )
 }
 
@@ -318,8 +324,13 @@ describe('operator console off', () => {
   it('answers 404 at /admin without ADMIN_PASSWORD_HASH', async () => {
     const keys = new TestOpencrvsKeys()
     const dir = mkdtempSync(join(tmpdir(), 'bridge-console-off-'))
-    const bridge = await start(dir, await keys.start(), {})
+    const logs = new LogSink()
+    const bridge = await start(dir, await keys.start(), {}, logs)
     try {
+      assert.ok(
+        logs.entries().some((entry) => /operator console off/.test(String(entry.msg))),
+        'a start-up line says the console is off'
+      )
       for (const path of ['/admin', '/admin/login', '/admin/console.css']) {
         assert.equal((await fetch(`${bridge.url}${path}`)).status, 404, path)
       }
