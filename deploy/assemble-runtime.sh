@@ -1,7 +1,7 @@
 #!/bin/sh
 # Copies what the bridge needs at run time into $1 (the container's /app): the root manifest and
 # licence, the production node_modules (hoisted, plus a package's own where npm nested one), and
-# the compiled contracts and server. Run after `npm run build` and
+# the compiled contracts and server (with its assets: the console's style sheet). Run after `npm run build` and
 # `npm ci --omit=dev --workspace=@mosip-bridge/server`.
 set -eu
 out="$1"
@@ -14,4 +14,4 @@ for pkg in contracts server; do
     cp -a "packages/$pkg/node_modules" "$out/packages/$pkg/"
   fi
 done
-cp -a packages/server/bin "$out/packages/server/"
+cp -a packages/server/bin packages/server/assets "$out/packages/server/"

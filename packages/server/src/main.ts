@@ -110,6 +110,11 @@ export async function startBridge(config: BridgeConfig, logger: Logger): Promise
   reconciler.start()
   housekeeping.start()
   logger.info({ url, workerId: runner.workerId }, 'mosip-bridge listening')
+  if (config.server.adminPasswordHash) {
+    logger.info({ url: `${url}/admin` }, 'operator console on at /admin')
+  } else {
+    logger.info('operator console off: ADMIN_PASSWORD_HASH is not set (/admin answers 404)')
+  }
 
   let stopping: Promise<void> | undefined
   const stop = () => {

@@ -12,6 +12,8 @@ import { createStore } from '../src/store/database.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { JobQueue } from '../src/queue/job-queue.js'
 import { AuditRepository } from '../src/store/audit.repository.js'
+import { RegistrationsRepository } from '../src/store/registrations.repository.js'
+import { SecretBox } from '../src/store/secret-box.js'
 import { envExample } from '../src/config/index.js'
 import { runCommand } from './helpers/cli-run.js'
 import { authManager, counterTokens } from './helpers/mosip-auth-manager.js'
@@ -260,6 +262,41 @@ describe('mosip-bridge CLI', () => {
       ]
     )
     assert.equal((await run(['jobs', 'list', '--state', 'nope'], env, dir)).status, 2)
+  })
+
+  it('runs the operator actions on a registration, refusing those that do not apply, and audits each', async () => {
+    const env: Record<string, string> = { ...baseEnv(dir), USER: 'operator-ben' }
+    const store = createStore({ kind: 'sqlite', sqlitePath: env.SQLITE_DATABASE_PATH! })
+    await migrateToLatest(store)
+    const registrations = new RegistrationsRepository(store.db, new SecretBox(Buffer.alloc(32, 3)))
+    const id = '100017700000001'
+    await registrations.createOrFind(store.db, {
+      id,
+      kind: 'death',
+      opencrvsEventId: 'event-cli-actions',
+      idempotencyKey: 'cli-actions-1'
+    })
+    await registrations.transition(store.db, id, 'packet_created')
+    await registrations.transition(store.db, id, 'submitted')
+    await store.close()
+
+    const retry = await run(['registrations', 'retry', id], env, dir)
+    assert.equal(retry.status, 1)
+    assert.match(retry.stderr, /waits on MOSIP: check with MOSIP now instead/)
+    const reconcile = await run(['registrations', 'reconcile', id], env, dir)
+    assert.equal(reconcile.status, 0, reconcile.stderr)
+    assert.match(reconcile.stdout, /due for a check with MOSIP now/)
+    const reject = await run(['registrations', 'reject', id], env, dir)
+    assert.equal(reject.status, 0, reject.stderr)
+    assert.match(reject.stdout, /rejection in OpenCRVS queued/)
+    const shown = await run(['registrations', 'show', id], env, dir)
+    assert.match(shown.stdout, /submitted → failed\s+OPERATOR_GAVE_UP/)
+    assert.match(shown.stdout, /registration\.retry by operator-ben \(cli\): refused: /)
+    assert.match(shown.stdout, /registration\.reject by operator-ben \(cli\): rejection/)
+    const remove = await run(['registrations', 'remove', id], env, dir)
+    assert.equal(remove.status, 0, remove.stderr)
+    assert.equal((await run(['registrations', 'show', id], env, dir)).status, 1)
+    assert.equal((await run(['registrations', 'remove', id], env, dir)).status, 1)
   })
 
   it('lists with headers or as JSON, validates --state the same way everywhere, and has --version', async () => {

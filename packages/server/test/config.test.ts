@@ -102,7 +102,8 @@ describe('loadConfig defaults', () => {
       port: 2024,
       host: 'localhost',
       clientAppUrl: 'http://localhost:3000',
-      locale: 'en'
+      locale: 'en',
+      trustProxy: false
     })
     assert.deepEqual(c.database, { kind: 'sqlite', sqlitePath: 'data/sqlite/mosip-api.db' })
     assert.equal(c.encryption.key, undefined, 'no key configured: the key file is used')

@@ -6,6 +6,7 @@ import { Snooze } from '../src/core/job-failure.js'
 import { permanent, retry } from '../src/core/outcome.js'
 import { TOKEN_EXPIRY_MARGIN_MS } from '../src/core/token-expiry-margin.js'
 import { retryRegistration } from '../src/pipeline/operator-actions.js'
+import { ReconciliationRepository } from '../src/store/reconciliation.repository.js'
 import type { ClaimedJob } from '../src/queue/job-queue.js'
 import { DIALECTS, dialectSuiteOptions } from './helpers/databases.js'
 import { ScriptedMosip, mosipDown } from './helpers/pipeline-fakes.js'
@@ -145,7 +146,12 @@ for (const dialect of DIALECTS) {
 
         // MOSIP is back: the operator's retry submits it again.
         const retried = await retryRegistration(
-          { store: h.ctx.store, registrations: h.registrations, queue: h.queue },
+          {
+            store: h.ctx.store,
+            registrations: h.registrations,
+            queue: h.queue,
+            reconciliation: new ReconciliationRepository(h.ctx.store)
+          },
           soon
         )
         assert.deepEqual(retried, { retried: true, step: 'submit' })

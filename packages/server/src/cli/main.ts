@@ -15,6 +15,7 @@ import {
 import { createLogger, type Logger } from '../observability/logger.js'
 import { BRIDGE_VERSION } from '../version.js'
 import { SchemaBehindError, openStorage, type Storage } from '../composition/storage.js'
+import type { OperatorAction } from '../core/operator-action-plan.js'
 import { REGISTRATION_STATES, mosipIdOf } from '../core/registration-state.js'
 import type { ReconcileOutcome } from '../pipeline/reconciliation.service.js'
 import { createStore } from '../store/database.js'
@@ -42,6 +43,8 @@ export interface CliIo {
   cwd: string
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
+  /** Where `admin hash-password` reads the password; the process's standard input by default. */
+  stdin?: NodeJS.ReadableStream
 }
 
 /** Ends a command with an exit code; `runCli` turns it into its result. */
@@ -220,6 +223,17 @@ function printBulk(
     )
   }
   if (failed > 0) exit(1)
+}
+
+/** The first line of a stream (without its line ending), once it is read or the stream ends. */
+async function firstLine(input: NodeJS.ReadableStream): Promise<string | undefined> {
+  let text = ''
+  for await (const chunk of input) {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+    if (text.includes('\n')) break
+  }
+  const line = text.split(/\r?\n/)[0]
+  return line === undefined || line === '' ? undefined : line
 }
 
 /**
@@ -456,6 +470,26 @@ function buildCli(io: CliIo): Command {
       io.stdout.write(envExample())
     })
 
+  const admin = program.command('admin').description('the operator console')
+  admin
+    .command('hash-password')
+    .description(
+      'read the operator password on standard input (its first line) and print the ADMIN_PASSWORD_HASH value to set (reads no configuration)'
+    )
+    .action(async () => {
+      const input = io.stdin ?? process.stdin
+      if ((input as { isTTY?: boolean }).isTTY) {
+        io.stderr.write('operator password (it is shown as typed; pipe it in to hide it): ')
+      }
+      const password = await firstLine(input)
+      if (password === undefined || password.length < 12) {
+        console.error('the password must have at least 12 characters (read from standard input)')
+        exit(EXIT_CONFIG)
+      }
+      const { hashPassword } = await import('../core/admin-password.js')
+      console.log(await hashPassword(password))
+    })
+
   program
     .command('status')
     .description('registrations and jobs by state')
@@ -568,31 +602,45 @@ function buildCli(io: CliIo): Command {
         { readOnly: true }
       )
     })
-  registrations
-    .command('retry')
-    .description(
-      'submit a failed registration again, confirm one that needs attention again, or check one with MOSIP again'
-    )
-    .argument('<id>', 'transaction id')
-    .action(async (id: string) => {
-      const config = configOrExit(envFile())
-      const { retryRegistration } = await import('../pipeline/operator-actions.js')
-      const result = await withStorage(config, io.stderr, async (storage) => {
-        const retried = await retryRegistration(storage, id)
-        await audited(
-          storage,
-          'registration.retry',
-          id,
-          retried.retried ? `${retried.step} queued` : retried.reason
-        )
-        return retried
+  // The same actions as the console's registration page, through the same service.
+  const registrationActions: Array<[OperatorAction, string]> = [
+    [
+      'retry',
+      'the step a stopped registration stopped at, again: submit to MOSIP, confirm in OpenCRVS, check with MOSIP, or send its rejection'
+    ],
+    ['confirm', 'confirm again in OpenCRVS a registration whose MOSIP answer came'],
+    ['reconcile', 'ask MOSIP about a submitted registration at once'],
+    [
+      'reject',
+      'give up: fail the registration and reject its action in OpenCRVS (never one OpenCRVS accepted)'
+    ],
+    ['remove', 'stop tracking a registration: delete it, its history and its waiting jobs']
+  ]
+  for (const [action, description] of registrationActions) {
+    registrations
+      .command(action)
+      .description(description)
+      .argument('<id>', 'transaction id')
+      .action(async (id: string) => {
+        const config = configOrExit(envFile())
+        const { runRegistrationAction } = await import('../pipeline/operator-actions.js')
+        const result = await withStorage(config, io.stderr, async (storage) => {
+          const done = await runRegistrationAction(storage, id, action)
+          await audited(
+            storage,
+            `registration.${action}`,
+            id,
+            done.done ? done.message : `refused: ${done.reason}`
+          )
+          return done
+        })
+        if (!result.done) {
+          console.error(result.reason)
+          exit(1)
+        }
+        console.log(`registration ${id}: ${result.message}`)
       })
-      if (!result.retried) {
-        console.error(result.reason)
-        exit(1)
-      }
-      console.log(`registration ${id}: ${result.step} queued again`)
-    })
+  }
 
   program
     .command('reconcile')

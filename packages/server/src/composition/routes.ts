@@ -21,7 +21,14 @@ import {
 } from '../observability/metrics.js'
 import { Registry } from 'prom-client'
 import { IntakeService } from '../pipeline/intake.service.js'
-import { removeRegistration } from '../pipeline/operator-actions.js'
+import { planOperatorActions } from '../core/operator-action-plan.js'
+import { registerConsoleRoutes, type ConsoleDeps } from '../http/console/console.route.js'
+import {
+  factsOf,
+  removeRegistration,
+  retryDelivery,
+  runRegistrationAction
+} from '../pipeline/operator-actions.js'
 import { WebsubIntakeService } from '../pipeline/websub-intake.service.js'
 import type { Integrations } from './integrations.js'
 import type { Storage } from './storage.js'
@@ -118,14 +125,25 @@ export function buildBridgeApp(
     version: BRIDGE_VERSION
   })
   const counters = createCounters(metrics)
+  const routes = buildRoutes(config, storage, integrations, counters)
+  const passwordHash = config.server.adminPasswordHash
+  if (passwordHash) {
+    routes.push((app) =>
+      registerConsoleRoutes(
+        app,
+        consoleDeps(config, storage, integrations, passwordHash, readiness)
+      )
+    )
+  }
   const app = buildApp({
     readiness,
     logger,
     store: storage.store,
     bodyLimit: config.pipeline.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
     metrics: Registry.merge([metrics, instruments.registry]),
     instruments,
-    routes: buildRoutes(config, storage, integrations, counters)
+    routes
   })
   const stopObserving = observeExchanges((call, outcome, seconds) =>
     instruments.partnerCalls.observe({ ...call, outcome }, seconds)
@@ -134,4 +152,46 @@ export function buildBridgeApp(
     stopObserving()
   })
   return app
+}
+
+/** What the operator console reads and does: the same queries and services as the CLI. */
+function consoleDeps(
+  config: BridgeConfig,
+  storage: Storage,
+  { mosip }: Integrations,
+  passwordHash: string,
+  readiness: ConsoleDeps['readiness']
+): ConsoleDeps {
+  const { operator, audit, queue, registrations, reconciliation } = storage
+  return {
+    passwordHash,
+    sessionSecret: storage.deriveKey('console sessions'),
+    operator,
+    audit,
+    readiness,
+    subscriptions: () => [
+      { name: 'credentials', lastSuccessAt: mosip.subscriber.status().lastSuccessAt },
+      ...(mosip.workflowSubscriber
+        ? [
+            {
+              name: 'workflow completed',
+              lastSuccessAt: mosip.workflowSubscriber.status().lastSuccessAt
+            }
+          ]
+        : [])
+    ],
+    stallAlertMs: config.mosip.reconcile.stallAlertMs,
+    mosipIdsOf: (id) => reconciliation.mosipIdsOf(id),
+    planOf: async (id) => {
+      const registration = await registrations.get(id)
+      return registration
+        ? planOperatorActions(await factsOf(registrations, registration))
+        : undefined
+    },
+    runAction: (id, action) => runRegistrationAction(storage, id, action),
+    retryDelivery: (eventId) => retryDelivery(storage, eventId),
+    deadJobs: (limit) => queue.list({ state: 'dead', limit }),
+    replayJob: (id) => queue.replay(id),
+    jobCounts: () => queue.counts()
+  }
 }

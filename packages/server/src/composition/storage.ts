@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto'
 import type { BridgeConfig } from '../config/index.js'
 import type { Logger } from '../observability/logger.js'
 import type { Tasks } from '../pipeline/tasks.js'
@@ -40,6 +41,11 @@ export interface Storage {
   /** Read model for operators (status, lists, metrics); never opens a sealed column. */
   operator: OperatorQueries
   queue: JobQueue<Tasks>
+  /**
+   * A 32-byte key for `purpose` derived (HKDF-SHA256) from the data encryption key: the same in
+   * every instance sharing the database, and never the data key itself.
+   */
+  deriveKey: (purpose: string) => Buffer
 }
 
 /**
@@ -89,7 +95,9 @@ export async function openStorage(
     audit: new AuditRepository(store),
     sealed: new SealedColumnsRepository(store, box),
     operator: new OperatorQueries(store.db),
-    queue: createJobQueue(store, config)
+    queue: createJobQueue(store, config),
+    deriveKey: (purpose) =>
+      Buffer.from(hkdfSync('sha256', encryptionKey.key, 'mosip-bridge', purpose, 32))
   }
 }
 

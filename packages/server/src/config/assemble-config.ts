@@ -215,7 +215,11 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
       host: env.HOST,
       ...(env.METRICS_PORT !== undefined ? { metricsPort: env.METRICS_PORT } : {}),
       clientAppUrl: env.CLIENT_APP_URL,
-      locale: env.LOCALE
+      locale: env.LOCALE,
+      trustProxy: env.TRUST_PROXY,
+      ...(env.ADMIN_PASSWORD_HASH !== undefined
+        ? { adminPasswordHash: env.ADMIN_PASSWORD_HASH }
+        : {})
     },
     database:
       env.DATABASE_URL !== undefined

@@ -14,6 +14,10 @@ export interface ServerConfig {
   /** CORS origin of the OpenCRVS client application. */
   clientAppUrl: string
   locale: string
+  /** Trust the reverse proxy's X-Forwarded-* headers (client address, protocol). */
+  trustProxy: boolean
+  /** `ADMIN_PASSWORD_HASH`: the console's operator password, hashed; undefined: console off. */
+  adminPasswordHash?: string
 }
 
 export type DatabaseConfig =

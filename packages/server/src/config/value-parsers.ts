@@ -2,6 +2,7 @@
  * Value parsers: each turns the raw string of one variable into a value, or `INVALID`, and says
  * in a phrase what a valid value looks like (the phrase appears in problem messages).
  */
+import { parsePasswordHash } from '../core/admin-password.js'
 import type { IdaIndividualIdType } from './config-types.js'
 
 export const INVALID = Symbol('invalid')
@@ -196,4 +197,10 @@ export function nameTable(pattern: RegExp, expected: string): Format<Record<stri
       return Object.keys(table).length > 0 ? table : INVALID
     }
   }
+}
+
+/** `ADMIN_PASSWORD_HASH`, as `mosip-bridge admin hash-password` prints it. */
+export const adminPasswordHash: Format<string> = {
+  expected: 'scrypt$N$r$p$salt$hash, as printed by `mosip-bridge admin hash-password`',
+  parse: (raw) => (parsePasswordHash(raw.trim()) ? raw.trim() : INVALID)
 }

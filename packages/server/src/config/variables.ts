@@ -12,6 +12,7 @@ import { MOSIP_WORKFLOW_COMPLETED_TOPIC } from '@mosip-bridge/contracts'
 import { LOG_LEVELS, NODE_ENVS } from './config-types.js'
 import {
   INVALID,
+  adminPasswordHash,
   encryptionKey,
   encryptionKeyList,
   filePath,
@@ -35,6 +36,8 @@ import type { Format } from './value-parsers.js'
 /** The sections of `.env.example`, in the order it lists them, each with a line saying what it is. */
 export const VARIABLE_GROUPS = {
   Server: 'The HTTP service.',
+  'Operator console':
+    'The web console at /admin: what the bridge holds, and the actions an operator takes on it.',
   Logging:
     'Logs go to stdout as JSON lines; tokens, secrets and personal data are always redacted.',
   'Database and encryption':
@@ -181,6 +184,20 @@ export const variables = z.object({
     group: 'Server',
     devDefault: 'http://localhost:3000',
     description: 'URL of the OpenCRVS client application, the only origin CORS allows.'
+  }),
+
+  TRUST_PROXY: required(lenientBoolean, {
+    group: 'Server',
+    default: 'false',
+    description:
+      "Trust X-Forwarded-For and X-Forwarded-Proto from the reverse proxy in front of the bridge: the caller's address (rate limits) and whether it came over HTTPS (the console's cookie is then Secure). Set it only behind a proxy that overwrites these headers."
+  }),
+  ADMIN_PASSWORD_HASH: optional(adminPasswordHash, {
+    group: 'Operator console',
+    secret,
+    whenUnset: 'the console is off (/admin answers 404)',
+    description:
+      'The operator password of the console at /admin, hashed: scrypt$N$r$p$salt$hash as printed by `mosip-bridge admin hash-password` (which reads the password on standard input). Changing it ends every console session.'
   }),
 
   SQLITE_DATABASE_PATH: optional(filePath, {

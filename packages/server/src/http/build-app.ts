@@ -27,6 +27,8 @@ declare module 'fastify' {
 interface AppDependencies {
   logger: Logger
   store: Store
+  /** Trust the reverse proxy's X-Forwarded-For and X-Forwarded-Proto (TRUST_PROXY). */
+  trustProxy?: boolean
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number
   /** Prometheus registry served at /metrics, when given. */
@@ -95,6 +97,7 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     // pino's Logger is what Fastify expects; the cast only widens its generic parameter.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    trustProxy: deps.trustProxy ?? false,
     // A caller's X-Request-Id is kept only when short and plain (it reaches every log line).
     requestIdHeader: false,
     genReqId: (request) => requestIdOf(request.headers['x-request-id']),

@@ -3,7 +3,7 @@ import type { OperatorAction } from './schema.js'
 
 export interface AuditEntry {
   actor: string
-  channel: 'cli' | 'debug-route'
+  channel: 'cli' | 'debug-route' | 'console'
   action: string
   target: string | null
   outcome: string

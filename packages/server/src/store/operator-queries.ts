@@ -105,6 +105,101 @@ export class OperatorQueries {
     return query.execute()
   }
 
+  /**
+   * A page of registrations for the console, most recently changed first: filtered by state,
+   * kind, age (created before `createdBefore`, epoch ms) and, for those waiting for an operator,
+   * the reason they were handed over for; or found by an id — the transaction id, a MOSIP id it
+   * took later, its tracking id or its OpenCRVS event id (each indexed). One row more than
+   * `limit` is read, so `more` says whether a next page exists.
+   */
+  async searchRegistrations(filter: {
+    state?: string
+    kind?: Registration['kind']
+    reason?: string
+    createdBefore?: number
+    search?: string
+    offset?: number
+    limit: number
+  }): Promise<{ rows: RegistrationSummary[]; more: boolean }> {
+    let query = this.db
+      .selectFrom('registrations as r')
+      .select(SUMMARY_COLUMNS.map((column) => `r.${column}` as const))
+      .orderBy('r.updated_at', 'desc')
+      .orderBy('r.id', 'desc')
+      .limit(filter.limit + 1)
+      .offset(filter.offset ?? 0)
+    if (filter.state) query = query.where('r.state', '=', filter.state)
+    if (filter.kind) query = query.where('r.kind', '=', filter.kind)
+    if (filter.createdBefore !== undefined) {
+      query = query.where('r.created_at', '<', filter.createdBefore)
+    }
+    if (filter.reason) {
+      const reason = filter.reason
+      query = query
+        .where('r.state', '=', 'needs_attention')
+        .where((eb) =>
+          eb(
+            eb
+              .selectFrom('registration_history as h')
+              .select('h.reason')
+              .whereRef('h.registration_id', '=', 'r.id')
+              .where('h.to_state', '=', 'needs_attention')
+              .orderBy('h.id', 'desc')
+              .limit(1),
+            '=',
+            reason
+          )
+        )
+    }
+    if (filter.search) {
+      const search = filter.search
+      query = query.where((eb) =>
+        eb.or([
+          eb('r.id', '=', search),
+          eb('r.tracking_id', '=', search),
+          eb('r.opencrvs_event_id', '=', search),
+          eb(
+            'r.id',
+            'in',
+            eb
+              .selectFrom('registration_mosip_ids')
+              .select('registration_id')
+              .where('mosip_id', '=', search)
+          )
+        ])
+      )
+    }
+    const rows = await query.execute()
+    return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit }
+  }
+
+  /** Why a registration waiting for an operator was handed over: its latest move there. */
+  async handOverOf(
+    id: string
+  ): Promise<{ from_state: string | null; reason: string | null; at: number } | undefined> {
+    const row = await this.db
+      .selectFrom('registration_history')
+      .select(['from_state', 'reason', 'at'])
+      .where('registration_id', '=', id)
+      .where('to_state', '=', 'needs_attention')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return row ? { ...row, at: Number(row.at) } : undefined
+  }
+
+  /** Deliveries kept for an operator (their content is kept sealed), most recent first. */
+  keptDeliveries(limit = 100): Promise<DeliverySummary[]> {
+    return this.db
+      .selectFrom('websub_inbox')
+      .select(['event_id', 'state', 'note', 'registration_id', 'received_at'])
+      .where('state', 'in', ['unmatched', 'undecryptable', 'invalid'])
+      .where('body_sealed', 'is not', null)
+      .orderBy('received_at', 'desc')
+      .limit(limit)
+      .execute()
+  }
+
   /** The registrations made for one OpenCRVS event (a record may have several), oldest first. */
   registrationsOfEvent(opencrvsEventId: string): Promise<RegistrationSummary[]> {
     return this.db

@@ -98,6 +98,20 @@ export class ReconciliationRepository {
   }
 
   /**
+   * Makes a registration still waiting on MOSIP (`submitted`) due for its next check at `at`
+   * (an operator's "check with MOSIP now"); false when it is not waiting on MOSIP.
+   */
+  async dueAt(executor: Executor, id: string, at: number): Promise<boolean> {
+    const result = await executor
+      .updateTable('registrations')
+      .set({ reconcile_at: at })
+      .where('id', '=', id)
+      .where('state', '=', 'submitted')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
+  /**
    * Whether a claimed registration is still the submission MOSIP was asked about — `submitted`,
    * with the same resubmissions and time of submission — and, on PostgreSQL, locks it for the
    * rest of `executor`'s transaction, so that MOSIP's answer is applied to that submission only.
