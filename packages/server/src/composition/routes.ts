@@ -16,6 +16,7 @@ import { IntakeService } from '../pipeline/intake.service.js'
 import { removeRegistration } from '../pipeline/operator-actions.js'
 import { WebsubIntakeService } from '../pipeline/websub-intake.service.js'
 import type { Integrations } from './integrations.js'
+import { registrationIdsOf } from './registration-ids.js'
 import type { Storage } from './storage.js'
 
 /** The feature routes (intake, WebSub, debug, verify, E-Signet), as `buildApp` registers them. */
@@ -29,7 +30,7 @@ function buildRoutes(
     store,
     registrations,
     queue,
-    transactionIdPrefix: config.transactionIdPrefix
+    registrationIds: registrationIdsOf(config)
   })
   const workflowTopic = config.mosip.websub.workflowCompletedTopic
   const deliveries = new WebsubIntakeService({ store, inbox, queue, workflowTopic })

@@ -5,6 +5,7 @@ import { jobSnoozes } from './0002-job-snoozes.js'
 import { reconciliation } from './0003-reconciliation.js'
 import { operatorAudit } from './0004-operator-audit.js'
 import { inboxRegistrationIndex } from './0005-inbox-registration-index.js'
+import { registrationSequence } from './0006-registration-sequence.js'
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Migrations are code
@@ -17,6 +18,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0002-job-snoozes': jobSnoozes(),
     '0003-reconciliation': reconciliation(),
     '0004-operator-audit': operatorAudit(dialect),
-    '0005-inbox-registration-index': inboxRegistrationIndex()
+    '0005-inbox-registration-index': inboxRegistrationIndex(),
+    '0006-registration-sequence': registrationSequence(dialect)
   }
 }
