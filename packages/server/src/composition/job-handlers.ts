@@ -48,6 +48,7 @@ export function buildJobHandlers(
       registrations,
       queue,
       decryptor: mosip.decryptor,
+      dataShare: mosip.dataShare,
       nationalIdKey: config.mosip.credential.nationalIdKey
     }),
     [TASKS.confirmRegistration]: confirmRegistrationJob({
