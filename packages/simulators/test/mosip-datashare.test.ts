@@ -49,8 +49,8 @@ describe('the simulated credential service sharing by data share', () => {
 
   it('serves the encrypted credential at the event dataShareUri, as many times as allowed', async () => {
     const issued = core.issuer.issue(request('10001100040000220260309080508'))
-    const uri = issued.event.event.dataShareUri
-    assert.ok(uri?.startsWith(`${url}/v1/datashare/get/mpolicy-default-crvs/crvs_partner/`))
+    const uri = issued.event.event.dataShareUri ?? ''
+    assert.ok(uri.startsWith(`${url}/v1/datashare/get/mpolicy-default-crvs/crvs_partner/`))
     assert.equal('credential' in issued.event.event.data, false)
     assert.equal(issued.event.event.data.registrationId, '10001100040000220260309080508')
 
