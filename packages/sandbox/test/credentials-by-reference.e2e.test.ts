@@ -87,7 +87,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
         store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
       }
-      const env = {
+      const env: Record<string, string> = {
         ...suite.env,
         ...database,
         NODE_ENV: 'test',
