@@ -137,13 +137,15 @@ const results = await Promise.all(
   })
 )
 
-say('kind   name               MOSIP registration id  national id   OpenCRVS            bridge')
+say(
+  'kind   name               MOSIP registration id          national id   OpenCRVS            bridge'
+)
 for (const r of results) {
   say(
     [
       r.person.type.padEnd(6),
       `${r.person.first} ${r.person.last}`.padEnd(18),
-      r.registrationId.padEnd(22),
+      r.registrationId.padEnd(30),
       String(r.nid ?? '—').padEnd(13),
       r.opencrvs.padEnd(19),
       r.bridgeState

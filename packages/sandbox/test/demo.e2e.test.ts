@@ -22,7 +22,8 @@ describe('npm run demo', () => {
       assert.equal(result.status, 0, result.stderr)
       const rows = result.stdout.split('\n').filter((line) => /^(birth|death) /.test(line))
       assert.equal(rows.length, 6)
-      const sent = rows.filter((row) => /\s1000\d{11}\s/.test(row))
+      // Sent under MOSIP's registration ids: centre 10001, machine 10004, sequence, UTC time.
+      const sent = rows.filter((row) => /\s1000110004\d{5}20\d{12}\s/.test(row))
       assert.equal(sent.length, 5)
       assert.ok(sent.every((row) => row.endsWith('confirmed')))
       const births = sent.filter((row) => row.startsWith('birth'))

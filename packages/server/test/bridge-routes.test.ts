@@ -258,7 +258,8 @@ describe('bridge routes', () => {
       const first = await post('/events/registration', birthPayload(), token)
       assert.equal(first.status, 202)
       const { transactionId } = (await first.json()) as { transactionId: string }
-      assert.match(transactionId, /^10001\d{10}$/)
+      // MOSIP's layout: centre 10001, machine 10004, a sequence, the UTC time.
+      assert.match(transactionId, /^1000110004\d{5}20\d{12}$/)
       const again = await post('/events/registration', birthPayload(), token)
       assert.equal(again.status, 202)
       assert.deepEqual(await again.json(), { transactionId })

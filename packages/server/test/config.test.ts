@@ -282,6 +282,58 @@ describe('loadConfig format problems', () => {
     assert.equal(config({ TRANSACTION_ID_PREFIX: '0123456789' }).transactionIdPrefix, '0123456789')
   })
 
+  it("makes MOSIP's registration ids by default, which need 5-digit centre and machine ids", () => {
+    assert.equal(config(productionEnv()).registrationIdFormat, 'mosip')
+    for (const name of ['MOSIP_CENTER_ID', 'MOSIP_MACHINE_ID'] as const) {
+      assert.match(
+        problemFor(productionEnv({ [name]: '1001' }), name).message,
+        /5 digits with MOSIP_REGISTRATION_ID_FORMAT=mosip.*reference/
+      )
+    }
+    // mosip-api's format keeps accepting any id without '_'.
+    const reference = config(
+      productionEnv({ MOSIP_REGISTRATION_ID_FORMAT: 'reference', MOSIP_CENTER_ID: 'CTR1' })
+    )
+    assert.equal(reference.registrationIdFormat, 'reference')
+    assert.equal(reference.mosip.centerId, 'CTR1')
+    assert.match(
+      problemFor({ MOSIP_REGISTRATION_ID_FORMAT: 'random' }, 'MOSIP_REGISTRATION_ID_FORMAT')
+        .message,
+      /mosip, reference/
+    )
+  })
+
+  it("reads data shares from MOSIP's own origins unless told otherwise", () => {
+    const { dataShare } = config(
+      productionEnv({ MOSIP_WEBSUB_HUB_URL: 'https://hub.mosip.example.org:8443/hub' })
+    ).mosip.credential
+    assert.deepEqual(dataShare.allowedOrigins, [
+      'https://mosip.example.org',
+      'https://hub.mosip.example.org:8443'
+    ])
+    assert.equal(dataShare.maxBytes, 1_048_576)
+    const set = config(
+      productionEnv({
+        MOSIP_DATASHARE_ALLOWED_ORIGINS:
+          ' https://datashare.example.org/ ,http://datashare.datashare',
+        MOSIP_DATASHARE_MAX_BYTES: '65536'
+      })
+    ).mosip.credential.dataShare
+    assert.deepEqual(set.allowedOrigins, [
+      'https://datashare.example.org',
+      'http://datashare.datashare'
+    ])
+    assert.equal(set.maxBytes, 65536)
+    for (const value of [
+      'https://x.example.org/v1/datashare',
+      'ftp://x.example.org',
+      'x.example.org',
+      ','
+    ]) {
+      problemFor({ MOSIP_DATASHARE_ALLOWED_ORIGINS: value }, 'MOSIP_DATASHARE_ALLOWED_ORIGINS')
+    }
+  })
+
   it('requires DATA_ENCRYPTION_KEY to be 32 bytes in base64 or hex', () => {
     const short = randomBytes(16)
     for (const value of [

@@ -16,6 +16,11 @@ import {
   dialectSuiteOptions,
   type MigratedStore
 } from './helpers/databases.js'
+import { registrationIds } from '../src/pipeline/registration-ids.js'
+
+/** mosip-api's ids: the prefix and 10 random digits. */
+const referenceIds = (prefix: string) =>
+  registrationIds({ format: 'reference', transactionIdPrefix: prefix, centerId: '', machineId: '' })
 
 const NOW = 1_800_000_000_000
 const INTERVAL_MS = 300_000
@@ -123,7 +128,7 @@ for (const dialect of DIALECTS) {
           resubmitLimit: 2
         },
         rejectOnFailure: true,
-        transactionIdPrefix: '10001',
+        registrationIds: referenceIds('10001'),
         logger: pino({ level: 'silent' }),
         clock: () => NOW
       })

@@ -14,6 +14,11 @@ import { RegistrationsRepository } from '../src/store/registrations.repository.j
 import { SecretBox } from '../src/store/secret-box.js'
 import { DIALECTS, TEST_KEY, dialectSuiteOptions } from './helpers/databases.js'
 import { createPipelineHarness, type PipelineHarness } from './helpers/pipeline-harness.js'
+import { registrationIds } from '../src/pipeline/registration-ids.js'
+
+/** mosip-api's ids: the prefix and 10 random digits. */
+const referenceIds = (prefix: string) =>
+  registrationIds({ format: 'reference', transactionIdPrefix: prefix, centerId: '', machineId: '' })
 
 /** What the fake MOSIP answers about one id: a status, "not known", or an error about the id. */
 type Answer = { status: string } | { unknown: true } | { error: { code: string; message: string } }
@@ -89,7 +94,7 @@ for (const dialect of DIALECTS) {
         status,
         settings: SETTINGS,
         rejectOnFailure: true,
-        transactionIdPrefix: '10003',
+        registrationIds: referenceIds('10003'),
         logger: silent,
         clock,
         ...(options.claimLeaseMs !== undefined ? { claimLeaseMs: options.claimLeaseMs } : {})

@@ -8,6 +8,7 @@ import {
   type MosipSimulator
 } from './mosip/mosip-simulator.js'
 import { createOpencrvsSimulator, type OpencrvsSimulator } from './opencrvs/index.js'
+import type { CredentialShareMode } from './mosip/core/credential-issuer.js'
 import {
   MOSIP_AUTH_CLIENT_ID_SECRET_KEY_PATH,
   MOSIP_CREATE_PACKET_PATH,
@@ -28,6 +29,8 @@ export interface SimulatorSuiteOptions {
   /** Where the simulated OpenCRVS core sends action triggers. */
   countryConfigUrl?: string
   partnerKeyBits?: 2048 | 4096
+  /** How MOSIP hands credentials over: inline (default) or by data share (`dataShareUri`). */
+  credentialShareBy?: CredentialShareMode
   stepDelayMs?: number
   hubRetryDelaysMs?: number[]
   /** How the hub commits deliveries (default `poll-batch`, as MOSIP's hub). */
@@ -105,6 +108,7 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
     ...(options.hubTopicRoles !== undefined ? { hubTopicRoles: options.hubTopicRoles } : {}),
     port: options.ports?.mosip ?? 0,
     partnerKeyBits: options.partnerKeyBits ?? 2048,
+    ...(options.credentialShareBy ? { credentialShareBy: options.credentialShareBy } : {}),
     ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}),
     ...(options.hubRetryDelaysMs ? { hubRetryDelaysMs: options.hubRetryDelaysMs } : {}),
     ...(options.hubCommitMode ? { hubCommitMode: options.hubCommitMode } : {}),

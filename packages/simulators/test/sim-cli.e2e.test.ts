@@ -25,7 +25,9 @@ describe('mosip-bridge-sim', () => {
         '--opencrvs-port',
         '0',
         '--mandatory-languages',
-        'eng,ara'
+        'eng,ara',
+        '--credential-share',
+        'datashare'
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] }
     )
@@ -67,6 +69,14 @@ describe('mosip-bridge-sim', () => {
       for (const file of ['DECRYPT_P12_FILE_PATH', 'SIGN_P12_FILE_PATH', 'ENCRYPT_CERT_PATH']) {
         assert.ok(existsSync(env[file]!), `${file} exists`)
       }
+      const policy = await fetch(
+        `${new URL(env.MOSIP_AUTH_URL!).origin}/_sim/mosip/credential-policy`
+      )
+      assert.equal(
+        ((await policy.json()) as { shareBy: string }).shareBy,
+        'datashare',
+        '--credential-share sets the partner policy'
+      )
       const key = await fetch(env.OPENCRVS_PUBLIC_KEY_URL!)
       assert.match(await key.text(), /BEGIN PUBLIC KEY/)
       const login = await fetch(env.MOSIP_AUTH_URL!, {

@@ -9,6 +9,7 @@ import { TASKS, type Tasks } from '../pipeline/tasks.js'
 import { workflowEventJob } from '../pipeline/workflow-event.job.js'
 import type { JobRunnerOptions } from '../queue/job-runner.js'
 import type { Integrations } from './integrations.js'
+import { registrationIdsOf } from './registration-ids.js'
 import type { Storage } from './storage.js'
 
 /**
@@ -47,6 +48,7 @@ export function buildJobHandlers(
       registrations,
       queue,
       decryptor: mosip.decryptor,
+      dataShare: mosip.dataShare,
       nationalIdKey: config.mosip.credential.nationalIdKey
     }),
     [TASKS.confirmRegistration]: confirmRegistrationJob({
@@ -78,7 +80,7 @@ export function buildReconciler(
     status: mosip.status,
     settings: config.mosip.reconcile,
     rejectOnFailure: config.pipeline.rejectOnFailure,
-    transactionIdPrefix: config.transactionIdPrefix,
+    registrationIds: registrationIdsOf(config),
     logger
   })
 }

@@ -31,6 +31,7 @@ import {
 } from '../pipeline/operator-actions.js'
 import { WebsubIntakeService } from '../pipeline/websub-intake.service.js'
 import type { Integrations } from './integrations.js'
+import { registrationIdsOf } from './registration-ids.js'
 import type { Storage } from './storage.js'
 
 /** The feature routes (intake, WebSub, debug, verify, E-Signet), as `buildApp` registers them. */
@@ -44,7 +45,7 @@ function buildRoutes(
     store,
     registrations,
     queue,
-    transactionIdPrefix: config.transactionIdPrefix
+    registrationIds: registrationIdsOf(config)
   })
   const workflowTopic = config.mosip.websub.workflowCompletedTopic
   const deliveries = new WebsubIntakeService({ store, inbox, queue, workflowTopic })

@@ -124,6 +124,19 @@ const crossChecked = variables.superRefine(
       )
     }
 
+    if (valid('MOSIP_REGISTRATION_ID_FORMAT') && env.MOSIP_REGISTRATION_ID_FORMAT === 'mosip') {
+      // MOSIP's registration processor reads the centre and machine back from fixed positions.
+      for (const name of ['MOSIP_CENTER_ID', 'MOSIP_MACHINE_ID'] as const) {
+        const value = env[name]
+        if (valid(name) && value !== undefined && !/^\d{5}$/.test(value)) {
+          problem(
+            name,
+            `expected 5 digits with MOSIP_REGISTRATION_ID_FORMAT=mosip (registration ids start with the centre and machine ids), got ${value}; or set MOSIP_REGISTRATION_ID_FORMAT=reference`
+          )
+        }
+      }
+    }
+
     if (
       valid('JOB_BACKOFF_BASE_MS', 'JOB_BACKOFF_MAX_MS') &&
       env.JOB_BACKOFF_MAX_MS < env.JOB_BACKOFF_BASE_MS
@@ -250,6 +263,7 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS
     },
     transactionIdPrefix: env.TRANSACTION_ID_PREFIX,
+    registrationIdFormat: env.MOSIP_REGISTRATION_ID_FORMAT,
     pipeline: {
       intakeScope:
         env.OPENCRVS_INTAKE_SCOPE.toLowerCase() === 'none' ? undefined : env.OPENCRVS_INTAKE_SCOPE,
@@ -329,7 +343,20 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
           .filter((hex) => hex !== '')
           .map((hex) => Buffer.from(hex, 'hex')),
         decryptP12Path: env.DECRYPT_P12_FILE_PATH,
-        decryptP12Password: env.DECRYPT_P12_FILE_PASSWORD
+        decryptP12Password: env.DECRYPT_P12_FILE_PASSWORD,
+        dataShare: {
+          allowedOrigins: env.MOSIP_DATASHARE_ALLOWED_ORIGINS ?? [
+            ...new Set(
+              [
+                env.MOSIP_AUTH_URL,
+                env.MOSIP_CREATE_PACKET_URL,
+                env.MOSIP_PROCESS_PACKET_URL,
+                env.MOSIP_WEBSUB_HUB_URL
+              ].map((url) => new URL(url).origin)
+            )
+          ],
+          maxBytes: env.MOSIP_DATASHARE_MAX_BYTES
+        }
       }
     },
     ida: {

@@ -1,4 +1,5 @@
 /** The typed shape of the bridge's configuration, as the rest of the server reads it. */
+import type { RegistrationIdFormat } from '../core/registration-id.js'
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const
 export type NodeEnv = (typeof NODE_ENVS)[number]
@@ -135,6 +136,13 @@ export interface MosipConfig {
     checkThumbprint: boolean
     /** SHA-256 thumbprints accepted besides our keystore's certificates (MOSIP's signed copy). */
     extraThumbprints: Buffer[]
+    /** Credentials shared by reference (`event.dataShareUri`). */
+    dataShare: {
+      /** Origins a data share URI may point at. */
+      allowedOrigins: string[]
+      /** Largest body read from a data share. */
+      maxBytes: number
+    }
   }
 }
 
@@ -209,8 +217,10 @@ export interface BridgeConfig {
   database: DatabaseConfig
   encryption: EncryptionConfig
   queue: QueueConfig
-  /** Prefix of the 15-digit MOSIP transaction id. */
+  /** Prefix of the 15-digit MOSIP transaction id (`reference` registration id format). */
   transactionIdPrefix: string
+  /** How new registration ids are made (MOSIP_REGISTRATION_ID_FORMAT). */
+  registrationIdFormat: RegistrationIdFormat
   pipeline: PipelineConfig
   opencrvs: OpencrvsConfig
   mosip: MosipConfig

@@ -39,6 +39,7 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     SHUTDOWN_TIMEOUT_MS: String(queue.shutdownTimeoutMs),
 
     TRANSACTION_ID_PREFIX: config.transactionIdPrefix,
+    MOSIP_REGISTRATION_ID_FORMAT: config.registrationIdFormat,
     OPENCRVS_INTAKE_SCOPE: config.pipeline.intakeScope ?? 'none',
     OPENCRVS_JWT_AUDIENCES: config.pipeline.jwtAudiences.join(','),
     OPENCRVS_CONFIRMATION_TOKEN: config.pipeline.confirmationToken,
@@ -47,6 +48,8 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     MOSIP_CREDENTIAL_EXTRA_THUMBPRINTS: config.mosip.credential.extraThumbprints
       .map((t) => t.toString('hex'))
       .join(','),
+    MOSIP_DATASHARE_ALLOWED_ORIGINS: config.mosip.credential.dataShare.allowedOrigins.join(','),
+    MOSIP_DATASHARE_MAX_BYTES: String(config.mosip.credential.dataShare.maxBytes),
     REJECT_ON_FAILURE: String(config.pipeline.rejectOnFailure),
     MOSIP_PACKET_SOURCE: config.pipeline.packetSource,
     MOSIP_PACKET_SCHEMA_VERSION: config.pipeline.schemaVersion,

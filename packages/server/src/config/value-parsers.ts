@@ -32,6 +32,24 @@ export const httpUrl: Format<string> = {
   }
 }
 
+/** Comma-separated http(s) origins (`scheme://host[:port]`, no path), normalised by URL. */
+export const originList: Format<string[]> = {
+  expected: 'comma-separated http(s) origins such as https://api.example.org',
+  parse: (raw) => {
+    const origins: string[] = []
+    for (const part of raw.split(',')) {
+      const item = part.trim()
+      if (item === '' || /\s/.test(item) || !URL.canParse(item)) return INVALID
+      const url = new URL(item)
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return INVALID
+      if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return INVALID
+      if (url.username || url.password) return INVALID
+      if (!origins.includes(url.origin)) origins.push(url.origin)
+    }
+    return origins
+  }
+}
+
 export const postgresUrl: Format<string> = {
   expected: 'a postgres:// or postgresql:// URL',
   parse: (raw) => {

@@ -10,6 +10,7 @@
 import { z } from 'zod'
 import { MOSIP_WORKFLOW_COMPLETED_TOPIC } from '@mosip-bridge/contracts'
 import { LOG_LEVELS, NODE_ENVS } from './config-types.js'
+import { REGISTRATION_ID_FORMATS } from '../core/registration-id.js'
 import {
   INVALID,
   adminPasswordHash,
@@ -24,6 +25,7 @@ import {
   matching,
   nameTable,
   oneOf,
+  originList,
   pathSegment,
   postgresUrl,
   scopeOrNone,
@@ -298,7 +300,13 @@ export const variables = z.object({
     group: 'MOSIP login and packets',
     default: '10001',
     description:
-      'First digits (1 to 10) of the 15-digit transaction id, which is also the MOSIP registration id; random digits complete it.'
+      'When MOSIP_REGISTRATION_ID_FORMAT is reference: first digits (1 to 10) of the 15-digit transaction id, which is also the MOSIP registration id; random digits complete it.'
+  }),
+  MOSIP_REGISTRATION_ID_FORMAT: required(oneOf(REGISTRATION_ID_FORMATS), {
+    group: 'MOSIP login and packets',
+    default: 'mosip',
+    description:
+      "mosip: registration ids as MOSIP makes them, MOSIP_CENTER_ID (5 digits) + MOSIP_MACHINE_ID (5 digits) + a 5-digit sequence kept in the database + the UTC time yyyyMMddHHmmss (29 digits), so MOSIP's keymanager uses one key per machine; reference: mosip-api's TRANSACTION_ID_PREFIX + 10 random digits (MOSIP then creates a key for every packet)."
   }),
   OPENCRVS_INTAKE_SCOPE: required(token, {
     group: 'OpenCRVS',
@@ -334,6 +342,19 @@ export const variables = z.object({
     default: 'true',
     description:
       'Refuse credentials encrypted to a certificate whose thumbprint we do not know (the keystore certificate or MOSIP_CREDENTIAL_EXTRA_THUMBPRINTS).'
+  }),
+  MOSIP_DATASHARE_ALLOWED_ORIGINS: optional(originList, {
+    group: 'MOSIP credentials',
+    whenUnset:
+      'the origins of MOSIP_AUTH_URL, MOSIP_CREATE_PACKET_URL, MOSIP_PROCESS_PACKET_URL and MOSIP_WEBSUB_HUB_URL',
+    description:
+      "Comma-separated origins (https://host[:port]) a credential shared by reference (the event's dataShareUri, a partner policy of type dataShare) may be fetched from; a delivery naming another origin is kept for an operator (DATASHARE_ORIGIN_NOT_ALLOWED)."
+  }),
+  MOSIP_DATASHARE_MAX_BYTES: required(integer(1024, 64 * 1024 * 1024), {
+    group: 'MOSIP credentials',
+    default: '1048576',
+    description:
+      'Largest credential fetched from a data share, in bytes; a larger one is not read and its delivery is kept for an operator (DATASHARE_TOO_LARGE).'
   }),
   MOSIP_CREDENTIAL_EXTRA_THUMBPRINTS: optional(
     matching(/^[0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*$/, 'comma-separated SHA-256 thumbprints in hex'),
@@ -585,12 +606,13 @@ export const variables = z.object({
     group: 'MOSIP login and packets',
     devDefault: '10001',
     description:
-      "Registration centre of the packets (their refId is <center>_<machine>, so no '_')."
+      "Registration centre of the packets (their refId is <center>_<machine>, so no '_'); 5 digits when MOSIP_REGISTRATION_ID_FORMAT is mosip, as it starts every registration id."
   }),
   MOSIP_MACHINE_ID: required(matching(/^[^\s_]+$/, "an id without spaces or '_'"), {
     group: 'MOSIP login and packets',
     devDefault: '10004',
-    description: "Registration machine of the packets (no '_')."
+    description:
+      "Registration machine of the packets (no '_'); 5 digits when MOSIP_REGISTRATION_ID_FORMAT is mosip, as characters 6 to 10 of every registration id."
   }),
   DECRYPT_P12_FILE_PATH: required(filePath, {
     group: 'MOSIP credentials',

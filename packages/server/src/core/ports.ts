@@ -121,3 +121,12 @@ export interface OpencrvsEvents {
     input: { eventId: string; actionId: string; transactionId: string }
   ): Promise<Outcome<void>>
 }
+
+// ---------------------------------------------------------------- MOSIP data share
+
+export interface DataShareGateway {
+  /** Origins a data share URI may point at (MOSIP_DATASHARE_ALLOWED_ORIGINS). */
+  readonly allowedOrigins: readonly string[]
+  /** GET of an allowed data share URI: the credential text it holds. */
+  fetch(url: URL, signal?: AbortSignal): Promise<Outcome<string>>
+}

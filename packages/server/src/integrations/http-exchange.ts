@@ -7,7 +7,12 @@ import type { HttpExchange } from '../core/outcome.js'
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>
 
 /** One HTTP exchange as the classifiers see it, plus the raw text and headers of a response. */
-export type ExchangeResult = HttpExchange & { headers?: Headers; text?: string }
+export type ExchangeResult = HttpExchange & {
+  headers?: Headers
+  text?: string
+  /** The body was larger than `maxResponseBytes`: it was not read (no `body`, no `text`). */
+  tooLarge?: boolean
+}
 
 /**
  * Which partner system a call goes to and what it asks, for the metrics: a small fixed set of
@@ -51,6 +56,13 @@ type ExchangeInit = RequestInit & {
   fetch?: FetchLike
   /** Which partner and operation, for the metrics; unlabelled calls count as `other`. */
   call?: PartnerCall
+  /**
+   * Largest response body read, in bytes (after content decoding); a larger one ends the
+   * exchange with `tooLarge` and its status. Unlimited when unset.
+   */
+  maxResponseBytes?: number
+  /** False: a redirect is returned as it is (its status, no body) instead of being followed. */
+  followRedirects?: boolean
 }
 
 const observers = new Set<ExchangeObserver>()
@@ -120,22 +132,45 @@ export async function exchange(url: string | URL, init: ExchangeInit): Promise<E
 function unobservedExchange(url: string | URL, init: ExchangeInit): Promise<ExchangeResult> {
   if (init.fetch === undefined || init.fetch === nativeFetch) {
     const direct = directRequestOf(url, init)
-    if (direct) return directExchange(direct, init.timeoutMs, init.signal ?? undefined)
+    if (direct) {
+      return directExchange(direct, init.timeoutMs, init.signal ?? undefined, {
+        maxBytes: init.maxResponseBytes,
+        followRedirects: init.followRedirects !== false
+      })
+    }
   }
   return fetchExchange(url, init)
 }
 
 async function fetchExchange(url: string | URL, init: ExchangeInit): Promise<ExchangeResult> {
-  const { timeoutMs, signal, fetch: fetchImpl = fetch, ...rest } = init
+  const {
+    timeoutMs,
+    signal,
+    fetch: fetchImpl = fetch,
+    maxResponseBytes,
+    followRedirects,
+    ...rest
+  } = init
   const timeout = AbortSignal.timeout(timeoutMs)
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout
   let response: Response
   let text: string
   try {
-    response = await fetchImpl(url, { ...rest, signal: combined })
+    response = await fetchImpl(url, {
+      ...rest,
+      ...(followRedirects === false ? { redirect: 'manual' as const } : {}),
+      signal: combined
+    })
+    if (maxResponseBytes !== undefined && declaredLength(response.headers) > maxResponseBytes) {
+      await response.body?.cancel()
+      return { status: response.status, tooLarge: true, headers: response.headers }
+    }
     text = await response.text()
   } catch (error) {
     return { error: isTimeout(error) && timeout.aborted ? timeoutError(url, timeoutMs) : error }
+  }
+  if (maxResponseBytes !== undefined && Buffer.byteLength(text) > maxResponseBytes) {
+    return { status: response.status, tooLarge: true, headers: response.headers }
   }
   return {
     status: response.status,
@@ -144,6 +179,12 @@ async function fetchExchange(url: string | URL, init: ExchangeInit): Promise<Exc
     retryAfter: response.headers.get('retry-after'),
     headers: response.headers
   }
+}
+
+/** The Content-Length a response declares, or 0. */
+function declaredLength(headers: Headers): number {
+  const value = Number(headers.get('content-length'))
+  return Number.isFinite(value) && value > 0 ? value : 0
 }
 
 function parseBody(text: string, contentType: string | null): unknown {
@@ -188,6 +229,8 @@ function directRequestOf(url: string | URL, init: ExchangeInit): DirectRequest |
     timeoutMs: _timeout,
     signal: _signal,
     fetch: _fetch,
+    maxResponseBytes: _maxResponseBytes,
+    followRedirects: _followRedirects,
     method,
     headers,
     body,
@@ -220,7 +263,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 function directExchange(
   request: DirectRequest,
   timeoutMs: number,
-  signal: AbortSignal | undefined
+  signal: AbortSignal | undefined,
+  limits: { maxBytes: number | undefined; followRedirects: boolean }
 ): Promise<ExchangeResult> {
   return new Promise((resolve) => {
     let settled = false
@@ -251,6 +295,16 @@ function directExchange(
     outgoing.on('error', (error) => finish({ error }))
     outgoing.on('response', (response) => {
       const status = response.statusCode ?? 0
+      const tooLarge = () => {
+        finish({ status, tooLarge: true })
+        response.destroy()
+        outgoing.destroy()
+      }
+      if (REDIRECTS.has(status) && !limits.followRedirects) {
+        response.resume()
+        finish({ status })
+        return
+      }
       if (REDIRECTS.has(status) && response.headers.location) {
         // fetch follows redirects; so does this, the rare way.
         response.resume()
@@ -261,14 +315,25 @@ function directExchange(
           method: status === 303 ? 'GET' : request.method,
           headers: request.headers,
           timeoutMs,
+          ...(limits.maxBytes !== undefined ? { maxResponseBytes: limits.maxBytes } : {}),
           ...(status !== 303 && request.body !== undefined ? { body: request.body } : {}),
           ...(signal ? { signal } : {})
         }
         void fetchExchange(target, init).then(resolve)
         return
       }
+      const max = limits.maxBytes
+      if (max !== undefined && Number(response.headers['content-length'] ?? 0) > max) {
+        tooLarge()
+        return
+      }
       const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      let received = 0
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length
+        if (max !== undefined && received > max) tooLarge()
+        else chunks.push(chunk)
+      })
       response.on('error', (error) => finish({ error }))
       response.on('close', () => {
         if (settled) return
@@ -281,9 +346,12 @@ function directExchange(
         }
         let text: string
         try {
-          text = decoded(Buffer.concat(chunks), response.headers['content-encoding']).toString(
-            'utf8'
-          )
+          const bytes = decoded(Buffer.concat(chunks), response.headers['content-encoding'])
+          if (max !== undefined && bytes.length > max) {
+            finish({ status, tooLarge: true })
+            return
+          }
+          text = bytes.toString('utf8')
         } catch (error) {
           finish({ error })
           return

@@ -2,7 +2,7 @@ import { isUniqueViolation, type Store } from '../store/database.js'
 import type { RegistrationsRepository } from '../store/registrations.repository.js'
 import type { JobQueue } from '../queue/job-queue.js'
 import type { IntakePlan } from '../core/intake-plan.js'
-import { newTransactionId } from '../core/transaction-id.js'
+import type { RegistrationIds } from './registration-ids.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 interface IntakeSource {
@@ -30,15 +30,16 @@ export class IntakeService {
       store: Store
       registrations: RegistrationsRepository
       queue: JobQueue<Tasks>
-      transactionIdPrefix: string
+      registrationIds: RegistrationIds
     }
   ) {}
 
   async accept(plan: IntakePlan, source: IntakeSource): Promise<IntakeResult> {
     for (let attempt = 1; ; attempt++) {
-      const id = newTransactionId(this.deps.transactionIdPrefix)
       try {
         const result = await this.deps.store.transaction(async (trx) => {
+          // Drawn in the transaction: a MOSIP-format id's sequence value commits with the row.
+          const id = await this.deps.registrationIds.next(trx)
           const { registration, created } = await this.deps.registrations.createOrFind(trx, {
             id,
             kind: plan.kind,
@@ -64,7 +65,8 @@ export class IntakeService {
         if (result.created) this.deps.queue.notify()
         return result
       } catch (error) {
-        // A 10-digit random id can collide with an existing one: draw again.
+        // A random id (reference format) can collide with an existing one, as can a MOSIP-format
+        // id once its sequence has wrapped within the same second: draw again.
         if (isUniqueViolation(error) && attempt < 5) continue
         throw error
       }

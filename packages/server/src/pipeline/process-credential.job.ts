@@ -9,9 +9,10 @@ import {
 } from '../store/registrations.repository.js'
 import type { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
 import { Snooze } from '../core/job-failure.js'
-import type { CredentialDecryptor } from '../core/ports.js'
+import { checkDataShareUri } from '../core/datashare.js'
+import type { CredentialDecryptor, DataShareGateway } from '../core/ports.js'
 import { nationalIdFrom } from '../core/verifiable-credential.js'
-import { retryJob } from './partner-failure.js'
+import { retryJob, waitForPartner } from './partner-failure.js'
 import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 interface ProcessCredentialDeps {
@@ -20,20 +21,25 @@ interface ProcessCredentialDeps {
   registrations: RegistrationsRepository
   queue: JobQueue<Tasks>
   decryptor: CredentialDecryptor
+  /** Where credentials shared by reference (`event.dataShareUri`) are read. */
+  dataShare?: DataShareGateway
   /** credentialSubject key holding the national id (MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY). */
   nationalIdKey: string
 }
 
 /**
  * What this job needs of a CREDENTIAL_ISSUED delivery, taken from the contract's event data:
- * the credential, and the registration id when there is a usable one (it only backs up the
- * credential subject's id). Nothing else of the envelope is required, so a delivery is used
- * whenever its credential can be.
+ * the credential, or the data share it was put in (`event.dataShareUri`, where MOSIP's
+ * credential service sets it; also read from `event.data`), and the registration id when there
+ * is a usable one (it only backs up the credential subject's id). Nothing else of the envelope
+ * is required, so a delivery is used whenever its credential can be.
  */
 const usableDeliverySchema = z.looseObject({
   event: z.looseObject({
+    dataShareUri: z.string().min(1).optional().catch(undefined),
     data: z.looseObject({
-      credential: credentialIssuedDataSchema.shape.credential.unwrap(),
+      credential: credentialIssuedDataSchema.shape.credential.catch(undefined),
+      dataShareUri: z.string().min(1).optional().catch(undefined),
       registrationId: credentialIssuedDataSchema.shape.registrationId.optional().catch(undefined)
     })
   })
@@ -68,7 +74,38 @@ export function processCredentialJob(
     const delivery = usableDeliverySchema.safeParse(body)
     if (!delivery.success) return keep('invalid', 'DELIVERY_WITHOUT_CREDENTIAL')
     const { data } = delivery.data.event
-    const decrypted = deps.decryptor.decrypt(data.credential)
+    let credentialText = data.credential
+    if (credentialText === undefined) {
+      const uri = delivery.data.event.dataShareUri ?? data.dataShareUri
+      if (uri === undefined || !deps.dataShare)
+        return keep('invalid', 'DELIVERY_WITHOUT_CREDENTIAL')
+      const checked = checkDataShareUri(uri, deps.dataShare.allowedOrigins)
+      if (!checked.ok) {
+        // The URI is a capability to read the credential: only its origin is logged.
+        context.logger.warn(
+          { mosipEventId: eventId, code: checked.code, origin: checked.origin },
+          'credential data share refused'
+        )
+        return keep('invalid', checked.code)
+      }
+      const fetched = await deps.dataShare.fetch(checked.url, context.signal)
+      // An outage of MOSIP's datashare waits like any partner's; a share gone, used up or too
+      // large can only be fixed by an operator (MOSIP issuing the credential again).
+      if (fetched.kind === 'retry') waitForPartner(fetched)
+      if (fetched.kind !== 'ok') {
+        context.logger.warn(
+          { mosipEventId: eventId, code: fetched.code },
+          'credential data share unreadable'
+        )
+        return keep('undecryptable', fetched.code)
+      }
+      credentialText = fetched.value
+      // From now on the delivery is processed as one with the credential inline.
+      const inlined = body as { event: { data: Record<string, unknown> } }
+      inlined.event.data.credential = credentialText
+      await inbox.replaceBody(deps.store.db, eventId, JSON.stringify(inlined))
+    }
+    const decrypted = deps.decryptor.decrypt(credentialText)
     if (decrypted.kind === 'retry') retryJob(decrypted)
     if (decrypted.kind !== 'ok') {
       context.logger.warn({ mosipEventId: eventId, code: decrypted.code }, 'credential unusable')

@@ -10,7 +10,7 @@ import {
   type ReconcileSettings
 } from '../core/reconcile-decision.js'
 import { mosipIdOf } from '../core/registration-state.js'
-import { newTransactionId } from '../core/transaction-id.js'
+import type { RegistrationIds } from './registration-ids.js'
 import type { Logger } from '../observability/logger.js'
 import type { JobQueue } from '../queue/job-queue.js'
 import type { Executor, Store } from '../store/database.js'
@@ -41,8 +41,8 @@ export interface ReconcilerDeps {
     afterMs: number
   }
   rejectOnFailure: boolean
-  /** Prefix of new MOSIP registration ids (a resubmission MOSIP asked for with RESEND/REREGISTER). */
-  transactionIdPrefix: string
+  /** Where new MOSIP registration ids come from (a resubmission MOSIP asked for with RESEND/REREGISTER). */
+  registrationIds: RegistrationIds
   logger: Logger
   /** How long a claimed registration is held by one check; default 2 min. */
   claimLeaseMs?: number
@@ -512,9 +512,7 @@ export class Reconciler {
     // The same id again for an id MOSIP does not know; a new one when MOSIP asks for the packet
     // again (its workflow for the old id exists and would answer "already present").
     const mosipId =
-      decision.cause === 'UNKNOWN_ID'
-        ? mosipIdOf(row)
-        : newTransactionId(this.deps.transactionIdPrefix)
+      decision.cause === 'UNKNOWN_ID' ? mosipIdOf(row) : await this.deps.registrationIds.next(trx)
     if (decision.cause !== 'UNKNOWN_ID') {
       await this.deps.reconciliation.addMosipId(trx, {
         registrationId: row.id,

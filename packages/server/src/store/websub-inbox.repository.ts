@@ -118,6 +118,21 @@ export class WebsubInboxRepository {
   }
 
   /**
+   * Replaces the body of a delivery still waiting to be processed (sealed like the first): a
+   * credential fetched from a data share is kept in it, so that processing it again (a snooze,
+   * a restart, an operator's retry) never reads the share again — MOSIP allows a data share
+   * only a few reads.
+   */
+  async replaceBody(executor: Kysely<Database>, eventId: string, body: string): Promise<void> {
+    await executor
+      .updateTable('websub_inbox')
+      .set({ body_sealed: this.box.seal(body, sealContext(eventId)) })
+      .where('event_id', '=', eventId)
+      .where('state', '=', 'received')
+      .execute()
+  }
+
+  /**
    * Notes which registration a delivery still waiting to be processed belongs to (its
    * credential arrived before the registration's submission was recorded), so that recording
    * the submission finds it: see `waitingFor`.

@@ -24,6 +24,11 @@ import { WebsubIntakeService } from '../../src/pipeline/websub-intake.service.js
 import { TASKS, jobKeys, taskPayloads, type Tasks } from '../../src/pipeline/tasks.js'
 import { TEST_KEY, createMigratedStore, type MigratedStore } from './databases.js'
 import { FakeOpencrvsEvents, ScriptedMosip, fixedToken } from './pipeline-fakes.js'
+import { registrationIds } from '../../src/pipeline/registration-ids.js'
+
+/** mosip-api's ids: the prefix and 10 random digits. */
+const referenceIds = (prefix: string) =>
+  registrationIds({ format: 'reference', transactionIdPrefix: prefix, centerId: '', machineId: '' })
 
 export const NATIONAL_ID_FIELD = 'child.nid'
 export const UIN = '5550001112'
@@ -116,7 +121,7 @@ export async function createPipelineHarness(
       resubmitLimit: 3
     },
     rejectOnFailure: true,
-    transactionIdPrefix: '10001',
+    registrationIds: referenceIds('10001'),
     logger
   })
   const opencrvsDeps = {

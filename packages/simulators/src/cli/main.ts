@@ -36,6 +36,11 @@ const program = new Command('mosip-bridge-sim')
     'document fields (e.g. proofOfDateOfBirth) every packet must carry, comma-separated',
     ''
   )
+  .option(
+    '--credential-share <mode>',
+    "how MOSIP hands credentials over: inline (in the event) or datashare (the event's dataShareUri, served by the simulated datashare)",
+    'inline'
+  )
   .option('--env-file <path>', 'also write the environment to this file')
   .action(async (options: Record<string, string | number | undefined>) => {
     const version = String(options.opencrvsVersion)
@@ -59,7 +64,13 @@ const program = new Command('mosip-bridge-sim')
       process.exit(2)
     }
     const requiredDocuments = list(options.requiredDocuments)
+    const credentialShare = String(options.credentialShare)
+    if (credentialShare !== 'inline' && credentialShare !== 'datashare') {
+      process.stderr.write('--credential-share must be inline or datashare\n')
+      process.exit(2)
+    }
     const suite = await startSimulators({
+      credentialShareBy: credentialShare,
       mandatoryLanguages,
       requiredDocuments,
       dir: String(options.dir),
@@ -80,7 +91,7 @@ const program = new Command('mosip-bridge-sim')
       `simulated MOSIP    ${suite.mosip.url}\n` +
         `simulated E-Signet ${suite.esignet.url}\n` +
         `simulated OpenCRVS ${suite.opencrvs.url}\n` +
-        `MOSIP mandatory languages ${mandatoryLanguages.join(',')}; required documents ${requiredDocuments.join(',') || 'none'}\n` +
+        `MOSIP mandatory languages ${mandatoryLanguages.join(',')}; required documents ${requiredDocuments.join(',') || 'none'}; credentials ${credentialShare === 'datashare' ? 'by data share' : 'inline'}\n` +
         `keys in ${String(options.dir)}; control APIs under /_sim on each. Ctrl+C stops.\n\n`
     )
     process.stdout.write(`${text}\n`)

@@ -2,6 +2,7 @@ import { registerIda, type IdaIdentityInput, type IdaSimulator } from '../ida/in
 import { SimServer } from '../shared/sim-server.js'
 import type { MosipClient } from './core/auth-manager.js'
 import { registerMosipCore, type MosipCoreOptions } from './core/register-mosip-core.js'
+import type { CredentialShareMode } from './core/credential-issuer.js'
 import type { MosipCore } from './core/mosip-core.js'
 import { WebsubHub } from './websub/websub-hub.js'
 
@@ -18,6 +19,8 @@ export interface MosipSimulatorOptions {
   /** CRVS partner the credentials are issued to (topic `<partnerId>/CREDENTIAL_ISSUED`). */
   partnerId?: string
   partnerKeyBits?: 2048 | 4096
+  /** The partner policy's type of share: credentials inline (default) or by data share. */
+  credentialShareBy?: CredentialShareMode
   /** Delay between processing stages after workflowinstance (ms). */
   stepDelayMs?: number
   /** WebSub delivery retry delays after connection errors (MOSIP: 3 s, 6 s, 12 s). */
@@ -68,7 +71,8 @@ export async function createMosipSimulator(
     publish: (topic, event) => hubRef.current?.publish(topic, event),
     credential: {
       partnerId: options.partnerId ?? 'crvs_partner',
-      partnerKeyBits: options.partnerKeyBits ?? 2048
+      partnerKeyBits: options.partnerKeyBits ?? 2048,
+      ...(options.credentialShareBy ? { shareBy: options.credentialShareBy } : {})
     },
     ...(options.packetManager ? { packetManager: options.packetManager } : {}),
     ...(options.stepDelayMs !== undefined ? { pipeline: { stepDelayMs: options.stepDelayMs } } : {})

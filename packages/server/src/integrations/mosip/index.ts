@@ -14,6 +14,7 @@ import { retry, type Outcome } from '../../core/outcome.js'
 import type {
   CredentialDecryptor,
   IssuedCredential,
+  DataShareGateway,
   MosipPacketGateway,
   MosipStatusGateway
 } from '../../core/ports.js'
@@ -21,6 +22,7 @@ import type { DependencyState } from '../../core/dependency-state.js'
 import type { Logger } from '../../observability/logger.js'
 import { MosipTokenSource } from './auth-token.js'
 import { MosipCredentialDecryptor } from './credential-decryptor.js'
+import { MosipDataShareClient } from './datashare.client.js'
 import { DEFAULT_ID_SCHEMA_JSON } from './default-id-schema.js'
 import { MosipPacketClient } from './packet-manager.client.js'
 import { MosipRegistrationStatusClient } from './registration-status.client.js'
@@ -31,6 +33,8 @@ export interface MosipIntegration {
   /** MOSIP's external status of registrations, for reconciling those that stall. */
   status: MosipStatusGateway
   decryptor: CredentialDecryptor
+  /** Credentials shared by reference (`event.dataShareUri`). */
+  dataShare: DataShareGateway
   /** Keeps the subscription to issued credentials alive once started. */
   subscriber: WebsubSubscriber
   /**
@@ -129,6 +133,12 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
     packets,
     status,
     decryptor: keystore.decryptor,
+    dataShare: new MosipDataShareClient({
+      allowedOrigins: mosip.credential.dataShare.allowedOrigins,
+      maxBytes: mosip.credential.dataShare.maxBytes,
+      tokens: login(mosip.websub.client),
+      timeoutMs
+    }),
     credentialKeystore: keystore.state,
     packetLogin: () => packetTokens.state(),
     subscriber: subscribeTo(mosip.websub.topic),

@@ -7,6 +7,7 @@ import { operatorAudit } from './0004-operator-audit.js'
 import { metricsIndexes } from './0005-metrics-indexes.js'
 import { inboxRegistrationIndex } from './0006-inbox-registration-index.js'
 import { consoleIndexes } from './0007-console-indexes.js'
+import { registrationSequence } from './0008-registration-sequence.js'
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Migrations are code
@@ -21,6 +22,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0004-operator-audit': operatorAudit(dialect),
     '0005-metrics-indexes': metricsIndexes(),
     '0006-inbox-registration-index': inboxRegistrationIndex(),
-    '0007-console-indexes': consoleIndexes()
+    '0007-console-indexes': consoleIndexes(),
+    '0008-registration-sequence': registrationSequence(dialect)
   }
 }

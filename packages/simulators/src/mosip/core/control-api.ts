@@ -16,11 +16,16 @@
  *   allowedDocumentFormats?, requiredDocuments?}`: what ID validation checks in packets written
  *   from then on
  * - `GET  /partner/certificate` (PEM), `POST /partner/keystore` `{password}` (PKCS#12 bytes)
+ * - `GET  /credential-policy`, `PUT /credential-policy` `{shareBy?: inline | datashare,
+ *   dataShareReads?, shareNextFrom?: {baseUrl, count?}}`: how credentials are handed over
+ * - `GET  /keymanager/references`: the keymanager references the registration processor derived
+ *   from registration ids (one key each) and the registrations that used each
  */
 import { z } from 'zod'
 import type { SimServer } from '../../shared/sim-server.js'
 import type { MosipCore } from './mosip-core.js'
 import { PIPELINE_OUTCOMES } from './processing-pipeline.js'
+import { CREDENTIAL_SHARE_MODES } from './credential-issuer.js'
 
 const outcome = z.enum(PIPELINE_OUTCOMES)
 const count = z.number().int().min(0)
@@ -57,6 +62,12 @@ const idValidationBody = z.object({
   optionalLanguages: languages.optional(),
   allowedDocumentFormats: z.array(z.string().min(1)).optional(),
   requiredDocuments: z.array(z.string().min(1)).optional()
+})
+
+const credentialPolicyBody = z.object({
+  shareBy: z.enum(CREDENTIAL_SHARE_MODES).optional(),
+  dataShareReads: z.number().int().min(0).optional(),
+  shareNextFrom: z.object({ baseUrl: z.url({ protocol: /^https?$/ }), count: times }).optional()
 })
 
 const keystoreBody = z.object({ password: z.string(), alias: z.string().min(1).optional() })
@@ -146,6 +157,20 @@ export function registerMosipCoreControlApi(
     core.packets.setIdValidation(settings)
     return core.packets.idValidation()
   })
+
+  app.get(`${prefix}/credential-policy`, async () => core.issuer.sharePolicy())
+  app.put(`${prefix}/credential-policy`, async (request, reply) => {
+    const parsed = credentialPolicyBody.safeParse(request.body ?? {})
+    if (!parsed.success) return reply.status(400).send({ error: problems(parsed.error) })
+    const { shareBy, dataShareReads, shareNextFrom } = parsed.data
+    if (shareBy !== undefined || dataShareReads !== undefined)
+      core.issuer.setShareBy(shareBy ?? core.issuer.sharePolicy().shareBy, dataShareReads)
+    if (shareNextFrom) core.issuer.shareNextFrom(shareNextFrom.baseUrl, shareNextFrom.count)
+    return core.issuer.sharePolicy()
+  })
+  app.get(`${prefix}/keymanager/references`, async () => ({
+    references: core.registrations.keymanagerReferences()
+  }))
 
   app.get(`${prefix}/partner/certificate`, async (_request, reply) =>
     reply.type('application/x-pem-file').send(core.issuer.partnerCertificatePem)

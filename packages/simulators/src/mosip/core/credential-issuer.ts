@@ -17,10 +17,17 @@
  *   `data.proof.signature`: a detached RS256 JWS (header with `x5c` and `x5t#S256`) over the
  *   base64url plaintext credential.
  *
+ * Partner policy `shareBy`: `inline` puts the encrypted credential in `event.data.credential`;
+ * `datashare` (a policy whose `dataSharePolicies.typeOfShare` is data share) keeps it in the
+ * simulated datashare service, on this server, and the event carries `event.dataShareUri`
+ * (`<url>/v1/datashare/get/<policy>/<partner>/<key>`) and no `credential`. A GET there returns
+ * the same encrypted text; like MOSIP's datashare it allows a share only `transactionsAllowed`
+ * reads, and answers an unknown or used-up share with HTTP 200 and `errors[]` `DAT-SER-006`.
+ *
  * Faults: tamper the next ciphertext, encrypt the next to a wrong certificate, sign the next with
- * a wrong key.
+ * a wrong key, share the next from another origin.
  */
-import { randomInt, randomUUID, type KeyObject } from 'node:crypto'
+import { randomBytes, randomInt, randomUUID, type KeyObject } from 'node:crypto'
 import { newRsaKeyPair } from '../../shared/rsa-key-pair.js'
 import {
   MOSIP_VC_SIGN_ALGORITHM,
@@ -43,6 +50,13 @@ import {
 } from './crypto.js'
 
 export const KEYMANAGER_SERVICE = 'keymanager'
+export const DATASHARE_SERVICE = 'datashare'
+/** MOSIP datashare's path of a share: `<prefix>/<policyId>/<subscriberId>/<key>`. */
+export const DATASHARE_GET_PATH = '/v1/datashare/get'
+
+/** How credential-service hands the credential over (the partner policy's type of share). */
+export type CredentialShareMode = 'inline' | 'datashare'
+export const CREDENTIAL_SHARE_MODES: readonly CredentialShareMode[] = ['inline', 'datashare']
 
 /** Attributes the CRVS partner policy shares by default (`UIN` and `VID` come from the ID repo). */
 export const DEFAULT_SHARED_ATTRIBUTES: readonly string[] = [
@@ -75,6 +89,20 @@ export interface CredentialIssuerOptions {
   credentialType?: string
   /** Processes whose credential carries only `id` and `vcVer`. Default `['CRVS_DEATH']`. */
   subjectOnlyProcesses?: readonly string[]
+  /** Partner policy: credential inline (default) or by data share. */
+  shareBy?: CredentialShareMode
+  /** Reads a data share allows (`transactionsAllowed` of the policy). Default 2. */
+  dataShareReads?: number
+  /** The partner policy's id, in the data share URL. Default `mpolicy-default-crvs`. */
+  policyId?: string
+}
+
+/** One credential held by the simulated datashare. */
+export interface DataShareEntry {
+  content: string
+  readsLeft: number
+  /** Every read, successful or not, oldest first. */
+  reads: Array<{ at: number; served: boolean }>
 }
 
 /** What the pipeline hands to credential-service. */
@@ -95,8 +123,10 @@ export interface IssuedCredential {
   event: CredentialIssuedEvent
   /** The plaintext credential (before encryption). */
   credential: MosipVerifiableCredential
-  /** Faults applied to this one: `tampered`, `wrong-certificate`, `wrong-signing-key`. */
+  /** Faults applied to this one: `tampered`, `wrong-certificate`, `wrong-signing-key`, `foreign-datashare`. */
   faults: string[]
+  /** Set when the credential was shared by reference. */
+  dataShareUri?: string
   at: number
 }
 
@@ -129,6 +159,12 @@ export class CredentialIssuer {
   private readonly templateTypeCode: string
   private readonly credentialType: string
   private readonly subjectOnlyProcesses: readonly string[]
+  /** The simulated datashare: share key → entry. */
+  readonly dataShares = new Map<string, DataShareEntry>()
+  private shareBy: CredentialShareMode
+  private dataShareReads: number
+  private readonly policyId: string
+  private foreignShares: Array<{ baseUrl: string }> = []
   private tamperPending = 0
   private wrongCertificatePending = 0
   private wrongKeyPending = 0
@@ -150,7 +186,29 @@ export class CredentialIssuer {
     this.templateTypeCode = options.templateTypeCode ?? 'RPR_UIN_CARD_TEMPLATE'
     this.credentialType = options.credentialType ?? 'vercred'
     this.subjectOnlyProcesses = options.subjectOnlyProcesses ?? ['CRVS_DEATH']
+    this.shareBy = options.shareBy ?? 'inline'
+    this.dataShareReads = options.dataShareReads ?? 2
+    this.policyId = options.policyId ?? 'mpolicy-default-crvs'
     this.registerRoutes()
+  }
+
+  /** The partner policy's type of share from now on. */
+  setShareBy(mode: CredentialShareMode, reads?: number): void {
+    this.shareBy = mode
+    if (reads !== undefined) this.dataShareReads = reads
+  }
+
+  /** How credentials are shared, and how many reads a data share allows. */
+  sharePolicy(): { shareBy: CredentialShareMode; dataShareReads: number } {
+    return { shareBy: this.shareBy, dataShareReads: this.dataShareReads }
+  }
+
+  /**
+   * The next `count` credentials shared by reference name a data share on `baseUrl` (another
+   * origin than MOSIP's, e.g. a forged event), though the share itself is held here.
+   */
+  shareNextFrom(baseUrl: string, count = 1): void {
+    for (let i = 0; i < count; i++) this.foreignShares.push({ baseUrl: baseUrl.replace(/\/$/, '') })
   }
 
   /** `<partnerId>/CREDENTIAL_ISSUED`. */
@@ -241,6 +299,16 @@ export class CredentialIssuer {
       Buffer.from(base64url(plaintext), 'ascii'),
       signingKey
     )
+    let dataShareUri: string | undefined
+    if (this.shareBy === 'datashare') {
+      // MOSIP's share keys are random alphanumerics; base64url without '-' and '_' is one.
+      const key = randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')
+      this.dataShares.set(key, { content: encrypted, readsLeft: this.dataShareReads, reads: [] })
+      const foreign = this.foreignShares.shift()
+      if (foreign) faults.push('foreign-datashare')
+      const base = foreign?.baseUrl ?? this.sim.url
+      dataShareUri = `${base}${DATASHARE_GET_PATH}/${this.policyId}/${this.partnerId}/${key}`
+    }
     const labels = metaDataLabels(request.metaInfo)
     const additional: Record<string, string> = {}
     for (const label of this.metaInfoFields) {
@@ -257,12 +325,12 @@ export class CredentialIssuer {
         transactionId: request.requestId,
         type: { namespace: 'mosip', name: 'mosip' },
         timestamp: now,
-        dataShareUri: null,
+        dataShareUri: dataShareUri ?? null,
         data: {
           ...additional,
           templateTypeCode: this.templateTypeCode,
           registrationId: request.registrationId,
-          credential: encrypted,
+          ...(dataShareUri === undefined ? { credential: encrypted } : {}),
           proof: { signature },
           credentialType: this.credentialType,
           protectionKey: String(randomInt(100000, 1000000))
@@ -275,7 +343,8 @@ export class CredentialIssuer {
       event,
       credential,
       faults,
-      at: Date.now()
+      at: Date.now(),
+      ...(dataShareUri !== undefined ? { dataShareUri } : {})
     }
     this.issued.push(issued)
     return issued
@@ -365,7 +434,40 @@ export class CredentialIssuer {
     return { ...unsigned, proof: { ...proof, jws } }
   }
 
+  /** MOSIP datashare's answer to a share it cannot serve (HTTP 200, as MOSIP reports errors). */
+  private static dataShareError(message: string) {
+    return {
+      id: 'mosip.data.share',
+      version: '1.0',
+      responsetime: new Date().toISOString(),
+      dataShare: null,
+      errors: [{ errorCode: 'DAT-SER-006', message }]
+    }
+  }
+
   private registerRoutes(): void {
+    this.sim.app.get(
+      `${DATASHARE_GET_PATH}/:policyId/:subscriberId/:key`,
+      { config: { service: DATASHARE_SERVICE } },
+      async (request, reply) => {
+        const { policyId, subscriberId, key } = request.params as {
+          policyId: string
+          subscriberId: string
+          key: string
+        }
+        const entry = this.dataShares.get(key)
+        if (!entry || policyId !== this.policyId || subscriberId !== this.partnerId) {
+          return reply.send(CredentialIssuer.dataShareError('Data share not found'))
+        }
+        if (entry.readsLeft < 1) {
+          entry.reads.push({ at: Date.now(), served: false })
+          return reply.send(CredentialIssuer.dataShareError('Data share usuage expired'))
+        }
+        entry.readsLeft--
+        entry.reads.push({ at: Date.now(), served: true })
+        return reply.type('application/octet-stream').send(Buffer.from(entry.content, 'ascii'))
+      }
+    )
     const config = { config: { service: KEYMANAGER_SERVICE } }
     this.sim.app.get('/.well-known/public-key.json', config, async () => this.publicKeyDocument())
     this.sim.app.get('/.well-known/controller.json', config, async () => ({

@@ -6,7 +6,10 @@
  *   exactly `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` (`RPR-WIN-000` missing, `RPR-WIN-001` invalid); the
  *   packet must exist and the process be a configured main process (`RPR-WIS-000`); a second call
  *   for the same (registrationId, process) gets `RPR-WIS-001`. On success the registration is
- *   `RESUMABLE` at `PacketValidatorStage` and the processing pipeline takes over.
+ *   `RESUMABLE` at `PacketValidatorStage` and the processing pipeline takes over. As MOSIP's
+ *   `Utilities` does, the keymanager reference the packet is decrypted with is derived from the
+ *   registration id, `<characters 1-5>_<characters 6-10>` (centre and machine); keymanager
+ *   creates a key for every reference it has not seen, and `keymanagerReferences` records them.
  * - `POST /registrationprocessor/v1/registrationstatus/search` and `…/externalstatus/search`
  *   (Spring): validation of `id`, `version` and `requesttime` (format and ± grace period), each
  *   failure reported as `RPR-RGS-015` plus its own code, HTTP 200; unknown ids as
@@ -184,8 +187,22 @@ const RGS = {
   }
 } as const satisfies Record<string, MosipErrorEntry>
 
+/** A keymanager reference the registration processor used, and the registrations that used it. */
+export interface KeymanagerReference {
+  reference: string
+  /** When keymanager created its key (the first packet with this reference). */
+  createdAt: string
+  registrationIds: string[]
+}
+
+/** MOSIP's keymanager reference for a registration id: centre and machine from its first 10 characters. */
+export function keymanagerReferenceOf(registrationId: string): string {
+  return `${registrationId.slice(0, 5)}_${registrationId.slice(5, 10)}`
+}
+
 export class RegistrationProcessor {
   private readonly records = new Map<string, RegistrationRecord>()
+  private readonly references = new Map<string, KeymanagerReference>()
   private readonly packets: PacketManager
   private readonly pipeline: ProcessingPipeline
   private readonly mainProcesses: readonly string[]
@@ -258,6 +275,26 @@ export class RegistrationProcessor {
       known = true
     }
     return known
+  }
+
+  /** The keymanager references created so far (one key each), oldest first. */
+  keymanagerReferences(): KeymanagerReference[] {
+    return [...this.references.values()].map((entry) => ({
+      ...entry,
+      registrationIds: [...entry.registrationIds]
+    }))
+  }
+
+  private useKeymanagerReference(registrationId: string, at: string): void {
+    const reference = keymanagerReferenceOf(registrationId)
+    const known = this.references.get(reference)
+    if (known) known.registrationIds.push(registrationId)
+    else
+      this.references.set(reference, {
+        reference,
+        createdAt: at,
+        registrationIds: [registrationId]
+      })
   }
 
   private key(registrationId: string, process: string): string {
@@ -366,6 +403,7 @@ export class RegistrationProcessor {
       updatedAt: now
     }
     this.records.set(this.key(registrationId, process), record)
+    this.useKeymanagerReference(registrationId, now)
     this.pipeline.start(record)
     return this.workflowAnswer(reply, { workflowInstanceId: record.workflowInstanceId })
   }
