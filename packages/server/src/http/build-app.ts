@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance
+} from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import {
@@ -106,9 +111,11 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     connectionTimeout: 60_000,
     // Health, readiness and metrics probes come every few seconds: their request lines are
     // logged only at debug level.
-    disableRequestLogging: (request: { url?: string }) =>
-      PROBE_PATHS.has((request.url ?? '').split('?')[0] ?? '') &&
-      !deps.logger.isLevelEnabled('debug'),
+    logController: new LogController({
+      disableRequestLogging: (request: { url?: string }) =>
+        PROBE_PATHS.has((request.url ?? '').split('?')[0] ?? '') &&
+        !deps.logger.isLevelEnabled('debug')
+    }),
     return503OnClosing: true,
     // MOSIP's hub may post to /websub/callback/ (with the slash).
     routerOptions: { ignoreTrailingSlash: true }
