@@ -51,6 +51,7 @@ describe('bridge routes', () => {
       SQLITE_DATABASE_PATH: join(dir, 'bridge.db'),
       OPENCRVS_PUBLIC_KEY_URL: `${keyServer}/.well-known`,
       MOSIP_WEBSUB_SECRET: WEBSUB_SECRET,
+      MOSIP_WEBSUB_PREVIOUS_SECRETS: 'route-test-old-secret, route-test-older-secret',
       MOSIP_WEBSUB_TOPIC: TOPIC,
       // Nothing listens there: submissions simply wait and retry in the background.
       MOSIP_AUTH_URL: 'http://127.0.0.1:9/v1/authmanager/authenticate/clientidsecretkey',
@@ -399,6 +400,14 @@ describe('bridge routes', () => {
         'x-hub-signature': sign(body)
       })
       assert.equal(response.status, 200)
+      // During a secret change, the earlier secrets still sign (MOSIP_WEBSUB_PREVIOUS_SECRETS).
+      for (const earlier of ['route-test-old-secret', 'route-test-older-secret']) {
+        const signedBefore = JSON.stringify({ ...JSON.parse(body), event: { id: randomUUID() } })
+        const accepted = await post('/websub/callback', signedBefore, undefined, {
+          'x-hub-signature': sign(signedBefore, earlier)
+        })
+        assert.equal(accepted.status, 200, earlier)
+      }
       const ack = (await response.json()) as {
         event: { id: string; status: string }
         topic: string

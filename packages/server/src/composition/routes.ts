@@ -64,6 +64,7 @@ function buildRoutes(
         topic: config.mosip.websub.topic,
         workflowTopic,
         secret: config.mosip.websub.secret,
+        previousSecrets: config.mosip.websub.previousSecrets,
         deliveries,
         ...(counters ? { onSignatureFailure: () => counters.websubSignatureFailures.inc() } : {})
       }),

@@ -315,6 +315,7 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
         topic: env.MOSIP_WEBSUB_TOPIC,
         callbackUrl: env.MOSIP_WEBSUB_CALLBACK_URL,
         secret: env.MOSIP_WEBSUB_SECRET,
+        previousSecrets: env.MOSIP_WEBSUB_PREVIOUS_SECRETS ?? [],
         client: {
           clientId: env.MOSIP_WEBSUB_AUTH_CLIENT_ID,
           clientSecret: env.MOSIP_WEBSUB_AUTH_CLIENT_SECRET

@@ -71,6 +71,8 @@ interface MosipWebsubConfig {
   callbackUrl: string
   /** `hub.secret`, also the HMAC key of deliveries. */
   secret: string
+  /** Earlier secrets whose signatures are still accepted while the hub moves to `secret`. */
+  previousSecrets: string[]
   /** Credentials used to subscribe at the hub. */
   client: ClientCredentials
   /** The registration processor's workflow-completed topic; undefined: not subscribed. */

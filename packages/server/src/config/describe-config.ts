@@ -71,6 +71,7 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     MOSIP_WEBSUB_AUTH_CLIENT_SECRET: MASK,
     MOSIP_WEBSUB_HUB_URL: url(mosip.websub.hubUrl),
     MOSIP_WEBSUB_SECRET: MASK,
+    MOSIP_WEBSUB_PREVIOUS_SECRETS: mosip.websub.previousSecrets.map(() => MASK).join(','),
     MOSIP_WEBSUB_TOPIC: mosip.websub.topic,
     MOSIP_WEBSUB_CALLBACK_URL: url(mosip.websub.callbackUrl),
     MOSIP_VERIFIABLE_CREDENTIAL_NATIONAL_ID_KEY: mosip.credential.nationalIdKey,

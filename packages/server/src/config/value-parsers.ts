@@ -163,6 +163,18 @@ export const encryptionKeyList: Format<Buffer[]> = {
   }
 }
 
+/** Comma-separated secrets without spaces (a secret holding a comma cannot be listed). */
+export const secretList: Format<string[]> = {
+  expected: 'a comma-separated list of secrets without spaces',
+  parse: (raw) => {
+    const secrets = raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '')
+    return secrets.some((part) => /\s/.test(part)) ? INVALID : secrets
+  }
+}
+
 export function pathSegment(): Format<string> {
   return matching(/^[^\s/?#]+$/, "a single URL path segment without spaces, '/', '?' or '#'")
 }

@@ -12,6 +12,7 @@ import { MOSIP_WORKFLOW_COMPLETED_TOPIC } from '@mosip-bridge/contracts'
 import { LOG_LEVELS, NODE_ENVS } from './config-types.js'
 import { REGISTRATION_ID_FORMATS } from '../core/registration-id.js'
 import {
+  secretList,
   INVALID,
   adminPasswordHash,
   encryptionKey,
@@ -517,6 +518,13 @@ export const variables = z.object({
     devDefault: 'mosip-websub-secret',
     description:
       'The hub.secret sent when subscribing, and the HMAC key that checks the X-Hub-Signature of every delivery.'
+  }),
+  MOSIP_WEBSUB_PREVIOUS_SECRETS: optional(secretList, {
+    group: 'MOSIP WebSub',
+    secret,
+    whenUnset: 'only MOSIP_WEBSUB_SECRET',
+    description:
+      'Comma-separated earlier values of MOSIP_WEBSUB_SECRET whose X-Hub-Signature is still accepted, so no delivery is refused while the hub moves to the new secret (`mosip-bridge websub resubscribe`). Remove them once it has.'
   }),
   MOSIP_WEBSUB_TOPIC: required(token, {
     group: 'MOSIP WebSub',

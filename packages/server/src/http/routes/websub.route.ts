@@ -14,6 +14,8 @@ interface WebsubRouteDeps {
   /** The workflow-completed topic, when the bridge subscribes to it. */
   workflowTopic?: string | undefined
   secret: string
+  /** Earlier secrets still accepted while the hub moves to `secret` (MOSIP_WEBSUB_PREVIOUS_SECRETS). */
+  previousSecrets?: readonly string[]
   deliveries: Pick<WebsubIntakeService, 'receive'>
   /** Counts a delivery refused for its signature. */
   onSignatureFailure?: () => void
@@ -142,7 +144,11 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
       }
     },
     async (request, reply) => {
-      if (!verifyHubSignature(request.headers['x-hub-signature'], request.rawBytes, deps.secret)) {
+      const signature = request.headers['x-hub-signature']
+      const signed = [deps.secret, ...(deps.previousSecrets ?? [])].some((secret) =>
+        verifyHubSignature(signature, request.rawBytes, secret)
+      )
+      if (!signed) {
         deps.onSignatureFailure?.()
         request.log.warn('websub delivery refused: X-Hub-Signature missing or wrong')
         return reply.status(401).send({ error: 'Invalid X-Hub-Signature' })
