@@ -311,6 +311,40 @@ export class RegistrationsRepository {
     return updated
   }
 
+  /**
+   * Records something that happened to a registration without changing its state: a history
+   * entry from and to its current state with `reason`, and `changes` to other columns, together.
+   */
+  async note(
+    executor: Kysely<Database>,
+    id: string,
+    reason: string,
+    options: { lastError?: string | null; changes?: RegistrationUpdate } = {}
+  ): Promise<void> {
+    if (!executor.isTransaction) {
+      return executor.transaction().execute((trx) => this.note(trx, id, reason, options))
+    }
+    const current = await this.get(id, executor)
+    if (!current) throw new RegistrationNotFoundError(`registration ${id} does not exist`)
+    const now = this.clock()
+    await executor
+      .updateTable('registrations')
+      .set({
+        ...options.changes,
+        updated_at: now,
+        ...(options.lastError !== undefined ? { last_error: options.lastError } : {})
+      })
+      .where('id', '=', id)
+      .execute()
+    await this.insertHistory(executor, {
+      registration_id: id,
+      from_state: current.state,
+      to_state: current.state,
+      reason,
+      at: now
+    })
+  }
+
   /** The registration a MOSIP registration id belongs to: its own id, or one it took later. */
   async findByMosipId(
     mosipId: string,
