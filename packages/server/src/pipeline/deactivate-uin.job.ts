@@ -40,14 +40,16 @@ export function deactivateUinJob(deps: {
     if (outcome.kind === 'retry') waitForPartner(outcome)
     if (outcome.kind === 'ok') {
       await registrations.note(deps.store.db, registrationId, UIN_DEACTIVATION.done, {
-        changes: { national_id_sealed: null }
+        changes: { national_id_sealed: null },
+        whileNationalIdKept: true
       })
       context.logger.info({ registrationId }, 'deceased UIN deactivated in MOSIP')
       return
     }
     await registrations.note(deps.store.db, registrationId, UIN_DEACTIVATION.failed, {
       lastError: describeFailure(outcome),
-      changes: { national_id_sealed: null }
+      changes: { national_id_sealed: null },
+      whileNationalIdKept: true
     })
     context.logger.warn(
       { registrationId, code: outcome.code },
