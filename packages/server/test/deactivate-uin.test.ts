@@ -20,6 +20,7 @@ import { MosipIdRepositoryClient } from '../src/integrations/mosip/id-repository
 import { MosipPacketClient } from '../src/integrations/mosip/packet-manager.client.js'
 import { DEFAULT_ID_SCHEMA_JSON } from '../src/integrations/mosip/default-id-schema.js'
 import { deceasedUinOf } from '../src/core/deceased-uin.js'
+import { loadConfig } from '../src/config/index.js'
 import { DIALECTS, dialectSuiteOptions } from './helpers/databases.js'
 import {
   DECEASED_UIN,
@@ -34,6 +35,39 @@ describe('deceasedUinOf', () => {
     assert.equal(deceasedUinOf({ nationalIdNumber: '456' }), '456')
     assert.equal(deceasedUinOf({ VID: '789', UIN: '' }), undefined)
     assert.equal(deceasedUinOf(undefined), undefined)
+  })
+})
+
+describe('the settings of UIN deactivation', () => {
+  it('is off by default, with the URL and client derived from the packet settings', () => {
+    const result = loadConfig({
+      MOSIP_CREATE_PACKET_URL: 'https://mosip.example.org/gw/createPacket'
+    })
+    assert.ok(result.ok)
+    const { idRepository, packetClient } = result.config.mosip
+    assert.equal(idRepository.deactivateUinOnDeath, false)
+    assert.equal(idRepository.url, 'https://mosip.example.org/idrepository/v1/identity/')
+    assert.deepEqual(idRepository.client, packetClient)
+  })
+
+  it('takes its own URL and client, both halves of the client or neither', () => {
+    const result = loadConfig({
+      MOSIP_DEACTIVATE_UIN_ON_DEATH: 'true',
+      MOSIP_IDREPO_URL: 'https://idrepo.example.org/idrepository/v1/identity/',
+      MOSIP_IDREPO_AUTH_CLIENT_ID: 'idrepo-client',
+      MOSIP_IDREPO_AUTH_CLIENT_SECRET: 'idrepo-secret'
+    })
+    assert.ok(result.ok)
+    assert.deepEqual(result.config.mosip.idRepository, {
+      deactivateUinOnDeath: true,
+      url: 'https://idrepo.example.org/idrepository/v1/identity/',
+      client: { clientId: 'idrepo-client', clientSecret: 'idrepo-secret' }
+    })
+    const half = loadConfig({ MOSIP_IDREPO_AUTH_CLIENT_ID: 'idrepo-client' })
+    assert.equal(half.ok, false)
+    assert.deepEqual(half.ok ? [] : half.problems.map((problem) => problem.variable), [
+      'MOSIP_IDREPO_AUTH_CLIENT_SECRET'
+    ])
   })
 })
 
@@ -243,8 +277,10 @@ for (const dialect of DIALECTS) {
         (await reasonsOf(id)).includes('UIN_DEACTIVATED')
       )
       assert.equal(idRepository.calls.length, 3, 'two outages snoozed, never dead')
-      const [job] = await h.queue.list({ task: 'deactivate-uin' })
-      assert.equal(job?.state, 'done')
+      await waitFor(
+        'the job to be done',
+        async () => (await h!.queue.list({ task: 'deactivate-uin' }))[0]?.state === 'done'
+      )
     })
 
     it('records a refusal by MOSIP and does not ask again', async () => {
@@ -263,8 +299,10 @@ for (const dialect of DIALECTS) {
       assert.equal(row?.state, 'confirmed')
       assert.match(row?.last_error ?? '', /IDR-IDC-007/)
       assert.equal(row?.national_id_sealed, null)
-      const [job] = await h.queue.list({ task: 'deactivate-uin' })
-      assert.equal(job?.state, 'done')
+      await waitFor(
+        'the job to be done',
+        async () => (await h!.queue.list({ task: 'deactivate-uin' }))[0]?.state === 'done'
+      )
       assert.equal(idRepository.calls.length, 1)
     })
 
