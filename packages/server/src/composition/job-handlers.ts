@@ -1,6 +1,7 @@
 import type { BridgeConfig } from '../config/index.js'
 import type { Logger } from '../observability/logger.js'
 import { confirmRegistrationJob } from '../pipeline/confirm-registration.job.js'
+import { deactivateUinJob } from '../pipeline/deactivate-uin.job.js'
 import { Reconciler } from '../pipeline/reconciliation.service.js'
 import { processCredentialJob } from '../pipeline/process-credential.job.js'
 import { rejectRegistrationJob } from '../pipeline/reject-registration.job.js'
@@ -28,7 +29,8 @@ export function buildJobHandlers(
     registrations,
     tokens: opencrvs.tokens,
     events: opencrvs.events,
-    logger
+    logger,
+    ...(config.mosip.idRepository.deactivateUinOnDeath ? { uinDeactivation: { queue } } : {})
   }
   return {
     [TASKS.submitPacket]: submitPacketJob({
@@ -56,7 +58,10 @@ export function buildJobHandlers(
       nationalIdFieldId: config.pipeline.nationalIdFieldId
     }),
     [TASKS.rejectRegistration]: rejectRegistrationJob(opencrvsDeps),
-    [TASKS.applyWorkflowEvent]: workflowEventJob({ store, inbox, registrations, reconciler })
+    [TASKS.applyWorkflowEvent]: workflowEventJob({ store, inbox, registrations, reconciler }),
+    // Runs whatever the setting is now: a deactivation queued before it was switched off still
+    // carries out what was decided when the death was confirmed.
+    [TASKS.deactivateUin]: deactivateUinJob({ store, registrations, identities: mosip.identities })
   }
 }
 

@@ -12,7 +12,8 @@ export interface PartnerCheck {
 
 /**
  * Reaches each partner once, as the running bridge would: MOSIP's auth manager with each of the
- * three clients (packets, status search, WebSub), and OpenCRVS's public key. Nothing is sent
+ * three clients (packets, status search, WebSub; and the ID repository client when
+ * MOSIP_DEACTIVATE_UIN_ON_DEATH is on), and OpenCRVS's public key. Nothing is sent
  * that changes anything on their side.
  */
 export async function checkPartners(config: BridgeConfig): Promise<PartnerCheck[]> {
@@ -23,6 +24,12 @@ export async function checkPartners(config: BridgeConfig): Promise<PartnerCheck[
     ['MOSIP login, status client (MOSIP_STATUS_AUTH_CLIENT_ID)', mosip.status.client],
     ['MOSIP login, WebSub client (MOSIP_WEBSUB_AUTH_CLIENT_ID)', mosip.websub.client]
   ]
+  if (mosip.idRepository.deactivateUinOnDeath) {
+    logins.push([
+      'MOSIP login, ID repository client (MOSIP_IDREPO_AUTH_CLIENT_ID)',
+      mosip.idRepository.client
+    ])
+  }
   const checks = await Promise.all(
     logins.map(async ([name, client]): Promise<PartnerCheck> => {
       const tokens = new MosipTokenSource({

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import {
   MOSIP_EXTERNAL_STATUS_SEARCH_PATH,
+  MOSIP_IDREPO_IDENTITY_PATH,
   MOSIP_WORKFLOW_INSTANCE_PATH
 } from '@mosip-bridge/contracts'
 import { joinUrl } from '../core/join-url.js'
@@ -110,6 +111,27 @@ const crossChecked = variables.superRefine(
         problem(
           'MOSIP_STATUS_AUTH_CLIENT_ID',
           'required when MOSIP_STATUS_AUTH_CLIENT_SECRET is set'
+        )
+      }
+    }
+
+    if (valid('MOSIP_IDREPO_AUTH_CLIENT_ID', 'MOSIP_IDREPO_AUTH_CLIENT_SECRET')) {
+      if (
+        env.MOSIP_IDREPO_AUTH_CLIENT_ID !== undefined &&
+        env.MOSIP_IDREPO_AUTH_CLIENT_SECRET === undefined
+      ) {
+        problem(
+          'MOSIP_IDREPO_AUTH_CLIENT_SECRET',
+          'required when MOSIP_IDREPO_AUTH_CLIENT_ID is set'
+        )
+      }
+      if (
+        env.MOSIP_IDREPO_AUTH_CLIENT_SECRET !== undefined &&
+        env.MOSIP_IDREPO_AUTH_CLIENT_ID === undefined
+      ) {
+        problem(
+          'MOSIP_IDREPO_AUTH_CLIENT_ID',
+          'required when MOSIP_IDREPO_AUTH_CLIENT_SECRET is set'
         )
       }
     }
@@ -327,6 +349,16 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
         client: {
           clientId: env.MOSIP_STATUS_AUTH_CLIENT_ID ?? env.MOSIP_PACKET_AUTH_CLIENT_ID,
           clientSecret: env.MOSIP_STATUS_AUTH_CLIENT_SECRET ?? env.MOSIP_PACKET_AUTH_CLIENT_SECRET
+        }
+      },
+      idRepository: {
+        deactivateUinOnDeath: env.MOSIP_DEACTIVATE_UIN_ON_DEATH,
+        url:
+          env.MOSIP_IDREPO_URL ??
+          new URL(MOSIP_IDREPO_IDENTITY_PATH, env.MOSIP_CREATE_PACKET_URL).href,
+        client: {
+          clientId: env.MOSIP_IDREPO_AUTH_CLIENT_ID ?? env.MOSIP_PACKET_AUTH_CLIENT_ID,
+          clientSecret: env.MOSIP_IDREPO_AUTH_CLIENT_SECRET ?? env.MOSIP_PACKET_AUTH_CLIENT_SECRET
         }
       },
       reconcile: {

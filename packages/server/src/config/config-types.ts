@@ -87,6 +87,16 @@ interface MosipStatusConfig {
   client: ClientCredentials
 }
 
+/** MOSIP's ID repository, which deactivates the UIN of a person whose death MOSIP processed. */
+export interface MosipIdRepositoryConfig {
+  /** Whether a confirmed death with the deceased's UIN deactivates that UIN. */
+  deactivateUinOnDeath: boolean
+  /** `PATCH …/idrepository/v1/identity/`. */
+  url: string
+  /** Credentials of the ID repository calls. */
+  client: ClientCredentials
+}
+
 /** When and how often registrations still waiting on MOSIP are checked against its status API. */
 export interface MosipReconcileConfig {
   /** A submitted registration is first checked once it has waited this long. */
@@ -128,6 +138,7 @@ export interface MosipConfig {
   documents: MosipDocumentsConfig
   websub: MosipWebsubConfig
   status: MosipStatusConfig
+  idRepository: MosipIdRepositoryConfig
   reconcile: MosipReconcileConfig
   credential: {
     /** credentialSubject key copied into `child.nid`. */

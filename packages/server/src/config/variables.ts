@@ -54,6 +54,8 @@ export const VARIABLE_GROUPS = {
   'MOSIP credentials': 'How a delivered credential is decrypted, checked and read.',
   'MOSIP status and reconciliation':
     'Asking MOSIP about registrations that wait on it without a credential.',
+  'MOSIP deaths':
+    "What follows a death MOSIP processed: deactivating the deceased's UIN in MOSIP's ID repository.",
   'IDA (/verify)': "MOSIP ID authentication (IDA) behind POST /verify, as MOSIP's CRVS partner.",
   'E-Signet': 'The E-Signet login behind POST /esignet/get-oidp-user-info.',
   'Compatibility (ignored)':
@@ -572,6 +574,31 @@ export const variables = z.object({
     secret,
     whenUnset: 'the packet client (MOSIP_PACKET_AUTH_CLIENT_SECRET)',
     description: 'Secret key of the status client (set both or neither).'
+  }),
+  MOSIP_DEACTIVATE_UIN_ON_DEATH: required(lenientBoolean, {
+    group: 'MOSIP deaths',
+    default: 'false',
+    description:
+      "Once a death carrying the deceased's UIN is confirmed in OpenCRVS, set that identity's status to DEACTIVATED in MOSIP's ID repository (as MOSIP's Java mediator does; MOSIP's own CRVS_DEATH processing only flags the person deceased)."
+  }),
+  // Defaults of the next three derive from other variables: see toBridgeConfig.
+  MOSIP_IDREPO_URL: optional(httpUrl, {
+    group: 'MOSIP deaths',
+    whenUnset: 'the origin of MOSIP_CREATE_PACKET_URL with /idrepository/v1/identity/',
+    description:
+      "MOSIP ID repository's identity endpoint (PATCH .../idrepository/v1/identity/), used only when MOSIP_DEACTIVATE_UIN_ON_DEATH is true."
+  }),
+  MOSIP_IDREPO_AUTH_CLIENT_ID: optional(token, {
+    group: 'MOSIP deaths',
+    whenUnset: 'the packet client (MOSIP_PACKET_AUTH_CLIENT_ID)',
+    description:
+      'MOSIP client of the ID repository calls; it needs a role allowed to update identities (set with MOSIP_IDREPO_AUTH_CLIENT_SECRET).'
+  }),
+  MOSIP_IDREPO_AUTH_CLIENT_SECRET: optional(text, {
+    group: 'MOSIP deaths',
+    secret,
+    whenUnset: 'the packet client (MOSIP_PACKET_AUTH_CLIENT_SECRET)',
+    description: 'Secret key of the ID repository client (set both or neither).'
   }),
   MOSIP_RECONCILE_AFTER_SECONDS: required(integer(1, MAX_THRESHOLD_SECONDS), {
     group: 'MOSIP status and reconciliation',

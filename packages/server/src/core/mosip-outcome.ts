@@ -1,5 +1,6 @@
 import {
   MOSIP_AUTH_ERROR_CODES,
+  MOSIP_IDREPO_ERROR_CODES,
   MOSIP_PACKET_ERROR_CODES,
   MOSIP_STATUS_ERROR_CODES,
   MOSIP_WORKFLOW_ERROR_CODES,
@@ -41,7 +42,11 @@ const PERMANENT_CODES = new Set<string>([
   MOSIP_STATUS_ERROR_CODES.missingId,
   MOSIP_STATUS_ERROR_CODES.invalidVersion,
   MOSIP_STATUS_ERROR_CODES.invalidRequesttime,
-  MOSIP_STATUS_ERROR_CODES.invalidId
+  MOSIP_STATUS_ERROR_CODES.invalidId,
+  MOSIP_IDREPO_ERROR_CODES.missingInput,
+  MOSIP_IDREPO_ERROR_CODES.invalidInput,
+  MOSIP_IDREPO_ERROR_CODES.invalidRequest,
+  MOSIP_IDREPO_ERROR_CODES.noRecordFound
 ])
 
 /** Codes that mean "your token is not accepted": re-login and retry. */

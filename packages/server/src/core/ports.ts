@@ -62,6 +62,15 @@ export interface MosipStatusGateway {
   statusOf(registrationIds: readonly string[]): Promise<Outcome<MosipStatusResult[]>>
 }
 
+/** MOSIP's ID repository: the status of an identity. */
+export interface MosipIdentityGateway {
+  /**
+   * Sets the identity of `uin` to DEACTIVATED (`registrationId`: the death registration MOSIP
+   * processed). An identity already deactivated counts as done; an unknown UIN is permanent.
+   */
+  deactivate(input: { uin: string; registrationId: string }): Promise<Outcome<void>>
+}
+
 // ---------------------------------------------------------------- MOSIP credentials
 
 /** A decrypted, leniently parsed verifiable credential. */

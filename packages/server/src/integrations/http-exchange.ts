@@ -28,6 +28,7 @@ export type PartnerName =
   | 'packet_manager'
   | 'registration_processor'
   | 'registration_status'
+  | 'id_repository'
   | 'websub'
   | 'ida'
   | 'esignet'

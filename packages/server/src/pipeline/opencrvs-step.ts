@@ -13,7 +13,11 @@ import {
 import type { Registration } from '../store/schema.js'
 import type { RegistrationState } from '../core/registration-state.js'
 import type { OpencrvsEvents, OpencrvsTokenSource } from '../core/ports.js'
+import type { JobQueue } from '../queue/job-queue.js'
+import { deceasedUinOf } from '../core/deceased-uin.js'
+import type { StoredPacketInput } from '../core/intake-plan.js'
 import { describeFailure, waitForPartner, type Failure } from './partner-failure.js'
+import { TASKS, jobKeys, type Tasks } from './tasks.js'
 
 export interface OpencrvsDeps {
   store: Store
@@ -21,6 +25,11 @@ export interface OpencrvsDeps {
   tokens: OpencrvsTokenSource
   events: OpencrvsEvents
   logger: Logger
+  /**
+   * Set when MOSIP_DEACTIVATE_UIN_ON_DEATH is on: a confirmed death carrying the deceased's UIN
+   * queues its deactivation here.
+   */
+  uinDeactivation?: { queue: JobQueue<Tasks> }
 }
 
 /** A transaction id OpenCRVS sees for our action; stable per registration. */
@@ -92,6 +101,38 @@ export async function finishRegistration(
   reason: string,
   log: Logger
 ): Promise<void> {
+  const deactivation = deps.uinDeactivation
+  const uin =
+    deactivation && to === 'confirmed' && registration.kind === 'death'
+      ? deceasedUinOf(deps.registrations.payloadOf<StoredPacketInput>(registration)?.fields)
+      : undefined
+  if (deactivation && uin !== undefined) {
+    // A death MOSIP processed, now confirmed: everything goes but the deceased's UIN, kept
+    // sealed for the deactivation queued in the same transaction (which erases it).
+    await deps.store.transaction(async (trx) => {
+      await deps.registrations.transition(trx, registration.id, to, {
+        reason,
+        lastError: null,
+        current: registration,
+        changes: {
+          ...WIPE_ALL_SECRETS,
+          national_id_sealed: deps.registrations.sealNationalId(registration.id, uin)
+        }
+      })
+      await deactivation.queue.enqueue(
+        trx,
+        TASKS.deactivateUin,
+        { v: 1, registrationId: registration.id },
+        { jobKey: jobKeys.deactivateUin(registration.id) }
+      )
+    })
+    deactivation.queue.notify()
+    log.info(
+      { registrationId: registration.id, state: to, reason },
+      'registration finished; UIN deactivation queued'
+    )
+    return
+  }
   // OpenCRVS now holds the outcome: nothing of the person or the token is kept. (One
   // transition: it writes the state, the erasure and the history entry together.)
   await deps.registrations.transition(deps.store.db, registration.id, to, {

@@ -20,6 +20,8 @@ export interface Tasks {
   'reject-registration': RegistrationJobPayload
   /** A stored workflow-completed event of MOSIP's registration processor. */
   'apply-workflow-event': DeliveryJobPayload
+  /** The deceased's UIN of a confirmed death deactivated in MOSIP's ID repository. */
+  'deactivate-uin': RegistrationJobPayload
 }
 
 export const TASKS = {
@@ -27,7 +29,8 @@ export const TASKS = {
   processCredential: 'process-credential',
   confirmRegistration: 'confirm-registration',
   rejectRegistration: 'reject-registration',
-  applyWorkflowEvent: 'apply-workflow-event'
+  applyWorkflowEvent: 'apply-workflow-event',
+  deactivateUin: 'deactivate-uin'
 } as const satisfies Record<string, keyof Tasks>
 
 function checkWith<T>(schema: z.ZodType<T>): PayloadCheck<T> {
@@ -50,7 +53,8 @@ export const taskPayloads: PayloadChecks<Tasks> = {
   'process-credential': checkWith(deliveryJobSchema),
   'confirm-registration': checkWith(registrationJobSchema),
   'reject-registration': checkWith(registrationJobSchema),
-  'apply-workflow-event': checkWith(deliveryJobSchema)
+  'apply-workflow-event': checkWith(deliveryJobSchema),
+  'deactivate-uin': checkWith(registrationJobSchema)
 }
 
 export const jobKeys = {
@@ -61,13 +65,15 @@ export const jobKeys = {
   confirmRegistration: (id: string, eventId: string) => `confirm:${id}:${eventId}`,
   rejectRegistration: (id: string) => `reject:${id}`,
   applyWorkflowEvent: (eventId: string) => `apply:${eventId}`,
+  /** One deactivation per death registration, however often its confirmation is recorded. */
+  deactivateUin: (id: string) => `deactivate-uin:${id}`,
   /**
-   * A registration's jobs by key: its submission and rejection (exact keys, so not an
-   * operator's retries), every confirmation of it and the resubmissions MOSIP asked for (by
+   * A registration's jobs by key: its submission, rejection and UIN deactivation (exact keys,
+   * so not an operator's retries), every confirmation of it and the resubmissions MOSIP asked for (by
    * prefix).
    */
   ofRegistration: (id: string): JobKeyMatch => ({
-    keys: [jobKeys.submitPacket(id), jobKeys.rejectRegistration(id)],
+    keys: [jobKeys.submitPacket(id), jobKeys.rejectRegistration(id), jobKeys.deactivateUin(id)],
     prefixes: [jobKeys.confirmRegistration(id, ''), `${jobKeys.submitPacket(id)}:resubmit-`]
   })
 }

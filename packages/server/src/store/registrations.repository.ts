@@ -311,6 +311,47 @@ export class RegistrationsRepository {
     return updated
   }
 
+  /**
+   * Records something that happened to a registration without changing its state: a history
+   * entry from and to its current state with `reason`, and `changes` to other columns, together.
+   * With `whileNationalIdKept`, only while its national id is still kept (the update re-checks
+   * it under the row lock, so of two concurrent notes one wins). Returns whether it was recorded.
+   */
+  async note(
+    executor: Kysely<Database>,
+    id: string,
+    reason: string,
+    options: {
+      lastError?: string | null
+      changes?: RegistrationUpdate
+      whileNationalIdKept?: boolean
+    } = {}
+  ): Promise<boolean> {
+    if (!executor.isTransaction) {
+      return executor.transaction().execute((trx) => this.note(trx, id, reason, options))
+    }
+    const now = this.clock()
+    let update = executor
+      .updateTable('registrations')
+      .set({
+        ...options.changes,
+        updated_at: now,
+        ...(options.lastError !== undefined ? { last_error: options.lastError } : {})
+      })
+      .where('id', '=', id)
+    if (options.whileNationalIdKept) update = update.where('national_id_sealed', 'is not', null)
+    const updated = await update.returning('state').executeTakeFirst()
+    if (!updated) return false
+    await this.insertHistory(executor, {
+      registration_id: id,
+      from_state: updated.state,
+      to_state: updated.state,
+      reason,
+      at: now
+    })
+    return true
+  }
+
   /** The registration a MOSIP registration id belongs to: its own id, or one it took later. */
   async findByMosipId(
     mosipId: string,

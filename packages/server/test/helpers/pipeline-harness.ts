@@ -12,7 +12,12 @@ import { WebsubInboxRepository } from '../../src/store/websub-inbox.repository.j
 import type { Dialect } from '../../src/store/database.js'
 import { ok, permanent, retry } from '../../src/core/outcome.js'
 import type { StoredPacketInput } from '../../src/core/intake-plan.js'
-import type { CredentialDecryptor, MosipStatusGateway } from '../../src/core/ports.js'
+import type {
+  CredentialDecryptor,
+  MosipIdentityGateway,
+  MosipStatusGateway
+} from '../../src/core/ports.js'
+import { deactivateUinJob } from '../../src/pipeline/deactivate-uin.job.js'
 import { Reconciler } from '../../src/pipeline/reconciliation.service.js'
 import { workflowEventJob } from '../../src/pipeline/workflow-event.job.js'
 import { ReconciliationRepository } from '../../src/store/reconciliation.repository.js'
@@ -32,6 +37,8 @@ const referenceIds = (prefix: string) =>
 
 export const NATIONAL_ID_FIELD = 'child.nid'
 export const UIN = '5550001112'
+/** The deceased's UIN in the death packets `register` builds. */
+export const DECEASED_UIN = '5550009998'
 const HOUR_MS = 60 * 60 * 1000
 
 /** Decrypts "vc:<registration id>" to a credential of that registration with a UIN. */
@@ -40,6 +47,12 @@ const decryptor: CredentialDecryptor = {
     if (!text.startsWith('vc:')) return permanent('CREDENTIAL_MALFORMED', 'not a test credential')
     return ok({ subjectRegistrationId: text.slice(3), subject: { UIN } })
   }
+}
+
+/** No ID repository unless a test gives one: a deactivation waits for MOSIP. */
+const absentIdRepository: MosipIdentityGateway = {
+  deactivate: () =>
+    Promise.resolve(retry('IDREPO_NOT_SCRIPTED', 'no ID repository in this harness'))
 }
 
 /** No status answers unless a test gives its own gateway: only events reach the reconciler. */
@@ -96,6 +109,10 @@ export async function createPipelineHarness(
     actsWithStoredToken?: boolean
     status?: MosipStatusGateway
     reconcileAfterMs?: number
+    /** MOSIP_DEACTIVATE_UIN_ON_DEATH on, with this ID repository. */
+    deactivateWith?: MosipIdentityGateway
+    /** Where the jobs and runners log; default silent. */
+    logger?: pino.Logger
   } = {}
 ): Promise<PipelineHarness> {
   const ctx = await createMigratedStore(dialect)
@@ -104,7 +121,7 @@ export async function createPipelineHarness(
   const inbox = new WebsubInboxRepository(ctx.store.db, box)
   const mosip = options.mosip ?? new ScriptedMosip()
   const opencrvs = new FakeOpencrvsEvents()
-  const logger = pino({ level: 'silent' })
+  const logger = options.logger ?? pino({ level: 'silent' })
   const queueOf = (maxAttempts: number, backoffMs: number) =>
     new JobQueue<Tasks>(ctx.store, { maxAttempts, backoff: { baseMs: 1, maxMs: backoffMs } })
   const queue = queueOf(2, 5)
@@ -129,7 +146,8 @@ export async function createPipelineHarness(
     registrations,
     tokens: fixedToken,
     events: opencrvs,
-    logger
+    logger,
+    ...(options.deactivateWith ? { uinDeactivation: { queue } } : {})
   }
   const handlers: TaskHandlers<Tasks> = {
     [TASKS.submitPacket]: submitPacketJob({
@@ -161,6 +179,11 @@ export async function createPipelineHarness(
       inbox,
       registrations,
       reconciler
+    }),
+    [TASKS.deactivateUin]: deactivateUinJob({
+      store: ctx.store,
+      registrations,
+      identities: options.deactivateWith ?? absentIdRepository
     })
   }
   const runners: Array<JobRunner<Tasks>> = []
@@ -203,7 +226,11 @@ export async function createPipelineHarness(
           idempotencyKey: `key-${id}`,
           token: 'token',
           tokenExpiresAt,
-          payload: { ...packet, process: PROCESS_OF[kind] }
+          payload: {
+            ...packet,
+            process: PROCESS_OF[kind],
+            fields: kind === 'death' ? { UIN: DECEASED_UIN } : {}
+          }
         })
         await queue.enqueue(
           trx,

@@ -4,7 +4,7 @@
  * workflow-completed events, and the keystore that decrypts credentials.
  *
  * `createMosipIntegration` builds them from the configuration, with one cached login per MOSIP
- * client (the packet client, the status client and the WebSub client) shared by every job. When the credential
+ * client (the packet client, the status client, the ID repository client and the WebSub client) shared by every job. When the credential
  * keystore cannot be opened the bridge still starts: credentials are stored and wait, and the
  * reason is logged once, at start-up.
  */
@@ -15,6 +15,7 @@ import type {
   CredentialDecryptor,
   IssuedCredential,
   DataShareGateway,
+  MosipIdentityGateway,
   MosipPacketGateway,
   MosipStatusGateway
 } from '../../core/ports.js'
@@ -24,6 +25,7 @@ import { MosipTokenSource } from './auth-token.js'
 import { MosipCredentialDecryptor } from './credential-decryptor.js'
 import { MosipDataShareClient } from './datashare.client.js'
 import { DEFAULT_ID_SCHEMA_JSON } from './default-id-schema.js'
+import { MosipIdRepositoryClient } from './id-repository.client.js'
 import { MosipPacketClient } from './packet-manager.client.js'
 import { MosipRegistrationStatusClient } from './registration-status.client.js'
 import { WebsubSubscriber } from './websub-subscriber.js'
@@ -32,6 +34,8 @@ export interface MosipIntegration {
   packets: MosipPacketGateway
   /** MOSIP's external status of registrations, for reconciling those that stall. */
   status: MosipStatusGateway
+  /** MOSIP's ID repository: deactivates the UIN of a deceased person (MOSIP_DEACTIVATE_UIN_ON_DEATH). */
+  identities: MosipIdentityGateway
   decryptor: CredentialDecryptor
   /** Credentials shared by reference (`event.dataShareUri`). */
   dataShare: DataShareGateway
@@ -129,9 +133,16 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
     })
   const { workflowCompletedTopic } = mosip.websub
   const keystore = openDecryptor(config, logger)
+  const identities = new MosipIdRepositoryClient({
+    url: mosip.idRepository.url,
+    tokens: login(mosip.idRepository.client),
+    schemaVersion: config.pipeline.schemaVersion,
+    timeoutMs
+  })
   return {
     packets,
     status,
+    identities,
     decryptor: keystore.decryptor,
     dataShare: new MosipDataShareClient({
       allowedOrigins: mosip.credential.dataShare.allowedOrigins,

@@ -3,7 +3,8 @@
  * sandbox can inspect state and switch faults over HTTP. Not part of MOSIP; not recorded in the
  * request log and never subject to injected faults.
  *
- * - `GET  /packets/:id`, `GET /registrations/:id`, `GET /identities`, `GET /published`
+ * - `GET  /packets/:id`, `GET /registrations/:id`, `GET /identities` (each with its ID
+ *   repository `status` and `statusChanges`), `GET /published`
  * - `DELETE /registrations/:id`: MOSIP loses the registration (workflow and packet; its status
  *   is then `RPR-RGS-031`)
  * - `PUT  /outcomes` `{registrationId | "*", outcome, times?}` or `{process, outcome, times?}`

@@ -1,5 +1,6 @@
 import type { AuthManager } from './auth-manager.js'
 import type { CredentialIssuer } from './credential-issuer.js'
+import type { IdRepository } from './id-repository.js'
 import type { PacketManager } from './packet-manager.js'
 import type { ProcessingPipeline } from './processing-pipeline.js'
 import type { RegistrationProcessor } from './registration-processor.js'
@@ -13,4 +14,6 @@ export interface MosipCore {
   registrations: RegistrationProcessor
   pipeline: ProcessingPipeline
   issuer: CredentialIssuer
+  /** `idRepository.updates`: every identity update accepted (statuses are on the identities). */
+  idRepository: IdRepository
 }

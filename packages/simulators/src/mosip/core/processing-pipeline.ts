@@ -112,6 +112,10 @@ export interface MosipIdentity {
   vid: string
   registrationIds: string[]
   deceased: boolean
+  /** The ID repository's status of the identity: `ACTIVATED` until an update changes it. */
+  status: string
+  /** Every status change by the ID repository's identity update, oldest first. */
+  statusChanges: Array<{ status: string; registrationId?: string; at: string }>
   /** Current identity values: the birth packet's fields, merged with later updates. */
   fields: Record<string, string>
 }
@@ -390,6 +394,8 @@ export class ProcessingPipeline {
           vid: given ?? generateVid(),
           registrationIds: [],
           deceased: false,
+          status: 'ACTIVATED',
+          statusChanges: [],
           fields: {}
         })
       identity.fields = { ...identity.fields, ...fields }
@@ -403,6 +409,8 @@ export class ProcessingPipeline {
       vid: generateVid(),
       registrationIds: [record.registrationId],
       deceased: false,
+      status: 'ACTIVATED',
+      statusChanges: [],
       fields: { ...fields }
     })
     record.uin = identity.uin

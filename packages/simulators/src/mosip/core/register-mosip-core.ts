@@ -1,7 +1,7 @@
 /**
  * Composes the MOSIP core simulators on one `SimServer`: auth manager, packet manager,
- * registration processor (workflow instance and status APIs), the processing pipeline behind it
- * and credential-service with its published key. Call before `sim.listen()`.
+ * registration processor (workflow instance and status APIs), the processing pipeline behind it,
+ * credential-service with its published key and the ID repository's identity status update. Call before `sim.listen()`.
  *
  * ```ts
  * const sim = new SimServer({ name: 'mosip' })
@@ -20,6 +20,7 @@ import { registerMosipCoreControlApi } from './control-api.js'
 import type { MosipCore } from './mosip-core.js'
 import { AuthManager, type AuthManagerOptions, type MosipClient } from './auth-manager.js'
 import { CredentialIssuer, type CredentialIssuerOptions } from './credential-issuer.js'
+import { IdRepository } from './id-repository.js'
 import { PacketManager, type PacketManagerOptions } from './packet-manager.js'
 import {
   ProcessingPipeline,
@@ -72,8 +73,9 @@ export function registerMosipCore(sim: SimServer, options: MosipCoreOptions): Mo
     packets,
     pipeline
   })
+  const idRepository = new IdRepository(sim, { auth, pipeline })
   sim.app.addHook('onClose', async () => pipeline.stop())
-  const core = { auth, packets, registrations, pipeline, issuer }
+  const core = { auth, packets, registrations, pipeline, issuer, idRepository }
   if (options.controlPrefix !== false) registerMosipCoreControlApi(sim, core, options.controlPrefix)
   return core
 }

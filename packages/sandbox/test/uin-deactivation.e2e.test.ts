@@ -1,0 +1,192 @@
+/**
+ * UIN deactivation on death, on real sockets: simulated OpenCRVS → example country
+ * configuration → bridge (its own process, MOSIP_DEACTIVATE_UIN_ON_DEATH=true) → simulated
+ * MOSIP. A birth gives a person a UIN; their death, declared with that UIN, is processed by
+ * MOSIP and confirmed, and the bridge then sets the identity to DEACTIVATED in the simulated ID
+ * repository, once. SQLite and PostgreSQL.
+ */
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
+import { createStore, type Store } from '@mosip-bridge/server'
+import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
+import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
+import {
+  startExampleCountryConfig,
+  type ExampleCountryConfig
+} from '../src/country-config/index.js'
+import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+
+const WEBSUB_SECRET = 'e2e-deactivation-websub-secret'
+const DATA_KEY = Buffer.alloc(32, 31).toString('hex')
+
+const postgresOptions = await postgresSuiteOptions()
+
+const isoDaysAgo = (days: number) =>
+  new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10)
+
+function birthDeclaration(): OpencrvsDeclaration {
+  return {
+    'child.name': { firstname: 'Mwila', surname: 'Banda' },
+    'child.dob': isoDaysAgo(12),
+    'child.gender': 'male',
+    'mother.name': { firstname: 'Ruth', surname: 'Banda' },
+    'mother.verified': 'verified',
+    'mother.address': {
+      country: 'FAR',
+      addressType: 'DOMESTIC',
+      administrativeArea: '6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
+      streetLevelDetails: { town: 'Ilanga', street: 'Main St', number: '3' }
+    },
+    'informant.relation': 'MOTHER',
+    'informant.email': 'ruth@example.org'
+  }
+}
+
+function deathDeclaration(nid: string): OpencrvsDeclaration {
+  return {
+    'deceased.name': { firstname: 'Mwila', surname: 'Banda' },
+    'deceased.dob': isoDaysAgo(12),
+    'deceased.gender': 'male',
+    'deceased.idType': 'NATIONAL_ID',
+    'deceased.nid': nid,
+    'eventDetails.date': isoDaysAgo(1),
+    'informant.email': 'ruth@example.org',
+    'informant.relation': 'SPOUSE',
+    'spouse.name': { firstname: 'Ruth', surname: 'Banda' },
+    'spouse.verified': 'verified'
+  }
+}
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  const options = dialect === 'postgres' ? postgresOptions : {}
+  describe(`UIN deactivation on death on ${dialect}`, options, () => {
+    let dir: string
+    let suite: SimulatorSuite
+    let countryConfig: ExampleCountryConfig
+    let bridge: BridgeProcess
+    let store: Store
+    let dropDatabase: (() => Promise<void>) | undefined
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), `bridge-deactivation-${dialect}-`))
+      const port = await freePort()
+      const bridgeUrl = `http://127.0.0.1:${port}`
+      suite = await startSimulators({
+        dir,
+        bridgeUrl,
+        stepDelayMs: 20,
+        hubRetryDelaysMs: [200, 400, 800],
+        hubCommitMode: 'message',
+        websubSecret: WEBSUB_SECRET
+      })
+      countryConfig = await startExampleCountryConfig({
+        bridgeUrl,
+        opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl,
+        handlers: { client: { timeoutMs: 5000, retries: 2, retryDelayMs: 50 } }
+      })
+      suite.opencrvs.setCountryConfigUrl(countryConfig.url)
+      let database: Record<string, string>
+      if (dialect === 'postgres') {
+        const created = await createPostgresDatabase()
+        dropDatabase = created.drop
+        database = { DATABASE_URL: created.url }
+        store = createStore({ kind: 'postgres', url: created.url }, 2)
+      } else {
+        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
+        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
+      }
+      const env: Record<string, string> = {
+        ...suite.env,
+        ...database,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'debug',
+        DATA_ENCRYPTION_KEY: DATA_KEY,
+        JOB_BACKOFF_BASE_MS: '100',
+        JOB_BACKOFF_MAX_MS: '800',
+        JOB_POLL_INTERVAL_MS: '50',
+        OUTBOUND_TIMEOUT_MS: '3000',
+        MOSIP_DEACTIVATE_UIN_ON_DEATH: 'true'
+      }
+      // The ID repository's URL is derived from MOSIP_CREATE_PACKET_URL: MOSIP's own host.
+      assert.equal(env.MOSIP_IDREPO_URL, undefined)
+      bridge = await startBridgeProcess({ env, port })
+      await waitFor('the bridge to subscribe at the hub', () =>
+        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
+      )
+    })
+
+    after(async () => {
+      await bridge?.stop()
+      await store?.close()
+      await countryConfig?.close()
+      await suite?.close()
+      await dropDatabase?.()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    async function registrationOf(eventId: string) {
+      return store.db
+        .selectFrom('registrations')
+        .select(['id', 'state', 'national_id_sealed'])
+        .where('opencrvs_event_id', '=', eventId)
+        .executeTakeFirst()
+    }
+
+    async function reasonsOf(registrationId: string): Promise<Array<string | null>> {
+      const rows = await store.db
+        .selectFrom('registration_history')
+        .select(['reason'])
+        .where('registration_id', '=', registrationId)
+        .orderBy('id')
+        .execute()
+      return rows.map((row) => row.reason)
+    }
+
+    it('deactivates the deceased UIN once at the ID repository', async () => {
+      // A birth: MOSIP issues the person a UIN, which OpenCRVS receives.
+      const birth = suite.opencrvs.createEvent({ type: 'birth', declaration: birthDeclaration() })
+      const registered = await suite.opencrvs.register(birth.id)
+      await suite.opencrvs.waitForConfirmation(birth.id, registered.actionId, 'Accepted', {
+        timeoutMs: 30_000
+      })
+      const uin = String(suite.opencrvs.declarationOf(birth.id)['child.nid'])
+      const identity = suite.mosip.core.pipeline.identity(uin)
+      assert.equal(identity?.uin, uin, 'the national id is a UIN of the simulated MOSIP')
+      assert.equal(identity.status, 'ACTIVATED')
+
+      // Their death, declared with that UIN.
+      const death = suite.opencrvs.createEvent({
+        type: 'death',
+        declaration: deathDeclaration(uin)
+      })
+      await suite.opencrvs.register(death.id)
+      const registration = await waitFor('the death to be confirmed', async () => {
+        const row = await registrationOf(death.id)
+        return row?.state === 'confirmed' ? row : undefined
+      })
+      await waitFor('the deactivation to be recorded', async () =>
+        (await reasonsOf(registration.id)).includes('UIN_DEACTIVATED')
+      )
+
+      assert.equal(identity.status, 'DEACTIVATED')
+      assert.deepEqual(
+        identity.statusChanges.map((change) => [change.status, change.registrationId]),
+        [['DEACTIVATED', registration.id]],
+        'deactivated once, for the death registration'
+      )
+      const updates = suite.mosip.core.idRepository.updates.filter((u) => u.uin === uin)
+      assert.equal(updates.length, 1, 'one call to the ID repository')
+      assert.equal(identity.deceased, true, "MOSIP's own death processing flagged the person")
+      assert.equal(
+        (await registrationOf(death.id))?.national_id_sealed,
+        null,
+        'nothing of the UIN is kept'
+      )
+      assert.equal(bridge.output().includes(uin), false, 'the UIN never reaches the logs')
+    })
+  })
+}
