@@ -5,6 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -52,8 +53,16 @@ describe('mosip-bridge CLI', () => {
       ...keystore,
       MOSIP_WEBSUB_SECRET: 'websub-secret-value-123',
       DATA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
-      DATABASE_URL: 'postgres://bridge:pg-password-456@127.0.0.1:5432/bridge'
+      DATABASE_URL: 'postgres://bridge:pg-password-456@127.0.0.1:5432/bridge',
+      OIDP_CLIENT_ENCRYPTION_KEY_PATH: join(dir, 'esignet-encryption-jwk.txt')
     }
+    const encryptionJwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      format: 'jwk'
+    })
+    writeFileSync(
+      env.OIDP_CLIENT_ENCRYPTION_KEY_PATH,
+      Buffer.from(JSON.stringify({ ...encryptionJwk, kid: 'enc-1' })).toString('base64')
+    )
     const result = await run(['config', 'check'], env, dir)
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stdout, /MOSIP_WEBSUB_SECRET\s+\*{8}/)
@@ -63,6 +72,7 @@ describe('mosip-bridge CLI', () => {
     assert.match(result.stdout, /ok\s+DECRYPT_P12_FILE_PATH, DECRYPT_P12_FILE_PASSWORD: RSA-2048/)
     assert.match(result.stdout, /unusable\s+SIGN_P12_FILE_PATH.*\/verify would answer 503/)
     assert.match(result.stdout, /unusable\s+OIDP_CLIENT_PRIVATE_KEY_PATH/)
+    assert.match(result.stdout, /ok\s+OIDP_CLIENT_ENCRYPTION_KEY_PATH: rsa, kid enc-1/)
     for (const secret of [
       'websub-secret-value-123',
       'pg-password-456',

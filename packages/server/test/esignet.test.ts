@@ -199,6 +199,8 @@ describe('POST /esignet/get-oidp-user-info against the E-Signet simulator', () =
     esignet.clearFaults()
     esignet.sim.clearRequests()
     esignet.setUserinfoResponseType(CLIENT_ID, 'JWS')
+    esignet.setClientEncryptionKey(CLIENT_ID, 'assertion')
+    esignet.setUserinfoSigner('ida')
   })
 
   it('completes a login round trip with verified userinfo', async () => {
@@ -290,6 +292,89 @@ describe('POST /esignet/get-oidp-user-info against the E-Signet simulator', () =
       before + 1,
       'one refresh, in case E-Signet rotated its key'
     )
+  })
+
+  it("verifies userinfo signed by IDA's key or E-Signet's own, both in E-Signet's JWKS", async () => {
+    // The JWKS holds E-Signet's OIDC and KYC keys and IDA's key; IDA's is not the first.
+    const kids = esignet.jwks().keys.map((key) => key.kid)
+    assert.equal(kids.length, 3)
+    assert.ok(kids.indexOf(esignet.signingKids.ida) > 0)
+    assert.equal((await loginOnce(main)).status, 200, "IDA's key (the simulator's default)")
+    esignet.setUserinfoSigner('esignet')
+    assert.equal((await loginOnce(main)).status, 200, "E-Signet's own KYC key")
+  })
+
+  it('refuses userinfo signed by a key whose kid the JWKS does not publish, after one refresh', async () => {
+    const app = await startApp(config(), { refreshCooldownMs: 0 })
+    assert.equal((await loginOnce(app)).status, 200)
+    const before = esignet.sim.requests(ESIGNET_SERVICES.jwks).length
+    esignet.signNextUserinfoWithUnknownKey()
+    const response = await loginOnce(app)
+    assert.equal(response.status, 502)
+    const body = (await response.json()) as ErrorBody
+    assert.equal(body.code, 'ESIGNET_USERINFO_SIGNATURE_INVALID')
+    assert.match(body.message, /signed with key "[\w-]+", which E-Signet's JWKS does not publish/)
+    assert.equal(esignet.sim.requests(ESIGNET_SERVICES.jwks).length, before + 1)
+  })
+
+  describe('OIDP_CLIENT_ENCRYPTION_KEY_PATH', () => {
+    function encryptionKeyFile(name: string, base64Jwk: string): string {
+      const file = join(dir, name)
+      writeFileSync(file, base64Jwk)
+      return file
+    }
+
+    it('decrypts userinfo E-Signet encrypts to a separately registered key', async () => {
+      esignet.setClientEncryptionKey(CLIENT_ID, 'separate')
+      esignet.setUserinfoResponseType(CLIENT_ID, 'JWE')
+      const file = encryptionKeyFile('enc-jwk.txt', esignet.clientEncryptionKeyBase64(CLIENT_ID))
+      const app = await startApp(config({ OIDP_CLIENT_ENCRYPTION_KEY_PATH: file }))
+      const response = await loginOnce(app)
+      assert.equal(response.status, 200)
+      assert.equal(((await response.json()) as { nid: string }).nid, CHANDA.individualId)
+
+      // Without the variable the assertion key cannot open it: a clear 502.
+      const without = await loginOnce(main)
+      assert.equal(without.status, 502)
+      const body = (await without.json()) as ErrorBody
+      assert.equal(body.code, 'ESIGNET_USERINFO_UNDECRYPTABLE')
+      assert.match(body.message, /OIDP_CLIENT_PRIVATE_KEY_PATH/)
+    })
+
+    it('uses the assertion key only for a JWE whose kid names it', async () => {
+      esignet.setClientEncryptionKey(CLIENT_ID, 'separate')
+      const file = encryptionKeyFile('enc-jwk-2.txt', esignet.clientEncryptionKeyBase64(CLIENT_ID))
+      const app = await startApp(config({ OIDP_CLIENT_ENCRYPTION_KEY_PATH: file }))
+      // E-Signet still encrypts to the assertion key (the registration was not changed yet).
+      esignet.setClientEncryptionKey(CLIENT_ID, 'assertion')
+      esignet.setUserinfoResponseType(CLIENT_ID, 'JWE')
+      assert.equal((await loginOnce(app)).status, 200)
+    })
+
+    it('names the encryption key when it does not open the JWE (no silent fallback)', async () => {
+      // E-Signet encrypts to a key of which the bridge was given another one.
+      esignet.setClientEncryptionKey(CLIENT_ID, 'separate')
+      const stale = esignet.clientEncryptionKeyBase64(CLIENT_ID)
+      esignet.setClientEncryptionKey(CLIENT_ID, 'separate')
+      esignet.setUserinfoResponseType(CLIENT_ID, 'JWE')
+      const app = await startApp(
+        config({ OIDP_CLIENT_ENCRYPTION_KEY_PATH: encryptionKeyFile('stale-jwk.txt', stale) })
+      )
+      const response = await loginOnce(app)
+      assert.equal(response.status, 502)
+      const body = (await response.json()) as ErrorBody
+      assert.equal(body.code, 'ESIGNET_USERINFO_UNDECRYPTABLE')
+      assert.match(body.message, /OIDP_CLIENT_ENCRYPTION_KEY_PATH/)
+    })
+
+    it('503 ESIGNET_NOT_CONFIGURED when the encryption key file is unusable', async () => {
+      const broken = config({
+        OIDP_CLIENT_ENCRYPTION_KEY_PATH: encryptionKeyFile('broken.txt', 'not a key')
+      })
+      const client = createEsignetClient(broken, logger)
+      assert.equal(client.status.available, false)
+      assert.match(logs.text(), /OIDP_CLIENT_ENCRYPTION_KEY_PATH/)
+    })
   })
 
   it('sends a fresh jti every time; a replayed jti is refused by E-Signet (502)', async () => {

@@ -54,7 +54,15 @@ export interface SimulatorSuiteOptions {
   mandatoryLanguages?: string[]
   /** Document fields ID validation requires in every packet (default none). */
   requiredDocuments?: string[]
+  /**
+   * E-Signet userinfo: `none` (default) a plain JWS; `assertion-key` a JWE encrypted to the
+   * client's assertion key; `separate-key` a JWE encrypted to a separately registered encryption
+   * key, whose private JWK the bridge gets as `OIDP_CLIENT_ENCRYPTION_KEY_PATH`.
+   */
+  esignetUserinfoEncryption?: EsignetUserinfoEncryption
 }
+
+export type EsignetUserinfoEncryption = 'none' | 'assertion-key' | 'separate-key'
 
 export interface SimulatorSuite {
   mosip: MosipSimulator
@@ -128,10 +136,18 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
       }))
     }
   })
+  const userinfoEncryption = options.esignetUserinfoEncryption ?? 'none'
   const esignet = await createEsignetSimulator({
     host,
     port: options.ports?.esignet ?? 0,
-    clients: [{ clientId: 'opencrvs-mosip-client', redirectUris: ['*'] }],
+    clients: [
+      {
+        clientId: 'opencrvs-mosip-client',
+        redirectUris: ['*'],
+        userinfoResponseType: userinfoEncryption === 'none' ? 'JWS' : 'JWE',
+        encryptionKey: userinfoEncryption === 'separate-key' ? 'separate' : 'assertion'
+      }
+    ],
     users: SAMPLE_IDENTITIES.map((person) => ({
       individualId: person.uin,
       given_name: person.given,
@@ -153,13 +169,17 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
     decrypt: join(dir, 'keystore.p12'),
     sign: join(dir, 'sign-keystore.p12'),
     idaCert: join(dir, 'ida-partner.crt'),
-    esignetJwk: join(dir, 'esignet-jwk.txt')
+    esignetJwk: join(dir, 'esignet-jwk.txt'),
+    esignetEncryptionJwk: join(dir, 'esignet-encryption-jwk.txt')
   }
   writeFileSync(files.decrypt, mosip.core.issuer.partnerKeystore(password), { mode: 0o600 })
   const idaMaterial = mosip.ida.bridgeMaterial(password)
   writeFileSync(files.sign, idaMaterial.signKeystore, { mode: 0o600 })
   writeFileSync(files.idaCert, idaMaterial.idaCertificatePem)
   writeFileSync(files.esignetJwk, esignet.clientPrivateKeyBase64(), { mode: 0o600 })
+  if (userinfoEncryption === 'separate-key') {
+    writeFileSync(files.esignetEncryptionJwk, esignet.clientEncryptionKeyBase64(), { mode: 0o600 })
+  }
 
   const version = options.opencrvsVersion ?? 'v2.0'
   const systemClient = opencrvs.systemClients[0]
@@ -192,6 +212,9 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
     ESIGNET_TOKEN_URL: esignet.endpoints.token,
     ESIGNET_USERINFO_URL: esignet.endpoints.userinfo,
     OIDP_CLIENT_PRIVATE_KEY_PATH: files.esignetJwk,
+    ...(userinfoEncryption === 'separate-key'
+      ? { OIDP_CLIENT_ENCRYPTION_KEY_PATH: files.esignetEncryptionJwk }
+      : {}),
     OPENCRVS_GATEWAY_URL: opencrvs.gatewayUrl,
     OPENCRVS_AUTH_URL: opencrvs.authUrl,
     OPENCRVS_PUBLIC_KEY_URL: opencrvs.publicKeyUrl,

@@ -151,7 +151,8 @@ describe('simulated E-Signet', () => {
     assert.equal(config.authorization_endpoint, `${esignet.url}/authorize`)
     assert.deepEqual(config.token_endpoint_auth_methods_supported, ['private_key_jwt'])
     const keys = (await (await fetch(config.jwks_uri)).json()) as { keys: JWK[] }
-    assert.equal(keys.keys.length, 2)
+    // eSignet's OIDC and KYC keys, and IDA's key.
+    assert.equal(keys.keys.length, 3)
     for (const key of keys.keys) {
       assert.equal(key.kty, 'RSA')
       assert.equal(key.d, undefined)
@@ -312,7 +313,57 @@ describe('simulated E-Signet', () => {
     assert.equal((await (await userinfo(plainTokens.access_token)).text()).split('.').length, 3)
   })
 
-  it('can sign the next userinfo with a key that fails verification against the JWKS', async () => {
+  it("signs userinfo with IDA's key by default (published in the JWKS), or with its own", async () => {
+    const { code } = await authorize()
+    const tokens = esignetTokenResponseSchema.parse(
+      (await token(tokenForm(code, await clientAssertion()))).body
+    )
+    const published = (await (await fetch(config.jwks_uri)).json()) as { keys: JWK[] }
+    const kids = esignet.signingKids
+    assert.notEqual(kids.ida, kids.esignet)
+    assert.ok(published.keys.some((key) => key.kid === kids.ida && key.use === 'sig'))
+    const byIda = await (await userinfo(tokens.access_token)).text()
+    assert.equal(decodeProtectedHeader(byIda).kid, kids.ida)
+    await jwtVerify(byIda, jwks, { algorithms: ['PS256'], audience: CLIENT_ID })
+    try {
+      esignet.setUserinfoSigner('esignet')
+      const byEsignet = await (await userinfo(tokens.access_token)).text()
+      assert.equal(decodeProtectedHeader(byEsignet).kid, kids.esignet)
+      await jwtVerify(byEsignet, jwks, { algorithms: ['PS256'], audience: CLIENT_ID })
+    } finally {
+      esignet.setUserinfoSigner('ida')
+    }
+  })
+
+  it('encrypts userinfo to a separately registered client encryption key when set so', async () => {
+    esignet.setClientEncryptionKey(CLIENT_ID, 'separate')
+    esignet.setUserinfoResponseType(CLIENT_ID, 'JWE')
+    try {
+      const { code } = await authorize()
+      const tokens = esignetTokenResponseSchema.parse(
+        (await token(tokenForm(code, await clientAssertion()))).body
+      )
+      const jwe = await (await userinfo(tokens.access_token)).text()
+      const encryptionJwk = JSON.parse(
+        Buffer.from(esignet.clientEncryptionKeyBase64(CLIENT_ID), 'base64').toString('utf8')
+      ) as JWK
+      assert.notEqual(encryptionJwk.n, rpJwk.n)
+      assert.equal(decodeProtectedHeader(jwe).kid, encryptionJwk.kid)
+      // The assertion key no longer opens it; the encryption key does.
+      await assert.rejects(compactDecrypt(jwe, await importJWK(rpJwk, 'RSA-OAEP-256')))
+      const { plaintext } = await compactDecrypt(
+        jwe,
+        await importJWK(encryptionJwk, 'RSA-OAEP-256')
+      )
+      await jwtVerify(new TextDecoder().decode(plaintext), jwks, { audience: CLIENT_ID })
+    } finally {
+      esignet.setClientEncryptionKey(CLIENT_ID, 'assertion')
+      esignet.setUserinfoResponseType(CLIENT_ID, 'JWS')
+    }
+    assert.throws(() => esignet.clientEncryptionKeyBase64(CLIENT_ID), /no separate encryption key/)
+  })
+
+  it('can sign the next userinfo with a key that fails verification, or one the JWKS lacks', async () => {
     const { code } = await authorize()
     const tokens = esignetTokenResponseSchema.parse(
       (await token(tokenForm(code, await clientAssertion()))).body
@@ -325,6 +376,14 @@ describe('simulated E-Signet', () => {
     )
     const genuine = await (await userinfo(tokens.access_token)).text()
     await jwtVerify(genuine, jwks, { algorithms: ['PS256'] })
+    esignet.signNextUserinfoWithUnknownKey()
+    const stranger = await (await userinfo(tokens.access_token)).text()
+    const { kid } = decodeProtectedHeader(stranger)
+    assert.ok(kid && !Object.values(esignet.signingKids).includes(kid))
+    await assert.rejects(
+      jwtVerify(stranger, jwks, { algorithms: ['PS256'] }),
+      joseErrors.JWKSNoMatchingKey
+    )
   })
 
   it('refuses userinfo without a valid bearer token with 401', async () => {

@@ -93,5 +93,24 @@ export function checkKeyFiles(config: BridgeConfig, now = Date.now()): FileCheck
       detail: `${failure(error)} — /esignet/get-oidp-user-info would answer 503`
     })
   }
+  const encryptionKeyPath = config.esignet.clientEncryptionKeyPath
+  if (encryptionKeyPath !== undefined) {
+    try {
+      const key = loadClientKeyFile(encryptionKeyPath, 'OIDP_CLIENT_ENCRYPTION_KEY_PATH')
+      checks.push({
+        variables: 'OIDP_CLIENT_ENCRYPTION_KEY_PATH',
+        required: false,
+        ok: true,
+        detail: `${key.privateKey.asymmetricKeyType ?? 'key'}${key.kid ? `, kid ${key.kid}` : ''}`
+      })
+    } catch (error) {
+      checks.push({
+        variables: 'OIDP_CLIENT_ENCRYPTION_KEY_PATH',
+        required: false,
+        ok: false,
+        detail: `${failure(error)} — /esignet/get-oidp-user-info would answer 503`
+      })
+    }
+  }
   return checks
 }

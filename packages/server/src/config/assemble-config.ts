@@ -414,6 +414,7 @@ function toBridgeConfig(env: VariableValues): BridgeConfig {
       userinfoUrl: env.ESIGNET_USERINFO_URL,
       tokenUrl: env.ESIGNET_TOKEN_URL,
       clientPrivateKeyPath: env.OIDP_CLIENT_PRIVATE_KEY_PATH,
+      clientEncryptionKeyPath: env.OIDP_CLIENT_ENCRYPTION_KEY_PATH,
       jwksUrl: env.ESIGNET_JWKS_URL,
       expectedStates: env.ESIGNET_EXPECTED_STATE?.split(','),
       requiredScope: env.ESIGNET_REQUIRED_SCOPE

@@ -187,6 +187,8 @@ export interface EsignetConfig {
   userinfoUrl: string
   tokenUrl: string
   clientPrivateKeyPath: string
+  /** Decrypts JWE userinfo; undefined: the assertion key does. */
+  clientEncryptionKeyPath: string | undefined
   /** E-Signet's JWKS; undefined: found through `.well-known/openid-configuration`. */
   jwksUrl: string | undefined
   /** Accepted `state` values of a login; undefined: not checked (as mosip-api). */

@@ -118,6 +118,7 @@ export function describeConfig(config: BridgeConfig): Record<string, string> {
     ESIGNET_USERINFO_URL: url(esignet.userinfoUrl),
     ESIGNET_TOKEN_URL: url(esignet.tokenUrl),
     OIDP_CLIENT_PRIVATE_KEY_PATH: esignet.clientPrivateKeyPath,
+    OIDP_CLIENT_ENCRYPTION_KEY_PATH: esignet.clientEncryptionKeyPath ?? '',
     ESIGNET_JWKS_URL: esignet.jwksUrl === undefined ? '' : url(esignet.jwksUrl),
     ESIGNET_EXPECTED_STATE: esignet.expectedStates?.join(',') ?? '',
     ESIGNET_REQUIRED_SCOPE: esignet.requiredScope ?? 'none'

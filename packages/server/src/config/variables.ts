@@ -758,6 +758,12 @@ export const variables = z.object({
     description:
       "File holding the base64 of the relying party's private JWK, which signs the client assertion (private_key_jwt)."
   }),
+  OIDP_CLIENT_ENCRYPTION_KEY_PATH: optional(filePath, {
+    group: 'E-Signet',
+    whenUnset: 'encrypted userinfo is decrypted with the key of OIDP_CLIENT_PRIVATE_KEY_PATH',
+    description:
+      "File holding the relying party's private encryption key (same format as OIDP_CLIENT_PRIVATE_KEY_PATH), which decrypts E-Signet's encrypted userinfo when the client registered a separate encryption key."
+  }),
   ESIGNET_JWKS_URL: optional(httpUrl, {
     group: 'E-Signet',
     whenUnset: "found through E-Signet's .well-known/openid-configuration",

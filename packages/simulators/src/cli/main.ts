@@ -41,6 +41,11 @@ const program = new Command('mosip-bridge-sim')
     "how MOSIP hands credentials over: inline (in the event) or datashare (the event's dataShareUri, served by the simulated datashare)",
     'inline'
   )
+  .option(
+    '--esignet-userinfo-encryption <mode>',
+    "E-Signet userinfo: none (a signed JWT, signed by IDA's key), assertion-key (a JWE to the client's assertion key) or separate-key (a JWE to a separately registered encryption key, given as OIDP_CLIENT_ENCRYPTION_KEY_PATH)",
+    'none'
+  )
   .option('--env-file <path>', 'also write the environment to this file')
   .action(async (options: Record<string, string | number | undefined>) => {
     const version = String(options.opencrvsVersion)
@@ -69,7 +74,15 @@ const program = new Command('mosip-bridge-sim')
       process.stderr.write('--credential-share must be inline or datashare\n')
       process.exit(2)
     }
+    const userinfoEncryption = String(options.esignetUserinfoEncryption)
+    if (!['none', 'assertion-key', 'separate-key'].includes(userinfoEncryption)) {
+      process.stderr.write(
+        '--esignet-userinfo-encryption must be none, assertion-key or separate-key\n'
+      )
+      process.exit(2)
+    }
     const suite = await startSimulators({
+      esignetUserinfoEncryption: userinfoEncryption as 'none' | 'assertion-key' | 'separate-key',
       credentialShareBy: credentialShare,
       mandatoryLanguages,
       requiredDocuments,

@@ -5,6 +5,8 @@ import { AuthorizeEndpoint, LOGIN_PATH } from './authorize-endpoint.js'
 import { ClientAssertionVerifier } from './client-assertion.js'
 import {
   createClient,
+  newEncryptionKey,
+  type EncryptionKeyMode,
   type EsignetClientInput,
   type RegisteredClient,
   type UserinfoResponseType
@@ -51,7 +53,14 @@ export interface EsignetSimulatorOptions {
   acceptIssuerAsAudience?: boolean
   /** Algorithm of the userinfo JWS; default PS256 (eSignet's default). */
   userinfoSigningAlg?: 'PS256' | 'RS256'
+  /**
+   * Who signs userinfo: `ida` (default), an IDA key pair whose public key the JWKS publishes
+   * beside eSignet's own, as in MOSIP deployments; `esignet`: eSignet's own KYC key.
+   */
+  userinfoSigner?: UserinfoSigner
 }
+
+export type UserinfoSigner = 'ida' | 'esignet'
 
 export interface EsignetEndpoints {
   authorize: string
@@ -79,6 +88,8 @@ export class EsignetSimulator {
   private readonly grants = new GrantStore()
   private readonly oidcKey = createSigningKey('esignet-oidc')
   private readonly kycKey = createSigningKey('esignet-kyc')
+  private readonly idaKey = createSigningKey('ida-kyc')
+  private userinfoSigner: UserinfoSigner
   private readonly authorizeEndpoint: AuthorizeEndpoint
   private readonly tokenEndpoint: TokenEndpoint
   private readonly userinfoEndpoint: UserinfoEndpoint
@@ -89,6 +100,7 @@ export class EsignetSimulator {
     this.options = options
     this.basePath = (options.basePath ?? '').replace(/\/+$/, '')
     this.codeTtlSeconds = options.codeTtlSeconds ?? 60
+    this.userinfoSigner = options.userinfoSigner ?? 'ida'
     this.authorizeEndpoint = new AuthorizeEndpoint({
       clients: this.clients,
       users: this.users,
@@ -116,7 +128,7 @@ export class EsignetSimulator {
       users: this.users,
       grants: this.grants,
       oidcKey: this.oidcKey,
-      kycKey: this.kycKey,
+      userinfoKey: () => this.userinfoKey,
       issuer: () => this.issuer,
       signingAlg: this.userinfoAlg
     })
@@ -208,6 +220,26 @@ export class EsignetSimulator {
     return Buffer.from(JSON.stringify(this.clientPrivateJwk(clientId)), 'utf8').toString('base64')
   }
 
+  /**
+   * `separate`: the client registers a new encryption key of its own and JWE userinfo is
+   * encrypted to it; `assertion`: back to the assertion key.
+   */
+  setClientEncryptionKey(clientId: string, mode: EncryptionKeyMode): void {
+    const client = this.client(clientId)
+    client.encryption = mode === 'separate' ? newEncryptionKey() : undefined
+  }
+
+  /**
+   * Content of the bridge's `OIDP_CLIENT_ENCRYPTION_KEY_PATH` file (base64 of the private JWK
+   * JSON), for a client with a separate encryption key.
+   */
+  clientEncryptionKeyBase64(clientId?: string): string {
+    const client = this.client(clientId)
+    if (!client.encryption)
+      throw new Error(`client ${client.clientId} has no separate encryption key`)
+    return Buffer.from(JSON.stringify(client.encryption.privateJwk), 'utf8').toString('base64')
+  }
+
   addUser(user: EsignetUser): void {
     this.users.set(user.individualId, { ...user })
   }
@@ -219,9 +251,23 @@ export class EsignetSimulator {
     this.approvedUser = individualId
   }
 
-  /** The public keys eSignet publishes (`/.well-known/jwks.json`). */
+  /** The public keys eSignet publishes (`/.well-known/jwks.json`): its own and IDA's. */
   jwks(): { keys: JWK[] } {
-    return publishedJwks([this.oidcKey, this.kycKey])
+    return publishedJwks([this.oidcKey, this.kycKey, this.idaKey])
+  }
+
+  /** `kid`s of the keys that may sign userinfo. */
+  get signingKids(): { esignet: string; ida: string } {
+    return { esignet: this.kycKey.kid, ida: this.idaKey.kid }
+  }
+
+  /** Switches who signs userinfo (see {@link EsignetSimulatorOptions.userinfoSigner}). */
+  setUserinfoSigner(signer: UserinfoSigner): void {
+    this.userinfoSigner = signer
+  }
+
+  private get userinfoKey() {
+    return this.userinfoSigner === 'ida' ? this.idaKey : this.kycKey
   }
 
   // Faults ----------------------------------------------------------------------------------
@@ -234,6 +280,11 @@ export class EsignetSimulator {
   /** The next `times` userinfo JWSs are signed with a key that is not in the JWKS (same `kid`). */
   signNextUserinfoWithWrongKey(times = 1): void {
     this.userinfoEndpoint.signNextWithWrongKey(times)
+  }
+
+  /** The next `times` userinfo JWSs are signed with a key the JWKS does not hold (its own `kid`). */
+  signNextUserinfoWithUnknownKey(times = 1): void {
+    this.userinfoEndpoint.signNextWithUnknownKey(times)
   }
 
   /** Every authorization code issued so far is expired. */

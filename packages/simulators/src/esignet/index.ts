@@ -4,9 +4,11 @@ export {
   ESIGNET_SERVICES,
   EsignetSimulator,
   type EsignetEndpoints,
-  type EsignetSimulatorOptions
+  type EsignetSimulatorOptions,
+  type UserinfoSigner
 } from './esignet-simulator.js'
 export type {
+  EncryptionKeyMode,
   EsignetClientInput,
   RegisteredClient,
   UserinfoResponseType

@@ -1,12 +1,15 @@
 /**
  * eSignet's userinfo endpoint (`/oidc/userinfo`): for a valid access token, the claims the user
- * consented to as a JWS signed with the KYC key, wrapped in a JWE encrypted to the client's key
- * when the client is registered for `JWE`.
+ * consented to as a JWS signed with IDA's KYC key (as in MOSIP deployments, where IDA signs the
+ * KYC data and eSignet publishes IDA's key in its JWKS) or eSignet's own, wrapped in a JWE
+ * encrypted to the client's encryption key (its assertion key unless it registered a separate
+ * one) when the client is registered for `JWE`.
  */
 import { newRsaKeyPair } from '../shared/rsa-key-pair.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { CompactEncrypt, CompactSign, jwtVerify } from 'jose'
-import type { RegisteredClient } from './client-registry.js'
+import type { KeyObject } from 'node:crypto'
+import { CompactEncrypt, CompactSign, jwtVerify, type JWK } from 'jose'
+import { rsaThumbprint, type RegisteredClient } from './client-registry.js'
 import { claimsOf, type EsignetUser } from './esignet-user.js'
 import type { GrantStore } from './grant-store.js'
 import type { SigningKey } from './signing-keys.js'
@@ -17,8 +20,8 @@ interface UserinfoEndpointParts {
   grants: GrantStore
   /** Verifies access tokens. */
   oidcKey: SigningKey
-  /** Signs userinfo. */
-  kycKey: SigningKey
+  /** Signs userinfo: IDA's key or eSignet's own KYC key. */
+  userinfoKey: () => SigningKey
   issuer: () => string
   signingAlg: 'PS256' | 'RS256'
 }
@@ -28,6 +31,7 @@ export class UserinfoEndpoint {
   /** `updated_at` of every user. */
   private readonly updatedAt = Math.floor(Date.now() / 1000)
   private wrongKeySignatures = 0
+  private unknownKidSignatures = 0
 
   constructor(parts: UserinfoEndpointParts) {
     this.parts = parts
@@ -38,12 +42,19 @@ export class UserinfoEndpoint {
     this.wrongKeySignatures += times
   }
 
+  /** The next `times` userinfo JWSs are signed with a key whose `kid` the JWKS does not hold. */
+  signNextWithUnknownKey(times: number): void {
+    this.unknownKidSignatures += times
+  }
+
   clearFaults(): void {
     this.wrongKeySignatures = 0
+    this.unknownKidSignatures = 0
   }
 
   async userinfo(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const { clients, users, grants, oidcKey, kycKey } = this.parts
+    const { clients, users, grants, oidcKey } = this.parts
+    const kycKey = this.parts.userinfoKey()
     const issuer = this.parts.issuer()
     const authorization = String(request.headers.authorization ?? '')
     const match = /^Bearer\s+(\S+)$/i.exec(authorization)
@@ -74,26 +85,36 @@ export class UserinfoEndpoint {
       if (available[claim] !== undefined) claims[claim] = available[claim]
 
     let signer = kycKey.key.privateKey
+    let kid = kycKey.kid
     if (this.wrongKeySignatures > 0) {
       this.wrongKeySignatures--
       signer = newRsaKeyPair().privateKey
+    } else if (this.unknownKidSignatures > 0) {
+      this.unknownKidSignatures--
+      const stranger = newRsaKeyPair()
+      signer = stranger.privateKey
+      kid = rsaThumbprint(stranger.publicKey.export({ format: 'jwk' }) as JWK)
     }
     const jws = await new CompactSign(Buffer.from(JSON.stringify(claims), 'utf8'))
-      .setProtectedHeader({ alg: this.parts.signingAlg, kid: kycKey.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: this.parts.signingAlg, kid, typ: 'JWT' })
       .sign(signer)
     const body =
       client.userinfoResponseType === 'JWE'
-        ? await new CompactEncrypt(Buffer.from(jws, 'ascii'))
-            .setProtectedHeader({
-              alg: 'RSA-OAEP-256',
-              enc: 'A256GCM',
-              cty: 'JWT',
-              ...(client.publicJwk.kid === undefined ? {} : { kid: client.publicJwk.kid })
-            })
-            .encrypt(client.publicKey)
+        ? await encryptTo(jws, client.encryption ?? client)
         : jws
     void reply.header('content-type', 'application/jwt').send(body)
   }
+}
+
+async function encryptTo(jws: string, key: { publicKey: KeyObject; publicJwk: JWK }) {
+  return new CompactEncrypt(Buffer.from(jws, 'ascii'))
+    .setProtectedHeader({
+      alg: 'RSA-OAEP-256',
+      enc: 'A256GCM',
+      cty: 'JWT',
+      ...(key.publicJwk.kid === undefined ? {} : { kid: key.publicJwk.kid })
+    })
+    .encrypt(key.publicKey)
 }
 
 function unauthorized(reply: FastifyReply, description: string): void {

@@ -1,7 +1,8 @@
 /**
- * The relying party's private key (`OIDP_CLIENT_PRIVATE_KEY_PATH`), read once at start-up. It
- * signs the `private_key_jwt` client assertions and decrypts JWE userinfo (E-Signet encrypts to
- * the client's registered key). The file holds base64 of the private JWK's JSON, as mosip-api
+ * The relying party's private keys, read once at start-up: `OIDP_CLIENT_PRIVATE_KEY_PATH` signs
+ * the `private_key_jwt` client assertions, and `OIDP_CLIENT_ENCRYPTION_KEY_PATH` (optional)
+ * decrypts JWE userinfo when the client registered a separate encryption key in E-Signet; without
+ * it the assertion key decrypts. Each file holds base64 of the private JWK's JSON, as mosip-api
  * and OpenCRVS's `esignet-jwk.txt` have it; the JWK JSON itself or a PEM private key are accepted
  * too.
  */
@@ -64,20 +65,25 @@ export function parseClientKey(text: string, source = 'the key'): EsignetClientK
     throw new EsignetSetupError(`${source} is not a usable private key`, { cause: error })
   }
   if (privateKey.asymmetricKeyType !== 'rsa') {
-    throw new EsignetSetupError(`${source} is not an RSA key (client assertions are RS256)`)
+    throw new EsignetSetupError(`${source} is not an RSA key (E-Signet clients use RSA keys)`)
   }
   return { privateKey, kid }
 }
 
-export function loadClientKeyFile(path: string): EsignetClientKey {
+export type ClientKeyVariable = 'OIDP_CLIENT_PRIVATE_KEY_PATH' | 'OIDP_CLIENT_ENCRYPTION_KEY_PATH'
+
+export function loadClientKeyFile(
+  path: string,
+  variable: ClientKeyVariable = 'OIDP_CLIENT_PRIVATE_KEY_PATH'
+): EsignetClientKey {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
     const code = errorCode(error) ?? 'read error'
-    throw new EsignetSetupError(`cannot read OIDP_CLIENT_PRIVATE_KEY_PATH ${path} (${code})`, {
+    throw new EsignetSetupError(`cannot read ${variable} ${path} (${code})`, {
       cause: error
     })
   }
-  return parseClientKey(text, `OIDP_CLIENT_PRIVATE_KEY_PATH ${path}`)
+  return parseClientKey(text, `${variable} ${path}`)
 }

@@ -4,9 +4,16 @@
  * `<origin>/.well-known/jwks.json`. Found on first use (E-Signet may be down when the bridge
  * starts), cached, and fetched again when a token names a key the cache does not hold or does not
  * verify (key rotation), at most once per cooldown.
+ *
+ * Every key of the JWKS may sign userinfo: in MOSIP deployments the userinfo JWS is signed by
+ * IDA's key, which E-Signet publishes beside its own. The key is the one whose `kid` the JWS
+ * header names (jose's local JWK set matches `kid`, `alg` and `use`); a `kid` the JWKS does not
+ * hold, even after one refresh, is refused. A JWS without `kid` is tried against each key its
+ * algorithm fits.
  */
 import {
   createLocalJWKSet,
+  decodeProtectedHeader,
   errors as joseErrors,
   jwtVerify,
   type JSONWebKeySet,
@@ -75,7 +82,17 @@ const isHttpUrl = (value: unknown): value is string =>
 
 type Attempt =
   | { ok: true; payload: JWTPayload }
-  | { ok: false; retryable: boolean; detail: string; malformed: boolean }
+  | { ok: false; retryable: boolean; detail: string; malformed: boolean; unknownKid?: string }
+
+/** The JWS header's `kid`, when it names one (not secret: it identifies a public key). */
+function kidOf(jws: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(jws)
+    return typeof kid === 'string' ? kid : undefined
+  } catch {
+    return undefined
+  }
+}
 
 export class EsignetKeys {
   private readonly options: EsignetKeysOptions
@@ -118,6 +135,14 @@ export class EsignetKeys {
       attempt = await this.attempt(jws, fresh.value)
     }
     if (attempt.ok) return esignetOk(attempt.payload)
+    if (attempt.unknownKid !== undefined) {
+      return esignetFailure(
+        502,
+        ESIGNET_CODES.userinfoSignatureInvalid,
+        `E-Signet's userinfo is signed with key ${JSON.stringify(attempt.unknownKid)}, which E-Signet's JWKS does not publish`,
+        `${attempt.detail}: kid ${attempt.unknownKid}`
+      )
+    }
     return attempt.malformed
       ? esignetFailure(
           502,
@@ -139,28 +164,54 @@ export class EsignetKeys {
   }
 
   private async attempt(jws: string, keys: CachedKeySet): Promise<Attempt> {
+    const options = {
+      algorithms: USERINFO_ALGORITHMS,
+      clockTolerance: this.options.clockToleranceSec ?? 60,
+      currentDate: new Date(this.clock())
+    }
     try {
-      const { payload } = await jwtVerify(jws, keys.getKey, {
-        algorithms: USERINFO_ALGORITHMS,
-        clockTolerance: this.options.clockToleranceSec ?? 60,
-        currentDate: new Date(this.clock())
-      })
+      const { payload } = await jwtVerify(jws, keys.getKey, options)
       return { ok: true, payload }
     } catch (error) {
-      if (
-        error instanceof joseErrors.JWKSNoMatchingKey ||
-        error instanceof joseErrors.JWSSignatureVerificationFailed
-      ) {
-        return { ok: false, retryable: true, malformed: false, detail: error.code }
+      // No `kid` and several keys fit the algorithm: the one that verifies is the signer.
+      if (error instanceof joseErrors.JWKSMultipleMatchingKeys) {
+        let last: unknown = error
+        for await (const key of error) {
+          try {
+            const { payload } = await jwtVerify(jws, key, options)
+            return { ok: true, payload }
+          } catch (keyError) {
+            last = keyError
+            if (!(keyError instanceof joseErrors.JWSSignatureVerificationFailed)) break
+          }
+        }
+        return this.failureOf(jws, last)
       }
-      if (error instanceof joseErrors.JOSEAlgNotAllowed) {
-        return { ok: false, retryable: false, malformed: false, detail: error.code }
-      }
-      if (error instanceof joseErrors.JOSEError) {
-        return { ok: false, retryable: false, malformed: true, detail: error.code }
-      }
-      return { ok: false, retryable: false, malformed: true, detail: 'unverifiable' }
+      return this.failureOf(jws, error)
     }
+  }
+
+  private failureOf(jws: string, error: unknown): Attempt {
+    if (error instanceof joseErrors.JWKSNoMatchingKey) {
+      const kid = kidOf(jws)
+      return {
+        ok: false,
+        retryable: true,
+        malformed: false,
+        detail: error.code,
+        ...(kid !== undefined ? { unknownKid: kid } : {})
+      }
+    }
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
+      return { ok: false, retryable: true, malformed: false, detail: error.code }
+    }
+    if (error instanceof joseErrors.JOSEAlgNotAllowed) {
+      return { ok: false, retryable: false, malformed: false, detail: error.code }
+    }
+    if (error instanceof joseErrors.JOSEError) {
+      return { ok: false, retryable: false, malformed: true, detail: error.code }
+    }
+    return { ok: false, retryable: false, malformed: true, detail: 'unverifiable' }
   }
 
   /** The cached key set, loaded (one fetch for concurrent callers) when absent or older than maxAge. */

@@ -3,14 +3,15 @@
  * 1. the authorization code is exchanged at the token endpoint, the client authenticated with a
  *    `private_key_jwt` assertion signed by the relying party's key;
  * 2. userinfo is fetched with the access token;
- * 3. a JWE userinfo is decrypted with the same key, and the JWS inside is verified against
- *    E-Signet's published keys (mosip-api only decodes it);
+ * 3. a JWE userinfo is decrypted with the client's encryption key (the assertion key when no
+ *    separate one is configured), and the JWS inside is verified against every key E-Signet
+ *    publishes, IDA's included (mosip-api only decodes it);
  * 4. the claims become mosip-api's response (core/esignet-person.ts).
  * All calls share one deadline. Logs hold the client id, outcome codes and timings; never the
  * code, tokens, assertion or claims.
  */
-import { randomUUID } from 'node:crypto'
-import { compactDecrypt, errors as joseErrors } from 'jose'
+import { randomUUID, type KeyObject } from 'node:crypto'
+import { compactDecrypt, decodeProtectedHeader, errors as joseErrors } from 'jose'
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '@mosip-bridge/contracts'
 import {
   classifyTokenResponse,
@@ -61,7 +62,10 @@ const JWE_CONTENT_ALGORITHMS = [
 export interface EsignetClientOptions {
   tokenUrl: string
   userinfoUrl: string
+  /** Signs client assertions; decrypts userinfo too when there is no `encryptionKey`. */
   key: EsignetClientKey
+  /** `OIDP_CLIENT_ENCRYPTION_KEY_PATH`: the key E-Signet encrypts userinfo to, when separate. */
+  encryptionKey?: EsignetClientKey
   keys: EsignetKeys
   /** Accepted `state` values; undefined: not checked. */
   expectedStates: readonly string[] | undefined
@@ -210,11 +214,36 @@ export class EsignetClient implements EsignetLogin {
     return classifyUserinfoResponse(response, this.clock())
   }
 
+  /**
+   * The key a JWE userinfo is decrypted with. With a separate encryption key configured, that key,
+   * unless the JWE's `kid` names the assertion key (and not the encryption key): E-Signet still
+   * holds the client's earlier registration, where one key did both jobs. There is no trial of
+   * one key after the other: a JWE the encryption key cannot open fails with an error naming
+   * that key, so a wrong file is seen at once instead of being hidden by a fallback.
+   */
+  private decryptionKey(token: string): { key: KeyObject; variable: string } {
+    const { key, encryptionKey } = this.options
+    const assertionKey = { key: key.privateKey, variable: 'OIDP_CLIENT_PRIVATE_KEY_PATH' }
+    if (!encryptionKey) return assertionKey
+    let kid: unknown
+    try {
+      kid = decodeProtectedHeader(token).kid
+    } catch {
+      kid = undefined // compactDecrypt reports the unreadable header.
+    }
+    const namesAssertionKey =
+      typeof kid === 'string' && kid === key.kid && kid !== encryptionKey.kid
+    return namesAssertionKey
+      ? assertionKey
+      : { key: encryptionKey.privateKey, variable: 'OIDP_CLIENT_ENCRYPTION_KEY_PATH' }
+  }
+
   /** The JWS itself, or the JWS inside a JWE encrypted to the relying party's key. */
   private async unwrap(token: string): Promise<EsignetStep<string>> {
     if (token.split('.').length !== 5) return esignetOk(token)
+    const decryption = this.decryptionKey(token)
     try {
-      const { plaintext } = await compactDecrypt(token, this.options.key.privateKey, {
+      const { plaintext } = await compactDecrypt(token, decryption.key, {
         keyManagementAlgorithms: JWE_KEY_ALGORITHMS,
         contentEncryptionAlgorithms: JWE_CONTENT_ALGORITHMS
       })
@@ -229,11 +258,12 @@ export class EsignetClient implements EsignetLogin {
       }
       return esignetOk(inner)
     } catch (error) {
+      const reason = error instanceof joseErrors.JOSEError ? error.code : 'decryption failed'
       return esignetFailure(
         502,
         ESIGNET_CODES.userinfoUndecryptable,
-        "E-Signet's encrypted userinfo cannot be decrypted with the bridge's client key",
-        error instanceof joseErrors.JOSEError ? error.code : 'decryption failed'
+        `E-Signet's encrypted userinfo cannot be decrypted with the key of ${decryption.variable}`,
+        `${reason} (key of ${decryption.variable})`
       )
     }
   }

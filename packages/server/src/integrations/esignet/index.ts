@@ -1,8 +1,8 @@
 /**
  * E-Signet relying-party logins for `POST /esignet/get-oidp-user-info`.
  *
- * `createEsignetClient` does the start-up work: it reads the relying party's private key once.
- * When the key cannot be used the bridge still starts and the route answers 503
+ * `createEsignetClient` does the start-up work: it reads the relying party's private keys once.
+ * When a key cannot be used the bridge still starts and the route answers 503
  * `ESIGNET_NOT_CONFIGURED`; the reason is logged once, at start-up. E-Signet's signing keys are
  * fetched on first use (E-Signet may be unreachable while the bridge starts) and cached.
  */
@@ -56,6 +56,10 @@ export function createEsignetClient(
   const timeoutMs = config.pipeline.outboundTimeoutMs
   try {
     const key = loadClientKeyFile(esignet.clientPrivateKeyPath)
+    const encryptionKey =
+      esignet.clientEncryptionKeyPath === undefined
+        ? undefined
+        : loadClientKeyFile(esignet.clientEncryptionKeyPath, 'OIDP_CLIENT_ENCRYPTION_KEY_PATH')
     const { clock, newJti, maxAgeMs, refreshCooldownMs } = overrides
     const keys = new EsignetKeys({
       jwksUrl: esignet.jwksUrl,
@@ -69,6 +73,10 @@ export function createEsignetClient(
     logger.info(
       {
         jwksUrl: esignet.jwksUrl ?? '(discovered on first login)',
+        userinfoDecryptedWith:
+          encryptionKey === undefined
+            ? 'OIDP_CLIENT_PRIVATE_KEY_PATH'
+            : 'OIDP_CLIENT_ENCRYPTION_KEY_PATH',
         stateChecked: esignet.expectedStates !== undefined
       },
       'E-Signet client key loaded: /esignet/get-oidp-user-info is available'
@@ -77,6 +85,7 @@ export function createEsignetClient(
       tokenUrl: esignet.tokenUrl,
       userinfoUrl: esignet.userinfoUrl,
       key,
+      ...(encryptionKey ? { encryptionKey } : {}),
       keys,
       expectedStates: esignet.expectedStates,
       timeoutMs,
