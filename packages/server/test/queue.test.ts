@@ -390,12 +390,14 @@ for (const dialect of DIALECTS) {
         {
           long: async () => {
             runs++
-            await new Promise((resolve) => setTimeout(resolve, 700))
+            // Three lease lengths: the lease must be renewed several times. (A lease long
+            // enough for a renewal to be late by 250 ms on a loaded machine.)
+            await new Promise((resolve) => setTimeout(resolve, 1200))
           }
         },
-        { leaseMs: 200 }
+        { leaseMs: 400 }
       )
-      const { runner: other } = runner({ long: async () => void runs++ }, { leaseMs: 200 })
+      const { runner: other } = runner({ long: async () => void runs++ }, { leaseMs: 400 })
       const { id } = await live.enqueue(ctx.store.db, 'long', {})
       r.start()
       await waitFor('the job to start', () => r.activeCount === 1)
