@@ -197,9 +197,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         suite.mosip.hub.deliveries(credentials).some((d) => d.status === 401)
       )
       const refused = suite.mosip.hub.deliveries(credentials).find((d) => d.status === 401)!
-      assert.equal(
-        (await registrationOf(eventId))?.state,
-        'submitted',
+      // Not past the submission: the forged delivery (this registration's, or a late one of an
+      // earlier test's that came first) confirmed nothing.
+      assert.ok(
+        ['received', 'packet_created', 'submitted'].includes(
+          (await registrationOf(eventId))?.state ?? ''
+        ),
         'the forged delivery confirmed nothing'
       )
       assert.equal(acceptCalls(eventId), 0)
