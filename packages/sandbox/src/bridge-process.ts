@@ -7,14 +7,23 @@ const BRIDGE_BIN = fileURLToPath(new URL('../../server/bin/mosip-bridge.js', imp
 
 /** A free TCP port on 127.0.0.1 (for services whose URL must be known before they start). */
 export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
+  // Below the kernel's ephemeral range (32768-60999 on Linux), from which outgoing connections
+  // take their local ports: a port the kernel handed out could be taken by one of them before
+  // the process meant to listen on it does.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const server = createServer()
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (!bound) continue
+    const closed = once(server, 'close')
+    server.close()
+    await closed
+    return port
+  }
+  throw new Error('no free port between 20000 and 32000')
 }
 
 export interface BridgeProcess {

@@ -102,14 +102,23 @@ export async function startRecordingServer(
 
 /** A free port, taken from the system and released again. */
 export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as AddressInfo).port
-  const closed = once(server, 'close')
-  server.close()
-  await closed
-  return port
+  // Below the kernel's ephemeral range (32768-60999 on Linux), from which outgoing connections
+  // take their local ports: a port the kernel handed out could be taken by one of them before
+  // the process meant to listen on it does.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    const server = createServer()
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (!bound) continue
+    const closed = once(server, 'close')
+    server.close()
+    await closed
+    return port
+  }
+  throw new Error('no free port between 20000 and 32000')
 }
 
 /** A port on 127.0.0.1 that nothing listens on, so connections to it are refused. */
