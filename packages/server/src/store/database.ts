@@ -1,13 +1,14 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresAdapter, PostgresDialect, sql } from 'kysely'
+import { Kysely, PostgresAdapter, sql } from 'kysely'
 import { createRequire } from 'node:module'
 import { Socket } from 'node:net'
 import type Pg from 'pg'
 import type { Database } from './schema.js'
 import { errorCode } from '../core/error-code.js'
 import { BridgeSqliteDialect } from './sqlite-group-commit.js'
+import { EarlyBeginPostgresDialect } from './postgres-early-begin.js'
 
 export type DatabaseOptions =
   { kind: 'sqlite'; sqlitePath: string } | { kind: 'postgres'; url: string }
@@ -212,11 +213,15 @@ export function createStore(options: DatabaseOptions, poolSize = 10): Store {
     max: poolSize,
     types: pgTypes,
     connectionTimeoutMillis: 10_000,
-    stream: coalescingSocket
+    stream: coalescingSocket,
+    // Queries are sent without waiting for the previous answer. Kysely still waits for each
+    // statement of a transaction before the next; what goes ahead is a transaction's `begin`
+    // (see EarlyBeginPostgresDialect).
+    pipeline: true
   })
   // An idle client that loses its connection emits 'error' on the pool; without a listener it
   // would crash the process. The next query simply gets a fresh connection.
   pool.on('error', () => undefined)
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new EarlyBeginPostgresDialect({ pool }) })
   return storeOf(db, 'postgres')
 }
