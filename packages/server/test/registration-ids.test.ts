@@ -9,7 +9,8 @@ import { registrationIds } from '../src/pipeline/registration-ids.js'
 import { createStore } from '../src/store/database.js'
 import {
   REGISTRATION_SEQUENCE_MAX,
-  nextRegistrationSequence
+  nextRegistrationSequence,
+  registrationSequenceSource
 } from '../src/store/registration-sequence.js'
 import {
   DIALECTS,
@@ -96,6 +97,36 @@ for (const dialect of DIALECTS) {
         )
         assert.equal(new Set(draws).size, draws.length, 'every value is unique')
         for (const value of draws) assert.ok(value >= 1 && value <= REGISTRATION_SEQUENCE_MAX)
+      } finally {
+        if (other !== ctx.store) await other.close()
+      }
+    })
+
+    it('gives unique values from the sources of two instances drawing at once', async () => {
+      const other = dialect === 'postgres' ? createStore(ctx.options, 4) : ctx.store
+      const [mine, theirs] = [registrationSequenceSource(8), registrationSequenceSource(8)]
+      try {
+        const draws = await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            i % 2 === 0
+              ? ctx.store.transaction((trx) => mine.next(trx))
+              : other.transaction((trx) => theirs.next(trx))
+          )
+        )
+        assert.equal(new Set(draws).size, draws.length, 'every value is unique')
+        if (dialect === 'postgres') {
+          // Drawn eight at a time: the sequence moved by a multiple of eight.
+          const { sql } = await import('kysely')
+          const before = await nextRegistrationSequence(ctx.store.db)
+          const source = registrationSequenceSource(8)
+          const first = await source.next(ctx.store.db)
+          for (let i = 1; i < 8; i++) assert.equal(await source.next(ctx.store.db), first + i)
+          const { rows } = await sql<{
+            last_value: string
+          }>`select last_value from registration_id_sequence`.execute(ctx.store.db)
+          assert.equal(Number(rows[0]?.last_value), before + 8)
+          assert.equal(first, before + 1)
+        }
       } finally {
         if (other !== ctx.store) await other.close()
       }

@@ -1,7 +1,7 @@
 import { mosipRegistrationId, type RegistrationIdFormat } from '../core/registration-id.js'
 import { newTransactionId } from '../core/transaction-id.js'
 import type { Executor } from '../store/database.js'
-import { nextRegistrationSequence } from '../store/registration-sequence.js'
+import { registrationSequenceSource } from '../store/registration-sequence.js'
 
 /** Where new registration ids (our transaction id, also the MOSIP registration id) come from. */
 export interface RegistrationIds {
@@ -24,12 +24,13 @@ export function registrationIds(settings: RegistrationIdSettings): RegistrationI
     return { next: async () => newTransactionId(settings.transactionIdPrefix) }
   }
   const clock = settings.clock ?? Date.now
+  const sequence = registrationSequenceSource()
   return {
     next: async (executor) =>
       mosipRegistrationId(
         settings.centerId,
         settings.machineId,
-        await nextRegistrationSequence(executor),
+        await sequence.next(executor),
         clock()
       )
   }

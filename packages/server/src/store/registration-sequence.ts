@@ -27,3 +27,34 @@ export async function nextRegistrationSequence(executor: Executor): Promise<numb
     returning value`.execute(executor)
   return Number(result.rows[0]?.value)
 }
+
+/** Where one process draws registration sequence values. */
+export interface RegistrationSequenceSource {
+  next(executor: Executor): Promise<number>
+}
+
+/**
+ * Draws registration sequence values for one process. On PostgreSQL, where each draw is a round
+ * trip inside the intake's transaction, `batch` values are drawn at once and handed out in turn:
+ * a sequence value is given once whatever happens to the transaction, so values kept for later
+ * stay unique among instances (an instance that stops leaves a gap, which is harmless). SQLite
+ * draws in process, one value at a time, as part of the intake's transaction.
+ */
+export function registrationSequenceSource(batch = 16): RegistrationSequenceSource {
+  const drawn: number[] = []
+  return {
+    async next(executor) {
+      if (!(executor.getExecutor().adapter instanceof PostgresAdapter)) {
+        return nextRegistrationSequence(executor)
+      }
+      if (drawn.length === 0) {
+        const result = await sql<{ value: string | number }>`
+          select nextval('registration_id_sequence') as value
+          from generate_series(1, ${batch})`.execute(executor)
+        // Concurrent callers may both draw; every value drawn is used.
+        drawn.push(...result.rows.map((row) => Number(row.value)))
+      }
+      return drawn.shift() as number
+    }
+  }
+}
