@@ -5,7 +5,11 @@ import { fileURLToPath } from 'node:url'
 
 const BRIDGE_BIN = fileURLToPath(new URL('../../server/bin/mosip-bridge.js', import.meta.url))
 
-/** A free TCP port on 127.0.0.1 (for services whose URL must be known before they start). */
+/**
+ * A free TCP port on 127.0.0.1 (for services whose URL must be known before they start). The
+ * tests' copy in packages/test-support is kept the same: the dependency rules let neither package
+ * import the other (test-support is dev-only and imports no package of ours).
+ */
 export async function freePort(): Promise<number> {
   // Below the kernel's ephemeral range (32768-60999 on Linux), from which outgoing connections
   // take their local ports: a port the kernel handed out could be taken by one of them before

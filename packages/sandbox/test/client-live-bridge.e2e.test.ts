@@ -5,10 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { SAMPLE_IDENTITIES, startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
+import { SAMPLE_IDENTITIES, type SimulatorSuite } from '@mosip-bridge/simulators'
 import {
   MosipInteropHttpError,
   MosipInteropNetworkError,
@@ -16,41 +13,30 @@ import {
   createMosipInteropClient,
   type MosipCorrectionPayload
 } from '@mosip-bridge/client'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import { waitFor } from '@mosip-bridge/test-support'
+import { freePort, type BridgeProcess } from '../src/bridge-process.js'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
 
 describe('the client against a live bridge', () => {
-  let dir: string
+  let deployment: Deployment<'none'>
   let suite: SimulatorSuite
   let bridge: BridgeProcess
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'client-live-'))
-    const port = await freePort()
-    suite = await startSimulators({ dir, bridgeUrl: `http://127.0.0.1:${port}`, stepDelayMs: 10 })
-    bridge = await startBridgeProcess({
-      port,
-      env: {
-        ...suite.env,
-        NODE_ENV: 'test',
+    deployment = await startDeployment({
+      name: 'client-live',
+      dialect: 'sqlite',
+      countryConfig: 'none',
+      simulators: { stepDelayMs: 10, hubRetryDelaysMs: undefined },
+      bridgeEnv: {
         LOG_LEVEL: 'warn',
-        SQLITE_DATABASE_PATH: join(dir, 'bridge.db'),
-        DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('hex'),
-        JOB_POLL_INTERVAL_MS: '50',
-        JOB_BACKOFF_BASE_MS: '100',
-        JOB_BACKOFF_MAX_MS: '500'
+        JOB_BACKOFF_MAX_MS: '500',
+        OUTBOUND_TIMEOUT_MS: undefined
       }
     })
-    await waitFor('the bridge to subscribe at the hub', () =>
-      suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
-    )
+    ;({ suite, bridge } = deployment)
   })
 
-  after(async () => {
-    await bridge?.stop()
-    await suite?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  after(() => deployment?.stop())
 
   /**
    * A birth whose REGISTER is Requested in the simulated core, with the action token core minted

@@ -11,16 +11,15 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
+import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
 import { waitFor } from '@mosip-bridge/test-support'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import { startCountryConfigStub, type CountryConfigStub } from '../src/country-config-stub.js'
+import type { BridgeProcess } from '../src/bridge-process.js'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const BRIDGE_BIN = fileURLToPath(new URL('../../server/bin/mosip-bridge.js', import.meta.url))
@@ -38,55 +37,32 @@ const suiteOptions = chromiumMissing
   : {}
 
 describe('operator console in Chromium', suiteOptions, () => {
-  let dir: string
+  let deployment: Deployment<'stub'>
   let suite: SimulatorSuite
-  let stub: CountryConfigStub
   let bridge: BridgeProcess
   let store: Store
   let browser: Browser
   const problems: string[] = []
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bridge-console-e2e-'))
     mkdirSync(ARTIFACTS, { recursive: true })
-    const port = await freePort()
-    const bridgeUrl = `http://127.0.0.1:${port}`
-    stub = await startCountryConfigStub({ bridgeUrl })
-    suite = await startSimulators({
-      dir,
-      bridgeUrl,
-      countryConfigUrl: stub.url,
-      stepDelayMs: 20,
-      hubRetryDelaysMs: [200, 400, 800],
-      websubSecret: WEBSUB_SECRET
-    })
     // The value to set, as an operator makes it: the password piped into the CLI.
     const hashed = spawnSync(process.execPath, [BRIDGE_BIN, 'admin', 'hash-password'], {
       input: `${PASSWORD}\n`,
       encoding: 'utf8'
     })
     assert.equal(hashed.status, 0, hashed.stderr)
-    const sqlitePath = join(dir, 'bridge.db')
-    bridge = await startBridgeProcess({
-      port,
-      env: {
-        ...suite.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        SQLITE_DATABASE_PATH: sqlitePath,
-        DATA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('hex'),
+    deployment = await startDeployment({
+      name: 'console',
+      dialect: 'sqlite',
+      countryConfig: 'stub',
+      simulators: { websubSecret: WEBSUB_SECRET },
+      bridgeEnv: {
         ADMIN_PASSWORD_HASH: hashed.stdout.trim(),
-        JOB_BACKOFF_BASE_MS: '100',
-        JOB_BACKOFF_MAX_MS: '800',
-        JOB_POLL_INTERVAL_MS: '50',
-        MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: '2',
-        OUTBOUND_TIMEOUT_MS: '3000'
+        MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: '2'
       }
     })
-    store = createStore({ kind: 'sqlite', sqlitePath })
-    await waitFor('the bridge to subscribe at the hub', () =>
-      suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
-    )
+    ;({ suite, bridge, store } = deployment)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
@@ -95,11 +71,7 @@ describe('operator console in Chromium', suiteOptions, () => {
 
   after(async () => {
     await browser?.close()
-    await bridge?.stop()
-    await store?.close()
-    await stub?.close()
-    await suite?.close()
-    if (dir) rmSync(dir, { recursive: true, force: true })
+    await deployment?.stop()
   })
 
   async function registrationOf(eventId: string) {

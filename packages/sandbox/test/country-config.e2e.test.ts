@@ -6,18 +6,16 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
+import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
 import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
+import { freePort } from '../src/bridge-process.js'
 import {
   startExampleCountryConfig,
   type ExampleCountryConfig
 } from '../src/country-config/index.js'
 import { waitFor } from '@mosip-bridge/test-support'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
 
 type Kind = 'birth' | 'death'
 
@@ -190,52 +188,24 @@ function cases(): Case[] {
 }
 
 describe('country configuration end to end: 20 births and 5 deaths', () => {
-  let dir: string
+  let deployment: Deployment<'example'>
   let suite: SimulatorSuite
-  let bridge: BridgeProcess
   let countryConfig: ExampleCountryConfig
   let store: Store
   const registered: Array<Case & { eventId: string; actionId: string }> = []
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'country-config-e2e-'))
-    const port = await freePort()
-    const bridgeUrl = `http://127.0.0.1:${port}`
-    suite = await startSimulators({ dir, bridgeUrl, stepDelayMs: 10, hubRetryDelaysMs: [200, 400] })
-    countryConfig = await startExampleCountryConfig({
-      bridgeUrl,
-      opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl,
-      handlers: { client: { timeoutMs: 5000, retries: 2, retryDelayMs: 50 } }
+    deployment = await startDeployment({
+      name: 'country-config',
+      dialect: 'sqlite',
+      countryConfig: 'example',
+      simulators: { stepDelayMs: 10, hubRetryDelaysMs: [200, 400] },
+      bridgeEnv: { LOG_LEVEL: 'warn' }
     })
-    suite.opencrvs.setCountryConfigUrl(countryConfig.url)
-    const sqlitePath = join(dir, 'bridge.db')
-    bridge = await startBridgeProcess({
-      port,
-      env: {
-        ...suite.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        SQLITE_DATABASE_PATH: sqlitePath,
-        DATA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('hex'),
-        JOB_POLL_INTERVAL_MS: '50',
-        JOB_BACKOFF_BASE_MS: '100',
-        JOB_BACKOFF_MAX_MS: '800',
-        OUTBOUND_TIMEOUT_MS: '3000'
-      }
-    })
-    store = createStore({ kind: 'sqlite', sqlitePath })
-    await waitFor('the bridge to subscribe at the hub', () =>
-      suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
-    )
+    ;({ suite, countryConfig, store } = deployment)
   })
 
-  after(async () => {
-    await bridge?.stop()
-    await store?.close()
-    await countryConfig?.close()
-    await suite?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  after(() => deployment?.stop())
 
   async function bridgeStateOf(eventId: string): Promise<string | undefined> {
     const row = await store.db

@@ -10,21 +10,14 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
+import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
 import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import {
-  startExampleCountryConfig,
-  type ExampleCountryConfig
-} from '../src/country-config/index.js'
-import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import type { BridgeProcess } from '../src/bridge-process.js'
+import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
 
 const WEBSUB_SECRET = 'e2e-datashare-websub-secret'
-const DATA_KEY = Buffer.alloc(32, 23).toString('hex')
 const MOSIP_ID = /^(10001)(10004)(\d{5})(\d{14})$/
 
 const postgresOptions = await postgresSuiteOptions()
@@ -50,71 +43,32 @@ function birthDeclaration(firstname: string): OpencrvsDeclaration {
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const options = dialect === 'postgres' ? postgresOptions : {}
   describe(`credentials by reference and MOSIP registration ids on ${dialect}`, options, () => {
-    let dir: string
+    let deployment: Deployment<'example'>
     let suite: SimulatorSuite
-    let countryConfig: ExampleCountryConfig
     let bridge: BridgeProcess
     let store: Store
-    let dropDatabase: (() => Promise<void>) | undefined
     const registered: string[] = []
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), `bridge-datashare-${dialect}-`))
-      const port = await freePort()
-      const bridgeUrl = `http://127.0.0.1:${port}`
-      suite = await startSimulators({
-        dir,
-        bridgeUrl,
-        stepDelayMs: 20,
-        hubRetryDelaysMs: [200, 400, 800],
-        hubCommitMode: 'message',
-        websubSecret: WEBSUB_SECRET,
-        credentialShareBy: 'datashare'
+      deployment = await startDeployment({
+        name: 'datashare',
+        dialect,
+        countryConfig: 'example',
+        simulators: {
+          hubCommitMode: 'message',
+          websubSecret: WEBSUB_SECRET,
+          credentialShareBy: 'datashare'
+        },
+        bridgeEnv: { LOG_LEVEL: 'debug' }
       })
-      countryConfig = await startExampleCountryConfig({
-        bridgeUrl,
-        opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl,
-        handlers: { client: { timeoutMs: 5000, retries: 2, retryDelayMs: 50 } }
-      })
-      suite.opencrvs.setCountryConfigUrl(countryConfig.url)
-      let database: Record<string, string>
-      if (dialect === 'postgres') {
-        const created = await createPostgresDatabase()
-        dropDatabase = created.drop
-        database = { DATABASE_URL: created.url }
-        store = createStore({ kind: 'postgres', url: created.url }, 2)
-      } else {
-        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
-        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
-      }
-      const env: Record<string, string> = {
-        ...suite.env,
-        ...database,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'debug',
-        DATA_ENCRYPTION_KEY: DATA_KEY,
-        JOB_BACKOFF_BASE_MS: '100',
-        JOB_BACKOFF_MAX_MS: '800',
-        JOB_POLL_INTERVAL_MS: '50',
-        OUTBOUND_TIMEOUT_MS: '3000'
-      }
+      ;({ suite, bridge, store } = deployment)
+      const env = deployment.env
       // Neither setting is given: MOSIP-format ids and MOSIP's own origin are the defaults.
       assert.equal(env.MOSIP_REGISTRATION_ID_FORMAT, undefined)
       assert.equal(env.MOSIP_DATASHARE_ALLOWED_ORIGINS, undefined)
-      bridge = await startBridgeProcess({ env, port })
-      await waitFor('the bridge to subscribe at the hub', () =>
-        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
-      )
     })
 
-    after(async () => {
-      await bridge?.stop()
-      await store?.close()
-      await countryConfig?.close()
-      await suite?.close()
-      await dropDatabase?.()
-      rmSync(dir, { recursive: true, force: true })
-    })
+    after(() => deployment?.stop())
 
     async function registerBirth(firstname: string) {
       const event = suite.opencrvs.createEvent({

@@ -8,22 +8,15 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
+import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
 import { fullNameOf, readName, readText } from '@mosip-bridge/client'
 import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import {
-  startExampleCountryConfig,
-  type ExampleCountryConfig
-} from '../src/country-config/index.js'
-import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import type { BridgeProcess } from '../src/bridge-process.js'
+import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
 
 const WEBSUB_SECRET = 'e2e-languages-websub-secret'
-const DATA_KEY = Buffer.alloc(32, 17).toString('hex')
 const ARABIC_NAME = 'تشاندا بواليا'
 /** The proof of birth the country configuration fetches from its document store. */
 const PROOF_OF_BIRTH = Buffer.concat([
@@ -55,35 +48,17 @@ function birthDeclaration(): OpencrvsDeclaration {
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const options = dialect === 'postgres' ? postgresOptions : {}
   describe(`two mandatory languages and documents on ${dialect}`, options, () => {
-    let dir: string
+    let deployment: Deployment<'example'>
     let suite: SimulatorSuite
-    let countryConfig: ExampleCountryConfig
     let bridge: BridgeProcess
-    let port: number
-    let env: Record<string, string>
     let store: Store
-    let dropDatabase: (() => Promise<void>) | undefined
-    const outputs: string[] = []
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), `bridge-languages-${dialect}-`))
-      port = await freePort()
-      const bridgeUrl = `http://127.0.0.1:${port}`
-      suite = await startSimulators({
-        dir,
-        bridgeUrl,
-        stepDelayMs: 20,
-        hubRetryDelaysMs: [200, 400, 800],
-        hubCommitMode: 'message',
-        websubSecret: WEBSUB_SECRET,
-        mandatoryLanguages: ['eng', 'ara'],
-        requiredDocuments: ['proofOfDateOfBirth']
-      })
-      countryConfig = await startExampleCountryConfig({
-        bridgeUrl,
-        opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl,
-        handlers: {
-          client: { timeoutMs: 5000, retries: 2, retryDelayMs: 50 },
+      deployment = await startDeployment({
+        name: 'languages',
+        dialect,
+        countryConfig: 'example',
+        countryConfigHandlers: {
           payload: {
             languages: ['eng', 'ara'],
             // The form holds the child's name in Arabic script in a field of its own.
@@ -106,48 +81,21 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
                   }
                 ]
               : undefined
-        }
+        },
+        simulators: {
+          hubCommitMode: 'message',
+          websubSecret: WEBSUB_SECRET,
+          mandatoryLanguages: ['eng', 'ara'],
+          requiredDocuments: ['proofOfDateOfBirth']
+        },
+        bridgeEnv: { LOG_LEVEL: 'debug' }
       })
-      suite.opencrvs.setCountryConfigUrl(countryConfig.url)
-      let database: Record<string, string>
-      if (dialect === 'postgres') {
-        const created = await createPostgresDatabase()
-        dropDatabase = created.drop
-        database = { DATABASE_URL: created.url }
-        store = createStore({ kind: 'postgres', url: created.url }, 2)
-      } else {
-        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
-        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
-      }
-      env = {
-        ...suite.env,
-        ...database,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'debug',
-        DATA_ENCRYPTION_KEY: DATA_KEY,
-        JOB_BACKOFF_BASE_MS: '100',
-        JOB_BACKOFF_MAX_MS: '800',
-        JOB_POLL_INTERVAL_MS: '50',
-        OUTBOUND_TIMEOUT_MS: '3000'
-      }
+      ;({ suite, bridge, store } = deployment)
+      const env = deployment.env
       assert.equal(env.MOSIP_LANGUAGES, 'eng,ara', 'the simulators print their languages')
-      bridge = await startBridgeProcess({ env, port })
-      await waitFor('the bridge to subscribe at the hub', () =>
-        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
-      )
     })
 
-    after(async () => {
-      if (bridge) {
-        await bridge.stop()
-        outputs.push(bridge.output())
-      }
-      await store?.close()
-      await countryConfig?.close()
-      await suite?.close()
-      await dropDatabase?.()
-      rmSync(dir, { recursive: true, force: true })
-    })
+    after(() => deployment?.stop())
 
     async function registerBirth() {
       const event = suite.opencrvs.createEvent({ type: 'birth', declaration: birthDeclaration() })
@@ -227,9 +175,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     })
 
     it('a bridge configured for English only has its births rejected by MOSIP', async () => {
-      await bridge.stop()
-      outputs.push(bridge.output())
-      bridge = await startBridgeProcess({ env: { ...env, MOSIP_LANGUAGES: 'eng' }, port })
+      await deployment.restartBridge({ env: { MOSIP_LANGUAGES: 'eng' } })
       const { eventId, actionId } = await registerBirth()
       const action = await suite.opencrvs.waitForConfirmation(eventId, actionId, 'Rejected', {
         timeoutMs: 30_000

@@ -7,17 +7,13 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
+import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
 import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import { startCountryConfigStub, type CountryConfigStub } from '../src/country-config-stub.js'
-import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
 
 const WEBSUB_SECRET = 'e2e-reconcile-secret-8c2a'
-const DATA_KEY = Buffer.alloc(32, 43).toString('hex')
 /** Every outcome of the issue is reached within this long. */
 const OUTCOME_MS = 30_000
 const STATUS_SEARCH = 'registrationstatus/'
@@ -27,68 +23,32 @@ const postgresOptions = await postgresSuiteOptions()
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const options = dialect === 'postgres' ? postgresOptions : {}
   describe(`reconciliation with MOSIP on ${dialect}`, options, () => {
-    let dir: string
+    let deployment: Deployment<'stub'>
     let suite: SimulatorSuite
-    let stub: CountryConfigStub
     let bridge: BridgeProcess
     let env: Record<string, string>
     let store: Store
-    let dropDatabase: (() => Promise<void>) | undefined
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), `bridge-reconcile-${dialect}-`))
-      const port = await freePort()
-      const bridgeUrl = `http://127.0.0.1:${port}`
-      stub = await startCountryConfigStub({ bridgeUrl })
-      suite = await startSimulators({
-        dir,
-        bridgeUrl,
-        countryConfigUrl: stub.url,
-        stepDelayMs: 20,
-        hubRetryDelaysMs: [100, 200, 400],
-        websubSecret: WEBSUB_SECRET
+      deployment = await startDeployment({
+        name: 'reconcile',
+        dialect,
+        countryConfig: 'stub',
+        simulators: { hubRetryDelaysMs: [100, 200, 400], websubSecret: WEBSUB_SECRET },
+        bridgeEnv: {
+          JOB_MAX_ATTEMPTS: '2',
+          JOB_BACKOFF_MAX_MS: '500',
+          JOB_LEASE_SECONDS: '5',
+          MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: '2',
+          MOSIP_WORKFLOW_COMPLETED_TOPIC: 'none',
+          MOSIP_RECONCILE_AFTER_SECONDS: '3',
+          MOSIP_RECONCILE_INTERVAL_SECONDS: '2'
+        }
       })
-      let database: Record<string, string>
-      if (dialect === 'postgres') {
-        const created = await createPostgresDatabase()
-        dropDatabase = created.drop
-        database = { DATABASE_URL: created.url }
-        store = createStore({ kind: 'postgres', url: created.url }, 2)
-      } else {
-        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
-        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
-      }
-      env = {
-        ...suite.env,
-        ...database,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        DATA_ENCRYPTION_KEY: DATA_KEY,
-        JOB_MAX_ATTEMPTS: '2',
-        JOB_BACKOFF_BASE_MS: '100',
-        JOB_BACKOFF_MAX_MS: '500',
-        JOB_POLL_INTERVAL_MS: '50',
-        JOB_LEASE_SECONDS: '5',
-        MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: '2',
-        MOSIP_WORKFLOW_COMPLETED_TOPIC: 'none',
-        MOSIP_RECONCILE_AFTER_SECONDS: '3',
-        MOSIP_RECONCILE_INTERVAL_SECONDS: '2',
-        OUTBOUND_TIMEOUT_MS: '3000'
-      }
-      bridge = await startBridgeProcess({ env, port })
-      await waitFor('the bridge to subscribe at the hub', () =>
-        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
-      )
+      ;({ suite, bridge, env, store } = deployment)
     })
 
-    after(async () => {
-      await bridge?.stop()
-      await store?.close()
-      await stub?.close()
-      await suite?.close()
-      await dropDatabase?.()
-      rmSync(dir, { recursive: true, force: true })
-    })
+    after(() => deployment?.stop())
 
     async function registerEvent(type: 'birth' | 'death') {
       const declaration =

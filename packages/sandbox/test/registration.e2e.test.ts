@@ -5,14 +5,12 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import { startCountryConfigStub, type CountryConfigStub } from '../src/country-config-stub.js'
-import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
+import type { BridgeProcess } from '../src/bridge-process.js'
+import type { CountryConfigStub } from '../src/country-config-stub.js'
+import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
 
 const WEBSUB_SECRET = 'e2e-websub-secret-5f1d'
 const DATA_KEY = Buffer.alloc(32, 42).toString('hex')
@@ -23,83 +21,35 @@ const postgresOptions = await postgresSuiteOptions()
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const options = dialect === 'postgres' ? postgresOptions : {}
   describe(`registration round trip on ${dialect}`, options, () => {
-    let dir: string
+    let deployment: Deployment<'stub'>
     let suite: SimulatorSuite
     let stub: CountryConfigStub
     let bridge: BridgeProcess
-    let port: number
     let env: Record<string, string>
     let store: Store
-    let dropDatabase: (() => Promise<void>) | undefined
-    const outputs: string[] = []
-
-    async function startBridge() {
-      bridge = await startBridgeProcess({ env, port })
-    }
-
-    async function restartBridge(how: 'kill' | 'stop') {
-      if (how === 'kill') await bridge.kill()
-      else await bridge.stop()
-      outputs.push(bridge.output())
-      await startBridge()
-    }
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), `bridge-e2e-${dialect}-`))
-      port = await freePort()
-      const bridgeUrl = `http://127.0.0.1:${port}`
-      stub = await startCountryConfigStub({ bridgeUrl })
-      suite = await startSimulators({
-        dir,
-        bridgeUrl,
-        countryConfigUrl: stub.url,
-        stepDelayMs: 20,
-        hubRetryDelaysMs: [200, 400, 800],
-        // These tests kill the bridge while credentials are in flight to test its own recovery;
-        // the hub's poll-batch loss is covered by the simulator's tests.
-        hubCommitMode: 'message',
-        websubSecret: WEBSUB_SECRET
+      deployment = await startDeployment({
+        name: 'registration',
+        dialect,
+        countryConfig: 'stub',
+        simulators: {
+          // These tests kill the bridge while credentials are in flight to test its own recovery;
+          // the hub's poll-batch loss is covered by the simulator's tests.
+          hubCommitMode: 'message',
+          websubSecret: WEBSUB_SECRET
+        },
+        bridgeEnv: {
+          LOG_LEVEL: 'debug',
+          DATA_ENCRYPTION_KEY: DATA_KEY,
+          JOB_LEASE_SECONDS: '5',
+          MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: '2'
+        }
       })
-      let database: Record<string, string>
-      if (dialect === 'postgres') {
-        const created = await createPostgresDatabase()
-        dropDatabase = created.drop
-        database = { DATABASE_URL: created.url }
-        store = createStore({ kind: 'postgres', url: created.url }, 2)
-      } else {
-        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
-        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
-      }
-      env = {
-        ...suite.env,
-        ...database,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'debug',
-        DATA_ENCRYPTION_KEY: DATA_KEY,
-        JOB_BACKOFF_BASE_MS: '100',
-        JOB_BACKOFF_MAX_MS: '800',
-        JOB_POLL_INTERVAL_MS: '50',
-        JOB_LEASE_SECONDS: '5',
-        MOSIP_WEBSUB_RESUBSCRIBE_SECONDS: '2',
-        OUTBOUND_TIMEOUT_MS: '3000'
-      }
-      await startBridge()
-      await waitFor('the bridge to subscribe at the hub', () =>
-        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
-      )
+      ;({ suite, countryConfig: stub, bridge, env, store } = deployment)
     })
 
-    after(async () => {
-      if (bridge) {
-        await bridge.stop()
-        outputs.push(bridge.output())
-      }
-      await store?.close()
-      await stub?.close()
-      await suite?.close()
-      await dropDatabase?.()
-      rmSync(dir, { recursive: true, force: true })
-    })
+    after(() => deployment?.stop())
 
     async function registerEvent(type: 'birth' | 'death') {
       const declaration =
@@ -318,7 +268,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('completes registrations after the bridge is killed (SIGKILL) after intake and after an acknowledged delivery', async () => {
       suite.mosip.core.pipeline.pause()
       const first = await registerEvent('birth')
-      await restartBridge('kill')
+      await deployment.restartBridge({ how: 'kill' })
       suite.mosip.core.pipeline.resume()
       await confirmed(first.eventId, first.actionId)
 
@@ -337,7 +287,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         30_000,
         5
       )
-      await restartBridge('kill')
+      await deployment.restartBridge({ how: 'kill' })
       await confirmed(second.eventId, second.actionId)
       assert.equal(
         suite.opencrvs.declarationOf(second.eventId)['child.nid'],
@@ -347,7 +297,6 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it('gets the credential back after the hub stopped delivering to a bridge that was down', async () => {
       await bridge.kill()
-      outputs.push(bridge.output())
       const event = suite.opencrvs.createEvent({
         type: 'birth',
         declaration: {
@@ -359,7 +308,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const refused = await suite.opencrvs.register(event.id)
       assert.equal(refused.outcome, 'rejected')
       // Now a registration made while the bridge runs, whose credential comes while it is down.
-      await startBridge()
+      await deployment.startBridge()
       suite.mosip.core.pipeline.pause()
       const { eventId, actionId } = await registerEvent('birth')
       await waitFor(
@@ -367,17 +316,16 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         async () => (await registrationOf(eventId))?.state === 'submitted'
       )
       await bridge.kill()
-      outputs.push(bridge.output())
       suite.mosip.core.pipeline.resume()
       await waitFor('the hub to stop delivering to the dead bridge', () =>
         suite.mosip.hub.subscriptions().some((s) => s.state === 'stopped')
       )
-      await startBridge()
+      await deployment.startBridge()
       await confirmed(eventId, actionId)
     })
 
     it('never logs tokens, cookies, secrets or credentials, and never sends undefined under a dotted key', async () => {
-      const logs = [...outputs, bridge.output()].join('\n')
+      const logs = deployment.allOutput()
       assert.ok(logs.length > 1000, 'the bridge logged its work')
       assert.ok(!logs.includes(WEBSUB_SECRET), 'the WebSub secret')
       assert.ok(!logs.includes(env.MOSIP_PACKET_AUTH_CLIENT_SECRET!), 'the MOSIP client secret')

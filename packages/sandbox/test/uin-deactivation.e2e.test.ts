@@ -7,21 +7,14 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
+import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
 import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import {
-  startExampleCountryConfig,
-  type ExampleCountryConfig
-} from '../src/country-config/index.js'
-import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import type { BridgeProcess } from '../src/bridge-process.js'
+import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
 
 const WEBSUB_SECRET = 'e2e-deactivation-websub-secret'
-const DATA_KEY = Buffer.alloc(32, 31).toString('hex')
 
 const postgresOptions = await postgresSuiteOptions()
 
@@ -64,69 +57,26 @@ function deathDeclaration(nid: string): OpencrvsDeclaration {
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const options = dialect === 'postgres' ? postgresOptions : {}
   describe(`UIN deactivation on death on ${dialect}`, options, () => {
-    let dir: string
+    let deployment: Deployment<'example'>
     let suite: SimulatorSuite
-    let countryConfig: ExampleCountryConfig
     let bridge: BridgeProcess
     let store: Store
-    let dropDatabase: (() => Promise<void>) | undefined
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), `bridge-deactivation-${dialect}-`))
-      const port = await freePort()
-      const bridgeUrl = `http://127.0.0.1:${port}`
-      suite = await startSimulators({
-        dir,
-        bridgeUrl,
-        stepDelayMs: 20,
-        hubRetryDelaysMs: [200, 400, 800],
-        hubCommitMode: 'message',
-        websubSecret: WEBSUB_SECRET
+      deployment = await startDeployment({
+        name: 'deactivation',
+        dialect,
+        countryConfig: 'example',
+        simulators: { hubCommitMode: 'message', websubSecret: WEBSUB_SECRET },
+        bridgeEnv: { LOG_LEVEL: 'debug', MOSIP_DEACTIVATE_UIN_ON_DEATH: 'true' }
       })
-      countryConfig = await startExampleCountryConfig({
-        bridgeUrl,
-        opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl,
-        handlers: { client: { timeoutMs: 5000, retries: 2, retryDelayMs: 50 } }
-      })
-      suite.opencrvs.setCountryConfigUrl(countryConfig.url)
-      let database: Record<string, string>
-      if (dialect === 'postgres') {
-        const created = await createPostgresDatabase()
-        dropDatabase = created.drop
-        database = { DATABASE_URL: created.url }
-        store = createStore({ kind: 'postgres', url: created.url }, 2)
-      } else {
-        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
-        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
-      }
-      const env: Record<string, string> = {
-        ...suite.env,
-        ...database,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'debug',
-        DATA_ENCRYPTION_KEY: DATA_KEY,
-        JOB_BACKOFF_BASE_MS: '100',
-        JOB_BACKOFF_MAX_MS: '800',
-        JOB_POLL_INTERVAL_MS: '50',
-        OUTBOUND_TIMEOUT_MS: '3000',
-        MOSIP_DEACTIVATE_UIN_ON_DEATH: 'true'
-      }
+      ;({ suite, bridge, store } = deployment)
+      const env = deployment.env
       // The ID repository's URL is derived from MOSIP_CREATE_PACKET_URL: MOSIP's own host.
       assert.equal(env.MOSIP_IDREPO_URL, undefined)
-      bridge = await startBridgeProcess({ env, port })
-      await waitFor('the bridge to subscribe at the hub', () =>
-        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
-      )
     })
 
-    after(async () => {
-      await bridge?.stop()
-      await store?.close()
-      await countryConfig?.close()
-      await suite?.close()
-      await dropDatabase?.()
-      rmSync(dir, { recursive: true, force: true })
-    })
+    after(() => deployment?.stop())
 
     async function registrationOf(eventId: string) {
       return store.db

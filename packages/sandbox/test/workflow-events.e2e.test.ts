@@ -5,18 +5,13 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startSimulators, type SimulatorSuite, type MosipClient } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
+import type { SimulatorSuite, MosipClient } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
 import { MOSIP_WORKFLOW_COMPLETED_TOPIC } from '@mosip-bridge/contracts'
 import { waitFor } from '@mosip-bridge/test-support'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import { startCountryConfigStub } from '../src/country-config-stub.js'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
 
 const WEBSUB_SECRET = 'e2e-workflow-websub-secret-81c2'
-const DATA_KEY = Buffer.alloc(32, 43).toString('hex')
 
 interface Setup {
   hubTopicRoles?: boolean
@@ -24,59 +19,17 @@ interface Setup {
 }
 
 /** Simulators, country configuration and bridge on SQLite, with polling an hour away. */
-async function startEnvironment(name: string, setup: Setup = {}) {
-  const dir = mkdtempSync(join(tmpdir(), `bridge-e2e-${name}-`))
-  const port = await freePort()
-  const bridgeUrl = `http://127.0.0.1:${port}`
-  const stub = await startCountryConfigStub({ bridgeUrl })
-  const suite = await startSimulators({
-    dir,
-    bridgeUrl,
-    countryConfigUrl: stub.url,
-    stepDelayMs: 20,
-    hubRetryDelaysMs: [200, 400, 800],
-    websubSecret: WEBSUB_SECRET,
-    ...setup
+function startEnvironment(name: string, setup: Setup = {}) {
+  return startDeployment({
+    name,
+    dialect: 'sqlite',
+    countryConfig: 'stub',
+    simulators: { websubSecret: WEBSUB_SECRET, ...setup },
+    bridgeEnv: { MOSIP_RECONCILE_AFTER_SECONDS: '3600', MOSIP_WORKFLOW_COMPLETED_TOPIC }
   })
-  const sqlitePath = join(dir, 'bridge.db')
-  const env = {
-    ...suite.env,
-    SQLITE_DATABASE_PATH: sqlitePath,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'info',
-    DATA_ENCRYPTION_KEY: DATA_KEY,
-    JOB_BACKOFF_BASE_MS: '100',
-    JOB_BACKOFF_MAX_MS: '800',
-    JOB_POLL_INTERVAL_MS: '50',
-    OUTBOUND_TIMEOUT_MS: '3000',
-    MOSIP_RECONCILE_AFTER_SECONDS: '3600',
-    MOSIP_WORKFLOW_COMPLETED_TOPIC
-  }
-  let bridge: BridgeProcess | undefined
-  let store: Store | undefined
-  try {
-    bridge = await startBridgeProcess({ env, port })
-    store = createStore({ kind: 'sqlite', sqlitePath })
-  } catch (error) {
-    await stub.close()
-    await suite.close()
-    rmSync(dir, { recursive: true, force: true })
-    throw error
-  }
-  const started = { suite, stub, bridge, store }
-  return {
-    ...started,
-    async close() {
-      await bridge.stop()
-      await store.close()
-      await stub.close()
-      await suite.close()
-      rmSync(dir, { recursive: true, force: true })
-    }
-  }
 }
 
-type Environment = Awaited<ReturnType<typeof startEnvironment>>
+type Environment = Deployment<'stub'>
 
 async function registerBirth(suite: SimulatorSuite) {
   const event = suite.opencrvs.createEvent({
@@ -116,7 +69,7 @@ describe('workflow-completed events pushed by MOSIP', () => {
       )
     )
   })
-  after(() => env?.close())
+  after(() => env?.stop())
 
   it('rejects in OpenCRVS a birth MOSIP rejected in processing, without waiting for polling', async () => {
     env.suite.mosip.core.pipeline.setProcessOutcome('CRVS_NEW', 'rejected', 1)
@@ -185,7 +138,7 @@ describe('a hub refusing the workflow-completed topic', () => {
         )
     )
   })
-  after(() => env?.close())
+  after(() => env?.stop())
 
   it('keeps delivering credentials: a birth is confirmed', async () => {
     assert.equal(subscriptionTo(env.suite, MOSIP_WORKFLOW_COMPLETED_TOPIC), undefined)

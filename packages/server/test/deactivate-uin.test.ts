@@ -8,17 +8,10 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { waitFor } from '@mosip-bridge/test-support'
-import {
-  DEFAULT_MOSIP_CLIENTS,
-  createMosipSimulator,
-  type MosipSimulator
-} from '@mosip-bridge/simulators'
+import { createMosipSimulator, type MosipSimulator } from '@mosip-bridge/simulators'
 import { ok, permanent, retry, type Outcome } from '../src/core/outcome.js'
 import type { MosipIdentityGateway } from '../src/core/ports.js'
-import { MosipTokenSource } from '../src/integrations/mosip/auth-token.js'
 import { MosipIdRepositoryClient } from '../src/integrations/mosip/id-repository.client.js'
-import { MosipPacketClient } from '../src/integrations/mosip/packet-manager.client.js'
-import { DEFAULT_ID_SCHEMA_JSON } from '../src/integrations/mosip/default-id-schema.js'
 import { deceasedUinOf } from '../src/core/deceased-uin.js'
 import { loadConfig } from '../src/config/index.js'
 import { DIALECTS, dialectSuiteOptions } from './helpers/databases.js'
@@ -28,6 +21,7 @@ import {
   type PipelineHarness
 } from './helpers/pipeline-harness.js'
 import { CALL_TIMEOUT_MS } from './helpers/mosip-auth-manager.js'
+import { packetClientTokens, submitBirthPacket } from './helpers/simulated-mosip.js'
 
 describe('deceasedUinOf', () => {
   it('reads UIN, then nationalIdNumber, and nothing else', () => {
@@ -73,63 +67,23 @@ describe('the settings of UIN deactivation', () => {
 
 describe('MosipIdRepositoryClient against the simulated MOSIP', () => {
   let mosip: MosipSimulator
-  const client = DEFAULT_MOSIP_CLIENTS.packet
 
   before(async () => {
     mosip = await createMosipSimulator({ stepDelayMs: 5 })
   })
   after(() => mosip.close())
 
-  const tokens = () =>
-    new MosipTokenSource({
-      authUrl: `${mosip.url}/v1/authmanager/authenticate/clientidsecretkey`,
-      clientId: client.clientId,
-      secretKey: client.secretKey,
-      appId: client.appId,
-      timeoutMs: CALL_TIMEOUT_MS
-    })
   const idRepository = () =>
     new MosipIdRepositoryClient({
       url: `${mosip.url}/idrepository/v1/identity/`,
-      tokens: tokens(),
+      tokens: packetClientTokens(mosip),
       schemaVersion: '0.500',
       timeoutMs: CALL_TIMEOUT_MS
     })
 
   /** A birth processed by the simulated MOSIP: its new identity's UIN. */
   async function issuedUin(registrationId: string): Promise<string> {
-    const packets = new MosipPacketClient({
-      createPacketUrl: `${mosip.url}/commons/v1/packetmanager/createPacket`,
-      processPacketUrl: `${mosip.url}/registrationprocessor/v1/workflowmanager/workflowinstance`,
-      tokens: tokens(),
-      source: 'CRVS1',
-      schemaVersion: '0.500',
-      centerId: '10001',
-      machineId: '10004',
-      defaultSchemaJson: DEFAULT_ID_SCHEMA_JSON,
-      timeoutMs: CALL_TIMEOUT_MS
-    })
-    const created = await packets.createPacket({
-      id: registrationId,
-      process: 'CRVS_NEW',
-      fields: {
-        fullName: '[{"language":"eng","value":"Leo Bwalya"}]',
-        dateOfBirth: '2025/03/14',
-        gender: '[{"language":"eng","value":"Male"}]',
-        addressLine1: '[{"language":"eng","value":"12 Palm Rd"}]',
-        birthCertificateNumber: `B${registrationId}`,
-        IDSchemaVersion: '0.5'
-      },
-      metaInfo: { metaData: '[]', creationDate: '202503121345' },
-      audits: [{ uuid: registrationId, eventId: 'OPENCRVS_CREATE_PACKET' }]
-    })
-    assert.equal(created.kind, 'ok', JSON.stringify(created))
-    const started = await packets.startWorkflow({
-      registrationId,
-      process: 'CRVS_NEW',
-      notification: { name: '', phone: '', email: '' }
-    })
-    assert.equal(started.kind, 'ok', JSON.stringify(started))
+    await submitBirthPacket(mosip, registrationId)
     await waitFor('the identity', async () =>
       mosip.core.pipeline
         .listIdentities()

@@ -14,20 +14,15 @@ import {
   type RecordedRequest,
   type RecordingServer
 } from '@mosip-bridge/test-support'
-import {
-  DEFAULT_MOSIP_CLIENTS,
-  createMosipSimulator,
-  type MosipSimulator
-} from '@mosip-bridge/simulators'
+import { createMosipSimulator, type MosipSimulator } from '@mosip-bridge/simulators'
 import { MosipTokenSource } from '../src/integrations/mosip/auth-token.js'
-import { MosipPacketClient } from '../src/integrations/mosip/packet-manager.client.js'
 import {
   MOSIP_STATUS_NOT_REPORTED,
   MosipRegistrationStatusClient
 } from '../src/integrations/mosip/registration-status.client.js'
-import { DEFAULT_ID_SCHEMA_JSON } from '../src/integrations/mosip/default-id-schema.js'
 import type { MosipStatusResult } from '../src/core/ports.js'
 import { CALL_TIMEOUT_MS, T0, authManager, counterTokens } from './helpers/mosip-auth-manager.js'
+import { packetClientTokens, submitBirthPacket } from './helpers/simulated-mosip.js'
 
 const STATUS_PATH = '/registrationprocessor/v1/registrationstatus/externalstatus/search'
 
@@ -389,64 +384,18 @@ describe('MosipRegistrationStatusClient on the wire', () => {
 
 describe('MosipRegistrationStatusClient against the simulated MOSIP', () => {
   let mosip: MosipSimulator
-  const client = DEFAULT_MOSIP_CLIENTS.packet
 
   before(async () => {
     mosip = await createMosipSimulator({ stepDelayMs: 5 })
   })
   after(() => mosip.close())
 
-  const tokens = () =>
-    new MosipTokenSource({
-      authUrl: `${mosip.url}/v1/authmanager/authenticate/clientidsecretkey`,
-      clientId: client.clientId,
-      secretKey: client.secretKey,
-      appId: client.appId,
-      timeoutMs: CALL_TIMEOUT_MS
-    })
-
   const statusClient = () =>
     new MosipRegistrationStatusClient({
       url: `${mosip.url}${STATUS_PATH}`,
-      tokens: tokens(),
+      tokens: packetClientTokens(mosip),
       timeoutMs: CALL_TIMEOUT_MS
     })
-
-  /** Submits a packet the way the bridge does: createPacket, then workflowinstance. */
-  async function submit(registrationId: string): Promise<void> {
-    const packets = new MosipPacketClient({
-      createPacketUrl: `${mosip.url}/commons/v1/packetmanager/createPacket`,
-      processPacketUrl: `${mosip.url}/registrationprocessor/v1/workflowmanager/workflowinstance`,
-      tokens: tokens(),
-      source: 'CRVS1',
-      schemaVersion: '0.500',
-      centerId: '10001',
-      machineId: '10004',
-      defaultSchemaJson: DEFAULT_ID_SCHEMA_JSON,
-      timeoutMs: CALL_TIMEOUT_MS
-    })
-    const created = await packets.createPacket({
-      id: registrationId,
-      process: 'CRVS_NEW',
-      fields: {
-        fullName: '[{"language":"eng","value":"Leo Bwalya"}]',
-        dateOfBirth: '2025/03/14',
-        gender: '[{"language":"eng","value":"Male"}]',
-        addressLine1: '[{"language":"eng","value":"12 Palm Rd"}]',
-        birthCertificateNumber: `B${registrationId}`,
-        IDSchemaVersion: '0.5'
-      },
-      metaInfo: { metaData: '[]', creationDate: '202503121345' },
-      audits: [{ uuid: registrationId, eventId: 'OPENCRVS_CREATE_PACKET' }]
-    })
-    assert.equal(created.kind, 'ok', JSON.stringify(created))
-    const started = await packets.startWorkflow({
-      registrationId,
-      process: 'CRVS_NEW',
-      notification: { name: '', phone: '', email: '' }
-    })
-    assert.equal(started.kind, 'ok', JSON.stringify(started))
-  }
 
   const statusOf = async (ids: string[]): Promise<MosipStatusResult[]> => {
     const outcome = await statusClient().statusOf(ids)
@@ -461,7 +410,7 @@ describe('MosipRegistrationStatusClient against the simulated MOSIP', () => {
 
   it('reports a processed packet as UIN_GENERATED and an id MOSIP never saw as unknown', async () => {
     const [done, never] = ['100017000000001', '100017000000002']
-    await submit(done)
+    await submitBirthPacket(mosip, done)
     await waitFor('the packet to be processed', async () => statusIs(done, 'UIN_GENERATED'))
     assert.deepEqual(await statusOf([done, never]), [
       { registrationId: done, status: 'UIN_GENERATED' },
@@ -472,7 +421,7 @@ describe('MosipRegistrationStatusClient against the simulated MOSIP', () => {
   it('reports a packet rejected in processing as REJECTED, not PROCESSED', async () => {
     const rejected = '100017000000003'
     mosip.core.pipeline.setOutcome(rejected, 'rejected')
-    await submit(rejected)
+    await submitBirthPacket(mosip, rejected)
     await waitFor('the packet to be rejected', async () => statusIs(rejected, 'REJECTED'))
   })
 
@@ -480,7 +429,7 @@ describe('MosipRegistrationStatusClient against the simulated MOSIP', () => {
     const waiting = '100017000000004'
     mosip.core.pipeline.pause()
     try {
-      await submit(waiting)
+      await submitBirthPacket(mosip, waiting)
       assert.deepEqual(await statusOf([waiting]), [
         { registrationId: waiting, status: 'PROCESSING' }
       ])

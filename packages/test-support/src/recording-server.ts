@@ -100,7 +100,10 @@ export async function startRecordingServer(
   }
 }
 
-/** A free port, taken from the system and released again. */
+/**
+ * A free port, taken from the system and released again. packages/sandbox/src/bridge-process.ts
+ * has the same function for the demo: the code a package ships may not import test-support.
+ */
 export async function freePort(): Promise<number> {
   // Below the kernel's ephemeral range (32768-60999 on Linux), from which outgoing connections
   // take their local ports: a port the kernel handed out could be taken by one of them before
