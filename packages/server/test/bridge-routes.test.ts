@@ -361,7 +361,7 @@ describe('bridge routes', () => {
         `${url}/websub/callback?hub.mode=subscribe&hub.topic=${encodeURIComponent(TOPIC)}`
       )
       assert.equal(missing.status, 400)
-      // Only what the bridge asked for: it never asks to unsubscribe, and names its topic.
+      // An unsubscription no operator asked for (mosip-bridge websub …) is refused.
       const unsubscribe = await fetch(
         `${url}/websub/callback?hub.mode=unsubscribe&hub.topic=${encodeURIComponent(TOPIC)}&hub.challenge=u1`
       )

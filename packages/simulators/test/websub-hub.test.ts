@@ -397,6 +397,40 @@ describe('WebSub hub: subscribe, unsubscribe and intent verification', () => {
     const [post] = sub.posts()
     assert.equal(post?.headers['x-hub-signature'], hmac('new-secret', post?.body ?? ''))
   })
+
+  it('keeps a subscription whose unsubscription the subscriber does not confirm', async (t) => {
+    const { hub, hubUrl, subscriber } = await setup(t)
+    const sub = await subscriber()
+    await subscribeActive(hub, hubUrl, sub, 'first-secret')
+    // Refuses the unsubscription as the bridge does when no operator asked for it.
+    sub.respond = (request) =>
+      request.method === 'GET' && request.query.get('hub.mode') === 'unsubscribe'
+        ? { status: 404, body: 'not confirming hub.mode unsubscribe' }
+        : request.method === 'GET'
+          ? { status: 200, body: request.query.get('hub.challenge') ?? '' }
+          : { status: 200 }
+    const form = { 'hub.mode': 'unsubscribe', 'hub.topic': TOPIC, 'hub.callback': sub.callback }
+    assert.equal((await hubPost(hubUrl, form)).status, 202)
+    await waitFor('the unsubscription to be verified', () =>
+      hub.verifications({ callback: sub.callback }).some((v) => v.mode === 'unsubscribe')
+    )
+    const verification = hub.verifications({ callback: sub.callback }).at(-1)
+    assert.equal(verification?.outcome, 'mismatch')
+    assert.equal(sub.gets().at(-1)?.query.get('hub.mode'), 'unsubscribe')
+    assert.equal(subscriptionOf(hub, sub)?.state, 'active', 'still subscribed')
+
+    // Subscribing again without a verified unsubscription keeps the first secret.
+    assert.equal((await hubPost(hubUrl, subscribeForm(sub.callback, 'second-secret'))).status, 202)
+    await waitFor('the re-subscription to be denied', () =>
+      hub.verifications({ callback: sub.callback }).some((v) => v.outcome === 'denied')
+    )
+    hub.publish(TOPIC, credentialIssued('still-delivered'))
+    await waitForPosts(hub, sub, 1, 'delivered')
+    assert.deepEqual(sub.eventIds(), ['still-delivered'])
+    const [post] = sub.posts()
+    assert.equal(post?.headers['x-hub-signature'], hmac('first-secret', post?.body ?? ''))
+    assert.equal(subscriptionOf(hub, sub)?.secret, 'fi…(12)')
+  })
 })
 
 describe('WebSub hub: content delivery', () => {

@@ -22,6 +22,13 @@ import { createStore } from '../store/database.js'
 import { migrateToLatest } from '../store/migrate.js'
 import type { JobState } from '../store/schema.js'
 import {
+  nextSteps,
+  reportLines,
+  type WebsubCommand,
+  type WebsubReport,
+  type WebsubTopicResult
+} from './websub-output.js'
+import {
   FOLLOW_UP_NOTE,
   formatDuration,
   jsonReport,
@@ -158,6 +165,15 @@ function positiveInt(value: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer')
   return n
 }
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected 0 or more')
+  return n
+}
+
+/** The subscriptions `websub …` commands act on, as `--topic` names them. */
+const WEBSUB_TOPICS = ['credential', 'workflow', 'all'] as const
 
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'dead']
 
@@ -816,6 +832,175 @@ function buildCli(io: CliIo): Command {
       )
       printBulk(console, options, outcomes, 'delivery', 'queued for processing again')
     })
+
+  /**
+   * `websub unsubscribe|resubscribe|subscribe`: each request to the hub is recorded as an intent
+   * first, which the running bridge's callback confirms when the hub verifies it.
+   */
+  async function runWebsubCommand(
+    command: WebsubCommand,
+    options: { topic: string; wait: number; dryRun?: boolean; json?: boolean }
+  ): Promise<void> {
+    if (!(WEBSUB_TOPICS as readonly string[]).includes(options.topic)) {
+      console.error(`--topic must be one of ${WEBSUB_TOPICS.join(', ')}`)
+      exit(EXIT_CONFIG)
+    }
+    const config = configOrExit(envFile())
+    const { websub } = config.mosip
+    if (options.topic === 'workflow' && websub.workflowCompletedTopic === undefined) {
+      console.error(
+        '--topic workflow: the bridge does not subscribe to workflow-completed events (MOSIP_WORKFLOW_COMPLETED_TOPIC is none)'
+      )
+      exit(EXIT_CONFIG)
+    }
+    const dryRun = options.dryRun === true
+    const waitMs = options.wait * 1000
+    const [{ websubSubscribers, websubLogin }, { WebsubSubscriptionChange }] = await Promise.all([
+      import('../integrations/mosip/index.js'),
+      import('../pipeline/websub-subscription-change.service.js')
+    ])
+    const report = await withStorage(
+      config,
+      io.stderr,
+      async (storage, logger) => {
+        // What the subscriptions log is what this command prints.
+        const { subscriber, workflowSubscriber } = websubSubscribers(
+          config,
+          logger.child({}, { level: 'silent' })
+        )
+        const targets = [
+          { name: 'credential', topic: websub.topic, requests: subscriber },
+          ...(workflowSubscriber && websub.workflowCompletedTopic !== undefined
+            ? [
+                {
+                  name: 'workflow',
+                  topic: websub.workflowCompletedTopic,
+                  requests: workflowSubscriber
+                }
+              ]
+            : [])
+        ].filter((target) => options.topic === 'all' || target.name === options.topic)
+        const base = {
+          command,
+          dryRun,
+          hubUrl: websub.hubUrl,
+          callbackUrl: websub.callbackUrl
+        }
+        if (dryRun) {
+          const token = await websubLogin(config).token()
+          const report: WebsubReport = {
+            ...base,
+            login:
+              token.kind === 'ok'
+                ? { ok: true, detail: `logged in at ${config.mosip.authUrl}` }
+                : { ok: false, detail: `${token.code}: ${token.reason}` },
+            planned: targets.map((target) => ({
+              name: target.name,
+              topic: target.topic,
+              requests:
+                command === 'resubscribe'
+                  ? ['unsubscribe', 'subscribe']
+                  : [command === 'unsubscribe' ? 'unsubscribe' : 'subscribe']
+            })),
+            topics: [],
+            next: []
+          }
+          return report
+        }
+        const change = new WebsubSubscriptionChange({
+          intents: storage.websubIntents,
+          requestedBy: `cli:${actor}`
+        })
+        const topics: WebsubTopicResult[] = []
+        for (const target of targets) {
+          const steps = []
+          if (command !== 'subscribe') steps.push(await change.unsubscribe(target, waitMs))
+          if (command === 'subscribe' || (command === 'resubscribe' && steps[0]?.done)) {
+            steps.push(await change.subscribe(target, waitMs))
+          }
+          const done =
+            steps.every((step) => step.done) && steps.length === (command === 'resubscribe' ? 2 : 1)
+          topics.push({ name: target.name, topic: target.topic, steps, done })
+          await audited(
+            storage,
+            `websub.${command}`,
+            target.topic,
+            steps
+              .map((step) =>
+                step.request.accepted
+                  ? `${step.mode} ${step.verification?.kind ?? 'accepted'}`
+                  : `${step.mode} refused: ${step.request.code}`
+              )
+              .join('; ')
+          )
+        }
+        return { ...base, topics, next: nextSteps(command, topics) }
+      },
+      { readOnly: dryRun }
+    )
+    if (options.json) {
+      console.log(JSON.stringify(report, null, 2))
+    } else {
+      for (const line of reportLines(report)) console.log(line)
+    }
+    if (dryRun ? report.login?.ok !== true : report.topics.some((result) => !result.done)) exit(1)
+  }
+
+  const websubCommand = program
+    .command('websub')
+    .description("the bridge's subscriptions at MOSIP's WebSub hub")
+  const topicOption = `which subscription: ${WEBSUB_TOPICS.join(', ')} (workflow: MOSIP_WORKFLOW_COMPLETED_TOPIC)`
+  websubCommand
+    .command('resubscribe')
+    .description(
+      'move the hub to the current MOSIP_WEBSUB_SECRET: unsubscribe, wait until the running bridge confirmed the verification, subscribe again (run it after restarting the bridge with the new secret and the old one in MOSIP_WEBSUB_PREVIOUS_SECRETS)'
+    )
+    .option('--topic <topic>', topicOption, 'all')
+    .option(
+      '--wait <seconds>',
+      "how long to wait for each of the hub's verifications",
+      positiveInt,
+      60
+    )
+    .option('--dry-run', 'log in with the WebSub client and print what would be sent; send nothing')
+    .option('--json', 'print the outcome as one JSON document')
+    .action((options: { topic: string; wait: number; dryRun?: boolean; json?: boolean }) =>
+      runWebsubCommand('resubscribe', options)
+    )
+  websubCommand
+    .command('unsubscribe')
+    .description(
+      'ask the hub to stop delivering to the bridge (the bridge subscribes again at its next start or re-subscription)'
+    )
+    .option('--topic <topic>', topicOption, 'all')
+    .option(
+      '--wait <seconds>',
+      "how long to wait for the hub's verification (0: do not wait; the bridge confirms it for 10 minutes)",
+      nonNegativeInt,
+      60
+    )
+    .option('--dry-run', 'log in with the WebSub client and print what would be sent; send nothing')
+    .option('--json', 'print the outcome as one JSON document')
+    .action((options: { topic: string; wait: number; dryRun?: boolean; json?: boolean }) =>
+      runWebsubCommand('unsubscribe', options)
+    )
+  websubCommand
+    .command('subscribe')
+    .description(
+      'subscribe now with MOSIP_WEBSUB_SECRET (as the bridge does at start-up) and wait for the verification'
+    )
+    .option('--topic <topic>', topicOption, 'all')
+    .option(
+      '--wait <seconds>',
+      "how long to wait for the hub's verification (0: do not wait)",
+      nonNegativeInt,
+      60
+    )
+    .option('--dry-run', 'log in with the WebSub client and print what would be sent; send nothing')
+    .option('--json', 'print the outcome as one JSON document')
+    .action((options: { topic: string; wait: number; dryRun?: boolean; json?: boolean }) =>
+      runWebsubCommand('subscribe', options)
+    )
 
   const jobs = program.command('jobs').description('inspect and replay background jobs')
   jobs

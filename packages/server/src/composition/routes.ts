@@ -37,7 +37,7 @@ import type { Storage } from './storage.js'
 /** The feature routes (intake, WebSub, debug, verify, E-Signet), as `buildApp` registers them. */
 function buildRoutes(
   config: BridgeConfig,
-  { store, registrations, inbox, queue, operator, audit }: Storage,
+  { store, registrations, inbox, queue, operator, audit, websubIntents }: Storage,
   { opencrvs, ida, esignet }: Integrations,
   counters?: BridgeCounters
 ): Array<(app: FastifyInstance) => void> {
@@ -66,6 +66,7 @@ function buildRoutes(
         secret: config.mosip.websub.secret,
         previousSecrets: config.mosip.websub.previousSecrets,
         deliveries,
+        intents: websubIntents,
         ...(counters ? { onSignatureFailure: () => counters.websubSignatureFailures.inc() } : {})
       }),
     (app) =>

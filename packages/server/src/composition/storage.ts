@@ -14,6 +14,7 @@ import { RegistrationsRepository } from '../store/registrations.repository.js'
 import { SecretBox } from '../store/secret-box.js'
 import { SealedColumnsRepository } from '../store/sealed-columns.repository.js'
 import { WebsubInboxRepository } from '../store/websub-inbox.repository.js'
+import { WebsubIntentsRepository } from '../store/websub-intents.repository.js'
 
 /** A database whose schema is older than this version, opened without migrating. */
 export class SchemaBehindError extends Error {
@@ -34,6 +35,8 @@ export interface Storage {
   reconciliation: ReconciliationRepository
   /** The audit trail of operator actions. */
   audit: AuditRepository
+  /** Subscription changes operators asked the WebSub hub for, which the callback confirms. */
+  websubIntents: WebsubIntentsRepository
   /** Deletes what outlived its retention (processed deliveries, old history). */
   retention: RetentionRepository
   /** Every sealed column, for re-sealing them under a new data key (`keys reseal`). */
@@ -93,6 +96,7 @@ export async function openStorage(
     reconciliation: new ReconciliationRepository(store),
     retention: new RetentionRepository(store),
     audit: new AuditRepository(store),
+    websubIntents: new WebsubIntentsRepository(store),
     sealed: new SealedColumnsRepository(store, box),
     operator: new OperatorQueries(store.db),
     queue: createJobQueue(store, config),

@@ -113,6 +113,26 @@ export interface OperatorActionsTable {
   outcome: string
 }
 
+/**
+ * A subscription change an operator asked the WebSub hub for, waiting for (or past) the hub's
+ * intent verification at the callback.
+ */
+export interface WebsubIntentsTable {
+  id: Generated<number>
+  mode: 'subscribe' | 'unsubscribe'
+  topic: string
+  /** Who asked and through what, e.g. `cli:operator`. */
+  requested_by: string
+  requested_at: number
+  /** After this the callback no longer confirms the intent. */
+  expires_at: number
+  /** When the callback confirmed the hub's verification of it. */
+  confirmed_at: number | null
+  /** When the hub sent a denial for its topic while it was pending. */
+  denied_at: number | null
+  denial_reason: string | null
+}
+
 export interface Database {
   registrations: RegistrationsTable
   registration_history: RegistrationHistoryTable
@@ -120,6 +140,7 @@ export interface Database {
   websub_inbox: WebsubInboxTable
   jobs: JobsTable
   operator_actions: OperatorActionsTable
+  websub_intents: WebsubIntentsTable
 }
 
 export type Registration = Selectable<RegistrationsTable>
@@ -128,3 +149,4 @@ export type Job = Selectable<JobsTable>
 export type RegistrationHistoryEntry = Selectable<RegistrationHistoryTable>
 export type WebsubInboxEntry = Selectable<WebsubInboxTable>
 export type OperatorAction = Selectable<OperatorActionsTable>
+export type WebsubIntentRow = Selectable<WebsubIntentsTable>

@@ -7,6 +7,7 @@ import {
 } from '@mosip-bridge/contracts'
 import { verifyHubSignature } from '../../integrations/mosip/hub-signature.js'
 import type { WebsubIntakeService } from '../../pipeline/websub-intake.service.js'
+import type { WebsubIntentsRepository } from '../../store/websub-intents.repository.js'
 
 interface WebsubRouteDeps {
   /** The credential topic (MOSIP_WEBSUB_TOPIC). */
@@ -19,6 +20,11 @@ interface WebsubRouteDeps {
   deliveries: Pick<WebsubIntakeService, 'receive'>
   /** Counts a delivery refused for its signature. */
   onSignatureFailure?: () => void
+  /**
+   * The subscription changes operators asked the hub for (`mosip-bridge websub …`). Without it
+   * no unsubscription is ever confirmed.
+   */
+  intents?: Pick<WebsubIntentsRepository, 'confirm' | 'deny'>
   clock?: () => number
 }
 
@@ -69,7 +75,8 @@ const deliveryEchoSchema = z.object({
 
 /**
  * The WebSub subscriber endpoints. Intent verification answers only for our topics (the
- * credential topic and, when subscribed, the workflow-completed one); deliveries
+ * credential topic and, when subscribed, the workflow-completed one), and confirms an
+ * unsubscription only while an operator's request for it is pending; deliveries
  * are authenticated by X-Hub-Signature over the raw bytes, stored, and acknowledged with 2xx —
  * every further step runs as a job. Never answer non-2xx to an authenticated delivery because
  * of our own processing: the hub would stop delivering to us.
@@ -85,12 +92,15 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
     {
       schema: {
         tags: ['websub'],
-        summary: "MOSIP WebSub hub: intent verification of the bridge's subscription",
+        summary: "MOSIP WebSub hub: intent verification of the bridge's subscriptions",
         description:
           'Called by the hub, not by clients. Answers the challenge as text/plain for our topics ' +
-          '(the credential topic, and the workflow-completed topic when subscribed), ' +
-          '404 for another topic, a missing topic or any mode but subscribe (the bridge never ' +
-          'asks to unsubscribe), 400 without a challenge or with a repeated one, 200 to a denial.',
+          '(the credential topic, and the workflow-completed topic when subscribed): always for ' +
+          "`hub.mode=subscribe`; for `hub.mode=unsubscribe` only while an operator's request for " +
+          'that topic is pending (`mosip-bridge websub unsubscribe` or `resubscribe`, valid ' +
+          'minutes, confirming one verification), otherwise 404 so an unsubscription someone else ' +
+          'asked for is refused. 404 for another topic, a missing topic or any other mode; 400 ' +
+          'without a challenge or with a repeated one; 200 to a denial.',
         querystring: intentVerificationQuerySchema
       }
     },
@@ -98,32 +108,62 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
       const query = request.query
       const mode = query['hub.mode']
       const challenge = query['hub.challenge']
+      const topic = query['hub.topic']
       if (mode === 'denied') {
-        request.log.warn(
-          { topic: query['hub.topic'], reason: query['hub.reason'] },
-          'hub denied the subscription'
-        )
+        const reason = query['hub.reason'] ?? 'no reason given'
+        request.log.warn({ topic, reason }, 'hub denied the subscription')
+        // An operator's pending request for this topic learns the hub's answer.
+        if (topic !== undefined && ourTopics.has(topic) && deps.intents) {
+          await deps.intents
+            .deny(topic, reason)
+            .catch((error: unknown) =>
+              request.log.error({ err: error, topic }, 'could not record the hub denial')
+            )
+        }
         return reply.status(200).type('text/plain').send('')
       }
       if (!challenge) {
         return reply.status(400).type('text/plain').send('Missing hub.challenge')
       }
-      // Only what the bridge asked for is confirmed: it subscribes, and never unsubscribes
-      // through the hub, so an unsubscription someone else requested is refused.
-      if (mode !== 'subscribe') {
+      if (mode !== 'subscribe' && mode !== 'unsubscribe') {
         request.log.warn({ mode }, 'intent verification for a mode we did not ask for')
         return reply
           .status(404)
           .type('text/plain')
           .send(mode === undefined ? 'Missing hub.mode' : `not confirming hub.mode ${mode}`)
       }
-      const topic = query['hub.topic']
       if (topic === undefined) {
         return reply.status(404).type('text/plain').send('Missing hub.topic')
       }
       if (!ourTopics.has(topic)) {
-        request.log.warn({ topic }, 'intent verification for a topic we did not ask for')
+        request.log.warn({ mode, topic }, 'intent verification for a topic we did not ask for')
         return reply.status(404).type('text/plain').send('not subscribed to this topic')
+      }
+      if (mode === 'unsubscribe') {
+        // Confirmed only when an operator asked for it, through any instance or the CLI: an
+        // unsubscription someone else requested would silently stop the credentials.
+        const intent = await deps.intents?.confirm('unsubscribe', topic)
+        if (intent === undefined) {
+          request.log.warn({ topic }, 'refused an unsubscription no operator asked for')
+          return reply
+            .status(404)
+            .type('text/plain')
+            .send('not confirming hub.mode unsubscribe: no operator asked to unsubscribe')
+        }
+        request.log.info(
+          { topic, intentId: intent.id },
+          'confirmed the unsubscription an operator asked for'
+        )
+        return reply.status(200).type('text/plain').send(challenge)
+      }
+      if (deps.intents) {
+        // Tells a waiting `mosip-bridge websub resubscribe` that the hub verified it. The bridge
+        // subscribes on its own too, so the answer never depends on this.
+        await deps.intents
+          .confirm('subscribe', topic)
+          .catch((error: unknown) =>
+            request.log.error({ err: error, topic }, 'could not record the verified subscription')
+          )
       }
       return reply.status(200).type('text/plain').send(challenge)
     }
@@ -145,13 +185,20 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
     },
     async (request, reply) => {
       const signature = request.headers['x-hub-signature']
-      const signed = [deps.secret, ...(deps.previousSecrets ?? [])].some((secret) =>
+      const signedWith = [deps.secret, ...(deps.previousSecrets ?? [])].findIndex((secret) =>
         verifyHubSignature(signature, request.rawBytes, secret)
       )
-      if (!signed) {
+      if (signedWith < 0) {
         deps.onSignatureFailure?.()
         request.log.warn('websub delivery refused: X-Hub-Signature missing or wrong')
         return reply.status(401).send({ error: 'Invalid X-Hub-Signature' })
+      }
+      if (signedWith > 0) {
+        // Tells the operator moving the hub to a new secret that it still uses an old one.
+        request.log.info(
+          { previousSecret: signedWith },
+          'websub delivery signed with a secret of MOSIP_WEBSUB_PREVIOUS_SECRETS'
+        )
       }
       const receipt = await deps.deliveries.receive(request.rawBytes!, request.body ?? {})
       request.log.info(

@@ -118,20 +118,6 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
     tokens: login(mosip.status.client),
     timeoutMs
   })
-  // Both subscriptions: same hub, callback, secret and WebSub client. Each has its own login, so
-  // that the hub refusing one (which drops that token) never touches the other's.
-  const subscribeTo = (topic: string) =>
-    new WebsubSubscriber({
-      hubUrl: mosip.websub.hubUrl,
-      topic,
-      callbackUrl: mosip.websub.callbackUrl,
-      secret: mosip.websub.secret,
-      tokens: login(mosip.websub.client),
-      intervalMs: config.pipeline.resubscribeMs,
-      timeoutMs,
-      logger
-    })
-  const { workflowCompletedTopic } = mosip.websub
   const keystore = openDecryptor(config, logger)
   const identities = new MosipIdRepositoryClient({
     url: mosip.idRepository.url,
@@ -147,14 +133,55 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
     dataShare: new MosipDataShareClient({
       allowedOrigins: mosip.credential.dataShare.allowedOrigins,
       maxBytes: mosip.credential.dataShare.maxBytes,
-      tokens: login(mosip.websub.client),
+      tokens: websubLogin(config),
       timeoutMs
     }),
     credentialKeystore: keystore.state,
     packetLogin: () => packetTokens.state(),
+    ...websubSubscribers(config, logger)
+  }
+}
+
+/**
+ * The subscriptions at the WebSub hub: to issued credentials and, unless
+ * MOSIP_WORKFLOW_COMPLETED_TOPIC is `none`, to workflow-completed events. Also what
+ * `mosip-bridge websub …` sends its requests through, with the same client and secret.
+ */
+export function websubSubscribers(
+  config: BridgeConfig,
+  logger: Logger
+): Pick<MosipIntegration, 'subscriber' | 'workflowSubscriber'> {
+  const { mosip } = config
+  // Both subscriptions: same hub, callback, secret and WebSub client. Each has its own login, so
+  // that the hub refusing one (which drops that token) never touches the other's.
+  const subscribeTo = (topic: string) =>
+    new WebsubSubscriber({
+      hubUrl: mosip.websub.hubUrl,
+      topic,
+      callbackUrl: mosip.websub.callbackUrl,
+      secret: mosip.websub.secret,
+      tokens: websubLogin(config),
+      intervalMs: config.pipeline.resubscribeMs,
+      timeoutMs: config.pipeline.outboundTimeoutMs,
+      logger
+    })
+  const { workflowCompletedTopic } = mosip.websub
+  return {
     subscriber: subscribeTo(mosip.websub.topic),
     ...(workflowCompletedTopic !== undefined
       ? { workflowSubscriber: subscribeTo(workflowCompletedTopic) }
       : {})
   }
+}
+
+/** A login of the WebSub client (MOSIP_WEBSUB_AUTH_CLIENT_*). */
+export function websubLogin(config: BridgeConfig): MosipTokenSource {
+  const { mosip } = config
+  return new MosipTokenSource({
+    authUrl: mosip.authUrl,
+    clientId: mosip.websub.client.clientId,
+    secretKey: mosip.websub.client.clientSecret,
+    appId: mosip.authClientAppId,
+    timeoutMs: config.pipeline.outboundTimeoutMs
+  })
 }

@@ -8,6 +8,7 @@ import { metricsIndexes } from './0005-metrics-indexes.js'
 import { inboxRegistrationIndex } from './0006-inbox-registration-index.js'
 import { consoleIndexes } from './0007-console-indexes.js'
 import { registrationSequence } from './0008-registration-sequence.js'
+import { websubIntents } from './0009-websub-intents.js'
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Migrations are code
@@ -23,6 +24,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0005-metrics-indexes': metricsIndexes(),
     '0006-inbox-registration-index': inboxRegistrationIndex(),
     '0007-console-indexes': consoleIndexes(),
-    '0008-registration-sequence': registrationSequence(dialect)
+    '0008-registration-sequence': registrationSequence(dialect),
+    '0009-websub-intents': websubIntents(dialect)
   }
 }
