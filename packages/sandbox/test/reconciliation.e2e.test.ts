@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
+import { SAMPLE_IDENTITIES, startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
 import { createStore, type Store } from '@mosip-bridge/server'
 import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
 import { startCountryConfigStub, type CountryConfigStub } from '../src/country-config-stub.js'
@@ -99,7 +99,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
               'informant.email': 'grace@example.org'
             }
           : {
-              'deceased.name': { firstname: 'Peter', surname: 'Mwale' },
+              // A person MOSIP holds: a death naming no UIN it knows is rejected, as in MOSIP.
+              'deceased.name': { firstname: 'Joseph', surname: 'Banda' },
+              'deceased.idType': 'NATIONAL_ID',
+              'deceased.nid': SAMPLE_IDENTITIES[1].uin,
               'eventDetails.date': '2026-09-12',
               'informant.email': 'ruth@example.org'
             }

@@ -73,7 +73,10 @@ export interface SimulatorSuite {
   close(): Promise<void>
 }
 
-/** Identities known to IDA and E-Signet, for verification and login demos. */
+/**
+ * People MOSIP registered before the simulation: in the ID repository (IDA authenticates them,
+ * a death may name them) and E-Signet's users, for verification and login demos.
+ */
 export const SAMPLE_IDENTITIES = [
   {
     uin: '5836471920',
@@ -127,6 +130,7 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
       }
     },
     ida: {
+      supportedLanguages: options.mandatoryLanguages ?? ['eng'],
       identities: SAMPLE_IDENTITIES.map((person) => ({
         uin: person.uin,
         vids: [...person.vids],
