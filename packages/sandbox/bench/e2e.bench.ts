@@ -13,7 +13,7 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startSimulators } from '@mosip-bridge/simulators'
+import { SAMPLE_IDENTITIES, startSimulators } from '@mosip-bridge/simulators'
 import { freePort, startBridgeProcess } from '../src/bridge-process.js'
 import { startCountryConfigStub } from '../src/country-config-stub.js'
 import { createPostgresDatabase } from '@mosip-bridge/test-support'
@@ -126,7 +126,12 @@ async function run(count: number, concurrency: number): Promise<number> {
                   'child.name': { firstname: 'Bench', surname: `Child${next}` },
                   'child.dob': '2026-01-01'
                 }
-              : { 'deceased.name': { firstname: 'Bench', surname: `Person${next}` } }
+              : {
+                  // MOSIP rejects a death naming no UIN it holds: one of the sample identities.
+                  'deceased.name': { firstname: 'Bench', surname: `Person${next}` },
+                  'deceased.idType': 'NATIONAL_ID',
+                  'deceased.nid': SAMPLE_IDENTITIES[1].uin
+                }
         })
         const trigger = await suite.opencrvs.register(event.id)
         if (trigger.outcome !== 'pending') throw new Error(`trigger ${trigger.outcome}`)

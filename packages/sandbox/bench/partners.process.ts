@@ -4,7 +4,7 @@
  * configuration stub. Driven over the IPC channel of `child_process.fork`: each request
  * `{ id, command }` gets one answer `{ id, result }` or `{ id, error }`.
  */
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
+import { SAMPLE_IDENTITIES, startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
 import { startCountryConfigStub, type CountryConfigStub } from '../src/country-config-stub.js'
 
 export type PartnersCommand =
@@ -50,7 +50,12 @@ async function registerOne(): Promise<boolean> {
             'child.name': { firstname: 'Bench', surname: `Child${n}` },
             'child.dob': '2026-01-01'
           }
-        : { 'deceased.name': { firstname: 'Bench', surname: `Person${n}` } }
+        : {
+            // MOSIP rejects a death naming no UIN it holds: one of the sample identities.
+            'deceased.name': { firstname: 'Bench', surname: `Person${n}` },
+            'deceased.idType': 'NATIONAL_ID',
+            'deceased.nid': SAMPLE_IDENTITIES[1].uin
+          }
   })
   const trigger = await suite.opencrvs.register(event.id)
   return trigger.outcome === 'pending'

@@ -86,7 +86,13 @@ export async function startCountryConfigStub(options: {
           ]),
           ...(eventType === 'birth'
             ? { dateOfBirth: mosipDate(declaration['child.dob']) }
-            : { dateOfDeath: mosipDate(declaration['eventDetails.date']) })
+            : {
+                dateOfDeath: mosipDate(declaration['eventDetails.date']),
+                // The deceased's UIN, as the reference country configuration sends it.
+                ...(typeof declaration['deceased.nid'] === 'string'
+                  ? { UIN: declaration['deceased.nid'] }
+                  : {})
+              })
         },
         metaInfo: { metaData: JSON.stringify([{ label: 'opencrvsId', value: event.id }]) },
         audit: { uuid: event.id, createdAt: new Date().toISOString(), eventName: 'REGISTER' }

@@ -74,13 +74,36 @@ say('the bridge subscribed to the MOSIP hub; registering in OpenCRVS…')
 say()
 
 // The country configuration sends a birth to MOSIP when a parent's identity is verified, and a
-// death when the informant's is; the others are registered without a national id.
+// death when the informant's is; the others are registered without a national id. A death names
+// the deceased's UIN, which MOSIP must hold: Joseph Banda is one of the sample identities, Grace
+// Mumba is added as a person MOSIP registered long ago.
+const GRACE_MUMBA_UIN = '4715392806'
+suite.mosip.ida.addIdentity({
+  uin: GRACE_MUMBA_UIN,
+  name: { eng: 'Grace Mumba' },
+  dob: '1948/07/19',
+  gender: 'female'
+})
 const people = [
   { type: 'birth', first: 'Chanda', last: 'Bwalya', date: '2026-01-15', verified: true },
   { type: 'birth', first: 'Mutale', last: 'Phiri', date: '2026-03-02', verified: true },
-  { type: 'death', first: 'Joseph', last: 'Banda', date: '2026-10-01', verified: true },
+  {
+    type: 'death',
+    first: 'Joseph',
+    last: 'Banda',
+    date: '2026-10-01',
+    verified: true,
+    uin: SAMPLE_IDENTITIES[1].uin
+  },
   { type: 'birth', first: 'Thandiwe', last: 'Zulu', date: '2026-06-21', verified: true },
-  { type: 'death', first: 'Grace', last: 'Mumba', date: '2026-09-14', verified: true },
+  {
+    type: 'death',
+    first: 'Grace',
+    last: 'Mumba',
+    date: '2026-09-14',
+    verified: true,
+    uin: GRACE_MUMBA_UIN
+  },
   { type: 'birth', first: 'Kabwe', last: 'Mwale', date: '2026-05-09', verified: false }
 ] as const
 
@@ -102,6 +125,8 @@ const results = await Promise.all(
             }
           : {
               'deceased.name': { firstname: person.first, surname: person.last },
+              'deceased.idType': 'NATIONAL_ID',
+              'deceased.nid': person.uin,
               'eventDetails.date': person.date,
               'informant.name': { firstname: 'Ruth', surname: person.last },
               'informant.relation': 'SON',
@@ -153,7 +178,8 @@ for (const r of results) {
   )
 }
 say()
-say('births sent to MOSIP carry the national id it issued (child.nid); deaths need none;')
+say('births sent to MOSIP carry the national id it issued (child.nid); deaths name the')
+say("deceased's (deceased.nid), which MOSIP flags as deceased;")
 say('a birth whose parents were not verified is registered without going to MOSIP.')
 await store.close()
 

@@ -7,7 +7,7 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import { SAMPLE_IDENTITIES, type SimulatorSuite } from '@mosip-bridge/simulators'
 import type { Store } from '@mosip-bridge/server'
 import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
@@ -59,7 +59,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
               'informant.email': 'grace@example.org'
             }
           : {
-              'deceased.name': { firstname: 'Peter', surname: 'Mwale' },
+              // A person MOSIP holds: a death naming no UIN it knows is rejected, as in MOSIP.
+              'deceased.name': { firstname: 'Joseph', surname: 'Banda' },
+              'deceased.idType': 'NATIONAL_ID',
+              'deceased.nid': SAMPLE_IDENTITIES[1].uin,
               'eventDetails.date': '2026-09-12',
               'informant.email': 'ruth@example.org'
             }

@@ -120,6 +120,11 @@ describe('IDA answers (classifyIdaResponse)', () => {
       ['IDA-MLC-004', 'Invalid VID', 'unknown-id'],
       ['IDA-MLC-003', 'UIN has been deactivated', 'deactivated-id'],
       ['IDA-MLC-010', 'VID corresponding to a deactivated UIN', 'deactivated-id'],
+      ['IDA-MLC-022', 'UIN is deactivated/blocked', 'deactivated-id'],
+      ['IDA-MLC-023', 'VID is expired/deactivated', 'deactivated-id'],
+      ['IDA-MLC-018', 'UIN not available in database', 'unknown-id'],
+      ['IDA-MLC-018', 'VID not available in database', 'unknown-id'],
+      ['IDA-MLC-018', 'phoneNumber not available in database', 'demographic-unavailable'],
       ['IDA-MLC-009', 'Invalid Input Parameter - individualId', 'invalid-id'],
       ['IDA-DEA-001', 'Demographic data dob did not match', 'demographic-mismatch'],
       [

@@ -333,6 +333,30 @@ describe('POST /verify against the IDA simulator', () => {
     assert.equal(await (await verify(main, { ...CHANDA.body, nid: '1111111111' })).text(), 'failed')
   })
 
+  it("answers failed for a UIN or VID MOSIP deactivated (IDA 1.2's IDA-MLC-022 / IDA-MLC-023)", async () => {
+    mosip.ida.setIdentityStatus(CHANDA.uin, 'DEACTIVATED')
+    try {
+      for (const [nid, code] of [
+        [CHANDA.uin, 'IDA-MLC-022'],
+        [CHANDA.vid, 'IDA-MLC-023']
+      ] as const) {
+        const response = await verify(main, { ...CHANDA.body, nid }, json)
+        assert.equal(response.status, 200)
+        const body = (await response.json()) as {
+          status: string
+          errors: Array<{ errorCode: string; reason: string }>
+        }
+        assert.equal(body.status, 'failed', code)
+        assert.deepEqual(
+          body.errors.map((error) => [error.errorCode, error.reason]),
+          [[code, 'deactivated-id']]
+        )
+      }
+    } finally {
+      mosip.ida.setIdentityStatus(CHANDA.uin, 'ACTIVATED')
+    }
+  })
+
   it('sends a VID as a VID when IDA_INDIVIDUAL_ID_TYPE=auto', async () => {
     const response = await verify(main, { ...CHANDA.body, nid: CHANDA.vid })
     assert.equal(await response.text(), 'verified')

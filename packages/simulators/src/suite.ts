@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { createEsignetSimulator, type EsignetSimulator } from './esignet/index.js'
+import { createEsignetSimulator, SUPPORTED_CLAIMS, type EsignetSimulator } from './esignet/index.js'
 import type { MosipClient } from './mosip/core/auth-manager.js'
 import {
   createMosipSimulator,
@@ -68,12 +68,24 @@ export interface SimulatorSuite {
   mosip: MosipSimulator
   esignet: EsignetSimulator
   opencrvs: OpencrvsSimulator
-  /** The environment a bridge needs, under mosip-api's variable names. */
+  /**
+   * The environment a bridge needs, under mosip-api's variable names: with `referenceEnv` it is
+   * also every variable OpenCRVS's reference mosip-api requires in production.
+   */
   env: Record<string, string>
+  /**
+   * Variables only the reference mosip-api reads (its 1.9 line requires them in production; it
+   * never uses them): the bridge ignores them and warns when they are set, so they are kept out
+   * of `env`. `mosip-bridge-sim` prints both.
+   */
+  referenceEnv: Record<string, string>
   close(): Promise<void>
 }
 
-/** Identities known to IDA and E-Signet, for verification and login demos. */
+/**
+ * People MOSIP registered before the simulation: in the ID repository (IDA authenticates them,
+ * a death may name them) and E-Signet's users, for verification and login demos.
+ */
 export const SAMPLE_IDENTITIES = [
   {
     uin: '5836471920',
@@ -127,6 +139,7 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
       }
     },
     ida: {
+      supportedLanguages: options.mandatoryLanguages ?? ['eng'],
       identities: SAMPLE_IDENTITIES.map((person) => ({
         uin: person.uin,
         vids: [...person.vids],
@@ -184,6 +197,10 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
   const version = options.opencrvsVersion ?? 'v2.0'
   const systemClient = opencrvs.systemClients[0]
   const env: Record<string, string> = {
+    // Required in production by both implementations; no simulator reads them.
+    LOCALE: 'en',
+    CLIENT_APP_URL: opencrvs.url,
+    SQLITE_DATABASE_PATH: join(dir, 'mosip-bridge.db'),
     MOSIP_AUTH_URL: `${mosip.url}${MOSIP_AUTH_CLIENT_ID_SECRET_KEY_PATH}`,
     MOSIP_AUTH_CLIENT_APP_ID: DEFAULT_MOSIP_CLIENTS.packet.appId,
     MOSIP_PACKET_AUTH_CLIENT_ID: DEFAULT_MOSIP_CLIENTS.packet.clientId,
@@ -229,11 +246,21 @@ export async function startSimulators(options: SimulatorSuiteOptions): Promise<S
     ...(version === 'v1.9' ? { OPENCRVS_INTAKE_SCOPE: OPENCRVS_SCOPE.confirmRegistration } : {})
   }
 
+  const referenceEnv: Record<string, string> = {
+    // The credential issuer's verification method: the one URL the allowlist should hold.
+    MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST: mosip.core.issuer.verificationMethod,
+    // mosip-api 1.9's development values; nothing is served there and nothing calls them.
+    MOSIP_BIRTH_WEBHOOK_URL: `${mosip.url}/webhooks/opencrvs/birth`,
+    MOSIP_DEATH_WEBHOOK_URL: `${mosip.url}/webhooks/opencrvs/death`,
+    OPENID_PROVIDER_CLAIMS: SUPPORTED_CLAIMS.join(',')
+  }
+
   return {
     mosip,
     esignet,
     opencrvs,
     env,
+    referenceEnv,
     close: async () => {
       await Promise.allSettled([mosip.close(), esignet.close(), opencrvs.close()])
     }

@@ -1,116 +1,18 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  constants,
-  createCipheriv,
-  createHash,
-  createPrivateKey,
-  publicEncrypt,
-  randomBytes,
-  randomInt,
-  sign,
-  verify,
-  X509Certificate,
-  type KeyObject
-} from 'node:crypto'
-import forge from 'node-forge'
+import { createHash, randomBytes, sign, verify, X509Certificate } from 'node:crypto'
 import { idaAuthResponseSchema, type IdaAuthResponse } from '@mosip-bridge/contracts'
+import {
+  buildBody,
+  detachedJws,
+  padded,
+  readKeystore,
+  type AuthInput,
+  type PartnerKeys
+} from './helpers/ida-client.js'
 import { idaErrors, registerIda, type IdaSimulator } from '../src/ida/index.js'
 import { createCertifiedKey } from '../src/shared/pki.js'
 import { SimServer } from '../src/shared/sim-server.js'
-
-// ---------------------------------------------------------------------------------------------
-// A minimal IDA client, written here from IDA's wire format (request encryption, HMAC and
-// signature), so that the simulator is checked against the format and not against its own code.
-// ---------------------------------------------------------------------------------------------
-
-interface PartnerKeys {
-  signKey: KeyObject
-  signCertPem: string
-  idaCertPem: string
-}
-
-function readKeystore(p12: Buffer, password: string): { key: KeyObject; certPem: string } {
-  const store = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(p12.toString('binary')), password)
-  const keyOid = forge.pki.oids.pkcs8ShroudedKeyBag as string
-  const certOid = forge.pki.oids.certBag as string
-  const keyBag = store.getBags({ bagType: keyOid })[keyOid]?.[0]
-  const certBag = store.getBags({ bagType: certOid })[certOid]?.[0]
-  assert.ok(keyBag?.key && certBag?.cert, 'keystore holds a key and a certificate')
-  return {
-    key: createPrivateKey(forge.pki.privateKeyToPem(keyBag.key)),
-    certPem: forge.pki.certificateToPem(certBag.cert)
-  }
-}
-
-/** AES-256-GCM laid out as IDA expects: ciphertext || tag(16) || iv(16). */
-function idaEncrypt(key: Buffer, plaintext: Buffer | string): Buffer {
-  const iv = randomBytes(16)
-  const cipher = createCipheriv('aes-256-gcm', key, iv)
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
-  return Buffer.concat([ciphertext, cipher.getAuthTag(), iv])
-}
-
-const padded = (bytes: Buffer) => bytes.toString('base64').replace(/\+/g, '-').replace(/\//g, '_')
-
-interface AuthInput {
-  individualId: string
-  individualIdType?: 'UIN' | 'VID'
-  demographics: Record<string, unknown>
-  requestTime?: Date
-  /** Replaces the HMAC plaintext (upper-case hex SHA-256 of the request JSON). */
-  hmacPlaintext?: (authData: string) => string
-  idaCertPem?: string
-}
-
-function buildBody(keys: PartnerKeys, input: AuthInput): Record<string, unknown> {
-  const now = input.requestTime ?? new Date()
-  const authData = JSON.stringify({
-    biometrics: [],
-    demographics: input.demographics,
-    otp: '',
-    timestamp: now.toISOString()
-  })
-  const idaCert = new X509Certificate(input.idaCertPem ?? keys.idaCertPem)
-  const sessionKey = randomBytes(32)
-  const hash = createHash('sha256').update(authData).digest('hex').toUpperCase()
-  return {
-    id: 'mosip.identity.auth',
-    version: '1.0',
-    individualId: input.individualId,
-    individualIdType: input.individualIdType ?? 'UIN',
-    transactionID: String(randomInt(1e9, 1e10)),
-    requestTime: now.toISOString(),
-    specVersion: '1.0',
-    thumbprint: padded(createHash('sha256').update(idaCert.raw).digest()),
-    domainUri: 'http://localhost:20240',
-    env: 'Staging',
-    requestedAuth: { demo: false, pin: false, otp: false, bio: false },
-    consentObtained: true,
-    request: padded(idaEncrypt(sessionKey, authData)),
-    requestSessionKey: publicEncrypt(
-      { key: idaCert.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-      sessionKey
-    ).toString('base64url'),
-    requestHMAC: padded(idaEncrypt(sessionKey, input.hmacPlaintext?.(authData) ?? hash))
-  }
-}
-
-/**
- * Detached JWS over the exact body: protected header {alg: RS256, x5c}, payload omitted.
- * `pem` puts base64url of the PEM text in x5c (as the OpenCRVS SDK does), `der` base64 DER.
- */
-function detachedJws(body: string, key: KeyObject, certPem: string, x5c: 'pem' | 'der'): string {
-  const cert =
-    x5c === 'pem'
-      ? Buffer.from(certPem, 'utf8').toString('base64url')
-      : new X509Certificate(certPem).raw.toString('base64')
-  const header = Buffer.from(JSON.stringify({ alg: 'RS256', x5c: [cert] })).toString('base64url')
-  const input = `${header}.${Buffer.from(body, 'utf8').toString('base64url')}`
-  return `${header}..${sign('sha256', Buffer.from(input), key).toString('base64url')}`
-}
-
-// ---------------------------------------------------------------------------------------------
 
 const MISP_LK = 'aaaaaAAAAAbbbbbBBBBBcccccCCCCCdddddDDDDD'
 const PARTNER_ID = 'crvs-partner'
@@ -435,7 +337,7 @@ describe('simulated IDA demographic authentication', () => {
     assert.deepEqual(codes(wrongPartner), ['IDA-MPA-009'])
   })
 
-  it('validates the request: date format, transaction id, consent, deactivated UIN', async () => {
+  it('validates the request: date format, transaction id, consent', async () => {
     const badDob = await authenticate({
       individualId: '1234567890',
       demographics: { ...charles, dob: '2008-02-29' }
@@ -465,14 +367,44 @@ describe('simulated IDA demographic authentication', () => {
       JSON.stringify({ ...body, requestTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') })
     )
     assert.deepEqual(codes(noMillis), ['IDA-MLC-009'])
+  })
 
-    ida.setIdentityStatus('1234567891', 'DEACTIVATED')
-    const deactivated = await authenticate({
-      individualId: '1234567891',
-      demographics: { name: [{ language: 'eng', value: 'Jenny Doe' }] }
-    })
-    assert.deepEqual(codes(deactivated), ['IDA-MLC-003'])
-    ida.setIdentityStatus('1234567891', 'ACTIVATED')
+  it('answers a deactivated UIN with IDA-MLC-022, its VID with IDA-MLC-023, a blocked one with IDA-MLC-018', async () => {
+    const byUin = { individualId: '1234567890', demographics: charles }
+    const byVid = {
+      individualId: '4789512360123456',
+      individualIdType: 'VID' as const,
+      demographics: charles
+    }
+    try {
+      ida.setIdentityStatus('4789512360123456', 'DEACTIVATED')
+      const deactivated = await authenticate(byUin)
+      assert.equal(deactivated.json.response?.authStatus, false)
+      assert.deepEqual(deactivated.json.errors, [
+        { errorCode: 'IDA-MLC-022', errorMessage: 'UIN is deactivated/blocked' }
+      ])
+      // Even with demographics that do not match: the status is checked first.
+      const wrongName = await authenticate({
+        ...byUin,
+        demographics: { name: [{ language: 'eng', value: 'Someone Else' }] }
+      })
+      assert.deepEqual(codes(wrongName), ['IDA-MLC-022'])
+      const viaVid = await authenticate(byVid)
+      assert.deepEqual(viaVid.json.errors, [
+        { errorCode: 'IDA-MLC-023', errorMessage: 'VID is expired/deactivated' }
+      ])
+
+      ida.setIdentityStatus('1234567890', 'BLOCKED')
+      assert.deepEqual((await authenticate(byUin)).json.errors, [
+        { errorCode: 'IDA-MLC-018', errorMessage: 'UIN not available in database' }
+      ])
+      assert.deepEqual((await authenticate(byVid)).json.errors, [
+        { errorCode: 'IDA-MLC-018', errorMessage: 'VID not available in database' }
+      ])
+    } finally {
+      ida.setIdentityStatus('1234567890', 'ACTIVATED')
+    }
+    assert.equal((await authenticate(byUin)).json.response?.authStatus, true, 'active again')
   })
 
   it('answers malformed JSON, forced failures and key rotation with HTTP 200 and IDA codes', async () => {

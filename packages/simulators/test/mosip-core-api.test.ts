@@ -13,7 +13,11 @@ import {
 } from '@mosip-bridge/contracts'
 import { SimServer } from '../src/shared/sim-server.js'
 import { registerMosipCore, type MosipCore } from '../src/mosip/core/register-mosip-core.js'
-import { sampleCreatePacketRequest } from '../src/mosip/core/samples.js'
+import {
+  sampleBirthFields,
+  sampleCreatePacketRequest,
+  simpleTypeValue
+} from '../src/mosip/core/samples.js'
 
 const CLIENT = { clientId: 'mosip-crvs1-client', secretKey: 'abcdeABCDE123456', appId: 'ida' }
 const AUTH_PATH = '/v1/authmanager/authenticate/clientidsecretkey'
@@ -701,8 +705,22 @@ describe('MOSIP core simulators on the wire', () => {
   })
 
   /** createPacket and workflowinstance for a fresh id of `process`; returns the id. */
-  async function submit(token: string, process = 'CRVS_NEW', id = freshId()): Promise<string> {
-    const request = sampleCreatePacketRequest({ id, process })
+  /** A person MOSIP registered before: deaths and updates name them. */
+  const known = core.identities.add({
+    uin: '4715392806',
+    vids: ['5180273946152039'],
+    fields: { fullName: simpleTypeValue('Grace Mumba'), dateOfBirth: '1961/02/03' }
+  })
+
+  async function submit(
+    token: string,
+    process = 'CRVS_NEW',
+    id = freshId(),
+    fields = process === 'CRVS_NEW'
+      ? sampleBirthFields()
+      : { ...sampleBirthFields(), UIN: known.uin }
+  ): Promise<string> {
+    const request = sampleCreatePacketRequest({ id, process, fields })
     assert.equal((await createPacket(token, request)).status, 200)
     const started = await send('POST', WORKFLOW_PATH, workflowBody(id, process), withToken(token))
     assert.ok(mosipWorkflowInstanceResponseSchema.parse(started.body).response?.workflowInstanceId)
@@ -838,6 +856,127 @@ describe('MOSIP core simulators on the wire', () => {
     await submit(token, 'CRVS_NEW', lost)
     await waitFor('the resubmission credential', () => credentialsFor(lost).length === 1)
     assert.equal(await externalStatus(token, lost), 'UIN_GENERATED')
+  })
+
+  it('rejects a death or an update that names no identity of the ID repository', async () => {
+    const token = await login()
+    const death = { deathDeclared: 'yes', dateOfDeath: '2026/01/02' }
+    const unknownUin = await submit(token, 'CRVS_DEATH', freshId(), { UIN: '2957381046', ...death })
+    const noUin = await submit(token, 'CRVS_DEATH', freshId(), death)
+    const unknownVid = await submit(token, 'CRVS_UPDATE', freshId(), {
+      VID: '6182735940152867',
+      fullName: simpleTypeValue('Grace M. Mumba')
+    })
+    const byVid = await submit(token, 'CRVS_DEATH', freshId(), { VID: known.vids[0]!, ...death })
+    await waitFor('the four workflows to complete', () =>
+      [unknownUin, noUin, unknownVid, byVid].every((id) => completedEventFor(id) !== undefined)
+    )
+    const expected = [
+      [unknownUin, 'CRVS_DEATH', 'RPR-PKV-FAL-008', 'UIN is Not Found in ID Repository'],
+      [noUin, 'CRVS_DEATH', 'RPR-PVM-012', 'Invalid UIN'],
+      [unknownVid, 'CRVS_UPDATE', 'RPR-PKV-FAL-008', 'UIN is Not Found in ID Repository']
+    ] as const
+    for (const [id, process, subStatusCode, comment] of expected) {
+      assert.deepEqual(completedEventFor(id), {
+        instanceId: id,
+        resultCode: 'REJECTED',
+        workflowType: process,
+        errorCode: 'PACKET_REJECTED'
+      })
+      assert.equal(await externalStatus(token, id), 'REJECTED')
+      const record = core.registrations.get(id)
+      assert.equal(record?.stage, 'PacketValidatorStage', 'rejected by packet validation')
+      assert.equal(record?.subStatusCode, subStatusCode)
+      assert.equal(record?.statusComment, comment)
+      assert.equal(record?.uin, undefined)
+      assert.deepEqual(credentialsFor(id), [])
+    }
+    assert.equal(core.identities.get('2957381046'), undefined, 'no identity was made up')
+    assert.equal(core.identities.get('6182735940152867'), undefined)
+
+    // A VID of an identity the ID repository holds names it as well as its UIN.
+    assert.equal(completedEventFor(byVid)?.resultCode, 'PROCESSED')
+    assert.equal(core.registrations.get(byVid)?.uin, known.uin)
+    assert.equal(known.deceased, true, 'MOSIP flags the person deceased')
+    assert.equal(known.status, 'ACTIVATED', 'and keeps the UIN active')
+  })
+
+  it("requires the schema's required fields of new registrations only, as MOSIP's ID validation", async () => {
+    const token = await login()
+    const { fullName: _fullName, addressLine1: _address, ...partial } = sampleBirthFields()
+    const missingFields = [
+      'KER-IOV-005 Missing Input Parameter - identity/fullName',
+      'KER-IOV-005 Missing Input Parameter - identity/addressLine1'
+    ]
+    const birth = await submit(token, 'CRVS_NEW', freshId(), partial)
+    assert.deepEqual(core.packets.get(birth)?.validationIssues, missingFields)
+    const death = await submit(token, 'CRVS_DEATH', freshId(), {
+      UIN: known.uin,
+      deathDeclared: 'yes',
+      dateOfDeath: '2026/01/02'
+    })
+    const update = await submit(token, 'CRVS_UPDATE', freshId(), {
+      VID: known.vids[0]!,
+      fullName: simpleTypeValue('Grace M. Mumba')
+    })
+    for (const id of [death, update])
+      assert.deepEqual(core.packets.get(id)?.validationIssues, [], 'only what changed is sent')
+    await waitFor('the three workflows to complete', () =>
+      [birth, death, update].every((id) => completedEventFor(id) !== undefined)
+    )
+    assert.equal(completedEventFor(birth)?.resultCode, 'REJECTED')
+    assert.equal(completedEventFor(birth)?.errorCode, 'PACKET_REJECTED')
+    assert.equal(core.registrations.get(birth)?.subStatusCode, 'RPR-PKV-FAL-012')
+    assert.equal(
+      core.registrations.get(birth)?.statusComment,
+      `Packet validation failed in packet manager: ${missingFields.join('; ')}`
+    )
+    assert.deepEqual(credentialsFor(birth), [])
+    assert.equal(completedEventFor(death)?.resultCode, 'PROCESSED')
+    assert.equal(completedEventFor(update)?.resultCode, 'PROCESSED')
+    assert.equal(known.fields.fullName, simpleTypeValue('Grace M. Mumba'))
+
+    // Reported at once when the packet manager is set to report its failures.
+    core.packets.setFailureReporting('reported')
+    try {
+      const answer = mosipCreatePacketResponseSchema.parse(
+        (await createPacket(token, sampleCreatePacketRequest({ id: freshId(), fields: partial })))
+          .body
+      )
+      assert.equal(answer.response, null)
+      assert.equal(answer.errors?.[0]?.errorCode, 'KER-PUT-020')
+      assert.match(
+        answer.errors?.[0]?.message ?? '',
+        /KER-IOV-005 Missing Input Parameter - identity\/fullName/
+      )
+    } finally {
+      core.packets.setFailureReporting('as-mosip')
+    }
+
+    // A deployment may require more of its deaths: the schema's fields it lists.
+    const control = (body: unknown) =>
+      fetch(`${url}/_sim/mosip/id-validation`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body)
+      })
+    const set = await control({
+      mandatoryAttributes: { CRVS_NEW: 'schema', CRVS_DEATH: ['fullName', 'dateOfDeath'] }
+    })
+    assert.equal(set.status, 200)
+    try {
+      const strictDeath = await submit(token, 'CRVS_DEATH', freshId(), {
+        UIN: known.uin,
+        deathDeclared: 'yes',
+        dateOfDeath: '2026/01/02'
+      })
+      // dateOfDeath is not in the schema's required list, so only fullName is missing.
+      assert.deepEqual(core.packets.get(strictDeath)?.validationIssues, [missingFields[0]])
+      const invalid = await control({ mandatoryAttributes: { CRVS_DEATH: 'everything' } })
+      assert.equal(invalid.status, 400)
+    } finally {
+      await control({ mandatoryAttributes: { CRVS_NEW: 'schema', NEW: 'schema' } })
+    }
   })
 
   it('applies a process outcome to the next registrations only when given times', async () => {

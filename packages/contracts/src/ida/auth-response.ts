@@ -39,14 +39,22 @@ export const IDA_ERROR_CODES = {
   /** `requestTime` (or `request.timestamp`) outside the accepted window. */
   invalidTimestamp: 'IDA-MLC-001',
   invalidUin: 'IDA-MLC-002',
+  /** Older IDA versions; IDA 1.2 answers `uinDeactivatedBlocked`. */
   uinDeactivated: 'IDA-MLC-003',
   invalidVid: 'IDA-MLC-004',
   missingInput: 'IDA-MLC-006',
   unableToProcess: 'IDA-MLC-007',
   noAuthTypeSelected: 'IDA-MLC-008',
   invalidInput: 'IDA-MLC-009',
+  /** Older IDA versions; IDA 1.2 answers `vidExpiredDeactivated`. */
   vidOfDeactivatedUin: 'IDA-MLC-010',
   consentNotAvailable: 'IDA-MLC-012',
+  /** `%s not available in database`: the UIN or VID is not in IDA's identity cache (removed). */
+  idNotAvailable: 'IDA-MLC-018',
+  /** `UIN is deactivated/blocked`: the ID repository deactivated the UIN (IDA 1.2). */
+  uinDeactivatedBlocked: 'IDA-MLC-022',
+  /** `VID is expired/deactivated`: the VID, or the UIN it belongs to, was deactivated (IDA 1.2). */
+  vidExpiredDeactivated: 'IDA-MLC-023',
   demographicMismatch: 'IDA-DEA-001',
   unsupportedLanguage: 'IDA-DEA-002',
   demographicNotAvailable: 'IDA-DEA-003',

@@ -61,13 +61,18 @@ export type IdaVerdict =
 const PERSON_ERRORS: Readonly<Record<string, IdaFailureReason>> = {
   'IDA-MLC-002': 'unknown-id', // Invalid UIN
   'IDA-MLC-004': 'unknown-id', // Invalid VID
-  'IDA-MLC-003': 'deactivated-id', // UIN has been deactivated
-  'IDA-MLC-010': 'deactivated-id', // VID corresponding to a deactivated UIN
+  'IDA-MLC-003': 'deactivated-id', // UIN has been deactivated (IDA before 1.2)
+  'IDA-MLC-010': 'deactivated-id', // VID corresponding to a deactivated UIN (IDA before 1.2)
+  'IDA-MLC-022': 'deactivated-id', // UIN is deactivated/blocked (IDA 1.2)
+  'IDA-MLC-023': 'deactivated-id', // VID is expired/deactivated (IDA 1.2)
   'IDA-MLC-019': 'auth-locked', // %s Auth Type is Locked for the UIN
   'IDA-DEA-001': 'demographic-mismatch', // Demographic data %s did not match
   'IDA-DEA-003': 'demographic-unavailable', // Demographic data %s not available in database
   'IDA-MLC-018': 'demographic-unavailable' // %s not available in database
 }
+
+/** `UIN not available in database` / `VID …`: IDA-MLC-018 about the id itself, not an attribute. */
+const ID_NOT_AVAILABLE_MESSAGE = /^(UIN|VID) not available in database/i
 
 /** `Invalid Input Parameter - individualId`: IDA's id validator (length, checksum) refused it. */
 const INVALID_ID_CODE = 'IDA-MLC-009'
@@ -109,6 +114,8 @@ function readErrors(value: unknown): RawIdaError[] | undefined {
 /** The person-related reading of one IDA error, or undefined when it is about the request. */
 function personError(error: RawIdaError): IdaReportedError | undefined {
   let reason: IdaFailureReason | undefined = PERSON_ERRORS[error.errorCode]
+  if (error.errorCode === 'IDA-MLC-018' && ID_NOT_AVAILABLE_MESSAGE.test(error.errorMessage))
+    reason = 'unknown-id'
   if (!reason && error.errorCode === INVALID_ID_CODE && INVALID_ID_MESSAGE.test(error.errorMessage))
     reason = 'invalid-id'
   if (!reason) return undefined

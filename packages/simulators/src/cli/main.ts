@@ -11,7 +11,8 @@ function port(value: string): number {
 const program = new Command('mosip-bridge-sim')
   .description(
     'Start the simulated MOSIP (auth, packet manager, registration processor, WebSub hub, IDA), ' +
-      'E-Signet and OpenCRVS, write their keys for the bridge, and print its environment.'
+      'E-Signet and OpenCRVS, write their keys for the bridge, and print its environment ' +
+      "(every variable the bridge or OpenCRVS's reference mosip-api needs, in production too)."
   )
   .option('--dir <path>', 'folder for the key material given to the bridge', 'data/simulators')
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
@@ -98,7 +99,7 @@ const program = new Command('mosip-bridge-sim')
       partnerKeyBits: bits,
       ...(options.countryConfigUrl ? { countryConfigUrl: String(options.countryConfigUrl) } : {})
     })
-    const text = formatEnvironment(suite.env)
+    const text = formatEnvironment({ ...suite.env, ...suite.referenceEnv })
     if (options.envFile) writeFileSync(String(options.envFile), `${text}\n`)
     process.stderr.write(
       `simulated MOSIP    ${suite.mosip.url}\n` +

@@ -1,6 +1,6 @@
 import { IDA_DOB_PATTERN, type IdaError, type IdaLanguageValue } from '@mosip-bridge/contracts'
 import { idaErrors, IdaRejection } from './ida-errors.js'
-import type { IdaIdentity } from './identity-registry.js'
+import { valuesIn, type IdaIdentity } from './ida-identity.js'
 
 /** The demographic attributes of one request, checked for shape. */
 interface RequestedDemographics {
@@ -97,11 +97,6 @@ function normalise(text: string): string {
   return text.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase()
 }
 
-function genderIn(identity: IdaIdentity, language: string): string | undefined {
-  if (identity.gender === undefined || typeof identity.gender === 'string') return identity.gender
-  return identity.gender.get(language)
-}
-
 /**
  * Matches every requested attribute; returns one error per attribute (and language) that is
  * missing from the identity or did not match. Empty means authenticated.
@@ -118,19 +113,21 @@ export function matchDemographics(
     errors.push(error)
   }
   for (const { language, value } of requested.name ?? []) {
-    const names = identity.names.get(language)
-    if (!names || names.length === 0)
+    const names = valuesIn(identity.names, language)
+    if (names.length === 0)
       push(`name:${language}`, idaErrors.demographicNotAvailable('name', language))
     else if (!names.some((name) => normalise(name) === normalise(value)))
       push(`name:${language}`, idaErrors.demographicMismatch('name', language))
   }
-  if (requested.dob !== undefined && requested.dob !== identity.dob)
-    push('dob', idaErrors.demographicMismatch('dob'))
+  if (requested.dob !== undefined) {
+    if (identity.dob === undefined) push('dob', idaErrors.demographicNotAvailable('dob'))
+    else if (requested.dob !== identity.dob) push('dob', idaErrors.demographicMismatch('dob'))
+  }
   for (const { language, value } of requested.gender ?? []) {
-    const gender = genderIn(identity, language)
-    if (gender === undefined)
+    const genders = valuesIn(identity.gender, language)
+    if (genders.length === 0)
       push(`gender:${language}`, idaErrors.demographicNotAvailable('gender', language))
-    else if (normalise(gender) !== normalise(value))
+    else if (!genders.some((gender) => normalise(gender) === normalise(value)))
       push(`gender:${language}`, idaErrors.demographicMismatch('gender', language))
   }
   if (requested.phoneNumber !== undefined) {

@@ -15,19 +15,22 @@ export const idaErrors = {
     errorMessage: 'Invalid UIN',
     actionMessage: 'Please retry with the correct UIN'
   }),
-  uinDeactivated: (): IdaError => ({
-    errorCode: IDA_ERROR_CODES.uinDeactivated,
-    errorMessage: 'UIN has been deactivated',
-    actionMessage: 'Your UIN status is not active'
+  uinDeactivatedBlocked: (): IdaError => ({
+    errorCode: IDA_ERROR_CODES.uinDeactivatedBlocked,
+    errorMessage: 'UIN is deactivated/blocked'
   }),
   invalidVid: (): IdaError => ({
     errorCode: IDA_ERROR_CODES.invalidVid,
     errorMessage: 'Invalid VID',
     actionMessage: 'Please retry with correct VID'
   }),
-  vidOfDeactivatedUin: (): IdaError => ({
-    errorCode: IDA_ERROR_CODES.vidOfDeactivatedUin,
-    errorMessage: 'VID corresponding to a deactivated UIN'
+  vidExpiredDeactivated: (): IdaError => ({
+    errorCode: IDA_ERROR_CODES.vidExpiredDeactivated,
+    errorMessage: 'VID is expired/deactivated'
+  }),
+  idNotAvailable: (idType: 'UIN' | 'VID'): IdaError => ({
+    errorCode: IDA_ERROR_CODES.idNotAvailable,
+    errorMessage: `${idType} not available in database`
   }),
   missingInput: (field: string): IdaError => ({
     errorCode: IDA_ERROR_CODES.missingInput,

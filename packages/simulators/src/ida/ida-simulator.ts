@@ -3,6 +3,7 @@ import { newRsaKeyPair } from '../shared/rsa-key-pair.js'
 import {
   IDA_AUTH_ID,
   IDA_AUTH_VERSION,
+  MOSIP_IDENTITY_STATUS,
   IDA_DATE_TIME_PATTERN,
   IDA_RESPONSE_SIGNATURE_HEADER,
   IDA_TRANSACTION_ID_PATTERN,
@@ -22,10 +23,14 @@ import {
 } from './ida-crypto.js'
 import { idaErrors, IdaRejection } from './ida-errors.js'
 import {
-  IdentityRegistry,
+  DEFAULT_IDA_ATTRIBUTE_MAPPING,
+  idaView,
+  identitySeedOf,
+  type IdaAttributeMapping,
   type IdaIdentityInput,
   type IdaIdentityStatus
-} from './identity-registry.js'
+} from './ida-identity.js'
+import { IdentityStore } from '../mosip/core/identity-store.js'
 
 /** Route of the demographic authentication API (IDA lives on the simulated MOSIP host). */
 export const IDA_AUTH_ROUTE = '/idauthentication/v1/auth/:mispLK/:partnerId/:apiKey'
@@ -39,7 +44,16 @@ export interface IdaOptions {
   partnerId: string
   /** Expected API key (`PARTNER_APIKEY`). */
   apiKey: string
+  /**
+   * The ID repository's identities, shared with the simulated MOSIP so that IDA authenticates
+   * the people it issued UINs to and stops when a UIN is deactivated. A store of IDA's own when
+   * absent.
+   */
+  identityStore?: IdentityStore
+  /** Identities added to the store at start (people MOSIP registered before). */
   identities?: IdaIdentityInput[]
+  /** Which identity fields hold name, dob, gender, phone and email; MOSIP's defaults otherwise. */
+  attributeMapping?: Partial<IdaAttributeMapping>
   /** IDA's encryption key; its certificate is the bridge's `ENCRYPT_CERT_PATH`. Generated when absent. */
   encryptionKey?: CertifiedKey
   /** The partner's signing key (in `SIGN_P12_FILE_PATH`); its certificate is on record here. Generated when absent. */
@@ -115,7 +129,8 @@ function requireString(object: JsonObject, key: string, path = key): string {
  */
 export class IdaSimulator {
   private readonly options: IdaOptions
-  private readonly identities = new IdentityRegistry()
+  private readonly identities: IdentityStore
+  private readonly mapping: IdaAttributeMapping
   private encryptionKeys: CertifiedKey[]
   private readonly partnerKey: CertifiedKey
   private readonly responseKey: CertifiedKey
@@ -131,7 +146,9 @@ export class IdaSimulator {
     this.partnerKey = options.partnerSigningKey ?? createCertifiedKey(options.partnerId)
     this.responseKey = options.responseSigningKey ?? createCertifiedKey('IDA-SIGN')
     this.windowSeconds = options.requestTimeWindowSeconds ?? 120
-    for (const identity of options.identities ?? []) this.identities.add(identity)
+    this.identities = options.identityStore ?? new IdentityStore()
+    this.mapping = { ...DEFAULT_IDA_ATTRIBUTE_MAPPING, ...options.attributeMapping }
+    for (const identity of options.identities ?? []) this.addIdentity(identity)
   }
 
   /** The current encryption key (the one whose certificate the bridge should hold). */
@@ -161,15 +178,16 @@ export class IdaSimulator {
     }
   }
 
+  /** Adds an identity to the ID repository's store (replacing one with the same UIN). */
   addIdentity(identity: IdaIdentityInput): void {
-    this.identities.add(identity)
+    this.identities.add(identitySeedOf(identity, this.mapping))
   }
 
   removeIdentity(uin: string): boolean {
     return this.identities.remove(uin)
   }
 
-  /** Deactivates (or reactivates) the identity a UIN or VID belongs to. */
+  /** Deactivates (or reactivates, or blocks) the identity a UIN or VID belongs to. */
   setIdentityStatus(uinOrVid: string, status: IdaIdentityStatus): boolean {
     return this.identities.setStatus(uinOrVid, status)
   }
@@ -336,16 +354,20 @@ export class IdaSimulator {
 
     // 5. Identity and demographic match.
     const individualId = body.individualId as string
-    const resolved = this.identities.resolve(individualId, idType)
-    if (!resolved)
+    const identity = this.identities.resolve(individualId, idType)
+    if (!identity)
       throw new IdaRejection(idType === 'UIN' ? idaErrors.invalidUin() : idaErrors.invalidVid())
-    if (resolved.identity.status !== 'ACTIVATED')
+    // The ID repository's status reaches IDA as events: BLOCKED removes the identity from IDA's
+    // cache (REMOVE_ID), any other inactive status expires it (DEACTIVATE_ID), before any match.
+    if (identity.status === MOSIP_IDENTITY_STATUS.blocked)
+      throw new IdaRejection(idaErrors.idNotAvailable(idType))
+    if (identity.status !== MOSIP_IDENTITY_STATUS.activated)
       throw new IdaRejection(
-        idType === 'UIN' ? idaErrors.uinDeactivated() : idaErrors.vidOfDeactivatedUin()
+        idType === 'UIN' ? idaErrors.uinDeactivatedBlocked() : idaErrors.vidExpiredDeactivated()
       )
-    const mismatches = matchDemographics(resolved.identity, requested)
+    const mismatches = matchDemographics(idaView(identity, this.mapping), requested)
     if (mismatches.length > 0) throw new IdaRejection(mismatches)
-    return this.partnerSpecificToken(resolved.identity.uin)
+    return this.partnerSpecificToken(identity.uin)
   }
 
   private get supportedLanguages(): string[] {

@@ -8,4 +8,9 @@ export {
   type IdaOptions
 } from './ida-simulator.js'
 export { idaErrors } from './ida-errors.js'
-export type { IdaIdentityInput, IdaIdentityStatus } from './identity-registry.js'
+export {
+  DEFAULT_IDA_ATTRIBUTE_MAPPING,
+  type IdaAttributeMapping,
+  type IdaIdentityInput,
+  type IdaIdentityStatus
+} from './ida-identity.js'

@@ -41,7 +41,13 @@ export interface MosipSimulatorOptions {
     mispLicenseKey?: string
     partnerId?: string
     apiKey?: string
+    /**
+     * People MOSIP registered before: added to the ID repository's identities, which IDA
+     * authenticates against together with every identity the pipeline issues.
+     */
     identities?: IdaIdentityInput[]
+    /** Language codes IDA accepts in requests (default `['eng']`). */
+    supportedLanguages?: string[]
   }
 }
 
@@ -57,7 +63,9 @@ export interface MosipSimulator {
 
 /**
  * One simulated MOSIP host, as a deployment exposes it behind its gateway: auth manager, packet
- * manager, registration processor, the credential pipeline, the WebSub hub and IDA.
+ * manager, registration processor, the credential pipeline, the WebSub hub and IDA. IDA and the
+ * ID repository share one identity store: a UIN a birth was given authenticates with the child's
+ * demographics, and stops authenticating once the ID repository deactivates it.
  */
 export async function createMosipSimulator(
   options: MosipSimulatorOptions = {}
@@ -91,7 +99,14 @@ export async function createMosipSimulator(
     partnerId: options.ida?.partnerId ?? 'crvs-partner',
     apiKey: options.ida?.apiKey ?? '123456'
   }
-  const ida = registerIda(sim, { ...idaOptions, identities: options.ida?.identities ?? [] })
+  const ida = registerIda(sim, {
+    ...idaOptions,
+    identityStore: core.identities,
+    identities: options.ida?.identities ?? [],
+    ...(options.ida?.supportedLanguages
+      ? { supportedLanguages: options.ida.supportedLanguages }
+      : {})
+  })
   hubRef.current = hub
   const url = await sim.listen(options.port ?? 0, options.host ?? '127.0.0.1')
   return {

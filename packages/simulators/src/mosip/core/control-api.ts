@@ -14,8 +14,9 @@
  *   tokenTtlSeconds?, rejectCredentialsAs?, tamperNextCiphertext?, encryptNextToWrongCertificate?,
  *   signNextWithWrongKey?}`
  * - `GET  /id-validation`, `PUT /id-validation` `{mandatoryLanguages?, optionalLanguages?,
- *   allowedDocumentFormats?, requiredDocuments?}`: what ID validation checks in packets written
- *   from then on
+ *   allowedDocumentFormats?, requiredDocuments?, mandatoryAttributes?}`: what ID validation
+ *   checks in packets written from then on (`mandatoryAttributes`: per process, `"schema"` or the
+ *   fields of the schema's `required` list to enforce)
  * - `GET  /partner/certificate` (PEM), `POST /partner/keystore` `{password}` (PKCS#12 bytes)
  * - `GET  /credential-policy`, `PUT /credential-policy` `{shareBy?: inline | datashare,
  *   dataShareReads?, shareNextFrom?: {baseUrl, count?}}`: how credentials are handed over
@@ -62,7 +63,10 @@ const idValidationBody = z.object({
   mandatoryLanguages: languages.min(1).optional(),
   optionalLanguages: languages.optional(),
   allowedDocumentFormats: z.array(z.string().min(1)).optional(),
-  requiredDocuments: z.array(z.string().min(1)).optional()
+  requiredDocuments: z.array(z.string().min(1)).optional(),
+  mandatoryAttributes: z
+    .record(z.string().min(1), z.union([z.literal('schema'), z.array(z.string().min(1))]))
+    .optional()
 })
 
 const credentialPolicyBody = z.object({
@@ -100,7 +104,7 @@ export function registerMosipCoreControlApi(
       ? { forgotten: id }
       : reply.status(404).send({ error: 'no such registration' })
   })
-  app.get(`${prefix}/identities`, async () => ({ identities: core.pipeline.listIdentities() }))
+  app.get(`${prefix}/identities`, async () => ({ identities: core.identities.list() }))
   app.get(`${prefix}/published`, async () => ({ published: core.pipeline.published }))
 
   app.put(`${prefix}/outcomes`, async (request, reply) => {

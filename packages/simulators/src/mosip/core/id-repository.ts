@@ -4,7 +4,8 @@
  * `{"id":"mosip.id.update","version":"v1.0","requesttime":…,"request":{"registrationId":<rid>,
  * "status":"DEACTIVATED","identity":{"IDSchemaVersion":0.0,"UIN":"<uin>"}}}`).
  *
- * The identities are those the processing pipeline issued. Errors come inside the kernel
+ * The identities are the shared store's: those the processing pipeline issued and any seeded
+ * (IDA reads the same records, so a deactivated UIN stops authenticating). Errors come inside the kernel
  * response wrapper with HTTP 200, with the codes of `IdRepoErrorConstants`: `IDR-IDC-001`
  * (a missing value), `IDR-IDC-002` (an invalid `id`, `version`, `requesttime` or `status`),
  * `IDR-IDC-003` (no JSON object), `IDR-IDC-007` (no identity has this UIN). A status the
@@ -21,7 +22,7 @@ import {
 } from '@mosip-bridge/contracts'
 import type { SimServer } from '../../shared/sim-server.js'
 import type { AuthManager } from './auth-manager.js'
-import type { ProcessingPipeline } from './processing-pipeline.js'
+import type { IdentityStore } from './identity-store.js'
 import { isPlainObject, mosipEnvelope, parseMosipTimestamp, type MosipErrorEntry } from './wire.js'
 
 export const ID_REPOSITORY_SERVICE = 'id-repository'
@@ -49,13 +50,13 @@ export class IdRepository {
   /** Every accepted update, oldest first. */
   readonly updates: IdentityUpdate[] = []
 
-  constructor(sim: SimServer, options: { auth: AuthManager; pipeline: ProcessingPipeline }) {
+  constructor(sim: SimServer, options: { auth: AuthManager; identities: IdentityStore }) {
     const route = {
       config: { service: ID_REPOSITORY_SERVICE },
       preHandler: options.auth.requireAuth(IDREPO_UPDATE_ROLES)
     }
     const handler = async (request: FastifyRequest, reply: FastifyReply) =>
-      this.update(options.pipeline, request, reply)
+      this.update(options.identities, request, reply)
     sim.app.patch(MOSIP_IDREPO_IDENTITY_PATH, route, handler)
     sim.app.patch(MOSIP_IDREPO_IDENTITY_PATH.replace(/\/$/, ''), route, handler)
   }
@@ -72,7 +73,7 @@ export class IdRepository {
   }
 
   private update(
-    pipeline: ProcessingPipeline,
+    identities: IdentityStore,
     request: FastifyRequest,
     reply: FastifyReply
   ): FastifyReply {
@@ -117,19 +118,17 @@ export class IdRepository {
     const registrationId =
       typeof inner.registrationId === 'string' ? inner.registrationId : undefined
     // Only a UIN names an identity here (a VID is resolved by the caller first).
-    const found = pipeline.identity(uin)
-    if (!found || found.uin !== uin) {
+    const found = identities.resolve(uin, 'UIN')
+    if (!found) {
       return this.answer(reply, null, {
         errorCode: MOSIP_IDREPO_ERROR_CODES.noRecordFound,
         message: 'No Record(s) found'
       })
     }
-    const at = new Date().toISOString()
     const changed = status !== undefined && status !== found.status
-    if (status !== undefined && changed) {
-      found.status = status
-      found.statusChanges.push({ status, at, ...(registrationId ? { registrationId } : {}) })
-    }
+    if (status !== undefined) identities.setStatus(uin, status, registrationId)
+    // The update's time is the change's when there was one.
+    const at = (changed ? found.statusChanges.at(-1)?.at : undefined) ?? new Date().toISOString()
     this.updates.push({
       uin,
       status: found.status,

@@ -27,6 +27,8 @@ export interface IdSchema {
   fields: Map<string, IdSchemaField>
   /** Sub-packets that will be written, in reporting order. */
   subpackets: string[]
+  /** `properties.identity.required`. */
+  required: string[]
 }
 
 type IdSchemaResult = { ok: true; schema: IdSchema } | { ok: false; reason: string }
@@ -72,6 +74,11 @@ export function loadIdSchema(schemaJson: string | null): IdSchemaResult {
       ? parsed.properties.identity.properties
       : undefined
   if (!properties) return { ok: false, reason: 'properties.identity.properties not found' }
+  const identity = (parsed as { properties: { identity: Record<string, unknown> } }).properties
+    .identity
+  const required = Array.isArray(identity.required)
+    ? identity.required.filter((name): name is string => typeof name === 'string')
+    : []
   const fields = new Map<string, IdSchemaField>()
   const used = new Set<string>()
   for (const [name, detail] of Object.entries(properties)) {
@@ -101,7 +108,7 @@ export function loadIdSchema(schemaJson: string | null): IdSchemaResult {
   }
   return {
     ok: true,
-    schema: { fields, subpackets: SUBPACKET_ORDER.filter((name) => used.has(name)) }
+    schema: { fields, subpackets: SUBPACKET_ORDER.filter((name) => used.has(name)), required }
   }
 }
 
@@ -170,13 +177,44 @@ export interface IdValidationSettings {
   allowedDocumentFormats: string[]
   /** documentType fields every packet must carry a document for. Default none. */
   requiredDocuments: string[]
+  /**
+   * Per process, the fields ID validation requires (MOSIP's
+   * `mosip.kernel.idobjectvalidator.mandatory-attributes.reg-processor.<process>`). MOSIP reports
+   * a field missing only when the schema's `required` list has it too; `schema` requires the
+   * whole list. A process not listed requires `IDSchemaVersion` only, as MOSIP configures
+   * updates: a death or an update packet carries just what changed. Default: the schema's list
+   * for new registrations (`CRVS_NEW`, `NEW`).
+   */
+  mandatoryAttributes: Record<string, 'schema' | string[]>
 }
 
 export const DEFAULT_ID_VALIDATION: IdValidationSettings = {
   mandatoryLanguages: ['eng'],
   optionalLanguages: [],
   allowedDocumentFormats: ['pdf', 'jpg', 'jpeg', 'png'],
-  requiredDocuments: []
+  requiredDocuments: [],
+  mandatoryAttributes: { CRVS_NEW: 'schema', NEW: 'schema' }
+}
+
+/** MOSIP's ID object validator's error for a required field the packet lacks. */
+export const ID_OBJECT_MISSING_INPUT = 'KER-IOV-005'
+
+/**
+ * Required fields the identity lacks, as MOSIP's ID object validator reports them:
+ * `KER-IOV-005 Missing Input Parameter - identity/<field>`, for each field both the schema and
+ * the process's mandatory attributes require.
+ */
+export function validateRequired(
+  schema: IdSchema,
+  identity: Record<string, unknown>,
+  process: string,
+  settings: IdValidationSettings
+): string[] {
+  const mandatory = settings.mandatoryAttributes[process] ?? ['IDSchemaVersion']
+  return schema.required
+    .filter((name) => mandatory === 'schema' || mandatory.includes(name))
+    .filter((name) => identity[name] === undefined || identity[name] === null)
+    .map((name) => `${ID_OBJECT_MISSING_INPUT} Missing Input Parameter - identity/${name}`)
 }
 
 function isSimpleType(field: IdSchemaField): boolean {

@@ -1,6 +1,7 @@
 import type { AuthManager } from './auth-manager.js'
 import type { CredentialIssuer } from './credential-issuer.js'
 import type { IdRepository } from './id-repository.js'
+import type { IdentityStore } from './identity-store.js'
 import type { PacketManager } from './packet-manager.js'
 import type { ProcessingPipeline } from './processing-pipeline.js'
 import type { RegistrationProcessor } from './registration-processor.js'
@@ -16,4 +17,6 @@ export interface MosipCore {
   issuer: CredentialIssuer
   /** `idRepository.updates`: every identity update accepted (statuses are on the identities). */
   idRepository: IdRepository
+  /** The ID repository's identities: issued by the pipeline, seeded, read by IDA. */
+  identities: IdentityStore
 }

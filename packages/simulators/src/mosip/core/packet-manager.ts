@@ -15,8 +15,9 @@
  *    the schema are silently dropped; a repeated id overwrites the packet.
  *
  * Identity values are not validated here (as in MOSIP): values that break the schema's validators
- * (a `dateOfBirth` not `YYYY/MM/DD`, ...) are stored with `validationIssues`, and registration
- * processing later rejects the packet. With `failureReporting: 'reported'` the simulator instead
+ * (a `dateOfBirth` not `YYYY/MM/DD`, ...) and required fields a new registration lacks (the
+ * schema's `required` list, narrowed per process by `idValidation.mandatoryAttributes`) are stored
+ * with `validationIssues`, and registration processing later rejects the packet. With `failureReporting: 'reported'` the simulator instead
  * answers every failure of steps 2 and 4 and every validation issue as HTTP 200 with an explicit
  * `errors[]` entry (`KER-KPM-007`, `KER-KPM-008`, `KER-KPM-002`, `KER-PUT-020`, ...).
  */
@@ -40,6 +41,7 @@ import {
   validateDocuments,
   validateIdentity,
   validateLanguages,
+  validateRequired,
   type IdValidationSettings,
   type PacketDocument
 } from './id-schema.js'
@@ -94,8 +96,9 @@ export interface PacketManagerOptions {
   roles?: readonly string[]
   /**
    * What ID validation checks besides the schema's validators: mandatory and optional languages,
-   * allowed document formats, required documents (default `DEFAULT_ID_VALIDATION`: `eng`, no
-   * required document).
+   * allowed document formats, required documents, the fields each process requires (default
+   * `DEFAULT_ID_VALIDATION`: `eng`, no required document, the schema's `required` list for new
+   * registrations).
    */
   idValidation?: Partial<IdValidationSettings>
   random?: () => number
@@ -544,6 +547,7 @@ export class PacketManager {
         documents,
         droppedDocuments,
         validationIssues: [
+          ...validateRequired(schema.schema, identity, input.process ?? '', this.validation),
           ...validateIdentity(schema.schema, identity),
           ...validateLanguages(schema.schema, identity, this.validation),
           ...validateDocuments(schema.schema, documents, this.validation)

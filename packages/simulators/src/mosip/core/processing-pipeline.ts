@@ -8,11 +8,14 @@
  *   then credential-service publishes `CREDENTIAL_ISSUED` on `<partnerId>/CREDENTIAL_ISSUED` —
  *   unless the outcome is `uin-no-credential` or credentials are switched off for the process
  *   (`credentialFor`), in which case no credential is ever published;
- * - `REJECTED` (packet validation: the identity breaks the schema's validators, or the outcome
- *   was set so) or `FAILED` (the packet is missing or its source/process differs, or the outcome
- *   was `failed` or `resend`): only the workflow-completed event, with `PACKET_REJECTED` /
- *   `PACKET_FAILED`. A `resend` failure is recorded against the packet upload, which the status
- *   APIs report as `RESEND`; other failures are reported as `REREGISTER`.
+ * - `REJECTED` (packet validation: the identity breaks the schema's validators or lacks a field
+ *   the process requires; a death or an update names no UIN or VID the ID repository holds; or
+ *   the outcome was set so) or `FAILED` (the packet is missing or its source/process differs, or
+ *   the outcome was `failed` or `resend`): only the workflow-completed event, with
+ *   `PACKET_REJECTED` / `PACKET_FAILED`. A `resend` failure is recorded against the packet
+ *   upload, which the status APIs report as `RESEND`; other failures are reported as
+ *   `REREGISTER`. A validation failure leaves MOSIP's `subStatusCode` and status comment on the
+ *   registration.
  *
  * The outcome `processing` keeps a registration `PROCESSING` at its first stage until another
  * outcome applies to it (`setOutcome`, `setProcessOutcome` or `clearOutcome`). Outcomes can be set
@@ -29,7 +32,7 @@ import {
   type MosipWorkflowCompletedEvent
 } from '@mosip-bridge/contracts'
 import type { CredentialIssuer } from './credential-issuer.js'
-import { generateUin, generateVid } from './identifiers.js'
+import { IdentityStore, type MosipIdentity } from './identity-store.js'
 import type { PacketManager, StoredPacket } from './packet-manager.js'
 
 /**
@@ -98,6 +101,8 @@ export interface RegistrationRecord {
   createdAt: string
   updatedAt: string
   outcome?: PipelineOutcome
+  /** Why packet validation failed (MOSIP's `StatusUtil` code), when it did. */
+  subStatusCode?: string
   uin?: string
   vid?: string
   completedAt?: string
@@ -106,23 +111,11 @@ export interface RegistrationRecord {
   credentialIssuedAt?: string
 }
 
-/** An identity in the simulated ID repository. */
-export interface MosipIdentity {
-  uin: string
-  vid: string
-  registrationIds: string[]
-  deceased: boolean
-  /** The ID repository's status of the identity: `ACTIVATED` until an update changes it. */
-  status: string
-  /** Every status change by the ID repository's identity update, oldest first. */
-  statusChanges: Array<{ status: string; registrationId?: string; at: string }>
-  /** Current identity values: the birth packet's fields, merged with later updates. */
-  fields: Record<string, string>
-}
-
 export interface ProcessingPipelineOptions {
   packets: PacketManager
   issuer: CredentialIssuer
+  /** The ID repository's identities (shared with IDA); a new store when absent. */
+  identities?: IdentityStore
   /** Where events go; can be set later with `setPublisher`. */
   publish?: Publish
   /** Time spent in each stage. Default 100 ms. */
@@ -153,6 +146,8 @@ export class ProcessingPipeline {
   private readonly credentialFor = new Map<string, boolean>()
   /** Registrations kept `PROCESSING` by the outcome `processing`. */
   private readonly parked = new Set<RegistrationRecord>()
+  /** Why packet validation rejected a registration. */
+  private readonly validationFailures = new WeakMap<RegistrationRecord, ValidationFailure>()
   /** Registrations MOSIP has lost (`drop`): their processing goes no further. */
   private readonly dropped = new WeakSet<RegistrationRecord>()
   private readonly workflowCompletedTopic: string
@@ -162,11 +157,12 @@ export class ProcessingPipeline {
   private readonly held: Array<() => void> = []
   private paused = false
   private stopped = false
-  private readonly identities = new Map<string, MosipIdentity>()
-  private readonly uinByVid = new Map<string, string>()
+  /** The identities of the ID repository: those issued here and any seeded. */
+  readonly identities: IdentityStore
 
   constructor(options: ProcessingPipelineOptions) {
     this.packets = options.packets
+    this.identities = options.identities ?? new IdentityStore()
     this.issuer = options.issuer
     this.publisher = options.publish
     this.stepDelayMs = options.stepDelayMs ?? 100
@@ -265,11 +261,11 @@ export class ProcessingPipeline {
 
   /** The identity with this UIN or VID. */
   identity(uinOrVid: string): MosipIdentity | undefined {
-    return this.identities.get(uinOrVid) ?? this.identities.get(this.uinByVid.get(uinOrVid) ?? '')
+    return this.identities.get(uinOrVid)
   }
 
   listIdentities(): MosipIdentity[] {
-    return [...this.identities.values()]
+    return this.identities.list()
   }
 
   /** Starts processing a registration that `workflowinstance` has just created. */
@@ -298,13 +294,46 @@ export class ProcessingPipeline {
   ): PipelineOutcome {
     if (!packet || packet.process !== record.process || packet.source !== record.source)
       return 'failed'
-    if (packet.validationIssues.length > 0) return 'rejected'
+    const failure = this.validationFailure(record, packet)
+    if (failure) {
+      this.validationFailures.set(record, failure)
+      return 'rejected'
+    }
     return (
       take(this.outcomes, record.registrationId) ??
       take(this.outcomes, '*') ??
       take(this.processOutcomes, record.process) ??
       'uin'
     )
+  }
+
+  /**
+   * The packet validator's checks: ID validation (schema validators, required fields, languages,
+   * documents; done by the packet manager, `RPR-PKV-FAL-012` when it fails), and for a death or
+   * an update the UIN it changes, which must be in the ID repository (`RPR-PKV-FAL-008`).
+   */
+  private validationFailure(
+    record: RegistrationRecord,
+    packet: StoredPacket
+  ): ValidationFailure | undefined {
+    if (packet.validationIssues.length > 0) {
+      return {
+        subStatusCode: PACKET_VALIDATION_FAILURES.packetManager.code,
+        comment: `${PACKET_VALIDATION_FAILURES.packetManager.message}: ${packet.validationIssues.join('; ')}`
+      }
+    }
+    if (IDENTITY_CHANGING_PROCESSES.has(record.process)) {
+      const named = namedIdentityIds(packet.fields)
+      if (named.length === 0) {
+        const { code, message } = PACKET_VALIDATION_FAILURES.invalidUin
+        return { subStatusCode: code, comment: message }
+      }
+      if (!named.some((id) => this.identities.get(id) !== undefined)) {
+        const { code, message } = PACKET_VALIDATION_FAILURES.uinNotFound
+        return { subStatusCode: code, comment: message }
+      }
+    }
+    return undefined
   }
 
   private transition(
@@ -344,12 +373,9 @@ export class ProcessingPipeline {
     }
 
     if (record.outcome === 'rejected' && stage === 'PacketValidatorStage') {
-      const issues = packet?.validationIssues ?? []
-      return this.complete(
-        record,
-        'REJECTED',
-        issues.length > 0 ? `ID schema validation failed: ${issues.join('; ')}` : 'Packet rejected'
-      )
+      const failure = this.validationFailures.get(record)
+      if (failure) record.subStatusCode = failure.subStatusCode
+      return this.complete(record, 'REJECTED', failure?.comment ?? 'Packet rejected')
     }
     if (record.outcome === 'failed' && (stage === 'UINGeneratorStage' || !packet)) {
       return this.complete(record, 'FAILED', packet ? 'UIN generation failed' : 'Packet not found')
@@ -372,55 +398,22 @@ export class ProcessingPipeline {
   /** UIN generation: a new identity for a birth, the existing one for a death or an update. */
   private assignIdentity(record: RegistrationRecord, packet: StoredPacket): void {
     const fields = packet.fields
-    const referenced = [fields.UIN, fields.VID, fields.vid, fields.nationalIdNumber]
-      .filter((value): value is string => typeof value === 'string' && value.length > 0)
-      .map((value) => this.identity(value))
-      .find((identity) => identity !== undefined)
-    if (record.process === 'CRVS_DEATH') {
-      if (referenced) {
-        referenced.deceased = true
-        referenced.registrationIds.push(record.registrationId)
-        record.uin = referenced.uin
-        record.vid = referenced.vid
-      }
-      return
-    }
-    if (record.process === 'CRVS_UPDATE' || record.process === 'UPDATE') {
-      const given = fields.VID ?? fields.vid
-      const identity =
-        referenced ??
-        this.addIdentity({
-          uin: fields.UIN ?? generateUin(),
-          vid: given ?? generateVid(),
-          registrationIds: [],
-          deceased: false,
-          status: 'ACTIVATED',
-          statusChanges: [],
-          fields: {}
-        })
-      identity.fields = { ...identity.fields, ...fields }
+    if (IDENTITY_CHANGING_PROCESSES.has(record.process)) {
+      // Validation found it; it is gone only if a test removed it meanwhile.
+      const identity = namedIdentityIds(fields)
+        .map((id) => this.identities.get(id))
+        .find((found) => found !== undefined)
+      if (!identity) return
+      if (record.process === 'CRVS_DEATH') identity.deceased = true
+      else identity.fields = { ...identity.fields, ...fields }
       identity.registrationIds.push(record.registrationId)
       record.uin = identity.uin
       record.vid = identity.vid
       return
     }
-    const identity = this.addIdentity({
-      uin: generateUin(),
-      vid: generateVid(),
-      registrationIds: [record.registrationId],
-      deceased: false,
-      status: 'ACTIVATED',
-      statusChanges: [],
-      fields: { ...fields }
-    })
+    const identity = this.identities.issue({ ...fields }, record.registrationId)
     record.uin = identity.uin
     record.vid = identity.vid
-  }
-
-  private addIdentity(identity: MosipIdentity): MosipIdentity {
-    this.identities.set(identity.uin, identity)
-    this.uinByVid.set(identity.vid, identity.uin)
-    return identity
   }
 
   private complete(
@@ -486,6 +479,35 @@ export class ProcessingPipeline {
       this.publishFailures++
     }
   }
+}
+
+/**
+ * Processes that change an existing identity rather than create one: a death marks it deceased,
+ * an update merges its fields. MOSIP treats them as updates of the UIN the packet names.
+ */
+const IDENTITY_CHANGING_PROCESSES: ReadonlySet<string> = new Set([
+  'CRVS_DEATH',
+  'CRVS_UPDATE',
+  'UPDATE'
+])
+
+/** The fields a death or update packet may name its identity in (UIN first, then VIDs). */
+function namedIdentityIds(fields: Record<string, string>): string[] {
+  return [fields.UIN, fields.VID, fields.vid, fields.nationalIdNumber].filter(
+    (value): value is string => typeof value === 'string' && value.trim().length > 0
+  )
+}
+
+/** Registration processor's packet validation failures (`StatusUtil`, `PlatformErrorMessages`). */
+export const PACKET_VALIDATION_FAILURES = {
+  packetManager: { code: 'RPR-PKV-FAL-012', message: 'Packet validation failed in packet manager' },
+  uinNotFound: { code: 'RPR-PKV-FAL-008', message: 'UIN is Not Found in ID Repository' },
+  invalidUin: { code: 'RPR-PVM-012', message: 'Invalid UIN' }
+} as const
+
+interface ValidationFailure {
+  subStatusCode: string
+  comment: string
 }
 
 function rule(outcome: PipelineOutcome, times: number | undefined): OutcomeRule {

@@ -1,7 +1,8 @@
 /**
  * Composes the MOSIP core simulators on one `SimServer`: auth manager, packet manager,
  * registration processor (workflow instance and status APIs), the processing pipeline behind it,
- * credential-service with its published key and the ID repository's identity status update. Call before `sim.listen()`.
+ * credential-service with its published key and the ID repository (its identities, shared with
+ * IDA when given to both, and its identity status update). Call before `sim.listen()`.
  *
  * ```ts
  * const sim = new SimServer({ name: 'mosip' })
@@ -21,6 +22,7 @@ import type { MosipCore } from './mosip-core.js'
 import { AuthManager, type AuthManagerOptions, type MosipClient } from './auth-manager.js'
 import { CredentialIssuer, type CredentialIssuerOptions } from './credential-issuer.js'
 import { IdRepository } from './id-repository.js'
+import { IdentityStore } from './identity-store.js'
 import { PacketManager, type PacketManagerOptions } from './packet-manager.js'
 import {
   ProcessingPipeline,
@@ -51,6 +53,11 @@ export interface MosipCoreOptions {
   pipeline?: Omit<ProcessingPipelineOptions, 'packets' | 'issuer' | 'publish'>
   /** Partner id (topic), partner key size, issuer URL, shared attributes, metaInfo labels. */
   credential?: CredentialIssuerOptions
+  /**
+   * The ID repository's identities, to share with IDA (`registerIda`'s `identityStore`). A new
+   * store when absent.
+   */
+  identities?: IdentityStore
   /** Prefix of the control API (`control-api.ts`), or `false` for none. Default `/_sim/mosip`. */
   controlPrefix?: string | false
 }
@@ -61,10 +68,12 @@ export function registerMosipCore(sim: SimServer, options: MosipCoreOptions): Mo
   const auth = new AuthManager(sim, { ...options.auth, clients: options.clients })
   const packets = new PacketManager(sim, { ...options.packetManager, auth })
   const issuer = new CredentialIssuer(sim, options.credential)
+  const identities = options.identities ?? new IdentityStore()
   const pipeline = new ProcessingPipeline({
     ...options.pipeline,
     packets,
     issuer,
+    identities,
     publish: options.publish
   })
   const registrations = new RegistrationProcessor(sim, {
@@ -73,9 +82,9 @@ export function registerMosipCore(sim: SimServer, options: MosipCoreOptions): Mo
     packets,
     pipeline
   })
-  const idRepository = new IdRepository(sim, { auth, pipeline })
+  const idRepository = new IdRepository(sim, { auth, identities })
   sim.app.addHook('onClose', async () => pipeline.stop())
-  const core = { auth, packets, registrations, pipeline, issuer, idRepository }
+  const core = { auth, packets, registrations, pipeline, issuer, idRepository, identities }
   if (options.controlPrefix !== false) registerMosipCoreControlApi(sim, core, options.controlPrefix)
   return core
 }

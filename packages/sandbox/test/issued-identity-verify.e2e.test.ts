@@ -1,0 +1,230 @@
+/**
+ * The UIN MOSIP issues for a birth, checked through the bridge's /verify (MOSIP IDA), on real
+ * sockets: simulated OpenCRVS → example country configuration → bridge (its own process,
+ * MOSIP_DEACTIVATE_UIN_ON_DEATH=true) → simulated MOSIP. The child's UIN verifies with the
+ * child's details as the birth packet carried them and not with another date of birth; once the
+ * child's death is processed and the bridge has deactivated the UIN at the ID repository, IDA
+ * answers as MOSIP 1.2 does for a deactivated UIN and /verify fails. SQLite and PostgreSQL.
+ */
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
+import { createStore, type Store } from '@mosip-bridge/server'
+import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
+import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
+import {
+  startExampleCountryConfig,
+  type ExampleCountryConfig
+} from '../src/country-config/index.js'
+import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+
+const WEBSUB_SECRET = 'e2e-issued-identity-websub-secret'
+const DATA_KEY = Buffer.alloc(32, 47).toString('hex')
+
+const postgresOptions = await postgresSuiteOptions()
+
+const isoDaysAgo = (days: number) =>
+  new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10)
+
+const CHILD = { firstname: 'Natasha', surname: 'Lungu' }
+const CHILD_DOB = isoDaysAgo(20)
+
+function birthDeclaration(): OpencrvsDeclaration {
+  return {
+    'child.name': CHILD,
+    'child.dob': CHILD_DOB,
+    'child.gender': 'female',
+    'mother.name': { firstname: 'Esther', surname: 'Lungu' },
+    'mother.verified': 'verified',
+    'mother.address': {
+      country: 'FAR',
+      addressType: 'DOMESTIC',
+      administrativeArea: '6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
+      streetLevelDetails: { town: 'Ilanga', street: 'Market St', number: '8' }
+    },
+    'informant.relation': 'MOTHER',
+    'informant.email': 'esther@example.org'
+  }
+}
+
+function deathDeclaration(nid: string): OpencrvsDeclaration {
+  return {
+    'deceased.name': CHILD,
+    'deceased.dob': CHILD_DOB,
+    'deceased.gender': 'female',
+    'deceased.idType': 'NATIONAL_ID',
+    'deceased.nid': nid,
+    'eventDetails.date': isoDaysAgo(1),
+    'informant.email': 'esther@example.org',
+    'informant.relation': 'MOTHER',
+    'informant.name': { firstname: 'Esther', surname: 'Lungu' },
+    'informant.verified': 'verified'
+  }
+}
+
+interface VerifyAnswer {
+  status: 'verified' | 'failed'
+  errors: Array<{ errorCode: string; reason: string }>
+}
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  const options = dialect === 'postgres' ? postgresOptions : {}
+  describe(`a birth's UIN through /verify on ${dialect}`, options, () => {
+    let dir: string
+    let suite: SimulatorSuite
+    let countryConfig: ExampleCountryConfig
+    let bridge: BridgeProcess
+    let store: Store
+    let dropDatabase: (() => Promise<void>) | undefined
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), `bridge-issued-identity-${dialect}-`))
+      const port = await freePort()
+      const bridgeUrl = `http://127.0.0.1:${port}`
+      suite = await startSimulators({
+        dir,
+        bridgeUrl,
+        stepDelayMs: 20,
+        hubRetryDelaysMs: [200, 400, 800],
+        hubCommitMode: 'message',
+        websubSecret: WEBSUB_SECRET
+      })
+      countryConfig = await startExampleCountryConfig({
+        bridgeUrl,
+        opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl,
+        handlers: { client: { timeoutMs: 5000, retries: 2, retryDelayMs: 50 } }
+      })
+      suite.opencrvs.setCountryConfigUrl(countryConfig.url)
+      let database: Record<string, string>
+      if (dialect === 'postgres') {
+        const created = await createPostgresDatabase()
+        dropDatabase = created.drop
+        database = { DATABASE_URL: created.url }
+        store = createStore({ kind: 'postgres', url: created.url }, 2)
+      } else {
+        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
+        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
+      }
+      bridge = await startBridgeProcess({
+        port,
+        env: {
+          ...suite.env,
+          ...database,
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'debug',
+          DATA_ENCRYPTION_KEY: DATA_KEY,
+          JOB_BACKOFF_BASE_MS: '100',
+          JOB_BACKOFF_MAX_MS: '800',
+          JOB_POLL_INTERVAL_MS: '50',
+          OUTBOUND_TIMEOUT_MS: '3000',
+          MOSIP_DEACTIVATE_UIN_ON_DEATH: 'true',
+          VERIFY_MISMATCH_DETAILS: 'true'
+        }
+      })
+      await waitFor('the bridge to subscribe at the hub', () =>
+        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
+      )
+    })
+
+    after(async () => {
+      await bridge?.stop()
+      await store?.close()
+      await countryConfig?.close()
+      await suite?.close()
+      await dropDatabase?.()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    async function verify(person: Record<string, unknown>): Promise<VerifyAnswer> {
+      const response = await fetch(`${bridge.url}/verify`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          authorization: `Bearer ${await suite.opencrvs.issueUserToken()}`
+        },
+        body: JSON.stringify(person)
+      })
+      assert.equal(response.status, 200, 'IDA answered about the person')
+      return (await response.json()) as VerifyAnswer
+    }
+
+    async function registrationOf(eventId: string) {
+      return store.db
+        .selectFrom('registrations')
+        .select(['id', 'state'])
+        .where('opencrvs_event_id', '=', eventId)
+        .executeTakeFirst()
+    }
+
+    async function reasonsOf(registrationId: string): Promise<Array<string | null>> {
+      const rows = await store.db
+        .selectFrom('registration_history')
+        .select(['reason'])
+        .where('registration_id', '=', registrationId)
+        .orderBy('id')
+        .execute()
+      return rows.map((row) => row.reason)
+    }
+
+    it("verifies the child's UIN with the child's details until the death deactivates it", async () => {
+      // A birth: MOSIP issues the child a UIN, which OpenCRVS receives.
+      const birth = suite.opencrvs.createEvent({ type: 'birth', declaration: birthDeclaration() })
+      const registered = await suite.opencrvs.register(birth.id)
+      await suite.opencrvs.waitForConfirmation(birth.id, registered.actionId, 'Accepted', {
+        timeoutMs: 30_000
+      })
+      const uin = String(suite.opencrvs.declarationOf(birth.id)['child.nid'])
+      assert.equal(suite.mosip.core.identities.get(uin)?.uin, uin, 'a UIN of the simulated MOSIP')
+
+      const child = { nid: uin, name: CHILD, dob: CHILD_DOB, gender: 'female' }
+      assert.deepEqual(await verify(child), {
+        status: 'verified',
+        transactionId: null,
+        idaTransactionId: suite.mosip.ida.attempts().at(-1)?.transactionID ?? null,
+        errors: []
+      })
+      const otherDob = await verify({ ...child, dob: isoDaysAgo(21) })
+      assert.equal(otherDob.status, 'failed')
+      assert.deepEqual(
+        otherDob.errors.map((error) => [error.errorCode, error.reason]),
+        [['IDA-DEA-001', 'demographic-mismatch']],
+        "IDA holds the child's own date of birth"
+      )
+
+      // The child's death, declared with that UIN: MOSIP processes it, the bridge confirms it and
+      // then deactivates the UIN at the ID repository.
+      const death = suite.opencrvs.createEvent({
+        type: 'death',
+        declaration: deathDeclaration(uin)
+      })
+      await suite.opencrvs.register(death.id)
+      const registration = await waitFor('the death to be confirmed', async () => {
+        const row = await registrationOf(death.id)
+        return row?.state === 'confirmed' ? row : undefined
+      })
+      await waitFor('the deactivation to be recorded', async () =>
+        (await reasonsOf(registration.id)).includes('UIN_DEACTIVATED')
+      )
+      assert.equal(suite.mosip.core.identities.get(uin)?.status, 'DEACTIVATED')
+
+      const afterDeath = await verify(child)
+      assert.equal(afterDeath.status, 'failed')
+      assert.deepEqual(
+        afterDeath.errors.map((error) => [error.errorCode, error.reason]),
+        [['IDA-MLC-022', 'deactivated-id']]
+      )
+      assert.deepEqual(
+        suite.mosip.ida
+          .attempts()
+          .slice(-1)
+          .map((attempt) => attempt.errors),
+        [[{ errorCode: 'IDA-MLC-022', errorMessage: 'UIN is deactivated/blocked' }]]
+      )
+      assert.equal(bridge.output().includes(uin), false, 'the UIN never reaches the logs')
+    })
+  })
+}
