@@ -165,6 +165,14 @@ export function birthInformantSection(declaration: OpencrvsDeclaration): string 
 }
 
 /** The section with a death informant's details: `spouse` when the spouse informs. */
+/** The deceased's national id when the form says it is one (or does not say). */
+export function readDeceasedNationalId(declaration: OpencrvsDeclaration): string | undefined {
+  const idType = readText(declaration, 'deceased.idType')?.toUpperCase()
+  return idType === undefined || idType === 'NATIONAL_ID'
+    ? readText(declaration, 'deceased.nid')
+    : undefined
+}
+
 export function deathInformantSection(declaration: OpencrvsDeclaration): string {
   return readText(declaration, 'informant.relation')?.toUpperCase() === 'SPOUSE'
     ? 'spouse'

@@ -1,6 +1,7 @@
 import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
 import {
   deathInformantSection,
+  readDeceasedNationalId,
   readDate,
   readVerificationStatus,
   type CalendarDate,
@@ -33,6 +34,12 @@ export interface BirthEligibilityOptions {
 export interface DeathEligibilityOptions {
   /** Statuses that count as verified. Default `['verified', 'authenticated']`. */
   acceptedStatuses?: readonly VerificationStatus[]
+  /**
+   * Whether the deceased's national id must be in the declaration (default true). MOSIP rejects
+   * a death packet naming no UIN it holds, and the bridge would then reject the registration in
+   * OpenCRVS: a death without one is registered in OpenCRVS alone.
+   */
+  requireDeceasedNationalId?: boolean
 }
 
 export const DEFAULT_MAX_CHILD_AGE_YEARS = 10
@@ -100,8 +107,9 @@ export function birthEligibility(
 }
 
 /**
- * A death goes to MOSIP when the informant is verified or authenticated; when the spouse
- * informs (`informant.relation` SPOUSE), the spouse's status counts instead.
+ * A death goes to MOSIP when the informant is verified or authenticated (when the spouse
+ * informs, `informant.relation` SPOUSE, the spouse's status counts instead) and the deceased's
+ * national id is declared (`deceased.nid`, with `deceased.idType` NATIONAL_ID or unset).
  */
 export function deathEligibility(
   declaration: OpencrvsDeclaration,
@@ -118,6 +126,9 @@ export function deathEligibility(
           ? 'Spouse identity not verified or authenticated'
           : 'Informant identity not verified or authenticated'
     }
+  }
+  if (options.requireDeceasedNationalId !== false && !readDeceasedNationalId(declaration)) {
+    return { eligible: false, reason: 'The deceased has no national ID for MOSIP to update' }
   }
   return { eligible: true, reason: `The ${section}'s identity is ${status}` }
 }

@@ -18,6 +18,7 @@ import {
   fullNameOf,
   readAddress,
   readName,
+  readDeceasedNationalId,
   readPsut,
   readText
 } from './declaration-fields.js'
@@ -244,12 +245,6 @@ export function defaultBirthFields(
   })
 }
 
-/** The deceased's national id when the form says it is one (or does not say). */
-function deceasedNationalId(d: OpencrvsDeclaration): string | undefined {
-  const idType = readText(d, 'deceased.idType')?.toUpperCase()
-  return idType === undefined || idType === 'NATIONAL_ID' ? readText(d, 'deceased.nid') : undefined
-}
-
 /** The defaults for a death (before the country's mapping). */
 export function defaultDeathFields(
   context: PayloadContext,
@@ -257,7 +252,7 @@ export function defaultDeathFields(
 ): Record<string, string> {
   const { declaration: d, languages: language } = context
   return withoutUndefined({
-    UIN: deceasedNationalId(d),
+    UIN: readDeceasedNationalId(d),
     fullName: languageValue(fullNameOf(readName(d, 'deceased.name')), language),
     dateOfBirth: mosipDate(d['deceased.dob']),
     gender: languageValue(mosipGender(readText(d, 'deceased.gender')), language),

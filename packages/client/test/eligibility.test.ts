@@ -167,6 +167,21 @@ describe('death eligibility', () => {
     )
   })
 
+  it("keeps back a death without the deceased's national id, which MOSIP would reject", () => {
+    const { 'deceased.nid': _nid, ...withoutNid } = deathWithVerifiedSon()
+    assert.deepEqual(deathEligibility(withoutNid), {
+      eligible: false,
+      reason: 'The deceased has no national ID for MOSIP to update'
+    })
+    const passport = { ...deathWithVerifiedSon(), 'deceased.idType': 'PASSPORT' }
+    assert.equal(deathEligibility(passport).eligible, false, 'an id that is not a national id')
+    assert.equal(
+      deathEligibility(withoutNid, { requireDeceasedNationalId: false }).eligible,
+      true,
+      'unless the country turns the rule off'
+    )
+  })
+
   it('keeps back a death with no informant details at all', () => {
     assert.equal(deathEligibility({}).eligible, false)
   })
