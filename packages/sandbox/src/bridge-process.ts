@@ -1,9 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 const BRIDGE_BIN = fileURLToPath(new URL('../../server/bin/mosip-bridge.js', import.meta.url))
+
+/**
+ * The flags the deployment gives node (the root package's `start` script, which the container
+ * recipe runs), so that tests and benchmarks run the bridge as production does.
+ */
+function deploymentNodeFlags(): string[] {
+  const root = JSON.parse(
+    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')
+  ) as { scripts: { start: string } }
+  const words = root.scripts.start.split(/\s+/)
+  const script = words.findIndex((word) => word.endsWith('mosip-bridge.js'))
+  return words.slice(1, script).filter((word) => word.startsWith('--'))
+}
 
 /**
  * A free TCP port on 127.0.0.1 (for services whose URL must be known before they start). The
@@ -50,10 +64,11 @@ export async function startBridgeProcess(options: {
   port: number
   cwd?: string
   timeoutMs?: number
-  /** Extra arguments for node itself (e.g. --cpu-prof). */
+  /** Extra arguments for node itself (e.g. --cpu-prof), after the deployment's own. */
   nodeArgs?: string[]
 }): Promise<BridgeProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BRIDGE_BIN, 'serve'], {
+  const nodeArgs = [...deploymentNodeFlags(), ...(options.nodeArgs ?? [])]
+  const child = spawn(process.execPath, [...nodeArgs, BRIDGE_BIN, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
