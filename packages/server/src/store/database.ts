@@ -42,6 +42,14 @@ export function hasDataModifyingCte(db: Kysely<Database>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter
 }
 
+/**
+ * Whether a query on `db` may name the index to read a table through (SQLite's `indexed by`).
+ * PostgreSQL has no such hint; it chooses by its statistics.
+ */
+export function acceptsIndexHints(db: Kysely<Database>): boolean {
+  return !(db.getExecutor().adapter instanceof PostgresAdapter)
+}
+
 /** The database's current time in epoch milliseconds, for stores with `databaseClock`. */
 export const databaseNowMs = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`
 

@@ -1,5 +1,10 @@
-import type { Kysely } from 'kysely'
-import { FINAL_STATES } from '../core/registration-state.js'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
+import { acceptsIndexHints } from './database.js'
+import {
+  HOLDING_TOKEN_PREDICATE,
+  SUBMITTED_PREDICATE,
+  UNFINISHED_PREDICATE
+} from './migrations/0010-operator-figure-indexes.js'
 import { historyOf } from './registrations.repository.js'
 import type { Database, Registration, RegistrationHistoryEntry } from './schema.js'
 
@@ -72,6 +77,18 @@ const MOSIP_PROGRESS_COLUMNS = [
  */
 export class OperatorQueries {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * The registrations table read through `index`. SQLite's planner, without statistics, prefers
+   * an index on `state` alone to a partial index and then reads every row of the state; naming
+   * the index makes it use it, or fail loudly if a change made the index unusable. PostgreSQL
+   * chooses by its statistics.
+   */
+  private registrationsBy(index: string): RawBuilder<unknown> {
+    return acceptsIndexHints(this.db)
+      ? sql`registrations indexed by ${sql.id(index)}`
+      : sql`registrations`
+  }
 
   /** Registrations by state and kind, one row per pair that has any. */
   async countByStateAndKind(): Promise<Array<{ state: string; kind: string; count: number }>> {
@@ -211,24 +228,22 @@ export class OperatorQueries {
   }
 
   /** Registrations not yet in a final state, oldest first. */
-  unfinishedRegistrations(limit = 10_000): Promise<RegistrationSummary[]> {
-    return this.db
-      .selectFrom('registrations')
-      .select(SUMMARY_COLUMNS)
-      .where('state', 'not in', FINAL_STATES)
-      .orderBy('created_at')
-      .limit(limit)
-      .execute()
+  async unfinishedRegistrations(limit = 10_000): Promise<RegistrationSummary[]> {
+    const columns = sql.join(SUMMARY_COLUMNS.map((column) => sql.ref(column)))
+    const { rows } = await sql<RegistrationSummary>`
+      select ${columns} from ${this.registrationsBy('registrations_unfinished_idx')}
+      where ${UNFINISHED_PREDICATE} order by created_at limit ${limit}`.execute(this.db)
+    return rows
   }
 
   /** Creation time (epoch ms) of the oldest unfinished registration, if any. */
   async oldestUnfinishedCreatedAt(): Promise<number | undefined> {
-    const row = await this.db
-      .selectFrom('registrations')
-      .select((eb) => eb.fn.min('created_at').as('oldest'))
-      .where('state', 'not in', FINAL_STATES)
-      .executeTakeFirst()
-    return row?.oldest === null || row?.oldest === undefined ? undefined : Number(row.oldest)
+    const { rows } = await sql<{ oldest: number | string | null }>`
+      select min(created_at) as oldest
+      from ${this.registrationsBy('registrations_unfinished_idx')}
+      where ${UNFINISHED_PREDICATE}`.execute(this.db)
+    const oldest = rows[0]?.oldest
+    return oldest === null || oldest === undefined ? undefined : Number(oldest)
   }
 
   /**
@@ -258,13 +273,10 @@ export class OperatorQueries {
    * (epoch ms), i.e. for longer than MOSIP_STALL_ALERT_SECONDS when called with now minus it.
    */
   async countStalled(submittedBefore: number): Promise<number> {
-    const row = await this.db
-      .selectFrom('registrations')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('state', '=', 'submitted')
-      .where('submitted_at', '<', submittedBefore)
-      .executeTakeFirst()
-    return Number(row?.n ?? 0)
+    const { rows } = await sql<{ n: number | string }>`
+      select count(*) as n from ${this.registrationsBy('registrations_submitted_idx')}
+      where ${SUBMITTED_PREDICATE} and submitted_at < ${submittedBefore}`.execute(this.db)
+    return Number(rows[0]?.n ?? 0)
   }
 
   /**
@@ -272,25 +284,20 @@ export class OperatorQueries {
    * those not asked about yet.
    */
   async countSubmittedByMosipStatus(): Promise<Array<{ status: string | null; count: number }>> {
-    const rows = await this.db
-      .selectFrom('registrations')
-      .select((eb) => ['mosip_status', eb.fn.countAll<number>().as('n')])
-      .where('state', '=', 'submitted')
-      .groupBy('mosip_status')
-      .execute()
+    const { rows } = await sql<{ mosip_status: string | null; n: number | string }>`
+      select mosip_status, count(*) as n
+      from ${this.registrationsBy('registrations_submitted_idx')}
+      where ${SUBMITTED_PREDICATE} group by mosip_status`.execute(this.db)
     return rows.map((row) => ({ status: row.mosip_status, count: Number(row.n) }))
   }
 
   /** Unfinished registrations holding an OpenCRVS token that expires before `at` (epoch ms). */
   async countTokensExpiringBefore(at: number): Promise<number> {
-    const row = await this.db
-      .selectFrom('registrations')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('state', 'not in', FINAL_STATES)
-      .where('token_sealed', 'is not', null)
-      .where('token_expires_at', '<', at)
-      .executeTakeFirst()
-    return Number(row?.n ?? 0)
+    const { rows } = await sql<{ n: number | string }>`
+      select count(*) as n from ${this.registrationsBy('registrations_token_expiry_idx')}
+      where ${HOLDING_TOKEN_PREDICATE} and ${UNFINISHED_PREDICATE}
+        and token_expires_at < ${at}`.execute(this.db)
+    return Number(rows[0]?.n ?? 0)
   }
 
   /** One registration and its history, or undefined. */

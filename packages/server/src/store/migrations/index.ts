@@ -9,6 +9,7 @@ import { inboxRegistrationIndex } from './0006-inbox-registration-index.js'
 import { consoleIndexes } from './0007-console-indexes.js'
 import { registrationSequence } from './0008-registration-sequence.js'
 import { websubIntents } from './0009-websub-intents.js'
+import { operatorFigureIndexes } from './0010-operator-figure-indexes.js'
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Migrations are code
@@ -25,6 +26,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0006-inbox-registration-index': inboxRegistrationIndex(),
     '0007-console-indexes': consoleIndexes(),
     '0008-registration-sequence': registrationSequence(dialect),
-    '0009-websub-intents': websubIntents(dialect)
+    '0009-websub-intents': websubIntents(dialect),
+    '0010-operator-figure-indexes': operatorFigureIndexes()
   }
 }
