@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
-const BRIDGE_BIN = fileURLToPath(new URL('../../server/bin/mosip-bridge.js', import.meta.url))
+/** The `mosip-bridge` command (the compiled server's bin script). */
+export const BRIDGE_BIN = fileURLToPath(
+  new URL('../../server/bin/mosip-bridge.js', import.meta.url)
+)
 
 /**
  * The flags the deployment gives node (the root package's `start` script, which the container

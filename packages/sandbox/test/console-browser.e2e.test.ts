@@ -10,7 +10,6 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,9 +19,9 @@ import type { Store } from '@mosip-bridge/server'
 import { waitFor } from '@mosip-bridge/test-support'
 import type { BridgeProcess } from '../src/bridge-process.js'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
+import { runBridgeCli } from './helpers/bridge-cli.js'
 
 const CHROMIUM = '/usr/bin/chromium'
-const BRIDGE_BIN = fileURLToPath(new URL('../../server/bin/mosip-bridge.js', import.meta.url))
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/console/', import.meta.url))
 const PASSWORD = 'an operator password for the browser test'
 const WEBSUB_SECRET = 'console-e2e-websub-secret'
@@ -47,10 +46,7 @@ describe('operator console in Chromium', suiteOptions, () => {
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
     // The value to set, as an operator makes it: the password piped into the CLI.
-    const hashed = spawnSync(process.execPath, [BRIDGE_BIN, 'admin', 'hash-password'], {
-      input: `${PASSWORD}\n`,
-      encoding: 'utf8'
-    })
+    const hashed = await runBridgeCli(['admin', 'hash-password'], { input: `${PASSWORD}\n` })
     assert.equal(hashed.status, 0, hashed.stderr)
     deployment = await startDeployment({
       name: 'console',

@@ -12,33 +12,15 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { SimulatorSuite } from '@mosip-bridge/simulators'
 import type { Store } from '@mosip-bridge/server'
-import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
 import type { BridgeProcess } from '../src/bridge-process.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
+import { birthDeclaration, isoDaysAgo } from './helpers/declarations.js'
 
 const WEBSUB_SECRET = 'e2e-datashare-websub-secret'
 const MOSIP_ID = /^(10001)(10004)(\d{5})(\d{14})$/
 
 const postgresOptions = await postgresSuiteOptions()
-
-function birthDeclaration(firstname: string): OpencrvsDeclaration {
-  return {
-    'child.name': { firstname, surname: 'Phiri' },
-    'child.dob': new Date(Date.now() - 12 * 86_400_000).toISOString().slice(0, 10),
-    'child.gender': 'male',
-    'mother.name': { firstname: 'Ruth', surname: 'Phiri' },
-    'mother.verified': 'verified',
-    'mother.address': {
-      country: 'FAR',
-      addressType: 'DOMESTIC',
-      administrativeArea: '6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
-      streetLevelDetails: { town: 'Ilanga', street: 'Main St', number: '3' }
-    },
-    'informant.relation': 'MOTHER',
-    'informant.email': 'ruth@example.org'
-  }
-}
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const options = dialect === 'postgres' ? postgresOptions : {}
@@ -73,7 +55,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     async function registerBirth(firstname: string) {
       const event = suite.opencrvs.createEvent({
         type: 'birth',
-        declaration: birthDeclaration(firstname)
+        declaration: birthDeclaration({
+          child: { firstname, surname: 'Phiri' },
+          dob: isoDaysAgo(12),
+          gender: 'male',
+          mother: 'Ruth'
+        })
       })
       const trigger = await suite.opencrvs.register(event.id)
       assert.equal(trigger.outcome, 'pending', 'the trigger left the action requested')

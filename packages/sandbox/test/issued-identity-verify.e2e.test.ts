@@ -8,47 +8,20 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
+import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
 import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import {
-  startExampleCountryConfig,
-  type ExampleCountryConfig
-} from '../src/country-config/index.js'
-import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import type { BridgeProcess } from '../src/bridge-process.js'
+import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
+import { birthDeclaration, isoDaysAgo } from './helpers/declarations.js'
 
 const WEBSUB_SECRET = 'e2e-issued-identity-websub-secret'
-const DATA_KEY = Buffer.alloc(32, 47).toString('hex')
 
 const postgresOptions = await postgresSuiteOptions()
 
-const isoDaysAgo = (days: number) =>
-  new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10)
-
 const CHILD = { firstname: 'Natasha', surname: 'Lungu' }
 const CHILD_DOB = isoDaysAgo(20)
-
-function birthDeclaration(): OpencrvsDeclaration {
-  return {
-    'child.name': CHILD,
-    'child.dob': CHILD_DOB,
-    'child.gender': 'female',
-    'mother.name': { firstname: 'Esther', surname: 'Lungu' },
-    'mother.verified': 'verified',
-    'mother.address': {
-      country: 'FAR',
-      addressType: 'DOMESTIC',
-      administrativeArea: '6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
-      streetLevelDetails: { town: 'Ilanga', street: 'Market St', number: '8' }
-    },
-    'informant.relation': 'MOTHER',
-    'informant.email': 'esther@example.org'
-  }
-}
 
 function deathDeclaration(nid: string): OpencrvsDeclaration {
   return {
@@ -73,70 +46,27 @@ interface VerifyAnswer {
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const options = dialect === 'postgres' ? postgresOptions : {}
   describe(`a birth's UIN through /verify on ${dialect}`, options, () => {
-    let dir: string
+    let deployment: Deployment<'example'>
     let suite: SimulatorSuite
-    let countryConfig: ExampleCountryConfig
     let bridge: BridgeProcess
     let store: Store
-    let dropDatabase: (() => Promise<void>) | undefined
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), `bridge-issued-identity-${dialect}-`))
-      const port = await freePort()
-      const bridgeUrl = `http://127.0.0.1:${port}`
-      suite = await startSimulators({
-        dir,
-        bridgeUrl,
-        stepDelayMs: 20,
-        hubRetryDelaysMs: [200, 400, 800],
-        hubCommitMode: 'message',
-        websubSecret: WEBSUB_SECRET
-      })
-      countryConfig = await startExampleCountryConfig({
-        bridgeUrl,
-        opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl,
-        handlers: { client: { timeoutMs: 5000, retries: 2, retryDelayMs: 50 } }
-      })
-      suite.opencrvs.setCountryConfigUrl(countryConfig.url)
-      let database: Record<string, string>
-      if (dialect === 'postgres') {
-        const created = await createPostgresDatabase()
-        dropDatabase = created.drop
-        database = { DATABASE_URL: created.url }
-        store = createStore({ kind: 'postgres', url: created.url }, 2)
-      } else {
-        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
-        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
-      }
-      bridge = await startBridgeProcess({
-        port,
-        env: {
-          ...suite.env,
-          ...database,
-          NODE_ENV: 'test',
+      deployment = await startDeployment({
+        name: 'issued-identity',
+        dialect,
+        countryConfig: 'example',
+        simulators: { hubCommitMode: 'message', websubSecret: WEBSUB_SECRET },
+        bridgeEnv: {
           LOG_LEVEL: 'debug',
-          DATA_ENCRYPTION_KEY: DATA_KEY,
-          JOB_BACKOFF_BASE_MS: '100',
-          JOB_BACKOFF_MAX_MS: '800',
-          JOB_POLL_INTERVAL_MS: '50',
-          OUTBOUND_TIMEOUT_MS: '3000',
           MOSIP_DEACTIVATE_UIN_ON_DEATH: 'true',
           VERIFY_MISMATCH_DETAILS: 'true'
         }
       })
-      await waitFor('the bridge to subscribe at the hub', () =>
-        suite.mosip.hub.subscriptions().some((s) => s.state === 'active')
-      )
+      ;({ suite, bridge, store } = deployment)
     })
 
-    after(async () => {
-      await bridge?.stop()
-      await store?.close()
-      await countryConfig?.close()
-      await suite?.close()
-      await dropDatabase?.()
-      rmSync(dir, { recursive: true, force: true })
-    })
+    after(() => deployment?.stop())
 
     async function verify(person: Record<string, unknown>): Promise<VerifyAnswer> {
       const response = await fetch(`${bridge.url}/verify`, {
@@ -172,7 +102,15 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it("verifies the child's UIN with the child's details until the death deactivates it", async () => {
       // A birth: MOSIP issues the child a UIN, which OpenCRVS receives.
-      const birth = suite.opencrvs.createEvent({ type: 'birth', declaration: birthDeclaration() })
+      const birth = suite.opencrvs.createEvent({
+        type: 'birth',
+        declaration: birthDeclaration({
+          child: CHILD,
+          dob: CHILD_DOB,
+          gender: 'female',
+          mother: 'Esther'
+        })
+      })
       const registered = await suite.opencrvs.register(birth.id)
       await suite.opencrvs.waitForConfirmation(birth.id, registered.actionId, 'Accepted', {
         timeoutMs: 30_000

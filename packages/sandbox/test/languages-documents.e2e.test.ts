@@ -11,10 +11,10 @@ import assert from 'node:assert/strict'
 import type { SimulatorSuite } from '@mosip-bridge/simulators'
 import type { Store } from '@mosip-bridge/server'
 import { fullNameOf, readName, readText } from '@mosip-bridge/client'
-import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
 import type { BridgeProcess } from '../src/bridge-process.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
+import { birthDeclaration, isoDaysAgo } from './helpers/declarations.js'
 
 const WEBSUB_SECRET = 'e2e-languages-websub-secret'
 const ARABIC_NAME = 'تشاندا بواليا'
@@ -25,25 +25,6 @@ const PROOF_OF_BIRTH = Buffer.concat([
 ]).toString('base64')
 
 const postgresOptions = await postgresSuiteOptions()
-
-function birthDeclaration(): OpencrvsDeclaration {
-  return {
-    'child.name': { firstname: 'Chanda', surname: 'Bwalya' },
-    'child.nameArabic': ARABIC_NAME,
-    'child.dob': new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10),
-    'child.gender': 'female',
-    'mother.name': { firstname: 'Mary', surname: 'Bwalya' },
-    'mother.verified': 'verified',
-    'mother.address': {
-      country: 'FAR',
-      addressType: 'DOMESTIC',
-      administrativeArea: '6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
-      streetLevelDetails: { town: 'Ilanga', street: 'Main St', number: '12' }
-    },
-    'informant.relation': 'MOTHER',
-    'informant.email': 'mary@example.org'
-  }
-}
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const options = dialect === 'postgres' ? postgresOptions : {}
@@ -98,7 +79,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     after(() => deployment?.stop())
 
     async function registerBirth() {
-      const event = suite.opencrvs.createEvent({ type: 'birth', declaration: birthDeclaration() })
+      const event = suite.opencrvs.createEvent({
+        type: 'birth',
+        declaration: {
+          ...birthDeclaration({
+            child: { firstname: 'Chanda', surname: 'Bwalya' },
+            dob: isoDaysAgo(20),
+            gender: 'female',
+            mother: 'Mary'
+          }),
+          'child.nameArabic': ARABIC_NAME
+        }
+      })
       const trigger = await suite.opencrvs.register(event.id)
       assert.equal(trigger.outcome, 'pending', `the trigger left the action requested`)
       return { eventId: event.id, actionId: trigger.actionId }

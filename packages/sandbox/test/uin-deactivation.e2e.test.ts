@@ -13,31 +13,11 @@ import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
 import type { BridgeProcess } from '../src/bridge-process.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
+import { birthDeclaration, isoDaysAgo } from './helpers/declarations.js'
 
 const WEBSUB_SECRET = 'e2e-deactivation-websub-secret'
 
 const postgresOptions = await postgresSuiteOptions()
-
-const isoDaysAgo = (days: number) =>
-  new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10)
-
-function birthDeclaration(): OpencrvsDeclaration {
-  return {
-    'child.name': { firstname: 'Mwila', surname: 'Banda' },
-    'child.dob': isoDaysAgo(12),
-    'child.gender': 'male',
-    'mother.name': { firstname: 'Ruth', surname: 'Banda' },
-    'mother.verified': 'verified',
-    'mother.address': {
-      country: 'FAR',
-      addressType: 'DOMESTIC',
-      administrativeArea: '6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
-      streetLevelDetails: { town: 'Ilanga', street: 'Main St', number: '3' }
-    },
-    'informant.relation': 'MOTHER',
-    'informant.email': 'ruth@example.org'
-  }
-}
 
 function deathDeclaration(nid: string): OpencrvsDeclaration {
   return {
@@ -98,7 +78,15 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it('deactivates the deceased UIN once at the ID repository', async () => {
       // A birth: MOSIP issues the person a UIN, which OpenCRVS receives.
-      const birth = suite.opencrvs.createEvent({ type: 'birth', declaration: birthDeclaration() })
+      const birth = suite.opencrvs.createEvent({
+        type: 'birth',
+        declaration: birthDeclaration({
+          child: { firstname: 'Mwila', surname: 'Banda' },
+          dob: isoDaysAgo(12),
+          gender: 'male',
+          mother: 'Ruth'
+        })
+      })
       const registered = await suite.opencrvs.register(birth.id)
       await suite.opencrvs.waitForConfirmation(birth.id, registered.actionId, 'Accepted', {
         timeoutMs: 30_000

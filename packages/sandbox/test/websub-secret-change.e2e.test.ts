@@ -11,135 +11,47 @@
  */
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { startSimulators, type SimulatorSuite } from '@mosip-bridge/simulators'
-import { createStore, type Store } from '@mosip-bridge/server'
-import type { OpencrvsDeclaration } from '@mosip-bridge/contracts'
-import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
-import {
-  startExampleCountryConfig,
-  type ExampleCountryConfig
-} from '../src/country-config/index.js'
-import { createPostgresDatabase, postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import type { SimulatorSuite } from '@mosip-bridge/simulators'
+import type { Store } from '@mosip-bridge/server'
+import type { BridgeProcess } from '../src/bridge-process.js'
+import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
+import { startDeployment, type Deployment } from './helpers/deployment.js'
+import { birthDeclaration, isoDaysAgo } from './helpers/declarations.js'
 
 const OLD_SECRET = 'old-e2e-websub-secret-31'
 const NEW_SECRET = 'new-e2e-websub-secret-0047'
-const DATA_KEY = Buffer.alloc(32, 47).toString('hex')
-const BRIDGE_BIN = fileURLToPath(new URL('../../server/bin/mosip-bridge.js', import.meta.url))
+/** What the operator changes for the restart, and the command then runs with. */
+const ROTATED = { MOSIP_WEBSUB_SECRET: NEW_SECRET, MOSIP_WEBSUB_PREVIOUS_SECRETS: OLD_SECRET }
 
 const postgresOptions = await postgresSuiteOptions()
-
-function birthDeclaration(firstname: string): OpencrvsDeclaration {
-  return {
-    'child.name': { firstname, surname: 'Tembo' },
-    'child.dob': new Date(Date.now() - 9 * 86_400_000).toISOString().slice(0, 10),
-    'child.gender': 'female',
-    'mother.name': { firstname: 'Grace', surname: 'Tembo' },
-    'mother.verified': 'verified',
-    'mother.address': {
-      country: 'FAR',
-      addressType: 'DOMESTIC',
-      administrativeArea: '6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d',
-      streetLevelDetails: { town: 'Ilanga', street: 'Main St', number: '5' }
-    },
-    'informant.relation': 'MOTHER',
-    'informant.email': 'grace@example.org'
-  }
-}
-
-/** Runs one `mosip-bridge` command in its own process, as an operator would, and waits for it. */
-async function runBridgeCli(
-  args: string[],
-  env: Record<string, string>
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BRIDGE_BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const stdout: string[] = []
-  const stderr: string[] = []
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
-  const [status] = (await once(child, 'exit')) as [number | null]
-  return { status, stdout: stdout.join(''), stderr: stderr.join('') }
-}
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const options = dialect === 'postgres' ? postgresOptions : {}
   describe(`changing the WebSub secret on ${dialect}`, options, () => {
-    let dir: string
-    let port: number
+    let deployment: Deployment<'example'>
     let callbackUrl: string
     let suite: SimulatorSuite
-    let countryConfig: ExampleCountryConfig
     let bridge: BridgeProcess
     let store: Store
-    let env: Record<string, string>
-    let dropDatabase: (() => Promise<void>) | undefined
-    /** What every bridge process printed, the one stopped for the restart included. */
-    const outputs: string[] = []
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), `bridge-websub-secret-${dialect}-`))
-      port = await freePort()
-      const bridgeUrl = `http://127.0.0.1:${port}`
-      callbackUrl = `${bridgeUrl}/websub/callback`
-      suite = await startSimulators({
-        dir,
-        bridgeUrl,
-        stepDelayMs: 20,
-        hubRetryDelaysMs: [200, 400, 800],
-        hubCommitMode: 'message',
-        websubSecret: OLD_SECRET
+      deployment = await startDeployment({
+        name: 'websub-secret',
+        dialect,
+        countryConfig: 'example',
+        simulators: { hubCommitMode: 'message', websubSecret: OLD_SECRET },
+        bridgeEnv: { LOG_LEVEL: 'debug' }
       })
-      countryConfig = await startExampleCountryConfig({
-        bridgeUrl,
-        opencrvsPublicKeyUrl: suite.opencrvs.publicKeyUrl,
-        handlers: { client: { timeoutMs: 5000, retries: 2, retryDelayMs: 50 } }
-      })
-      suite.opencrvs.setCountryConfigUrl(countryConfig.url)
-      let database: Record<string, string>
-      if (dialect === 'postgres') {
-        const created = await createPostgresDatabase()
-        dropDatabase = created.drop
-        database = { DATABASE_URL: created.url }
-        store = createStore({ kind: 'postgres', url: created.url }, 2)
-      } else {
-        database = { SQLITE_DATABASE_PATH: join(dir, 'bridge.db') }
-        store = createStore({ kind: 'sqlite', sqlitePath: join(dir, 'bridge.db') })
-      }
-      env = {
-        ...suite.env,
-        ...database,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'debug',
-        DATA_ENCRYPTION_KEY: DATA_KEY,
-        JOB_BACKOFF_BASE_MS: '100',
-        JOB_BACKOFF_MAX_MS: '800',
-        JOB_POLL_INTERVAL_MS: '50',
-        OUTBOUND_TIMEOUT_MS: '3000'
-      }
-      assert.equal(env.MOSIP_WEBSUB_SECRET, OLD_SECRET)
-      bridge = await startBridgeProcess({ env, port })
+      ;({ suite, bridge, store } = deployment)
+      callbackUrl = `${deployment.bridgeUrl}/websub/callback`
+      assert.equal(deployment.env.MOSIP_WEBSUB_SECRET, OLD_SECRET)
       await waitFor(
         'the bridge to subscribe to credentials and workflow events',
         () => ourSubscriptions().filter((s) => s.state === 'active').length === 2
       )
     })
 
-    after(async () => {
-      await bridge?.stop()
-      await store?.close()
-      await countryConfig?.close()
-      await suite?.close()
-      await dropDatabase?.()
-      rmSync(dir, { recursive: true, force: true })
-    })
+    after(() => deployment?.stop())
 
     function ourSubscriptions() {
       return suite.mosip.hub.subscriptions().filter((s) => s.callback === callbackUrl)
@@ -148,7 +60,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     async function registerBirth(firstname: string) {
       const event = suite.opencrvs.createEvent({
         type: 'birth',
-        declaration: birthDeclaration(firstname)
+        declaration: birthDeclaration({
+          child: { firstname, surname: 'Tembo' },
+          dob: isoDaysAgo(9),
+          gender: 'female',
+          mother: 'Grace'
+        })
       })
       const trigger = await suite.opencrvs.register(event.id)
       assert.equal(trigger.outcome, 'pending', 'the trigger left the action requested')
@@ -192,10 +109,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const deniedBefore = hub
         .verifications({ callback: callbackUrl })
         .filter((v) => v.outcome === 'denied').length
-      await bridge.stop()
-      outputs.push(bridge.output())
-      env = { ...env, MOSIP_WEBSUB_SECRET: NEW_SECRET, MOSIP_WEBSUB_PREVIOUS_SECRETS: OLD_SECRET }
-      bridge = await startBridgeProcess({ env, port })
+      await deployment.restartBridge({ env: ROTATED })
       // Its own subscriptions at start-up are denied: the hub has them already.
       await waitFor(
         "the hub's answer to the restarted bridge's subscriptions",
@@ -218,8 +132,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       )
 
       // The operator moves the hub to the new secret.
-      const cli = await runBridgeCli(['websub', 'resubscribe', '--json', '--wait', '30'], {
-        ...env,
+      const cli = await deployment.runCli(['websub', 'resubscribe', '--json', '--wait', '30'], {
+        ...ROTATED,
         USER: 'operator-e2e'
       })
       assert.equal(cli.status, 0, `${cli.stdout}\n${cli.stderr}`)
@@ -290,7 +204,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.equal(trail.length, 2)
       assert.ok(trail.every((entry) => entry.actor === 'operator-e2e'))
 
-      outputs.push(bridge.output(), cli.stdout, cli.stderr)
+      // Every bridge process's output, the one stopped for the restart included, and the command's.
+      const outputs = [deployment.allOutput(), cli.stdout, cli.stderr]
       for (const secret of [OLD_SECRET, NEW_SECRET]) {
         assert.ok(!outputs.some((text) => text.includes(secret)), 'no secret reaches the output')
       }

@@ -15,6 +15,7 @@ import {
   type ExampleCountryConfig,
   type ExampleCountryConfigOptions
 } from '../../src/country-config/index.js'
+import { runBridgeCli, type BridgeCliResult } from './bridge-cli.js'
 
 export type CountryConfigMode = 'stub' | 'example' | 'none'
 
@@ -81,6 +82,12 @@ export interface Deployment<M extends CountryConfigMode> {
   startBridge(env?: EnvOverrides): Promise<void>
   /** Stops the bridge (SIGTERM, or SIGKILL with `how: 'kill'`) and starts it again. */
   restartBridge(options?: { how?: 'stop' | 'kill'; env?: EnvOverrides }): Promise<void>
+  /**
+   * Runs one `mosip-bridge` command (e.g. `['websub', 'resubscribe']`) in its own process with
+   * the bridge's environment and `env` over it, and waits for it to end. Restarts with changed
+   * variables do not change this environment: pass them again here.
+   */
+  runCli(args: string[], env?: EnvOverrides): Promise<BridgeCliResult>
   /** What every bridge process of this deployment wrote, oldest first. */
   allOutput(): string
   /** Stops and removes everything, the bridge first and the folder last. */
@@ -120,6 +127,7 @@ function definedOnly(env: EnvOverrides): Record<string, string> {
  * })
  * // … deployment.suite, deployment.store, deployment.bridge …
  * await deployment.restartBridge({ env: { MOSIP_LANGUAGES: 'eng' } })
+ * const cli = await deployment.runCli(['websub', 'resubscribe', '--json'], { USER: 'operator' })
  * await deployment.stop()
  */
 export async function startDeployment<M extends CountryConfigMode>(
@@ -232,6 +240,8 @@ export async function startDeployment<M extends CountryConfigMode>(
         else await bridge.stop()
         await startBridge(extraEnv)
       },
+      runCli: (args, extraEnv = {}) =>
+        runBridgeCli(args, { env: definedOnly({ ...env, ...extraEnv }) }),
       allOutput: () => [...earlierOutputs, running().output()].join('\n'),
       stop
     }
