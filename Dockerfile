@@ -31,5 +31,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # V8's heap grows by half of what is live after each full collection, not up to four times, and
 # its young generation stays at 8 MB per half: a bridge's live heap is small (≈ 35 MB) but it
 # allocates fast, so the defaults let its resident memory reach ≈ 240 MB where ≈ 150 MB does, at
-# no CPU cost measured by `npm run bench`. No hard limit: a burst of large payloads still fits.
+# a CPU cost within the noise of `npm run bench` (up to ≈ 10 %). No hard limit: a burst of large
+# payloads still fits.
 CMD ["node", "--heap-growing-percent=50", "--max-semi-space-size=8", "packages/server/bin/mosip-bridge.js", "serve"]
