@@ -7,6 +7,7 @@ import { RegistrationsRepository } from '../src/store/registrations.repository.j
 import { RetentionRepository } from '../src/store/retention.repository.js'
 import { SecretBox } from '../src/store/secret-box.js'
 import { WebsubInboxRepository } from '../src/store/websub-inbox.repository.js'
+import { WebsubIntentsRepository } from '../src/store/websub-intents.repository.js'
 import {
   DIALECTS,
   TEST_KEY,
@@ -64,6 +65,21 @@ for (const dialect of DIALECTS) {
         )
       }
 
+      // WebSub intents an operator asked for: one that expired long ago, one still pending.
+      const intents = new WebsubIntentsRepository(ctx.store, () => old)
+      await intents.request({
+        mode: 'unsubscribe',
+        topic: 't',
+        requestedBy: 'cli:test',
+        ttlMs: 60_000
+      })
+      const pending = await new WebsubIntentsRepository(ctx.store, () => now).request({
+        mode: 'unsubscribe',
+        topic: 't',
+        requestedBy: 'cli:test',
+        ttlMs: 60_000
+      })
+
       const housekeeping = new Housekeeping({
         retention: new RetentionRepository(ctx.store),
         inboxRetentionMs: 30 * DAY,
@@ -72,7 +88,12 @@ for (const dialect of DIALECTS) {
         clock: () => now
       })
       const purged = await housekeeping.purgeNow()
-      assert.deepEqual(purged, { deliveries: 1, historyEntries: 4 })
+      assert.deepEqual(purged, { deliveries: 1, websubIntents: 1, historyEntries: 4 })
+      assert.deepEqual(
+        (await db.selectFrom('websub_intents').select('id').execute()).map((row) => Number(row.id)),
+        [pending.id],
+        'the pending intent stays'
+      )
 
       const events = (await db.selectFrom('websub_inbox').select('event_id').execute())
         .map((row) => row.event_id)
@@ -87,7 +108,11 @@ for (const dialect of DIALECTS) {
       assert.ok(await registrations.get('100010000000001'), 'the registration row stays')
       assert.equal((await registrations.history('100010000000002')).length, 5)
       assert.equal((await registrations.history('100010000000003')).length, 3)
-      assert.deepEqual(await housekeeping.purgeNow(), { deliveries: 0, historyEntries: 0 })
+      assert.deepEqual(await housekeeping.purgeNow(), {
+        deliveries: 0,
+        websubIntents: 0,
+        historyEntries: 0
+      })
     })
   })
 }

@@ -284,7 +284,7 @@ export const variables = z.object({
     group: 'Jobs',
     default: '30',
     description:
-      'Processed WebSub deliveries (their content already erased) are deleted after this many days; deliveries kept for an operator stay until handled. 0: kept for ever.'
+      'Processed WebSub deliveries (their content already erased), and the WebSub subscription changes operators asked for, are deleted after this many days; deliveries kept for an operator stay until handled. 0: kept for ever.'
   }),
   REGISTRATION_HISTORY_RETENTION_DAYS: required(integer(0, 36500), {
     group: 'Jobs',

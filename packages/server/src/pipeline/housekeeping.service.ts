@@ -3,7 +3,7 @@ import type { RetentionRepository } from '../store/retention.repository.js'
 
 interface HousekeepingDeps {
   retention: RetentionRepository
-  /** WEBSUB_INBOX_RETENTION_DAYS in ms; 0 keeps processed deliveries. */
+  /** WEBSUB_INBOX_RETENTION_DAYS in ms; 0 keeps processed deliveries (and operators' WebSub intents). */
   inboxRetentionMs: number
   /** REGISTRATION_HISTORY_RETENTION_DAYS in ms; 0 keeps the history. */
   historyRetentionMs: number
@@ -15,7 +15,8 @@ interface HousekeepingDeps {
 
 /**
  * Forgets, once an hour, what has outlived its retention: processed WebSub deliveries and the
- * older history of finished registrations. Several instances may purge at once: deleting rows
+ * WebSub intents operators asked for (as long as deliveries are kept), and the older history of
+ * finished registrations. Several instances may purge at once: deleting rows
  * already deleted by another does nothing.
  */
 export class Housekeeping {
@@ -53,16 +54,21 @@ export class Housekeeping {
   }
 
   /** One purge now; returns what was deleted. */
-  async purgeNow(): Promise<{ deliveries: number; historyEntries: number }> {
+  async purgeNow(): Promise<{ deliveries: number; websubIntents: number; historyEntries: number }> {
     const now = this.clock()
     const { inboxRetentionMs, historyRetentionMs, retention } = this.deps
     const deliveries =
       inboxRetentionMs > 0 ? await retention.purgeDeliveries(now - inboxRetentionMs) : 0
+    const websubIntents =
+      inboxRetentionMs > 0 ? await retention.purgeWebsubIntents(now - inboxRetentionMs) : 0
     const historyEntries =
       historyRetentionMs > 0 ? await retention.purgeFinishedHistory(now - historyRetentionMs) : 0
-    if (deliveries > 0 || historyEntries > 0) {
-      this.deps.logger.info({ deliveries, historyEntries }, 'old deliveries and history purged')
+    if (deliveries > 0 || websubIntents > 0 || historyEntries > 0) {
+      this.deps.logger.info(
+        { deliveries, websubIntents, historyEntries },
+        'old deliveries, WebSub intents and history purged'
+      )
     }
-    return { deliveries, historyEntries }
+    return { deliveries, websubIntents, historyEntries }
   }
 }

@@ -6,7 +6,7 @@ const BATCH = 5_000
 
 /**
  * What the bridge forgets after a while: processed WebSub deliveries (their body is already
- * wiped) and the older history entries of finished registrations. A registration row itself is
+ * wiped), operators' WebSub intents, and the older history entries of finished registrations. A registration row itself is
  * kept, with its last history entry (the final state and its reason), so a record sent again
  * is still recognised. Deliveries kept for an operator stay until handled.
  */
@@ -32,6 +32,18 @@ export class RetentionRepository {
       total += removed
       if (removed < BATCH) return total
     }
+  }
+
+  /**
+   * Deletes the WebSub intents operators asked for (`websub resubscribe`…) that expired before
+   * `before`, whatever became of them; returns how many. The audit trail keeps the requests.
+   */
+  async purgeWebsubIntents(before: number): Promise<number> {
+    const result = await this.store.db
+      .deleteFrom('websub_intents')
+      .where('expires_at', '<', before)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
   }
 
   /**
