@@ -20,6 +20,7 @@ import { waitFor } from '@mosip-bridge/test-support'
 import type { BridgeProcess } from '../src/bridge-process.js'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
 import { runBridgeCli } from './helpers/bridge-cli.js'
+import { registrationOfEvent } from './helpers/store-reads.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/console/', import.meta.url))
@@ -70,13 +71,7 @@ describe('operator console in Chromium', suiteOptions, () => {
     await deployment?.stop()
   })
 
-  async function registrationOf(eventId: string) {
-    return store.db
-      .selectFrom('registrations')
-      .select(['id', 'state'])
-      .where('opencrvs_event_id', '=', eventId)
-      .executeTakeFirst()
-  }
+  const registrationOf = (eventId: string) => registrationOfEvent(store, eventId)
 
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })

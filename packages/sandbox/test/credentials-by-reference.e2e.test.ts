@@ -16,6 +16,7 @@ import type { BridgeProcess } from '../src/bridge-process.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
 import { birthDeclaration, isoDaysAgo } from './helpers/declarations.js'
+import { registrationOfEvent } from './helpers/store-reads.js'
 
 const WEBSUB_SECRET = 'e2e-datashare-websub-secret'
 const MOSIP_ID = /^(10001)(10004)(\d{5})(\d{14})$/
@@ -67,13 +68,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return { eventId: event.id, actionId: trigger.actionId }
     }
 
-    async function registrationOf(eventId: string) {
-      return store.db
-        .selectFrom('registrations')
-        .select(['id', 'state'])
-        .where('opencrvs_event_id', '=', eventId)
-        .executeTakeFirst()
-    }
+    const registrationOf = (eventId: string) => registrationOfEvent(store, eventId)
 
     it('completes a registration whose credential MOSIP delivers by reference', async () => {
       const { eventId, actionId } = await registerBirth('Mutale')

@@ -15,6 +15,7 @@ import type { BridgeProcess } from '../src/bridge-process.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
 import { birthDeclaration, isoDaysAgo } from './helpers/declarations.js'
+import { registrationOfEvent, historyReasons } from './helpers/store-reads.js'
 
 const WEBSUB_SECRET = 'e2e-issued-identity-websub-secret'
 
@@ -82,23 +83,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return (await response.json()) as VerifyAnswer
     }
 
-    async function registrationOf(eventId: string) {
-      return store.db
-        .selectFrom('registrations')
-        .select(['id', 'state'])
-        .where('opencrvs_event_id', '=', eventId)
-        .executeTakeFirst()
-    }
+    const registrationOf = (eventId: string) => registrationOfEvent(store, eventId)
 
-    async function reasonsOf(registrationId: string): Promise<Array<string | null>> {
-      const rows = await store.db
-        .selectFrom('registration_history')
-        .select(['reason'])
-        .where('registration_id', '=', registrationId)
-        .orderBy('id')
-        .execute()
-      return rows.map((row) => row.reason)
-    }
+    const reasonsOf = (registrationId: string) => historyReasons(store, registrationId)
 
     it("verifies the child's UIN with the child's details until the death deactivates it", async () => {
       // A birth: MOSIP issues the child a UIN, which OpenCRVS receives.

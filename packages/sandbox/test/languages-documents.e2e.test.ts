@@ -15,6 +15,7 @@ import type { BridgeProcess } from '../src/bridge-process.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
 import { birthDeclaration, isoDaysAgo } from './helpers/declarations.js'
+import { registrationOfEvent } from './helpers/store-reads.js'
 
 const WEBSUB_SECRET = 'e2e-languages-websub-secret'
 const ARABIC_NAME = 'تشاندا بواليا'
@@ -96,13 +97,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return { eventId: event.id, actionId: trigger.actionId }
     }
 
-    async function registrationOf(eventId: string) {
-      return store.db
-        .selectFrom('registrations')
-        .select(['id', 'state', 'payload_sealed'])
-        .where('opencrvs_event_id', '=', eventId)
-        .executeTakeFirst()
-    }
+    const registrationOf = (eventId: string) => registrationOfEvent(store, eventId)
 
     /** The identity's multi-language values: field → languages, in order. */
     function languagesOf(identity: Record<string, unknown>): Record<string, string[]> {

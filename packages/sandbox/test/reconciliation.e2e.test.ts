@@ -12,6 +12,7 @@ import type { Store } from '@mosip-bridge/server'
 import { freePort, startBridgeProcess, type BridgeProcess } from '../src/bridge-process.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
+import { registrationOfEvent, historyReasons } from './helpers/store-reads.js'
 
 const WEBSUB_SECRET = 'e2e-reconcile-secret-8c2a'
 /** Every outcome of the issue is reached within this long. */
@@ -72,23 +73,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return { eventId: event.id, actionId: trigger.actionId, at: Date.now() }
     }
 
-    async function registrationOf(eventId: string) {
-      return store.db
-        .selectFrom('registrations')
-        .selectAll()
-        .where('opencrvs_event_id', '=', eventId)
-        .executeTakeFirst()
-    }
+    const registrationOf = (eventId: string) => registrationOfEvent(store, eventId)
 
-    async function reasonsOf(id: string): Promise<Array<string | null>> {
-      const rows = await store.db
-        .selectFrom('registration_history')
-        .select('reason')
-        .where('registration_id', '=', id)
-        .orderBy('id')
-        .execute()
-      return rows.map((row) => row.reason)
-    }
+    const reasonsOf = (id: string) => historyReasons(store, id)
 
     /** Waits for the registration to reach `state` in our store, then returns it. */
     async function reaches(eventId: string, state: string, timeoutMs = OUTCOME_MS) {

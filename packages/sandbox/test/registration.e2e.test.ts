@@ -11,6 +11,7 @@ import type { BridgeProcess } from '../src/bridge-process.js'
 import type { CountryConfigStub } from '../src/country-config-stub.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
+import { registrationOfEvent } from './helpers/store-reads.js'
 
 const WEBSUB_SECRET = 'e2e-websub-secret-5f1d'
 const DATA_KEY = Buffer.alloc(32, 42).toString('hex')
@@ -78,13 +79,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       return { eventId: event.id, actionId: trigger.actionId }
     }
 
-    async function registrationOf(eventId: string) {
-      return store.db
-        .selectFrom('registrations')
-        .select(['id', 'state', 'attempts', 'last_error', 'kind'])
-        .where('opencrvs_event_id', '=', eventId)
-        .executeTakeFirst()
-    }
+    const registrationOf = (eventId: string) => registrationOfEvent(store, eventId)
 
     /** Accepted in OpenCRVS, and recorded as confirmed by the bridge. */
     async function confirmed(eventId: string, actionId: string, timeoutMs = 30_000) {

@@ -14,6 +14,7 @@ import type { BridgeProcess } from '../src/bridge-process.js'
 import { postgresSuiteOptions, waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
 import { birthDeclaration, isoDaysAgo } from './helpers/declarations.js'
+import { registrationOfEvent, historyReasons } from './helpers/store-reads.js'
 
 const WEBSUB_SECRET = 'e2e-deactivation-websub-secret'
 
@@ -58,23 +59,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     after(() => deployment?.stop())
 
-    async function registrationOf(eventId: string) {
-      return store.db
-        .selectFrom('registrations')
-        .select(['id', 'state', 'national_id_sealed'])
-        .where('opencrvs_event_id', '=', eventId)
-        .executeTakeFirst()
-    }
+    const registrationOf = (eventId: string) => registrationOfEvent(store, eventId)
 
-    async function reasonsOf(registrationId: string): Promise<Array<string | null>> {
-      const rows = await store.db
-        .selectFrom('registration_history')
-        .select(['reason'])
-        .where('registration_id', '=', registrationId)
-        .orderBy('id')
-        .execute()
-      return rows.map((row) => row.reason)
-    }
+    const reasonsOf = (registrationId: string) => historyReasons(store, registrationId)
 
     it('deactivates the deceased UIN once at the ID repository', async () => {
       // A birth: MOSIP issues the person a UIN, which OpenCRVS receives.

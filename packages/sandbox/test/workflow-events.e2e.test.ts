@@ -6,10 +6,10 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { SimulatorSuite, MosipClient } from '@mosip-bridge/simulators'
-import type { Store } from '@mosip-bridge/server'
 import { MOSIP_WORKFLOW_COMPLETED_TOPIC } from '@mosip-bridge/contracts'
 import { waitFor } from '@mosip-bridge/test-support'
 import { startDeployment, type Deployment } from './helpers/deployment.js'
+import { registrationOfEvent } from './helpers/store-reads.js'
 
 const WEBSUB_SECRET = 'e2e-workflow-websub-secret-81c2'
 
@@ -46,13 +46,7 @@ async function registerBirth(suite: SimulatorSuite) {
   return { eventId: event.id, actionId: trigger.actionId }
 }
 
-async function registrationOf(store: Store, eventId: string) {
-  return store.db
-    .selectFrom('registrations')
-    .select(['id', 'state'])
-    .where('opencrvs_event_id', '=', eventId)
-    .executeTakeFirst()
-}
+const registrationOf = registrationOfEvent
 
 /** The hub's view of the bridge's subscription to `topic`. */
 function subscriptionTo(suite: SimulatorSuite, topic: string) {
