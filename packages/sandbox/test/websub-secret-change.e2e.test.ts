@@ -132,21 +132,36 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       )
 
       // The operator moves the hub to the new secret.
-      const cli = await deployment.runCli(['websub', 'resubscribe', '--json', '--wait', '30'], {
-        ...ROTATED,
-        USER: 'operator-e2e'
-      })
+      const cli = await deployment.runCli(
+        ['websub', 'resubscribe', '--json', '--wait', '30', '--overlap', '1'],
+        {
+          ...ROTATED,
+          USER: 'operator-e2e'
+        }
+      )
       assert.equal(cli.status, 0, `${cli.stdout}\n${cli.stderr}`)
       const report = JSON.parse(cli.stdout) as {
-        topics: Array<{ name: string; done: boolean; steps: Array<{ mode: string }> }>
+        topics: Array<{
+          name: string
+          done: boolean
+          steps: Array<{ mode: string; callback: string }>
+        }>
         next: string[]
       }
+      // Through the relay: subscribed before the callback is unsubscribed, dropped after it is
+      // subscribed again, so the hub always had a subscription delivering.
+      const through = ['subscribe relay', 'unsubscribe main', 'subscribe main', 'unsubscribe relay']
       assert.deepEqual(
-        report.topics.map((t) => [t.name, t.done, t.steps.map((s) => s.mode)]),
+        report.topics.map((t) => [t.name, t.done, t.steps.map((s) => `${s.mode} ${s.callback}`)]),
         [
-          ['credential', true, ['unsubscribe', 'subscribe']],
-          ['workflow', true, ['unsubscribe', 'subscribe']]
+          ['credential', true, through],
+          ['workflow', true, through]
         ]
+      )
+      assert.deepEqual(
+        hub.subscriptions().filter((s) => s.callback === `${callbackUrl}/relay`),
+        [],
+        'the relay is dropped'
       )
       assert.ok(report.next.some((line) => line.includes('MOSIP_WEBSUB_PREVIOUS_SECRETS')))
       const subscriptions = ourSubscriptions()

@@ -419,6 +419,13 @@ describe('bridge routes', () => {
         'x-hub-signature': sign(body)
       })
       assert.equal(again.status, 200)
+      // The relay callback, used while the subscription moves to a new secret, takes the same
+      // deliveries under the same checks; one that came through both is stored once.
+      assert.equal((await post('/websub/callback/relay', body)).status, 401)
+      const relayed = await post('/websub/callback/relay', body, undefined, {
+        'x-hub-signature': sign(body)
+      })
+      assert.equal(relayed.status, 200)
       const entries = (await bridge.inbox.list()).filter((entry) => entry.event_id === eventId)
       assert.equal(entries.length, 1)
       const jobs = await bridge.queue.list({ task: 'process-credential' })

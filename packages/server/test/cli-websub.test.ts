@@ -189,7 +189,9 @@ for (const dialect of DIALECTS) {
       assert.match(result.stdout, /WebSub client login: ok/)
       assert.match(
         result.stdout,
-        new RegExp(`credential topic .*: would unsubscribe, then subscribe ${callbackUrl}`)
+        new RegExp(
+          `credential topic .*: would subscribe \\(relay\\), then unsubscribe, then subscribe, then unsubscribe \\(relay\\) ${callbackUrl}`
+        )
       )
       assert.equal(mosip.hub.verifications().length, hubCalls)
       assert.equal((await intents()).length, rows, 'no intent recorded')
@@ -201,12 +203,17 @@ for (const dialect of DIALECTS) {
       assert.equal((JSON.parse(wrong.stdout) as WebsubReport).login?.ok, false)
     })
 
-    it('moves the hub to the new secret: unsubscribe verified, then subscribe', async () => {
-      const result = await run(['resubscribe'])
+    it('moves the hub to the new secret through the relay: never without a subscription', async () => {
+      const result = await run(['resubscribe', '--overlap', '0'])
       assert.equal(result.status, 0, result.stderr + result.stdout)
       assert.match(
         result.stdout,
-        /credential topic .*:\n {2}unsubscribe: accepted by the hub; verified through the bridge after \d+(?:\.\d)? m?s\n {2}subscribe: accepted by the hub(?: \(request \d\))?; verified through the bridge/
+        /credential topic .*:\n {2}subscribe \(relay\): accepted by the hub(?: \(request \d\))?; verified through the bridge after \d+(?:\.\d)? m?s\n {2}unsubscribe: accepted by the hub; verified through the bridge after \d+(?:\.\d)? m?s\n {2}subscribe: accepted by the hub(?: \(request \d\))?; verified through the bridge.*\n {2}unsubscribe \(relay\): accepted by the hub; verified/
+      )
+      assert.equal(
+        mosip.hub.subscriptions().filter((s) => s.callback === `${callbackUrl}/relay`).length,
+        0,
+        'the relay is dropped'
       )
       assert.match(result.stdout, /MOSIP_WEBSUB_PREVIOUS_SECRETS/)
       assert.match(result.stdout, /mosip_bridge_websub_signature_failures_total/)
@@ -223,7 +230,11 @@ for (const dialect of DIALECTS) {
       assert.ok(ours.every((row) => row.confirmed_at !== null && row.denied_at === null))
       assert.deepEqual(
         (await audited('websub.resubscribe')).map((a) => a.outcome),
-        ['unsubscribe confirmed; subscribe confirmed', 'unsubscribe confirmed; subscribe confirmed']
+        Array.from(
+          { length: 2 },
+          () =>
+            'subscribe (relay) confirmed; unsubscribe confirmed; subscribe confirmed; unsubscribe (relay) confirmed'
+        )
       )
 
       // The bridge knows only the new secret: the hub's next delivery proves it signs with it.
@@ -261,15 +272,22 @@ for (const dialect of DIALECTS) {
     })
 
     it('reports a denied unsubscription and leaves the subscription as it was', async () => {
-      mosip.hub.denyNext(credentialTopic, 'Topic is closed for maintenance')
-      const result = await run(['resubscribe', '--topic', 'credential'])
-      assert.equal(result.status, 1)
-      assert.match(
-        result.stdout,
-        /unsubscribe: accepted by the hub, then denied: Topic is closed for maintenance/
+      // The relay's subscription goes through; the denial meets the unsubscription after it.
+      const relayVerified = waitFor('the relay subscription', () =>
+        mosip.hub.subscriptions().find((s) => s.callback === `${callbackUrl}/relay`)
       )
-      assert.match(result.stdout, /mosip-bridge websub subscribe --topic credential/)
-      assert.doesNotMatch(result.stdout, /\n {2}subscribe:/, 'no subscription is asked for')
+      const result = run(['resubscribe', '--topic', 'credential', '--overlap', '0'])
+      await relayVerified
+      mosip.hub.denyNext(credentialTopic, 'Topic is closed for maintenance')
+      const outcome = await result
+      assert.equal(outcome.status, 1)
+      assert.match(
+        outcome.stdout,
+        /\n {2}unsubscribe: accepted by the hub, then denied: Topic is closed for maintenance/
+      )
+      assert.match(outcome.stdout, /mosip-bridge websub subscribe --topic credential/)
+      assert.doesNotMatch(outcome.stdout, /\n {2}subscribe:/, 'the callback is not asked for again')
+      assert.match(outcome.stdout, /\n {2}unsubscribe \(relay\): accepted by the hub; verified/)
       assert.equal(subscriptionOf(credentialTopic)?.state, 'active')
     })
 

@@ -69,6 +69,7 @@ for (const dialect of DIALECTS) {
           id: intent.id,
           mode: 'unsubscribe',
           topic: 'store-topic',
+          callback: 'main',
           requestedBy: 'cli:operator-ws',
           requestedAt: now,
           expiresAt: now + 5 * MINUTE,
@@ -84,6 +85,11 @@ for (const dialect of DIALECTS) {
         const second = await request('unsubscribe', 'confirm-topic')
         assert.equal(await intents.confirm('subscribe', 'confirm-topic'), undefined, 'other mode')
         assert.equal(await intents.confirm('unsubscribe', 'another-topic'), undefined)
+        assert.equal(
+          await intents.confirm('unsubscribe', 'confirm-topic', 'relay'),
+          undefined,
+          'other callback'
+        )
         now += 1000
         const confirmed = await intents.confirm('unsubscribe', 'confirm-topic')
         assert.equal(confirmed?.id, first.id)
@@ -225,6 +231,46 @@ for (const dialect of DIALECTS) {
           ).statusCode,
           404
         )
+      })
+
+      it('confirms the relay callback only for the relay requests an operator made', async () => {
+        const relay = (mode: string, challenge: string) =>
+          app.inject({
+            method: 'GET',
+            url: '/websub/callback/relay',
+            query: { 'hub.mode': mode, 'hub.topic': CREDENTIAL_TOPIC, 'hub.challenge': challenge }
+          })
+        const unasked = await relay('subscribe', 'r-0')
+        assert.equal(unasked.statusCode, 404, 'nobody asked for the relay')
+        assert.notEqual(unasked.body, 'r-0')
+
+        const main = await request('subscribe')
+        const intent = await intents.request({
+          mode: 'subscribe',
+          topic: CREDENTIAL_TOPIC,
+          callback: 'relay',
+          requestedBy: 'cli:operator-ws',
+          ttlMs: 10 * MINUTE
+        })
+        const subscribed = await relay('subscribe', 'r-1')
+        assert.equal(subscribed.statusCode, 200)
+        assert.equal(subscribed.body, 'r-1')
+        assert.equal((await intents.get(intent.id))?.confirmedAt, now)
+        assert.equal((await intents.get(main.id))?.confirmedAt, null, "the main callback's stays")
+
+        await request('unsubscribe')
+        assert.equal((await relay('unsubscribe', 'r-2')).statusCode, 404, 'a main intent')
+        await intents.request({
+          mode: 'unsubscribe',
+          topic: CREDENTIAL_TOPIC,
+          callback: 'relay',
+          requestedBy: 'cli:operator-ws',
+          ttlMs: 10 * MINUTE
+        })
+        const unsubscribed = await relay('unsubscribe', 'r-3')
+        assert.equal(unsubscribed.statusCode, 200)
+        assert.equal(unsubscribed.body, 'r-3')
+        assert.equal((await unsubscribe()).statusCode, 200, 'the main intent is still there')
       })
 
       it('records a denial of our topic on the pending intent and answers 200', async () => {

@@ -40,23 +40,27 @@ describe('WebsubSubscriptionChange', () => {
     })
 
   /** A subscription whose hub follows `scripts`, one per request, in order. */
-  function hub(scripts: { subscribe?: Script[]; unsubscribe?: Script[] }): HubSubscription & {
+  function hub(
+    scripts: { subscribe?: Script[]; unsubscribe?: Script[] },
+    callback: 'main' | 'relay' = 'main',
+    sent: string[] = []
+  ): HubSubscription & {
     sent: string[]
   } {
-    const sent: string[] = []
     const handle = async (mode: 'subscribe' | 'unsubscribe'): Promise<Outcome<void>> => {
-      sent.push(mode)
+      sent.push(callback === 'main' ? mode : `${mode} (relay)`)
       const script = scripts[mode]?.shift()
       assert.ok(script, `an unexpected ${mode} request`)
       const then = script.then ?? 'nothing'
       // The real hub verifies after answering; recording it before keeps the test free of timing.
-      if (then === 'confirm') await intents.confirm(mode, TOPIC)
-      else if (then !== 'nothing') await intents.deny(TOPIC, then.deny)
+      if (then === 'confirm') await intents.confirm(mode, TOPIC, callback)
+      else if (then !== 'nothing') await intents.deny(TOPIC, then.deny, callback)
       return script.answer
     }
     return {
       name: 'credential',
       topic: TOPIC,
+      callback,
       sent,
       requests: {
         subscribeNow: () => handle('subscribe'),
@@ -121,22 +125,81 @@ describe('WebsubSubscriptionChange', () => {
     )
   })
 
-  it('tells the operator when a resubscription ended unsubscribed', async () => {
-    const target = hub({
-      unsubscribe: [{ answer: ok(undefined), then: 'confirm' }],
-      subscribe: [{ answer: ok(undefined), then: { deny: 'Topic is closed' } }]
-    })
-    const flow = change()
-    const unsubscribed = await flow.unsubscribe(target, 5_000)
-    // Too short to ask again after the denial.
-    const subscribed = await flow.subscribe(target, 15)
-    assert.equal(subscribed.verification?.kind, 'denied')
+  it('moves a subscription through the relay, so that one of them always delivers', async () => {
+    const sent: string[] = []
+    const confirm = { answer: ok(undefined), then: 'confirm' as const }
+    const main = hub({ unsubscribe: [confirm], subscribe: [confirm] }, 'main', sent)
+    const relay = hub({ subscribe: [confirm], unsubscribe: [confirm] }, 'relay', sent)
+    const steps = await change().resubscribe(main, relay, 5_000, 0)
+    assert.deepEqual(sent, ['subscribe (relay)', 'unsubscribe', 'subscribe', 'unsubscribe (relay)'])
+    assert.ok(steps.every((step) => step.done))
+    assert.deepEqual(
+      steps.map((step) => stepLine(step).split(':')[0]),
+      ['subscribe (relay)', 'unsubscribe', 'subscribe', 'unsubscribe (relay)']
+    )
+  })
+
+  it('changes nothing when the relay is not verified, and drops it when the unsubscription fails', async () => {
+    const noRelay = await change().resubscribe(
+      hub({}),
+      hub({ subscribe: [{ answer: ok(undefined), then: { deny: 'no' } }] }, 'relay'),
+      15,
+      0
+    )
+    assert.deepEqual(
+      noRelay.map((step) => step.mode),
+      ['subscribe'],
+      'the callback is not touched'
+    )
+    const sent: string[] = []
+    const confirm = { answer: ok(undefined), then: 'confirm' as const }
+    const steps = await change().resubscribe(
+      hub({ unsubscribe: [{ answer: ok(undefined), then: { deny: 'paused' } }] }, 'main', sent),
+      hub({ subscribe: [confirm], unsubscribe: [confirm] }, 'relay', sent),
+      5_000,
+      0
+    )
+    assert.deepEqual(sent, ['subscribe (relay)', 'unsubscribe', 'unsubscribe (relay)'])
+    assert.equal(steps[1]?.verification?.kind, 'denied')
     const next = nextSteps('resubscribe', [
-      { name: 'credential', topic: TOPIC, steps: [unsubscribed, subscribed], done: false }
+      { name: 'credential', topic: TOPIC, steps, done: false }
+    ])
+    assert.match(next[0]!, /subscription is as it was and the relay was dropped again/)
+  })
+
+  it('keeps the relay when the new subscription is not verified, and says how to finish', async () => {
+    const confirm = { answer: ok(undefined), then: 'confirm' as const }
+    // Asking again after a denial waits longer than the wait allows.
+    const patient = new WebsubSubscriptionChange({
+      intents,
+      requestedBy: 'cli:tester',
+      pollMs: 10,
+      retryDelayMs: 5_000
+    })
+    const steps = await patient.resubscribe(
+      hub({
+        unsubscribe: [confirm],
+        subscribe: [{ answer: ok(undefined), then: { deny: 'Topic is closed' } }]
+      }),
+      hub({ subscribe: [confirm] }, 'relay'),
+      1_000,
+      0
+    )
+    assert.deepEqual(
+      steps.map((step) => [step.mode, step.callback, step.done]),
+      [
+        ['subscribe', 'relay', true],
+        ['unsubscribe', 'main', true],
+        ['subscribe', 'main', false]
+      ]
+    )
+    const next = nextSteps('resubscribe', [
+      { name: 'credential', topic: TOPIC, steps, done: false }
     ])
     assert.equal(next.length, 1)
-    assert.match(next[0]!, /may no longer be subscribed/)
+    assert.match(next[0]!, /the relay subscription delivers meanwhile/)
     assert.match(next[0]!, /mosip-bridge websub subscribe --topic credential/)
+    assert.match(next[0]!, /mosip-bridge websub unsubscribe --relay --topic credential/)
     assert.match(next[0]!, /The hub denied it: Topic is closed/)
   })
 })

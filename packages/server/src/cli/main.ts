@@ -24,6 +24,7 @@ import type { JobState } from '../store/schema.js'
 import {
   nextSteps,
   reportLines,
+  stepName,
   type WebsubCommand,
   type WebsubReport,
   type WebsubTopicResult
@@ -839,7 +840,14 @@ function buildCli(io: CliIo): Command {
    */
   async function runWebsubCommand(
     command: WebsubCommand,
-    options: { topic: string; wait: number; dryRun?: boolean; json?: boolean }
+    options: {
+      topic: string
+      wait: number
+      overlap?: number
+      relay?: boolean
+      dryRun?: boolean
+      json?: boolean
+    }
   ): Promise<void> {
     if (!(WEBSUB_TOPICS as readonly string[]).includes(options.topic)) {
       console.error(`--topic must be one of ${WEBSUB_TOPICS.join(', ')}`)
@@ -864,18 +872,23 @@ function buildCli(io: CliIo): Command {
       io.stderr,
       async (storage, logger) => {
         // What the subscriptions log is what this command prints.
-        const { subscriber, workflowSubscriber } = websubSubscribers(
-          config,
-          logger.child({}, { level: 'silent' })
-        )
+        const quiet = logger.child({}, { level: 'silent' })
+        const { subscriber, workflowSubscriber } = websubSubscribers(config, quiet)
+        const relays = websubSubscribers(config, quiet, 'relay')
         const targets = [
-          { name: 'credential', topic: websub.topic, requests: subscriber },
+          {
+            name: 'credential',
+            topic: websub.topic,
+            requests: subscriber,
+            relay: relays.subscriber
+          },
           ...(workflowSubscriber && websub.workflowCompletedTopic !== undefined
             ? [
                 {
                   name: 'workflow',
                   topic: websub.workflowCompletedTopic,
-                  requests: workflowSubscriber
+                  requests: workflowSubscriber,
+                  relay: relays.workflowSubscriber ?? workflowSubscriber
                 }
               ]
             : [])
@@ -899,8 +912,15 @@ function buildCli(io: CliIo): Command {
               topic: target.topic,
               requests:
                 command === 'resubscribe'
-                  ? ['unsubscribe', 'subscribe']
-                  : [command === 'unsubscribe' ? 'unsubscribe' : 'subscribe']
+                  ? ['subscribe (relay)', 'unsubscribe', 'subscribe', 'unsubscribe (relay)']
+                  : [
+                      command === 'subscribe'
+                        ? 'subscribe'
+                        : stepName({
+                            mode: 'unsubscribe',
+                            callback: options.relay ? 'relay' : 'main'
+                          })
+                    ]
             })),
             topics: [],
             next: []
@@ -913,13 +933,18 @@ function buildCli(io: CliIo): Command {
         })
         const topics: WebsubTopicResult[] = []
         for (const target of targets) {
-          const steps = []
-          if (command !== 'subscribe') steps.push(await change.unsubscribe(target, waitMs))
-          if (command === 'subscribe' || (command === 'resubscribe' && steps[0]?.done)) {
-            steps.push(await change.subscribe(target, waitMs))
-          }
+          const main = { name: target.name, topic: target.topic, requests: target.requests }
+          const relay = { ...main, callback: 'relay' as const, requests: target.relay }
+          const steps =
+            command === 'resubscribe'
+              ? await change.resubscribe(main, relay, waitMs, (options.overlap ?? 30) * 1000)
+              : [
+                  command === 'unsubscribe'
+                    ? await change.unsubscribe(options.relay ? relay : main, waitMs)
+                    : await change.subscribe(main, waitMs)
+                ]
           const done =
-            steps.every((step) => step.done) && steps.length === (command === 'resubscribe' ? 2 : 1)
+            steps.every((step) => step.done) && steps.length === (command === 'resubscribe' ? 4 : 1)
           topics.push({ name: target.name, topic: target.topic, steps, done })
           await audited(
             storage,
@@ -928,8 +953,8 @@ function buildCli(io: CliIo): Command {
             steps
               .map((step) =>
                 step.request.accepted
-                  ? `${step.mode} ${step.verification?.kind ?? 'accepted'}`
-                  : `${step.mode} refused: ${step.request.code}`
+                  ? `${stepName(step)} ${step.verification?.kind ?? 'accepted'}`
+                  : `${stepName(step)} refused: ${step.request.code}`
               )
               .join('; ')
           )
@@ -953,7 +978,7 @@ function buildCli(io: CliIo): Command {
   websubCommand
     .command('resubscribe')
     .description(
-      'move the hub to the current MOSIP_WEBSUB_SECRET: unsubscribe, wait until the running bridge confirmed the verification, subscribe again (run it after restarting the bridge with the new secret and the old one in MOSIP_WEBSUB_PREVIOUS_SECRETS)'
+      'move the hub to the current MOSIP_WEBSUB_SECRET with no moment undelivered: subscribe the relay callback (<callback>/relay), unsubscribe and subscribe the callback again, keep both for --overlap, drop the relay; each step waits until the running bridge confirmed the verification (run it after restarting the bridge with the new secret and the old one in MOSIP_WEBSUB_PREVIOUS_SECRETS)'
     )
     .option('--topic <topic>', topicOption, 'all')
     .option(
@@ -962,10 +987,22 @@ function buildCli(io: CliIo): Command {
       positiveInt,
       60
     )
+    .option(
+      '--overlap <seconds>',
+      'how long both subscriptions stay before the relay is dropped (the hub polls every few seconds)',
+      nonNegativeInt,
+      30
+    )
     .option('--dry-run', 'log in with the WebSub client and print what would be sent; send nothing')
     .option('--json', 'print the outcome as one JSON document')
-    .action((options: { topic: string; wait: number; dryRun?: boolean; json?: boolean }) =>
-      runWebsubCommand('resubscribe', options)
+    .action(
+      (options: {
+        topic: string
+        wait: number
+        overlap: number
+        dryRun?: boolean
+        json?: boolean
+      }) => runWebsubCommand('resubscribe', options)
     )
   websubCommand
     .command('unsubscribe')
@@ -979,10 +1016,20 @@ function buildCli(io: CliIo): Command {
       nonNegativeInt,
       60
     )
+    .option(
+      '--relay',
+      'unsubscribe the relay callback (<callback>/relay) that a resubscribe left behind, not the callback'
+    )
     .option('--dry-run', 'log in with the WebSub client and print what would be sent; send nothing')
     .option('--json', 'print the outcome as one JSON document')
-    .action((options: { topic: string; wait: number; dryRun?: boolean; json?: boolean }) =>
-      runWebsubCommand('unsubscribe', options)
+    .action(
+      (options: {
+        topic: string
+        wait: number
+        relay?: boolean
+        dryRun?: boolean
+        json?: boolean
+      }) => runWebsubCommand('unsubscribe', options)
     )
   websubCommand
     .command('subscribe')

@@ -25,7 +25,7 @@ export interface WebsubReport {
   /** Dry run only: whether the WebSub client can log in at MOSIP. */
   login?: { ok: boolean; detail: string }
   /** Dry run only: the requests each subscription would get. */
-  planned?: Array<{ name: string; topic: string; requests: Array<HubStep['mode']> }>
+  planned?: Array<{ name: string; topic: string; requests: string[] }>
   topics: WebsubTopicResult[]
   /** What the operator does next. */
   next: string[]
@@ -33,24 +33,30 @@ export interface WebsubReport {
 
 const seconds = (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`)
 
+/** `subscribe`, or `subscribe (relay)` for a request naming the relay callback. */
+export function stepName(step: Pick<HubStep, 'mode' | 'callback'>): string {
+  return step.callback === 'relay' ? `${step.mode} (relay)` : step.mode
+}
+
 /** `unsubscribe: accepted by the hub; verified through the bridge after 0.4 s`. */
 export function stepLine(step: HubStep): string {
   const tries = step.attempts > 1 ? ` (request ${step.attempts})` : ''
+  const mode = stepName(step)
   if (!step.request.accepted) {
-    return `${step.mode}: refused by the hub${tries}: ${step.request.code}: ${step.request.reason}`
+    return `${mode}: refused by the hub${tries}: ${step.request.code}: ${step.request.reason}`
   }
   const verification = step.verification
   switch (verification?.kind) {
     case 'confirmed':
-      return `${step.mode}: accepted by the hub${tries}; verified through the bridge after ${seconds(verification.afterMs)}`
+      return `${mode}: accepted by the hub${tries}; verified through the bridge after ${seconds(verification.afterMs)}`
     case 'denied':
-      return `${step.mode}: accepted by the hub${tries}, then denied: ${verification.reason}`
+      return `${mode}: accepted by the hub${tries}, then denied: ${verification.reason}`
     case 'timed-out':
-      return `${step.mode}: accepted by the hub${tries}, but no verification reached the bridge within ${seconds(verification.afterMs)}; withdrawn`
+      return `${mode}: accepted by the hub${tries}, but no verification reached the bridge within ${seconds(verification.afterMs)}; withdrawn`
     case 'not-awaited':
-      return `${step.mode}: accepted by the hub${tries}; the bridge confirms its verification until ${new Date(verification.expiresAt).toISOString()}`
+      return `${mode}: accepted by the hub${tries}; the bridge confirms its verification until ${new Date(verification.expiresAt).toISOString()}`
     default:
-      return `${step.mode}: accepted by the hub${tries}`
+      return `${mode}: accepted by the hub${tries}`
   }
 }
 
@@ -62,8 +68,12 @@ export function nextSteps(command: WebsubCommand, topics: readonly WebsubTopicRe
   const next: string[] = []
   for (const result of topics) {
     if (result.done) continue
-    const [first, second] = result.steps
     const option = `--topic ${result.name}`
+    if (command === 'resubscribe') {
+      next.push(resubscribeAdvice(result, option))
+      continue
+    }
+    const [first, second] = result.steps
     if (first?.mode === 'unsubscribe' && !first.done) {
       if (first.verification?.kind === 'denied') {
         next.push(
@@ -82,18 +92,13 @@ export function nextSteps(command: WebsubCommand, topics: readonly WebsubTopicRe
     }
     const subscription = first?.mode === 'subscribe' ? first : second
     if (subscription && !subscription.done) {
-      const unsubscribed =
-        command === 'resubscribe'
-          ? 'The bridge may no longer be subscribed to this topic: run `mosip-bridge websub subscribe ' +
-            `${option}\` until it is verified, or restart an instance (each subscribes at start-up). `
-          : ''
       const cause =
         subscription.verification?.kind === 'timed-out'
           ? UNREACHED
           : subscription.verification?.kind === 'denied'
             ? `The hub denied it: ${subscription.verification.reason}.`
             : 'Check MOSIP_WEBSUB_HUB_URL and the WebSub client (`mosip-bridge config check --connect`).'
-      next.push(`${result.name}: the subscription is not verified. ${unsubscribed}${cause}`)
+      next.push(`${result.name}: the subscription is not verified. ${cause}`)
     }
   }
   if (next.length > 0) return next
@@ -102,7 +107,7 @@ export function nextSteps(command: WebsubCommand, topics: readonly WebsubTopicRe
       'The hub now signs deliveries with MOSIP_WEBSUB_SECRET.',
       'Keep the old secret in MOSIP_WEBSUB_PREVIOUS_SECRETS until no delivery uses it (deliveries the hub retries may still carry it; the bridge logs "websub delivery signed with a secret of MOSIP_WEBSUB_PREVIOUS_SECRETS" for each), then remove it on every instance and restart them one by one.',
       'Watch mosip_bridge_websub_signature_failures_total: it must not grow (alert MosipBridgeWebsubSignatureFailures).',
-      'A new subscription starts at the newest event: credentials MOSIP published between the two verifications may not be delivered; `mosip-bridge reconcile` finds their registrations.'
+      'The relay subscription delivered while the callback was unsubscribed, so no event was left undelivered; events that came through both were recognised by their id.'
     ]
   }
   if (command === 'unsubscribe') {
@@ -113,6 +118,31 @@ export function nextSteps(command: WebsubCommand, topics: readonly WebsubTopicRe
   return [
     'The hub verified the subscription. A subscription it already had for this callback keeps its first secret: `mosip-bridge websub resubscribe` moves it to MOSIP_WEBSUB_SECRET.'
   ]
+}
+
+/** What to do after a resubscription that stopped at one of its four steps. */
+function resubscribeAdvice(result: WebsubTopicResult, option: string): string {
+  const [relaySubscribed, unsubscribed, third, relayDropped] = result.steps
+  const cause = (step: HubStep | undefined) =>
+    step?.verification?.kind === 'timed-out'
+      ? UNREACHED
+      : step?.verification?.kind === 'denied'
+        ? `The hub denied it: ${step.verification.reason}.`
+        : 'Check MOSIP_WEBSUB_HUB_URL and the WebSub client (`mosip-bridge config check --connect`).'
+  const dropRelay = `\`mosip-bridge websub unsubscribe --relay ${option}\``
+  if (!relaySubscribed?.done) {
+    return `${result.name}: the relay subscription did not go through, so nothing changed. The hub must reach the relay callback (MOSIP_WEBSUB_CALLBACK_URL with /relay added) as it reaches the callback. ${cause(relaySubscribed)}`
+  }
+  if (!unsubscribed?.done) {
+    const relay = third?.done
+      ? 'the relay was dropped again'
+      : `a relay subscription may remain (the bridge ignores what it delivers twice); drop it with ${dropRelay}`
+    return `${result.name}: the unsubscription did not go through, so the subscription is as it was and ${relay}. ${cause(unsubscribed)} A subscription the hub paused after a failed delivery cannot be unsubscribed: \`mosip-bridge websub subscribe ${option}\` revives it.`
+  }
+  if (!third?.done) {
+    return `${result.name}: the callback is unsubscribed and its new subscription is not verified; the relay subscription delivers meanwhile. Run \`mosip-bridge websub subscribe ${option}\` until it is verified (each instance also subscribes at start-up), then ${dropRelay}. ${cause(third)}`
+  }
+  return `${result.name}: the hub now signs deliveries with MOSIP_WEBSUB_SECRET, but the relay subscription remains (the bridge ignores what it delivers twice): drop it with ${dropRelay}. ${cause(relayDropped)}`
 }
 
 /** The report as text lines. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Outcome } from '../core/outcome.js'
 import type {
+  WebsubCallback,
   WebsubIntent,
   WebsubIntentMode,
   WebsubIntentsRepository
@@ -11,6 +12,8 @@ export interface HubSubscription {
   /** `credential` or `workflow`, as operators name it. */
   name: string
   topic: string
+  /** Which of the bridge's callbacks the requests name; default `main`. */
+  callback?: WebsubCallback
   requests: {
     subscribeNow(): Promise<Outcome<void>>
     unsubscribeNow(): Promise<Outcome<void>>
@@ -28,6 +31,7 @@ export type HubVerification =
 /** One request to the hub (the last one, when a subscription was asked again) and its outcome. */
 export interface HubStep {
   mode: WebsubIntentMode
+  callback: WebsubCallback
   /** Requests sent: a subscription is asked again after a denial or an outage while time remains. */
   attempts: number
   /** The hub's answer to the request itself. */
@@ -64,8 +68,9 @@ const DEFAULT_INTENT_TTL_MS = 10 * 60_000
  * subscribe it again.
  *
  * MOSIP's hub keeps the first `hub.secret` of a subscription, so a new secret takes an
- * unsubscription, verified, then a subscription. A subscription denied meanwhile (the hub may
- * not have dropped the old one yet) is asked again until the wait ends.
+ * unsubscription, verified, then a subscription, with the relay callback subscribed around them
+ * (`resubscribe`). A subscription denied meanwhile (the hub may not have dropped the old one
+ * yet) is asked again until the wait ends.
  */
 export class WebsubSubscriptionChange {
   readonly #intents: SubscriptionChangeOptions['intents']
@@ -87,14 +92,51 @@ export class WebsubSubscriptionChange {
   /** Asks the hub to drop the subscription; with `waitMs` > 0, waits for its verification. */
   async unsubscribe(target: HubSubscription, waitMs: number): Promise<HubStep> {
     const deadline = this.#clock() + waitMs
-    const intent = await this.#record('unsubscribe', target.topic, waitMs)
+    const callback = target.callback ?? 'main'
+    const intent = await this.#record('unsubscribe', target, waitMs)
     const outcome = await target.requests.unsubscribeNow()
     if (outcome.kind !== 'ok') {
       await this.#intents.withdraw(intent.id)
-      return refused('unsubscribe', 1, outcome)
+      return refused('unsubscribe', callback, 1, outcome)
     }
     const verification = await this.#verification(intent, waitMs, deadline)
-    return accepted('unsubscribe', 1, verification)
+    return accepted('unsubscribe', callback, 1, verification)
+  }
+
+  /**
+   * Moves the subscription `main` to the secret its requests now send, without a moment when
+   * the hub delivers nothing: MOSIP's hub starts a new subscription at the newest message, so a
+   * credential published between an unsubscription and the next subscription would be lost.
+   * `relay` (the same topic on the relay callback, with the new secret) is subscribed first,
+   * then `main` is unsubscribed and subscribed again, both are kept for `overlapMs` (the hub
+   * polls its topics every few seconds; deliveries that come twice are recognised by their event
+   * id), and the relay is dropped. Stops at the first step that does not go through: the steps
+   * so far say what stands.
+   */
+  async resubscribe(
+    main: HubSubscription,
+    relay: HubSubscription,
+    waitMs: number,
+    overlapMs: number
+  ): Promise<HubStep[]> {
+    const relayed = { ...relay, callback: 'relay' as const }
+    const steps = [await this.subscribe(relayed, waitMs)]
+    if (!steps[0]!.done) return steps
+    const unsubscribed = await this.unsubscribe(main, waitMs)
+    steps.push(unsubscribed)
+    if (!unsubscribed.done) {
+      // The main subscription stands as it was: the relay is not needed.
+      steps.push(await this.unsubscribe(relayed, waitMs))
+      return steps
+    }
+    const subscribed = await this.subscribe(main, waitMs)
+    steps.push(subscribed)
+    // Without the main subscription the relay is what delivers: it stays until an operator
+    // subscribes the main callback again.
+    if (!subscribed.done) return steps
+    if (overlapMs > 0) await sleep(overlapMs)
+    steps.push(await this.unsubscribe(relayed, waitMs))
+    return steps
   }
 
   /**
@@ -104,8 +146,9 @@ export class WebsubSubscriptionChange {
    */
   async subscribe(target: HubSubscription, waitMs: number): Promise<HubStep> {
     const deadline = this.#clock() + waitMs
+    const callback = target.callback ?? 'main'
     for (let attempt = 1; ; attempt++) {
-      const intent = await this.#record('subscribe', target.topic, waitMs)
+      const intent = await this.#record('subscribe', target, waitMs)
       const outcome = await target.requests.subscribeNow()
       const again = this.#clock() + this.#retryDelayMs < deadline
       if (outcome.kind !== 'ok') {
@@ -114,21 +157,22 @@ export class WebsubSubscriptionChange {
           await sleep(this.#retryDelayMs)
           continue
         }
-        return refused('subscribe', attempt, outcome)
+        return refused('subscribe', callback, attempt, outcome)
       }
       const verification = await this.#verification(intent, waitMs, deadline)
       if (verification.kind === 'denied' && this.#clock() + this.#retryDelayMs < deadline) {
         await sleep(this.#retryDelayMs)
         continue
       }
-      return accepted('subscribe', attempt, verification)
+      return accepted('subscribe', callback, attempt, verification)
     }
   }
 
-  #record(mode: WebsubIntentMode, topic: string, waitMs: number): Promise<WebsubIntent> {
+  #record(mode: WebsubIntentMode, target: HubSubscription, waitMs: number): Promise<WebsubIntent> {
     return this.#intents.request({
       mode,
-      topic,
+      topic: target.topic,
+      callback: target.callback ?? 'main',
       requestedBy: this.#requestedBy,
       // Valid a little past the wait, so the last read before giving up can still find it confirmed.
       ttlMs: Math.max(this.#intentTtlMs, waitMs + 60_000)
@@ -163,11 +207,13 @@ export class WebsubSubscriptionChange {
 
 function refused(
   mode: WebsubIntentMode,
+  callback: WebsubCallback,
   attempts: number,
   outcome: Exclude<Outcome<void>, { kind: 'ok' }>
 ): HubStep {
   return {
     mode,
+    callback,
     attempts,
     request: { accepted: false, code: outcome.code, reason: outcome.reason },
     done: false
@@ -176,11 +222,13 @@ function refused(
 
 function accepted(
   mode: WebsubIntentMode,
+  callback: WebsubCallback,
   attempts: number,
   verification: HubVerification
 ): HubStep {
   return {
     mode,
+    callback,
     attempts,
     request: { accepted: true },
     verification,

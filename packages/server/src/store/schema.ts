@@ -121,6 +121,8 @@ export interface WebsubIntentsTable {
   id: Generated<number>
   mode: 'subscribe' | 'unsubscribe'
   topic: string
+  /** Which callback of the bridge the request names (see `WebsubCallback`). */
+  callback: 'main' | 'relay'
   /** Who asked and through what, e.g. `cli:operator`. */
   requested_by: string
   requested_at: number

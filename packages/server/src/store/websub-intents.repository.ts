@@ -3,11 +3,19 @@ import type { WebsubIntentRow } from './schema.js'
 
 export type WebsubIntentMode = 'subscribe' | 'unsubscribe'
 
+/**
+ * Which of the bridge's two callbacks a subscription uses: `main` (MOSIP_WEBSUB_CALLBACK_URL)
+ * or `relay` (the same URL with `/relay` added), which only carries deliveries while the main
+ * subscription is being moved to a new secret.
+ */
+export type WebsubCallback = 'main' | 'relay'
+
 /** A subscription change an operator asked the hub for, and what became of it. */
 export interface WebsubIntent {
   id: number
   mode: WebsubIntentMode
   topic: string
+  callback: WebsubCallback
   requestedBy: string
   requestedAt: number
   expiresAt: number
@@ -38,6 +46,8 @@ export class WebsubIntentsRepository {
   async request(intent: {
     mode: WebsubIntentMode
     topic: string
+    /** Default `main`. */
+    callback?: WebsubCallback
     requestedBy: string
     ttlMs: number
   }): Promise<WebsubIntent> {
@@ -47,6 +57,7 @@ export class WebsubIntentsRepository {
       .values({
         mode: intent.mode,
         topic: intent.topic,
+        callback: intent.callback ?? 'main',
         requested_by: intent.requestedBy,
         requested_at: now,
         expires_at: now + Math.max(0, intent.ttlMs),
@@ -69,12 +80,16 @@ export class WebsubIntentsRepository {
   }
 
   /**
-   * Confirms the oldest pending intent of `mode` on `topic` and returns it, or undefined when
-   * none is pending. Two instances answering the same verification confirm it once: the
+   * Confirms the oldest pending intent of `mode` on `topic` for `callback` and returns it, or
+   * undefined when none is pending. Two instances answering the same verification confirm it once: the
    * conditions are checked again on the row being updated (PostgreSQL re-reads a row another
    * transaction changed; SQLite has one writer at a time).
    */
-  async confirm(mode: WebsubIntentMode, topic: string): Promise<WebsubIntent | undefined> {
+  async confirm(
+    mode: WebsubIntentMode,
+    topic: string,
+    callback: WebsubCallback = 'main'
+  ): Promise<WebsubIntent | undefined> {
     const now = this.clock()
     const row = await this.store.db
       .updateTable('websub_intents')
@@ -85,6 +100,7 @@ export class WebsubIntentsRepository {
           .select('id')
           .where('mode', '=', mode)
           .where('topic', '=', topic)
+          .where('callback', '=', callback)
           .where('expires_at', '>', now)
           .where('confirmed_at', 'is', null)
           .where('denied_at', 'is', null)
@@ -100,10 +116,10 @@ export class WebsubIntentsRepository {
   }
 
   /**
-   * Records the hub's denial on the intents pending on `topic` (a denial names the topic, not
-   * the mode) and returns how many there were.
+   * Records the hub's denial on the intents pending on `topic` for `callback` (a denial names
+   * the topic, not the mode) and returns how many there were.
    */
-  async deny(topic: string, reason: string): Promise<number> {
+  async deny(topic: string, reason: string, callback: WebsubCallback = 'main'): Promise<number> {
     const now = this.clock()
     const result = await this.store.db
       .updateTable('websub_intents')
@@ -113,6 +129,7 @@ export class WebsubIntentsRepository {
           reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH)}…` : reason
       })
       .where('topic', '=', topic)
+      .where('callback', '=', callback)
       .where('expires_at', '>', now)
       .where('confirmed_at', 'is', null)
       .where('denied_at', 'is', null)
@@ -144,6 +161,7 @@ function fromRow(row: WebsubIntentRow): WebsubIntent {
     id: Number(row.id),
     mode: row.mode,
     topic: row.topic,
+    callback: row.callback,
     requestedBy: row.requested_by,
     requestedAt: Number(row.requested_at),
     expiresAt: Number(row.expires_at),

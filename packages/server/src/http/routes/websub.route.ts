@@ -7,7 +7,10 @@ import {
 } from '@mosip-bridge/contracts'
 import { verifyHubSignature } from '../../integrations/mosip/hub-signature.js'
 import type { WebsubIntakeService } from '../../pipeline/websub-intake.service.js'
-import type { WebsubIntentsRepository } from '../../store/websub-intents.repository.js'
+import type {
+  WebsubCallback,
+  WebsubIntentsRepository
+} from '../../store/websub-intents.repository.js'
 
 interface WebsubRouteDeps {
   /** The credential topic (MOSIP_WEBSUB_TOPIC). */
@@ -73,6 +76,18 @@ const deliveryEchoSchema = z.object({
     .catch(undefined)
 })
 
+/** The bridge's callbacks: the one subscriptions use, and the relay (see `WebsubCallback`). */
+const CALLBACK_PATHS: ReadonlyArray<readonly [string, WebsubCallback]> = [
+  ['/websub/callback', 'main'],
+  ['/websub/callback/relay', 'relay']
+]
+
+const RELAY_NOTE =
+  'The relay callback carries deliveries only while `mosip-bridge websub resubscribe` moves the ' +
+  'main subscription to a new secret, so none is missed between its unsubscription and its new ' +
+  'subscription; the hub is asked for it only by that command, and subscriptions to it are ' +
+  "confirmed only while the command's request is pending. "
+
 /**
  * The WebSub subscriber endpoints. Intent verification answers only for our topics (the
  * credential topic and, when subscribed, the workflow-completed one), and confirms an
@@ -87,151 +102,168 @@ export function registerWebsubRoutes(app: FastifyInstance, deps: WebsubRouteDeps
 
   const routes = app.withTypeProvider<ZodTypeProvider>()
 
-  routes.get(
-    '/websub/callback',
-    {
-      schema: {
-        tags: ['websub'],
-        summary: "MOSIP WebSub hub: intent verification of the bridge's subscriptions",
-        description:
-          'Called by the hub, not by clients. Answers the challenge as text/plain for our topics ' +
-          '(the credential topic, and the workflow-completed topic when subscribed): always for ' +
-          "`hub.mode=subscribe`; for `hub.mode=unsubscribe` only while an operator's request for " +
-          'that topic is pending (`mosip-bridge websub unsubscribe` or `resubscribe`, valid ' +
-          'minutes, confirming one verification), otherwise 404 so an unsubscription someone else ' +
-          'asked for is refused. 404 for another topic, a missing topic or any other mode; 400 ' +
-          'without a challenge or with a repeated one; 200 to a denial.',
-        querystring: intentVerificationQuerySchema
-      }
-    },
-    async (request, reply) => {
-      const query = request.query
-      const mode = query['hub.mode']
-      const challenge = query['hub.challenge']
-      const topic = query['hub.topic']
-      if (mode === 'denied') {
-        const reason = query['hub.reason'] ?? 'no reason given'
-        request.log.warn({ topic, reason }, 'hub denied the subscription')
-        // An operator's pending request for this topic learns the hub's answer.
-        if (topic !== undefined && ourTopics.has(topic) && deps.intents) {
-          await deps.intents
-            .deny(topic, reason)
-            .catch((error: unknown) =>
-              request.log.error({ err: error, topic }, 'could not record the hub denial')
-            )
+  for (const [path, callback] of CALLBACK_PATHS) {
+    routes.get(
+      path,
+      {
+        schema: {
+          tags: ['websub'],
+          summary: `MOSIP WebSub hub: intent verification of the bridge's ${callback} subscriptions`,
+          description:
+            (callback === 'relay' ? RELAY_NOTE : '') +
+            'Called by the hub, not by clients. Answers the challenge as text/plain for our topics ' +
+            '(the credential topic, and the workflow-completed topic when subscribed): always for ' +
+            "`hub.mode=subscribe`; for `hub.mode=unsubscribe` only while an operator's request for " +
+            'that topic is pending (`mosip-bridge websub unsubscribe` or `resubscribe`, valid ' +
+            'minutes, confirming one verification), otherwise 404 so an unsubscription someone else ' +
+            'asked for is refused. 404 for another topic, a missing topic or any other mode; 400 ' +
+            'without a challenge or with a repeated one; 200 to a denial.',
+          querystring: intentVerificationQuerySchema
         }
-        return reply.status(200).type('text/plain').send('')
-      }
-      if (!challenge) {
-        return reply.status(400).type('text/plain').send('Missing hub.challenge')
-      }
-      if (mode !== 'subscribe' && mode !== 'unsubscribe') {
-        request.log.warn({ mode }, 'intent verification for a mode we did not ask for')
-        return reply
-          .status(404)
-          .type('text/plain')
-          .send(mode === undefined ? 'Missing hub.mode' : `not confirming hub.mode ${mode}`)
-      }
-      if (topic === undefined) {
-        return reply.status(404).type('text/plain').send('Missing hub.topic')
-      }
-      if (!ourTopics.has(topic)) {
-        request.log.warn({ mode, topic }, 'intent verification for a topic we did not ask for')
-        return reply.status(404).type('text/plain').send('not subscribed to this topic')
-      }
-      if (mode === 'unsubscribe') {
-        // Confirmed only when an operator asked for it, through any instance or the CLI: an
-        // unsubscription someone else requested would silently stop the credentials.
-        const intent = await deps.intents?.confirm('unsubscribe', topic)
-        if (intent === undefined) {
-          request.log.warn({ topic }, 'refused an unsubscription no operator asked for')
+      },
+      async (request, reply) => {
+        const query = request.query
+        const mode = query['hub.mode']
+        const challenge = query['hub.challenge']
+        const topic = query['hub.topic']
+        if (mode === 'denied') {
+          const reason = query['hub.reason'] ?? 'no reason given'
+          request.log.warn({ topic, reason }, 'hub denied the subscription')
+          // An operator's pending request for this topic learns the hub's answer.
+          if (topic !== undefined && ourTopics.has(topic) && deps.intents) {
+            await deps.intents
+              .deny(topic, reason, callback)
+              .catch((error: unknown) =>
+                request.log.error({ err: error, topic }, 'could not record the hub denial')
+              )
+          }
+          return reply.status(200).type('text/plain').send('')
+        }
+        if (!challenge) {
+          return reply.status(400).type('text/plain').send('Missing hub.challenge')
+        }
+        if (mode !== 'subscribe' && mode !== 'unsubscribe') {
+          request.log.warn({ mode }, 'intent verification for a mode we did not ask for')
           return reply
             .status(404)
             .type('text/plain')
-            .send('not confirming hub.mode unsubscribe: no operator asked to unsubscribe')
+            .send(mode === undefined ? 'Missing hub.mode' : `not confirming hub.mode ${mode}`)
         }
-        request.log.info(
-          { topic, intentId: intent.id },
-          'confirmed the unsubscription an operator asked for'
-        )
+        if (topic === undefined) {
+          return reply.status(404).type('text/plain').send('Missing hub.topic')
+        }
+        if (!ourTopics.has(topic)) {
+          request.log.warn({ mode, topic }, 'intent verification for a topic we did not ask for')
+          return reply.status(404).type('text/plain').send('not subscribed to this topic')
+        }
+        if (mode === 'unsubscribe') {
+          // Confirmed only when an operator asked for it, through any instance or the CLI: an
+          // unsubscription someone else requested would silently stop the credentials.
+          const intent = await deps.intents?.confirm('unsubscribe', topic, callback)
+          if (intent === undefined) {
+            request.log.warn({ topic, callback }, 'refused an unsubscription no operator asked for')
+            return reply
+              .status(404)
+              .type('text/plain')
+              .send('not confirming hub.mode unsubscribe: no operator asked to unsubscribe')
+          }
+          request.log.info(
+            { topic, intentId: intent.id },
+            'confirmed the unsubscription an operator asked for'
+          )
+          return reply.status(200).type('text/plain').send(challenge)
+        }
+        if (callback === 'relay') {
+          // Only `mosip-bridge websub resubscribe` subscribes the relay, for the time it moves the
+          // main subscription to a new secret.
+          const intent = await deps.intents?.confirm('subscribe', topic, 'relay')
+          if (intent === undefined) {
+            request.log.warn({ topic }, 'refused a relay subscription no operator asked for')
+            return reply
+              .status(404)
+              .type('text/plain')
+              .send('not confirming hub.mode subscribe: no operator asked for the relay')
+          }
+          return reply.status(200).type('text/plain').send(challenge)
+        }
+        if (deps.intents) {
+          // Tells a waiting `mosip-bridge websub resubscribe` that the hub verified it. The bridge
+          // subscribes on its own too, so the answer never depends on this.
+          await deps.intents
+            .confirm('subscribe', topic)
+            .catch((error: unknown) =>
+              request.log.error({ err: error, topic }, 'could not record the verified subscription')
+            )
+        }
         return reply.status(200).type('text/plain').send(challenge)
       }
-      if (deps.intents) {
-        // Tells a waiting `mosip-bridge websub resubscribe` that the hub verified it. The bridge
-        // subscribes on its own too, so the answer never depends on this.
-        await deps.intents
-          .confirm('subscribe', topic)
-          .catch((error: unknown) =>
-            request.log.error({ err: error, topic }, 'could not record the verified subscription')
-          )
-      }
-      return reply.status(200).type('text/plain').send(challenge)
-    }
-  )
+    )
 
-  routes.post(
-    '/websub/callback',
-    {
-      schema: {
-        tags: ['websub'],
-        summary: 'MOSIP WebSub hub: delivery of an event (CREDENTIAL_ISSUED, workflow completed)',
-        description:
-          'Called by the hub, not by clients. The body is the MOSIP event envelope of an issued ' +
-          "credential, or the registration processor's workflow-completed event, signed with " +
-          '`X-Hub-Signature: sha256=<hex HMAC of the raw body>`; 401 without a valid signature. ' +
-          'A signed delivery is stored and answered 200, whatever it holds.',
-        body: deliveryBodySchema
-      }
-    },
-    async (request, reply) => {
-      const signature = request.headers['x-hub-signature']
-      const signedWith = [deps.secret, ...(deps.previousSecrets ?? [])].findIndex((secret) =>
-        verifyHubSignature(signature, request.rawBytes, secret)
-      )
-      if (signedWith < 0) {
-        deps.onSignatureFailure?.()
-        request.log.warn('websub delivery refused: X-Hub-Signature missing or wrong')
-        return reply.status(401).send({ error: 'Invalid X-Hub-Signature' })
-      }
-      if (signedWith > 0) {
-        // Tells the operator moving the hub to a new secret that it still uses an old one.
-        request.log.info(
-          { previousSecret: signedWith },
-          'websub delivery signed with a secret of MOSIP_WEBSUB_PREVIOUS_SECRETS'
+    routes.post(
+      path,
+      {
+        schema: {
+          tags: ['websub'],
+          summary: `MOSIP WebSub hub: delivery of an event (CREDENTIAL_ISSUED, workflow completed)${callback === 'relay' ? ' through the relay' : ''}`,
+          description:
+            (callback === 'relay' ? RELAY_NOTE : '') +
+            'Called by the hub, not by clients. The body is the MOSIP event envelope of an issued ' +
+            "credential, or the registration processor's workflow-completed event, signed with " +
+            '`X-Hub-Signature: sha256=<hex HMAC of the raw body>`; 401 without a valid signature. ' +
+            'A signed delivery is stored and answered 200, whatever it holds.',
+          body: deliveryBodySchema
+        }
+      },
+      async (request, reply) => {
+        const signature = request.headers['x-hub-signature']
+        const signedWith = [deps.secret, ...(deps.previousSecrets ?? [])].findIndex((secret) =>
+          verifyHubSignature(signature, request.rawBytes, secret)
         )
-      }
-      const receipt = await deps.deliveries.receive(request.rawBytes!, request.body ?? {})
-      request.log.info(
-        {
-          mosipEventId: receipt.eventId,
-          kind: receipt.kind,
-          duplicate: receipt.duplicate,
-          usable: receipt.usable
-        },
-        receipt.duplicate ? 'websub delivery already received' : 'websub delivery stored'
-      )
-      if (receipt.kind === 'workflow-completed') {
-        // The event has no envelope to echo: the acknowledgement names what was stored.
+        if (signedWith < 0) {
+          deps.onSignatureFailure?.()
+          request.log.warn('websub delivery refused: X-Hub-Signature missing or wrong')
+          return reply.status(401).send({ error: 'Invalid X-Hub-Signature' })
+        }
+        if (signedWith > 0) {
+          // Tells the operator moving the hub to a new secret that it still uses an old one.
+          request.log.info(
+            { previousSecret: signedWith },
+            'websub delivery signed with a secret of MOSIP_WEBSUB_PREVIOUS_SECRETS'
+          )
+        }
+        const receipt = await deps.deliveries.receive(request.rawBytes!, request.body ?? {})
+        request.log.info(
+          {
+            mosipEventId: receipt.eventId,
+            kind: receipt.kind,
+            duplicate: receipt.duplicate,
+            usable: receipt.usable
+          },
+          receipt.duplicate ? 'websub delivery already received' : 'websub delivery stored'
+        )
+        if (receipt.kind === 'workflow-completed') {
+          // The event has no envelope to echo: the acknowledgement names what was stored.
+          return reply.status(200).send({
+            topic: receipt.topic,
+            publishedOn: now(),
+            event: { id: receipt.eventId, timestamp: now(), status: 'RECEIVED', url: '' }
+          })
+        }
+        const echo = deliveryEchoSchema.safeParse(request.body)
+        const delivery = echo.success ? echo.data : {}
         return reply.status(200).send({
-          topic: receipt.topic,
+          publisher: delivery.publisher,
+          topic: delivery.topic,
           publishedOn: now(),
-          event: { id: receipt.eventId, timestamp: now(), status: 'RECEIVED', url: '' }
+          event: {
+            id: delivery.event?.id,
+            requestId: delivery.event?.transactionId,
+            timestamp: now(),
+            status: receipt.usable ? 'RECEIVED' : 'ERROR',
+            url: ''
+          }
         })
       }
-      const echo = deliveryEchoSchema.safeParse(request.body)
-      const delivery = echo.success ? echo.data : {}
-      return reply.status(200).send({
-        publisher: delivery.publisher,
-        topic: delivery.topic,
-        publishedOn: now(),
-        event: {
-          id: delivery.event?.id,
-          requestId: delivery.event?.transactionId,
-          timestamp: now(),
-          status: receipt.usable ? 'RECEIVED' : 'ERROR',
-          url: ''
-        }
-      })
-    }
-  )
+    )
+  }
 }

@@ -149,16 +149,19 @@ export function createMosipIntegration(config: BridgeConfig, logger: Logger): Mo
  */
 export function websubSubscribers(
   config: BridgeConfig,
-  logger: Logger
+  logger: Logger,
+  callback: 'main' | 'relay' = 'main'
 ): Pick<MosipIntegration, 'subscriber' | 'workflowSubscriber'> {
   const { mosip } = config
+  const callbackUrl =
+    callback === 'main' ? mosip.websub.callbackUrl : relayCallbackUrl(mosip.websub.callbackUrl)
   // Both subscriptions: same hub, callback, secret and WebSub client. Each has its own login, so
   // that the hub refusing one (which drops that token) never touches the other's.
   const subscribeTo = (topic: string) =>
     new WebsubSubscriber({
       hubUrl: mosip.websub.hubUrl,
       topic,
-      callbackUrl: mosip.websub.callbackUrl,
+      callbackUrl,
       secret: mosip.websub.secret,
       tokens: websubLogin(config),
       intervalMs: config.pipeline.resubscribeMs,
@@ -172,6 +175,16 @@ export function websubSubscribers(
       ? { workflowSubscriber: subscribeTo(workflowCompletedTopic) }
       : {})
   }
+}
+
+/**
+ * The relay callback (`/relay` added to the callback's path), where the bridge also takes
+ * deliveries while `mosip-bridge websub resubscribe` moves its subscriptions to a new secret.
+ */
+export function relayCallbackUrl(callbackUrl: string): string {
+  const url = new URL(callbackUrl)
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/relay`
+  return url.toString()
 }
 
 /** A login of the WebSub client (MOSIP_WEBSUB_AUTH_CLIENT_*). */

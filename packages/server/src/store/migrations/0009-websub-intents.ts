@@ -19,6 +19,8 @@ export function websubIntents(dialect: Dialect): Migration {
         /** `subscribe` or `unsubscribe`. */
         .addColumn('mode', 'text', (c) => c.notNull())
         .addColumn('topic', 'text', (c) => c.notNull())
+        /** Which of the bridge's callbacks: `main` (MOSIP_WEBSUB_CALLBACK_URL) or `relay` (its `/relay`). */
+        .addColumn('callback', 'text', (c) => c.notNull().defaultTo('main'))
         /** Who asked (the operating-system user of the CLI) and through what. */
         .addColumn('requested_by', 'text', (c) => c.notNull())
         .addColumn('requested_at', millis, (c) => c.notNull())
