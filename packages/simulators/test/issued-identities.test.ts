@@ -22,6 +22,7 @@ import {
   type AuthInput,
   type PartnerKeys
 } from './helpers/ida-client.js'
+import { authCookie } from './helpers/auth-cookie.js'
 
 const PASSWORD = 'mosip123'
 
@@ -60,18 +61,7 @@ describe('IDA authenticates the identities the simulated MOSIP issued', () => {
     keys = partnerKeysOf(mosip.ida.bridgeMaterial(PASSWORD), PASSWORD)
     const { mispLicenseKey, partnerId, apiKey } = mosip.idaOptions
     authUrl = `${mosip.url}/idauthentication/v1/auth/${mispLicenseKey}/${partnerId}/${apiKey}`
-    const login = await fetch(`${mosip.url}/v1/authmanager/authenticate/clientidsecretkey`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'string',
-        version: 'string',
-        requesttime: new Date().toISOString(),
-        metadata: {},
-        request: DEFAULT_MOSIP_CLIENTS.packet
-      })
-    })
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+    cookie = await authCookie(mosip.url, DEFAULT_MOSIP_CLIENTS.packet)
   })
   after(() => mosip?.close())
 

@@ -9,6 +9,7 @@ import { waitFor } from '@mosip-bridge/test-support'
 import { SimServer } from '../src/shared/sim-server.js'
 import { registerMosipCore, type MosipCore } from '../src/mosip/core/register-mosip-core.js'
 import { sampleCreatePacketRequest } from '../src/mosip/core/samples.js'
+import { authCookie } from './helpers/auth-cookie.js'
 
 const CLIENT = { clientId: 'mosip-crvs1-client', secretKey: 'abcdeABCDE123456', appId: 'ida' }
 const IDREPO_PATH = '/idrepository/v1/identity/'
@@ -24,18 +25,7 @@ describe('the simulated ID repository', () => {
 
   before(async () => {
     url = await sim.listen()
-    const login = await fetch(`${url}/v1/authmanager/authenticate/clientidsecretkey`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'string',
-        version: 'string',
-        requesttime: new Date().toISOString(),
-        metadata: {},
-        request: CLIENT
-      })
-    })
-    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+    cookie = await authCookie(url, CLIENT)
   })
   after(() => sim.close())
 

@@ -5,8 +5,8 @@ import { startRecordingServer, waitFor, type RecordingServer } from '@mosip-brid
 import { mosipWorkflowCompletedEventSchema } from '@mosip-bridge/contracts'
 import { createMosipSimulator, type MosipSimulator } from '../src/mosip/mosip-simulator.js'
 import { sampleCreatePacketRequest } from '../src/mosip/core/samples.js'
+import { authCookie, type AuthClient } from './helpers/auth-cookie.js'
 
-const AUTH_PATH = '/v1/authmanager/authenticate/clientidsecretkey'
 const WORKFLOW_COMPLETED_TOPIC = 'REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT'
 const SECRET = 'abcdeABCDE123456'
 const PACKET_CLIENT = { clientId: 'mosip-regproc-client', secretKey: SECRET, appId: 'admin' }
@@ -40,21 +40,7 @@ describe('simulated MOSIP host: workflow-completed events through the hub with t
     await subscriber.close()
   })
 
-  async function login(client: { clientId: string; secretKey: string; appId: string }) {
-    const response = await fetch(`${mosip.url}${AUTH_PATH}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'string',
-        version: 'string',
-        requesttime: new Date().toISOString(),
-        metadata: {},
-        request: { clientId: client.clientId, secretKey: client.secretKey, appId: client.appId }
-      })
-    })
-    assert.equal(response.status, 200)
-    return (response.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
-  }
+  const login = (client: AuthClient) => authCookie(mosip.url, client)
 
   async function subscribe(cookie: string, topic: string, path: string) {
     const response = await fetch(`${mosip.url}${mosip.hub.path}`, {
