@@ -31,8 +31,9 @@ for (const dialect of DIALECTS) {
     const request = (
       mode: 'subscribe' | 'unsubscribe',
       topic = CREDENTIAL_TOPIC,
-      ttlMs = 10 * MINUTE
-    ) => intents.request({ mode, topic, requestedBy: 'cli:operator-ws', ttlMs })
+      ttlMs = 10 * MINUTE,
+      callback: 'main' | 'relay' = 'main'
+    ) => intents.request({ mode, topic, callback, requestedBy: 'cli:operator-ws', ttlMs })
 
     const verify = (query: Record<string, string>) =>
       app.inject({ method: 'GET', url: '/websub/callback', query })
@@ -245,13 +246,7 @@ for (const dialect of DIALECTS) {
         assert.notEqual(unasked.body, 'r-0')
 
         const main = await request('subscribe')
-        const intent = await intents.request({
-          mode: 'subscribe',
-          topic: CREDENTIAL_TOPIC,
-          callback: 'relay',
-          requestedBy: 'cli:operator-ws',
-          ttlMs: 10 * MINUTE
-        })
+        const intent = await request('subscribe', CREDENTIAL_TOPIC, 10 * MINUTE, 'relay')
         const subscribed = await relay('subscribe', 'r-1')
         assert.equal(subscribed.statusCode, 200)
         assert.equal(subscribed.body, 'r-1')
@@ -260,13 +255,7 @@ for (const dialect of DIALECTS) {
 
         await request('unsubscribe')
         assert.equal((await relay('unsubscribe', 'r-2')).statusCode, 404, 'a main intent')
-        await intents.request({
-          mode: 'unsubscribe',
-          topic: CREDENTIAL_TOPIC,
-          callback: 'relay',
-          requestedBy: 'cli:operator-ws',
-          ttlMs: 10 * MINUTE
-        })
+        await request('unsubscribe', CREDENTIAL_TOPIC, 10 * MINUTE, 'relay')
         const unsubscribed = await relay('unsubscribe', 'r-3')
         assert.equal(unsubscribed.statusCode, 200)
         assert.equal(unsubscribed.body, 'r-3')
