@@ -882,13 +882,15 @@ function buildCli(io: CliIo): Command {
             requests: subscriber,
             relay: relays.subscriber
           },
-          ...(workflowSubscriber && websub.workflowCompletedTopic !== undefined
+          ...(workflowSubscriber &&
+          relays.workflowSubscriber &&
+          websub.workflowCompletedTopic !== undefined
             ? [
                 {
                   name: 'workflow',
                   topic: websub.workflowCompletedTopic,
                   requests: workflowSubscriber,
-                  relay: relays.workflowSubscriber ?? workflowSubscriber
+                  relay: relays.workflowSubscriber
                 }
               ]
             : [])
