@@ -10,7 +10,8 @@
  * and the bridge's memory is shown at the start and the end of the run as well as at its peak.
  *   npm run bench [-- --registrations N --concurrency C --postgres --instances N --backlog N]
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SAMPLE_IDENTITIES, startSimulators } from '@mosip-bridge/simulators'
@@ -61,6 +62,37 @@ function memoryMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | u
   }
 }
 const peakRssMb = (pid: number | undefined) => memoryMb(pid, 'VmHWM')
+
+/**
+ * CPU time used so far by the PostgreSQL server's processes on this machine, in ms, by pid (the
+ * server forks one process per connection; all of them serve this bench while it runs).
+ */
+function postgresCpuMs(): Map<number, number> {
+  const byPid = new Map<number, number>()
+  let pids: string[]
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+  } catch {
+    return byPid
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue
+    } catch {
+      continue
+    }
+    const used = cpuMs(Number(pid))
+    if (used !== undefined) byPid.set(Number(pid), used)
+  }
+  return byPid
+}
+
+/** CPU the PostgreSQL server used between two readings (a process that started since counts whole). */
+function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0
+  for (const [pid, used] of after) total += used - (before.get(pid) ?? 0)
+  return total
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-'))
 const ports: number[] = []
@@ -153,8 +185,12 @@ try {
   stub.intakeLatencies.length = 0
   const rssBefore = pids.map((pid) => memoryMb(pid, 'VmRSS'))
   const cpuBefore = pids.map(cpuMs)
+  const ownCpuBefore = process.cpuUsage()
+  const postgresBefore = postgres ? postgresCpuMs() : undefined
   const elapsed = await run(TOTAL, CONCURRENCY)
   const cpuAfter = pids.map(cpuMs)
+  const ownCpu = process.cpuUsage(ownCpuBefore)
+  const postgresCpu = postgresBefore ? postgresCpuBetween(postgresBefore, postgresCpuMs()) : 0
   const rssAfter = pids.map((pid) => memoryMb(pid, 'VmRSS'))
   const latencies = [...stub.intakeLatencies].sort((a, b) => a - b)
   const peaks = pids.map(peakRssMb)
@@ -168,6 +204,12 @@ try {
   const totalCpu = sum(cpuPerRegistration)
   const totalPeak = sum(peaks)
   const perSecond = TOTAL / (elapsed / 1000)
+  // What the rest of the machine spends on each registration: the simulated MOSIP and OpenCRVS,
+  // the country configuration and this driver share this process; PostgreSQL runs here too.
+  const simulatorsCpu = (ownCpu.user + ownCpu.system) / 1000 / TOTAL
+  const databaseCpu = postgresCpu / TOTAL
+  const machineCpu = (totalCpu ?? 0) + simulatorsCpu + databaseCpu
+  const cores = availableParallelism()
   process.stdout.write(
     [
       `${INSTANCES === 1 ? 'bridge' : `${INSTANCES} bridges`} on ${postgres ? 'PostgreSQL' : 'SQLite'}, ${TOTAL} registrations (1 in 5 a death), ${CONCURRENCY} triggers in flight`,
@@ -175,6 +217,8 @@ try {
       `intake latency:   p50 ${percentile(latencies, 50).toFixed(1)} ms  p95 ${percentile(latencies, 95).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms`,
       `bridge CPU:       ${totalCpu?.toFixed(2) ?? '?'} ms per registration${each(cpuPerRegistration, 2)} (user + system, after warm-up)`,
       `bridge peak RSS:  ${totalPeak ?? '?'} MB${each(peaks, 0)}`,
+      `rest of machine:  simulators and driver ${simulatorsCpu.toFixed(2)} ms${postgres ? `, PostgreSQL server ${databaseCpu.toFixed(2)} ms` : ''} of CPU per registration`,
+      `CPU budget:       ${machineCpu.toFixed(1)} ms per registration in all; ${cores} cores allow at most ${((cores * 1000) / machineCpu).toFixed(0)} registrations/s here`,
       ...(seeded
         ? [
             `backlog:          ${BACKLOG} registrations waiting for MOSIP (seeded in ${seeded.seconds.toFixed(0)} s); bridge RSS ${sum(rssBefore) ?? '?'} MB at the start of the run, ${sum(rssAfter) ?? '?'} MB at its end`
