@@ -10,6 +10,7 @@ import {
   createHash,
   privateDecrypt,
   randomBytes,
+  verify,
   X509Certificate
 } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -277,8 +278,8 @@ describe('IDA request crypto against the simulated IDA', () => {
 
   const joseph = { nid: '7319402856', dob: '1985/11/30', name: 'Joseph Banda', gender: 'male' }
 
-  it('encrypts with the layout IDA decrypts: ciphertext || tag(16) || iv(16), OAEP-SHA256 key', () => {
-    const request = client.buildRequest(joseph)
+  it('encrypts with the layout IDA decrypts: ciphertext || tag(16) || iv(16), OAEP-SHA256 key', async () => {
+    const request = await client.buildRequest(joseph)
     const body = JSON.parse(request.body) as Record<string, string>
     const idaKey = mosip.ida.encryptionKey.privateKey
     const sessionKey = privateDecrypt(
@@ -306,9 +307,34 @@ describe('IDA request crypto against the simulated IDA', () => {
     assert.equal(body.transactionID, request.transactionId)
   })
 
-  it('uses a fresh transaction id, session key and IVs for every request', () => {
-    const first = JSON.parse(client.buildRequest(joseph).body) as Record<string, string>
-    const second = JSON.parse(client.buildRequest(joseph).body) as Record<string, string>
+  it('signs on the thread pool exactly as on the event loop (RS256 is deterministic)', async () => {
+    const body = Buffer.from(
+      JSON.stringify({ id: 'mosip.identity.auth', individualId: joseph.nid })
+    )
+    const inBackground = await material.signer.signInBackground(body)
+    assert.equal(inBackground, material.signer.sign(body))
+    const [header, empty, signature] = inBackground.split('.')
+    assert.equal(empty, '')
+    const certificate = new X509Certificate(
+      Buffer.from(
+        (JSON.parse(Buffer.from(header ?? '', 'base64url').toString('utf8')) as { x5c: string[] })
+          .x5c[0] ?? '',
+        'base64url'
+      )
+    )
+    assert.ok(
+      verify(
+        'sha256',
+        Buffer.from(`${header}.${body.toString('base64url')}`),
+        certificate.publicKey,
+        Buffer.from(signature ?? '', 'base64url')
+      )
+    )
+  })
+
+  it('uses a fresh transaction id, session key and IVs for every request', async () => {
+    const first = JSON.parse((await client.buildRequest(joseph)).body) as Record<string, string>
+    const second = JSON.parse((await client.buildRequest(joseph)).body) as Record<string, string>
     for (const field of ['transactionID', 'request', 'requestHMAC', 'requestSessionKey']) {
       assert.notEqual(first[field], second[field], field)
     }
@@ -382,9 +408,9 @@ describe('IDA request crypto against the simulated IDA', () => {
     )
   })
 
-  it('parses the keystore once: building a request reads no file', () => {
+  it('parses the keystore once: building a request reads no file', async () => {
     rmSync(join(dir, 'sign.p12'))
     rmSync(join(dir, 'ida.crt'))
-    assert.doesNotThrow(() => client.buildRequest(joseph))
+    await assert.doesNotReject(() => client.buildRequest(joseph))
   })
 })

@@ -76,8 +76,11 @@ export class IdaAuthClient implements IdaVerifier {
     this.newTransactionId = options.newTransactionId ?? randomTransactionId
   }
 
-  /** Builds, encrypts and signs one request (exposed for tests and the benchmark). */
-  buildRequest(person: PersonToVerify): SignedIdaRequest {
+  /**
+   * Builds, encrypts and signs one request (exposed for tests and the benchmark); the signature is
+   * computed on libuv's thread pool.
+   */
+  async buildRequest(person: PersonToVerify): Promise<SignedIdaRequest> {
     const { material } = this.options
     const now = new Date(this.clock()).toISOString()
     const data = Buffer.from(
@@ -106,7 +109,7 @@ export class IdaAuthClient implements IdaVerifier {
     sessionKey.fill(0)
     return {
       body,
-      signature: material.signer.sign(Buffer.from(body, 'utf8')),
+      signature: await material.signer.signInBackground(Buffer.from(body, 'utf8')),
       transactionId,
       individualIdType
     }
@@ -114,7 +117,7 @@ export class IdaAuthClient implements IdaVerifier {
 
   async verify(person: PersonToVerify, context: IdaVerifyContext = {}): Promise<IdaVerdict> {
     const started = this.clock()
-    const request = this.buildRequest(person)
+    const request = await this.buildRequest(person)
     const result = await exchange(this.url, {
       method: 'POST',
       headers: {

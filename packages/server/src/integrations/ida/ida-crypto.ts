@@ -85,11 +85,33 @@ export class DetachedJwsSigner {
   }
 
   sign(payload: Buffer): string {
-    const signingInput = Buffer.from(`${this.encodedHeader}.${payload.toString('base64url')}`)
-    const signature = sign('sha256', signingInput, {
-      key: this.privateKey,
-      padding: constants.RSA_PKCS1_PADDING
+    const signature = sign('sha256', this.signingInput(payload), this.key())
+    return this.detached(signature)
+  }
+
+  /**
+   * As `sign`, with the RSA private-key operation (≈ half the cost of building a request) run on
+   * libuv's thread pool instead of the event loop, which meanwhile serves other requests.
+   */
+  signInBackground(payload: Buffer): Promise<string> {
+    const input = this.signingInput(payload)
+    return new Promise((resolve, reject) => {
+      sign('sha256', input, this.key(), (error, signature) => {
+        if (error) reject(error)
+        else resolve(this.detached(signature))
+      })
     })
+  }
+
+  private signingInput(payload: Buffer): Buffer {
+    return Buffer.from(`${this.encodedHeader}.${payload.toString('base64url')}`)
+  }
+
+  private key() {
+    return { key: this.privateKey, padding: constants.RSA_PKCS1_PADDING }
+  }
+
+  private detached(signature: Buffer): string {
     return `${this.encodedHeader}..${signature.toString('base64url')}`
   }
 }
