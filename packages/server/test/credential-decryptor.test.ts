@@ -80,7 +80,7 @@ describe('MOSIP credential decryptor', () => {
 
   describe('round trips', () => {
     it('opens an RSA-2048 credential and finds the registration id and claims', () => {
-      const value = expectOk(decryptor.decrypt(encryptForPartner(vcJson(), partner)))
+      const value = expectOk(decryptor.decryptNow(encryptForPartner(vcJson(), partner)))
       assert.equal(value.subjectRegistrationId, RID)
       assert.equal(value.subject.UIN, '7346597054')
       assert.equal(value.subject.VID, '4789512360')
@@ -91,7 +91,7 @@ describe('MOSIP credential decryptor', () => {
       const credential = encryptForPartner(vcJson(), partner4096)
       const bytes = Buffer.from(credential, 'base64url')
       assert.equal(bytes.indexOf('#KEY_SPLITTER#'), 6 + 32 + 512)
-      assert.equal(expectOk(decryptor4096.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(expectOk(decryptor4096.decryptNow(credential)).subjectRegistrationId, RID)
     })
 
     for (const encoding of [
@@ -103,14 +103,14 @@ describe('MOSIP credential decryptor', () => {
       it(`accepts ${encoding} text`, () => {
         const credential = encryptForPartner(vcJson(), partner, { encoding })
         if (encoding === 'base64') assert.match(credential, /[+/=]/)
-        assert.equal(expectOk(decryptor.decrypt(credential)).subjectRegistrationId, RID)
+        assert.equal(expectOk(decryptor.decryptNow(credential)).subjectRegistrationId, RID)
       })
     }
 
     it('accepts base64 broken into lines', () => {
       const credential = encryptForPartner(vcJson(), partner, { encoding: 'base64' })
       const wrapped = credential.replace(/.{76}/g, '$&\r\n')
-      assert.equal(expectOk(decryptor.decrypt(wrapped)).subjectRegistrationId, RID)
+      assert.equal(expectOk(decryptor.decryptNow(wrapped)).subjectRegistrationId, RID)
     })
 
     it('splits at the first #KEY_SPLITTER#: the data part may contain the same bytes', () => {
@@ -119,17 +119,17 @@ describe('MOSIP credential decryptor', () => {
       const bytes = Buffer.from(credential, 'base64url')
       const first = bytes.indexOf('#KEY_SPLITTER#')
       assert.ok(bytes.indexOf('#KEY_SPLITTER#', first + 1) > first, 'the splitter occurs twice')
-      assert.equal(expectOk(decryptor.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(expectOk(decryptor.decryptNow(credential)).subjectRegistrationId, RID)
     })
 
     it('takes a plaintext that is base64url of the VC JSON', () => {
       const credential = encryptForPartner(Buffer.from(vcJson()).toString('base64url'), partner)
-      assert.equal(expectOk(decryptor.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(expectOk(decryptor.decryptNow(credential)).subjectRegistrationId, RID)
     })
 
     it('takes a key part without VER_R2 (thumbprint and AAD-prefixed data as usual)', () => {
       const credential = encryptForPartner(vcJson(), partner, { version: false })
-      assert.equal(expectOk(decryptor.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(expectOk(decryptor.decryptNow(credential)).subjectRegistrationId, RID)
     })
 
     it("takes keymanager's older layout: no VER_R2, no thumbprint, ciphertext ‖ tag ‖ IV", () => {
@@ -138,12 +138,12 @@ describe('MOSIP credential decryptor', () => {
         thumbprint: false,
         layout: 'iv-suffix'
       })
-      assert.equal(expectOk(decryptor.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(expectOk(decryptor.decryptNow(credential)).subjectRegistrationId, RID)
     })
 
     it('takes an AES-128 session key', () => {
       const credential = encryptForPartner(vcJson(), partner, { keyBytes: 16 })
-      assert.equal(expectOk(decryptor.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(expectOk(decryptor.decryptNow(credential)).subjectRegistrationId, RID)
     })
 
     it('loads its key from the PKCS#12 keystore once, via fromKeystoreFile', () => {
@@ -155,7 +155,7 @@ describe('MOSIP credential decryptor', () => {
         thumbprints: [partner4096.thumbprint.toString('hex')],
         checkThumbprint: true
       })
-      const value = expectOk(fromFile.decrypt(encryptForPartner(vcJson(), partner4096)))
+      const value = expectOk(fromFile.decryptNow(encryptForPartner(vcJson(), partner4096)))
       assert.equal(value.subjectRegistrationId, RID)
       assert.throws(
         () => MosipCredentialDecryptor.fromKeystoreFile(path, 'wrong'),
@@ -170,7 +170,7 @@ describe('MOSIP credential decryptor', () => {
         return { rid, credential: encryptForPartner(vcJson(rid), partner) }
       })
       const started = process.hrtime.bigint()
-      const found = credentials.map(({ credential }) => decryptor.decrypt(credential))
+      const found = credentials.map(({ credential }) => decryptor.decryptNow(credential))
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       found.forEach((outcome, i) => {
         assert.equal(expectOk(outcome).subjectRegistrationId, credentials[i]!.rid)
@@ -181,7 +181,7 @@ describe('MOSIP credential decryptor', () => {
       )
       const big = Array.from({ length: 20 }, () => encryptForPartner(vcJson(), partner4096))
       const started4096 = process.hrtime.bigint()
-      for (const credential of big) expectOk(decryptor4096.decrypt(credential))
+      for (const credential of big) expectOk(decryptor4096.decryptNow(credential))
       const ms4096 = Number(process.hrtime.bigint() - started4096) / 1e6
       t.diagnostic(
         `RSA-4096: 20 credentials in ${ms4096.toFixed(1)} ms (${Math.round(20_000 / ms4096)}/s)`
@@ -192,7 +192,7 @@ describe('MOSIP credential decryptor', () => {
   describe('recipient check', () => {
     it("refuses a credential for another partner's certificate", () => {
       const credential = encryptForPartner(vcJson(), stranger)
-      const reason = expectPermanent(decryptor.decrypt(credential), CREDENTIAL_WRONG_RECIPIENT)
+      const reason = expectPermanent(decryptor.decryptNow(credential), CREDENTIAL_WRONG_RECIPIENT)
       assert.ok(reason.includes(stranger.thumbprint.toString('hex')), reason)
       assert.ok(reason.includes(partner.thumbprint.toString('hex')), reason)
     })
@@ -204,16 +204,16 @@ describe('MOSIP credential decryptor', () => {
         checkThumbprint: false
       })
       expectPermanent(
-        unchecked.decrypt(encryptForPartner(vcJson(), stranger)),
+        unchecked.decryptNow(encryptForPartner(vcJson(), stranger)),
         CREDENTIAL_DECRYPT_FAILED
       )
     })
 
     it('refuses a credential for a key of another size', () => {
       const credential = encryptForPartner(vcJson(), partner4096)
-      expectPermanent(decryptor.decrypt(credential), CREDENTIAL_WRONG_RECIPIENT)
+      expectPermanent(decryptor.decryptNow(credential), CREDENTIAL_WRONG_RECIPIENT)
       const unchecked = new MosipCredentialDecryptor({ privateKey: partner.privateKey })
-      const reason = expectPermanent(unchecked.decrypt(credential), CREDENTIAL_MALFORMED)
+      const reason = expectPermanent(unchecked.decryptNow(credential), CREDENTIAL_MALFORMED)
       assert.match(reason, /544 bytes; our 2048-bit key needs 256/)
     })
 
@@ -222,26 +222,57 @@ describe('MOSIP credential decryptor', () => {
         publicKey: stranger.publicKey,
         thumbprint: partner.thumbprint
       })
-      expectPermanent(decryptor.decrypt(credential), CREDENTIAL_DECRYPT_FAILED)
+      expectPermanent(decryptor.decryptNow(credential), CREDENTIAL_DECRYPT_FAILED)
     })
 
     it("explains a MOSIP-signed copy of our certificate, and accepts it once it's known", () => {
       const copy = mosipSignedCopy(partner)
       const credential = encryptForPartner(vcJson(), { publicKey: partner.publicKey, ...copy })
-      const reason = expectPermanent(decryptor.decrypt(credential), CREDENTIAL_WRONG_RECIPIENT)
+      const reason = expectPermanent(decryptor.decryptNow(credential), CREDENTIAL_WRONG_RECIPIENT)
       assert.match(reason, /yet our key opens it/)
       const both = new MosipCredentialDecryptor({
         privateKey: partner.privateKey,
         thumbprint: [partner.thumbprint, copy.thumbprint]
       })
-      assert.equal(expectOk(both.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(expectOk(both.decryptNow(credential)).subjectRegistrationId, RID)
     })
 
     it('without a known thumbprint the check is off by default', () => {
       const bare = new MosipCredentialDecryptor({ privateKey: partner.privateKey })
       assert.equal(bare.describe().checkThumbprint, false)
       const credential = encryptForPartner(vcJson(), partner)
-      assert.equal(expectOk(bare.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(expectOk(bare.decryptNow(credential)).subjectRegistrationId, RID)
+    })
+  })
+
+  describe('on the thread pool (decrypt)', () => {
+    it('gives what decrypting in place gives, for 2048- and 4096-bit keys', async () => {
+      for (const [own, who] of [
+        [decryptor, partner],
+        [decryptor4096, partner4096]
+      ] as const) {
+        const credential = encryptForPartner(vcJson(), who)
+        assert.deepEqual(
+          expectOk(await own.decrypt(credential)),
+          expectOk(own.decryptNow(credential))
+        )
+      }
+    })
+
+    it('refuses what decrypting in place refuses, with the same codes', async () => {
+      const credential = encryptForPartner(vcJson(), partner)
+      const bytes = Buffer.from(credential, 'base64url')
+      const dataAt = bytes.indexOf('#KEY_SPLITTER#') + 14
+      const cases: Array<[string, string]> = [
+        [flipByte(credential, bytes.length - dataAt - 20), CREDENTIAL_DECRYPT_FAILED],
+        [flipByte(credential, 1), CREDENTIAL_DECRYPT_FAILED],
+        [encryptForPartner(vcJson(), stranger), CREDENTIAL_WRONG_RECIPIENT],
+        ['not a credential', CREDENTIAL_MALFORMED]
+      ]
+      for (const [text, code] of cases) {
+        expectPermanent(await decryptor.decrypt(text), code)
+        expectPermanent(decryptor.decryptNow(text), code)
+      }
     })
   })
 
@@ -250,16 +281,16 @@ describe('MOSIP credential decryptor', () => {
 
     it('refuses altered ciphertext, tag, AAD or key block', () => {
       const credential = encryptForPartner(vcJson(), partner)
-      expectPermanent(decryptor.decrypt(flipByte(credential, 1)), CREDENTIAL_DECRYPT_FAILED)
-      expectPermanent(decryptor.decrypt(flipByte(credential, 20)), CREDENTIAL_DECRYPT_FAILED)
+      expectPermanent(decryptor.decryptNow(flipByte(credential, 1)), CREDENTIAL_DECRYPT_FAILED)
+      expectPermanent(decryptor.decryptNow(flipByte(credential, 20)), CREDENTIAL_DECRYPT_FAILED)
       const bytes = Buffer.from(credential, 'base64url')
       const dataAt = bytes.indexOf('#KEY_SPLITTER#') + 14
       expectPermanent(
-        decryptor.decrypt(flipByte(credential, bytes.length - dataAt - 20)),
+        decryptor.decryptNow(flipByte(credential, bytes.length - dataAt - 20)),
         CREDENTIAL_DECRYPT_FAILED
       )
       expectPermanent(
-        decryptor.decrypt(flipByte(credential, bytes.length - 100)),
+        decryptor.decryptNow(flipByte(credential, bytes.length - 100)),
         CREDENTIAL_DECRYPT_FAILED
       )
     })
@@ -283,22 +314,22 @@ describe('MOSIP credential decryptor', () => {
         Buffer.concat([Buffer.from('VER_R2'), Buffer.from('#KEY_SPLITTER#')]).toString('base64url')
       ]
       for (const input of cases) {
-        expectPermanent(decryptor.decrypt(input), CREDENTIAL_MALFORMED, PERSONAL)
+        expectPermanent(decryptor.decryptNow(input), CREDENTIAL_MALFORMED, PERSONAL)
       }
-      expectPermanent(decryptor.decrypt(undefined as unknown as string), CREDENTIAL_MALFORMED)
+      expectPermanent(decryptor.decryptNow(undefined as unknown as string), CREDENTIAL_MALFORMED)
     })
 
     it('refuses a plaintext that is not JSON, without quoting it', () => {
       const credential = encryptForPartner(`name=${PERSONAL}`, partner)
-      expectPermanent(decryptor.decrypt(credential), CREDENTIAL_NOT_JSON, PERSONAL)
+      expectPermanent(decryptor.decryptNow(credential), CREDENTIAL_NOT_JSON, PERSONAL)
       const binary = encryptForPartner(Buffer.from([0xff, 0xfe, 0x00, 0x7b]), partner)
-      expectPermanent(decryptor.decrypt(binary), CREDENTIAL_NOT_JSON)
+      expectPermanent(decryptor.decryptNow(binary), CREDENTIAL_NOT_JSON)
     })
 
     it('refuses JSON that is not a verifiable credential', () => {
       for (const json of ['[1,2]', '"text"', 'null', `{"subject":{"name":"${PERSONAL}"}}`]) {
         const credential = encryptForPartner(json, partner)
-        expectPermanent(decryptor.decrypt(credential), CREDENTIAL_NOT_VC, PERSONAL)
+        expectPermanent(decryptor.decryptNow(credential), CREDENTIAL_NOT_VC, PERSONAL)
       }
     })
 
@@ -331,15 +362,15 @@ describe('MOSIP credential decryptor', () => {
 
     it('is parsed up to the recipient check, then up to RSA', () => {
       const reason = expectPermanent(
-        decryptor4096.decrypt(fixture.credential),
+        decryptor4096.decryptNow(fixture.credential),
         CREDENTIAL_WRONG_RECIPIENT
       )
       assert.ok(reason.includes(realThumbprint))
       const unchecked = new MosipCredentialDecryptor({ privateKey: partner4096.privateKey })
       // the layout fits a 4096-bit key: only the (unknown) private key is missing
-      expectPermanent(unchecked.decrypt(fixture.credential), CREDENTIAL_DECRYPT_FAILED)
+      expectPermanent(unchecked.decryptNow(fixture.credential), CREDENTIAL_DECRYPT_FAILED)
       const small = new MosipCredentialDecryptor({ privateKey: partner.privateKey })
-      expectPermanent(small.decrypt(fixture.credential), CREDENTIAL_MALFORMED)
+      expectPermanent(small.decryptNow(fixture.credential), CREDENTIAL_MALFORMED)
     })
   })
 

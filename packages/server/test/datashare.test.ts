@@ -217,7 +217,7 @@ describe('reading a data share over HTTP', () => {
 
 /** Decrypts "vc:<subject id>" to a credential with that subject id and a UIN. */
 const decryptor: CredentialDecryptor = {
-  decrypt(text) {
+  async decrypt(text) {
     if (!text.startsWith('vc:')) return permanent('CREDENTIAL_MALFORMED', 'not a test credential')
     const credential: IssuedCredential = {
       subjectRegistrationId: text.slice(3),

@@ -15,7 +15,7 @@ import { TEST_KEY, createMigratedStore, type MigratedStore } from './helpers/dat
 
 /** Decrypts "vc:<subject id or empty>" to a credential with that subject id and a UIN. */
 const decryptor: CredentialDecryptor = {
-  decrypt(text) {
+  async decrypt(text) {
     if (!text.startsWith('vc:')) return permanent('CREDENTIAL_MALFORMED', 'not a test credential')
     const subjectId = text.slice(3)
     const credential: IssuedCredential = {

@@ -83,7 +83,7 @@ export interface IssuedCredential {
 
 export interface CredentialDecryptor {
   /** Decrypts MOSIP's hybrid format and parses the VC; permanent on any malformed input. */
-  decrypt(credential: string): Outcome<IssuedCredential>
+  decrypt(credential: string): Promise<Outcome<IssuedCredential>>
 }
 
 // ---------------------------------------------------------------- OpenCRVS

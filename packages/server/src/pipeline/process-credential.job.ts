@@ -105,7 +105,7 @@ export function processCredentialJob(
       inlined.event.data.credential = credentialText
       await inbox.replaceBody(deps.store.db, eventId, JSON.stringify(inlined))
     }
-    const decrypted = deps.decryptor.decrypt(credentialText)
+    const decrypted = await deps.decryptor.decrypt(credentialText)
     if (decrypted.kind === 'retry') retryJob(decrypted)
     if (decrypted.kind !== 'ok') {
       context.logger.warn({ mosipEventId: eventId, code: decrypted.code }, 'credential unusable')

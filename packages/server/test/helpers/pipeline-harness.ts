@@ -43,7 +43,7 @@ const HOUR_MS = 60 * 60 * 1000
 
 /** Decrypts "vc:<registration id>" to a credential of that registration with a UIN. */
 const decryptor: CredentialDecryptor = {
-  decrypt(text) {
+  async decrypt(text) {
     if (!text.startsWith('vc:')) return permanent('CREDENTIAL_MALFORMED', 'not a test credential')
     return ok({ subjectRegistrationId: text.slice(3), subject: { UIN } })
   }

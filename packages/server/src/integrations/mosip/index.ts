@@ -56,8 +56,8 @@ export interface MosipIntegration {
 /** Stands in for the decryptor while the keystore cannot be opened: deliveries wait, stored. */
 class UnavailableDecryptor implements CredentialDecryptor {
   constructor(private readonly reason: string) {}
-  decrypt(): Outcome<IssuedCredential> {
-    return retry('KEYSTORE_UNAVAILABLE', this.reason)
+  decrypt(): Promise<Outcome<IssuedCredential>> {
+    return Promise.resolve(retry('KEYSTORE_UNAVAILABLE', this.reason))
   }
 }
 
