@@ -8,12 +8,14 @@
  * from the shared queue. CPU and peak memory are then given for each bridge process and summed.
  * With --backlog N, the database first holds N registrations waiting for MOSIP (see backlog.ts),
  * and the bridge's memory is shown at the start and the end of the run as well as at its peak.
+ * With --sql-trace <file> (SQLite), the bridge records its statements there for sql-replay.ts.
  *   npm run bench [-- --registrations N --concurrency C --postgres --instances N --backlog N]
  */
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { SAMPLE_IDENTITIES, startSimulators } from '@mosip-bridge/simulators'
 import { freePort, startBridgeProcess } from '../src/bridge-process.js'
 import { startCountryConfigStub } from '../src/country-config-stub.js'
@@ -31,6 +33,9 @@ const INSTANCES = argument('instances', 1)
 const BACKLOG = argument('backlog', 0)
 const DATA_KEY = Buffer.alloc(32, 3).toString('hex')
 const usePostgres = process.argv.includes('--postgres') || INSTANCES > 1
+/** Where the bridge records its SQLite statements for `sql-replay.ts` (`--sql-trace <file>`). */
+const sqlTraceIndex = process.argv.indexOf('--sql-trace')
+const SQL_TRACE = sqlTraceIndex > 0 ? resolve(process.argv[sqlTraceIndex + 1] ?? '') : undefined
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
@@ -119,10 +124,14 @@ const startBridge = (port: number) =>
       LOG_LEVEL: 'warn',
       DATA_ENCRYPTION_KEY: DATA_KEY,
       JOB_CONCURRENCY: process.env.BENCH_JOB_CONCURRENCY ?? '16',
-      JOB_POLL_INTERVAL_MS: '100'
+      JOB_POLL_INTERVAL_MS: '100',
+      ...(SQL_TRACE ? { BENCH_SQL_TRACE_FILE: SQL_TRACE } : {})
     },
-    // e.g. BENCH_BRIDGE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profile" to profile the bridge
-    nodeArgs: (process.env.BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter(Boolean)
+    nodeArgs: [
+      // e.g. BENCH_BRIDGE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profile" to profile the bridge
+      ...(process.env.BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      ...(SQL_TRACE ? ['--import', fileURLToPath(new URL('./sql-trace.mjs', import.meta.url))] : [])
+    ]
   })
 // One after the other: the first runs the migrations.
 const bridges: Awaited<ReturnType<typeof startBridge>>[] = []
