@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -257,6 +257,19 @@ describe('MOSIP credential decryptor', () => {
           expectOk(own.decryptNow(credential))
         )
       }
+    })
+
+    it('decrypts in place where WebCrypto cannot take the key', async (t) => {
+      const importKey = t.mock.method(webcrypto.subtle, 'importKey', () =>
+        Promise.reject(new Error('unsupported key'))
+      )
+      const fresh = new MosipCredentialDecryptor({
+        privateKey: partner.privateKey,
+        thumbprint: partner.thumbprint
+      })
+      const credential = encryptForPartner(vcJson(), partner)
+      assert.equal(expectOk(await fresh.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(importKey.mock.callCount(), 1)
     })
 
     it('refuses what decrypting in place refuses, with the same codes', async () => {

@@ -337,23 +337,24 @@ export class MosipCredentialDecryptor implements CredentialDecryptor {
     }
   }
 
+  /**
+   * The session key, opened on the thread pool. Where WebCrypto cannot take the key or refuses
+   * the block, the in-place operation decides, so that the outcome is always the one
+   * `privateDecrypt` gives (refused blocks are rare: altered or misdirected credentials).
+   */
   private async openSessionKeyInBackground(encryptedKey: Buffer): Promise<Buffer | undefined> {
-    this.webKey ??= webcrypto.subtle.importKey(
-      'pkcs8',
-      this.privateKey.export({ format: 'der', type: 'pkcs8' }),
-      { name: 'RSA-OAEP', hash: 'SHA-256' },
-      false,
-      ['decrypt']
-    )
     try {
-      const key = await webcrypto.subtle.decrypt(
-        { name: 'RSA-OAEP' },
-        await this.webKey,
-        encryptedKey
+      this.webKey ??= webcrypto.subtle.importKey(
+        'pkcs8',
+        this.privateKey.export({ format: 'der', type: 'pkcs8' }),
+        { name: 'RSA-OAEP', hash: 'SHA-256' },
+        false,
+        ['decrypt']
       )
-      return Buffer.from(key)
+      const key = await this.webKey
+      return Buffer.from(await webcrypto.subtle.decrypt({ name: 'RSA-OAEP' }, key, encryptedKey))
     } catch {
-      return undefined
+      return this.openSessionKey(encryptedKey)
     }
   }
 
