@@ -246,6 +246,23 @@ describe('MOSIP credential decryptor', () => {
   })
 
   describe('on the thread pool (decrypt)', () => {
+    it("opens the session key with WebCrypto's RSA-OAEP, which runs on the thread pool", async (t) => {
+      const subtleDecrypt = t.mock.method(webcrypto.subtle, 'decrypt')
+      const fresh = new MosipCredentialDecryptor({
+        privateKey: partner.privateKey,
+        thumbprint: partner.thumbprint
+      })
+      const credential = encryptForPartner(vcJson(), partner)
+      assert.equal(expectOk(await fresh.decrypt(credential)).subjectRegistrationId, RID)
+      assert.equal(subtleDecrypt.mock.callCount(), 1)
+      assert.equal(
+        (subtleDecrypt.mock.calls[0]?.arguments[0] as { name?: string } | undefined)?.name,
+        'RSA-OAEP'
+      )
+      fresh.decryptNow(credential)
+      assert.equal(subtleDecrypt.mock.callCount(), 1, 'decrypting in place does not')
+    })
+
     it('gives what decrypting in place gives, for 2048- and 4096-bit keys', async () => {
       for (const [own, who] of [
         [decryptor, partner],

@@ -332,6 +332,21 @@ describe('IDA request crypto against the simulated IDA', () => {
     )
   })
 
+  it('signs beside the event loop: the loop turns before a batch of signatures is done', async () => {
+    const body = Buffer.from('{"id":"mosip.identity.auth"}')
+    let settled = 0
+    const batch = Array.from({ length: 8 }, () =>
+      material.signer.signInBackground(body).then((signature) => {
+        settled++
+        return signature
+      })
+    )
+    // Signed in place, all eight would be settled before the loop's next turn.
+    const atNextTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(settled)))
+    assert.ok(atNextTurn < batch.length, `${atNextTurn} of ${batch.length} settled`)
+    assert.equal(new Set(await Promise.all(batch)).size, 1)
+  })
+
   it('uses a fresh transaction id, session key and IVs for every request', async () => {
     const first = JSON.parse((await client.buildRequest(joseph)).body) as Record<string, string>
     const second = JSON.parse((await client.buildRequest(joseph)).body) as Record<string, string>
